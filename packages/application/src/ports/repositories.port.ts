@@ -1,0 +1,111 @@
+// Storage ports. Every method is scoped by tenant; adapters filter every query by tenant_id.
+import type { Attempt, AuditEvent, AuditEventType, Credential, Instant, LockState, Policy } from "@mfa-chain/domain";
+import type { SealedSecret } from "./secret-cipher.port.js";
+
+export interface StoredPolicy extends Policy {
+  readonly tenantId: string;
+  readonly createdAt: Instant;
+}
+
+export interface PolicyRepository {
+  /** Inserts a new version (version 1 for a new policy). */
+  insert(policy: StoredPolicy): Promise<void>;
+  /** The newest version of a policy that is not deleted. */
+  findLatest(tenantId: string, policyId: string): Promise<StoredPolicy | null>;
+  /** One exact version, deleted or not: running attempts keep the version they started with. */
+  findVersion(tenantId: string, policyId: string, version: number): Promise<StoredPolicy | null>;
+  listLatest(tenantId: string): Promise<StoredPolicy[]>;
+  /** Marks every version deleted; returns false when there was no such live policy. */
+  markDeleted(tenantId: string, policyId: string, at: Instant): Promise<boolean>;
+}
+
+export interface UserRepository {
+  /** Records the relying party's user id under the tenant, if not already known. */
+  ensure(tenantId: string, userId: string, at: Instant): Promise<void>;
+}
+
+/** A credential together with its encrypted secret; the secret never leaves the adapter unencrypted. */
+export interface StoredCredential extends Credential {
+  readonly secret: SealedSecret;
+}
+
+export interface CredentialRepository {
+  insert(credential: StoredCredential): Promise<void>;
+  findById(tenantId: string, userId: string, credentialId: string): Promise<StoredCredential | null>;
+  findActiveByFactor(tenantId: string, userId: string, factorId: string): Promise<StoredCredential | null>;
+  listByUser(tenantId: string, userId: string): Promise<StoredCredential[]>;
+  /**
+   * Activates a pending credential and revokes the active one of the same slot, if any. Sets the replay guard
+   * (`lastTimeStep` / `counter`) from the confirming code. Returns false when the credential was no longer pending.
+   */
+  activate(
+    tenantId: string,
+    credentialId: string,
+    at: Instant,
+    guard: { readonly lastTimeStep: number | null; readonly counter: number },
+  ): Promise<boolean>;
+  /** Removes other pending enrollments of the slot, so an abandoned enrollment leaves nothing behind. */
+  deletePending(tenantId: string, userId: string, factorId: string): Promise<void>;
+  revoke(tenantId: string, credentialId: string, at: Instant): Promise<boolean>;
+  /**
+   * The TOTP replay guard as one atomic statement: sets last_time_step = step only where it is null or below step.
+   * True when this call moved it (the code is fresh); false when a concurrent or earlier use got there first.
+   */
+  advanceTimeStep(tenantId: string, credentialId: string, step: number): Promise<boolean>;
+  /** The HOTP guard: compare-and-set counter from `expected` to `next`. */
+  advanceCounter(tenantId: string, credentialId: string, expected: number, next: number): Promise<boolean>;
+}
+
+export interface AttemptRepository {
+  insert(attempt: Attempt): Promise<void>;
+  find(tenantId: string, attemptId: string): Promise<Attempt | null>;
+  /** Reads and locks the attempt for the rest of the transaction (SELECT … FOR UPDATE). */
+  findForUpdate(tenantId: string, attemptId: string): Promise<Attempt | null>;
+  /** Writes the attempt if its stored version is still `expectedVersion`; false otherwise. */
+  update(attempt: Attempt, expectedVersion: number): Promise<boolean>;
+}
+
+export interface LockoutRepository {
+  /** Reads and locks the user's failure counter for the rest of the transaction; UNLOCKED when none exists. */
+  findForUpdate(tenantId: string, userId: string): Promise<LockState>;
+  find(tenantId: string, userId: string): Promise<LockState>;
+  save(tenantId: string, userId: string, lock: LockState, at: Instant): Promise<void>;
+}
+
+export interface AuditLog {
+  append(event: AuditEvent): Promise<void>;
+}
+
+export interface AuditQuery {
+  readonly tenantId: string;
+  readonly userId?: string;
+  readonly types?: readonly AuditEventType[];
+  readonly from?: Instant;
+  readonly to?: Instant;
+  /** Return events with a sequence number below this (paging backwards, newest first). */
+  readonly before?: number;
+  readonly limit: number;
+}
+
+export interface StoredAuditEvent extends AuditEvent {
+  readonly seq: number;
+}
+
+export interface AuditReader {
+  list(query: AuditQuery): Promise<StoredAuditEvent[]>;
+}
+
+/** Everything one use case may touch inside one transaction. */
+export interface Repositories {
+  readonly policies: PolicyRepository;
+  readonly users: UserRepository;
+  readonly credentials: CredentialRepository;
+  readonly attempts: AttemptRepository;
+  readonly lockouts: LockoutRepository;
+  readonly audit: AuditLog;
+}
+
+/** Runs `work` in one transaction: all of its writes commit together, or none do (the error is rethrown). */
+export interface UnitOfWork {
+  run<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
+}

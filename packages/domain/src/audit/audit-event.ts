@@ -1,0 +1,37 @@
+// Security events worth an append-only record. Never carries codes, secrets or backup codes.
+import type { Instant } from "../shared/time.js";
+
+export const AUDIT_EVENT_TYPES = [
+  "policy.created",
+  "policy.updated",
+  "policy.deleted",
+  "factor.enrolled",
+  "factor.confirmed",
+  "factor.confirm_failed",
+  "factor.revoked",
+  "attempt.started",
+  "attempt.step_succeeded",
+  "attempt.step_failed",
+  "attempt.chain_breached",
+  "attempt.completed",
+  "attempt.locked_rejected",
+  "user.locked",
+  "user.unlocked",
+] as const;
+export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
+
+export type AuditActor = { readonly kind: "api_key"; readonly id: string } | { readonly kind: "system" };
+
+export type AuditValue = string | number | boolean | null;
+
+export interface AuditEvent {
+  readonly tenantId: string;
+  readonly type: AuditEventType;
+  readonly at: Instant;
+  readonly actor: AuditActor;
+  readonly userId: string | null;
+  readonly attemptId: string | null;
+  readonly factorId: string | null;
+  /** Small, non-secret facts: a failure reason, a lock's end, a policy version. */
+  readonly data: Readonly<Record<string, AuditValue>>;
+}

@@ -1,0 +1,241 @@
+// Strict validation of a policy definition: unknown keys are errors, nothing is coerced, every problem is reported.
+import { deepFreeze } from "../shared/deep-freeze.js";
+import { err, ok, type Result } from "../shared/result.js";
+import {
+  FACTOR_TYPES,
+  IMPLEMENTED_FACTOR_TYPES,
+  OTP_ALGORITHMS,
+  OTP_DIGITS,
+  TOTP_PERIODS,
+  type PolicyFactor,
+} from "./factor-type.js";
+import { FACTOR_ID_PATTERN, POLICY_DEFAULTS, POLICY_LIMITS, type PolicyDefinition } from "./policy.js";
+import type { InvalidPolicyError, PolicyIssue } from "./policy.errors.js";
+
+type Obj = Record<string, unknown>;
+
+class Issues {
+  readonly list: PolicyIssue[] = [];
+  add(path: string, message: string): void {
+    this.list.push({ path, message });
+  }
+}
+
+const describe = (v: unknown): string => {
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
+  if (typeof v === "number") return `the number ${v}`;
+  return typeof v === "object" ? "an object" : `a ${typeof v}`;
+};
+
+const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+const join = (path: string, key: string | number): string =>
+  typeof key === "number" ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+
+function checkKeys(obj: Obj, path: string, allowed: readonly string[], issues: Issues): void {
+  for (const key of Object.keys(obj)) {
+    if (!allowed.includes(key)) {
+      issues.add(join(path, key), `unknown field "${key}" (allowed: ${allowed.join(", ")})`);
+    }
+  }
+}
+
+function readString(obj: Obj, key: string, path: string, issues: Issues, maxLength: number): string | undefined {
+  const v = obj[key];
+  const at = join(path, key);
+  if (v === undefined) return issues.add(at, "is required"), undefined;
+  if (typeof v !== "string") return issues.add(at, `must be a string, got ${describe(v)}`), undefined;
+  if (v.trim().length === 0) return issues.add(at, "must not be empty"), undefined;
+  if (v.length > maxLength) return issues.add(at, `must be at most ${maxLength} characters, got ${v.length}`), undefined;
+  return v;
+}
+
+function readInteger(
+  obj: Obj,
+  key: string,
+  path: string,
+  issues: Issues,
+  range: { min: number; max: number },
+  fallback?: number,
+): number | undefined {
+  const v = obj[key];
+  const at = join(path, key);
+  if (v === undefined) {
+    if (fallback === undefined) issues.add(at, "is required");
+    return fallback;
+  }
+  if (typeof v !== "number" || !Number.isInteger(v)) {
+    return issues.add(at, `must be an integer, got ${describe(v)}`), undefined;
+  }
+  if (v < range.min || v > range.max) {
+    return issues.add(at, `must be between ${range.min} and ${range.max}, got ${v}`), undefined;
+  }
+  return v;
+}
+
+function readChoice<T extends string | number>(
+  obj: Obj,
+  key: string,
+  path: string,
+  issues: Issues,
+  choices: readonly T[],
+  fallback?: T,
+): T | undefined {
+  const v = obj[key];
+  const at = join(path, key);
+  if (v === undefined) {
+    if (fallback === undefined) issues.add(at, "is required");
+    return fallback;
+  }
+  if (!(choices as readonly unknown[]).includes(v)) {
+    return issues.add(at, `must be one of ${choices.map((c) => JSON.stringify(c)).join(", ")}, got ${describe(v)}`), undefined;
+  }
+  return v as T;
+}
+
+function readFactor(raw: unknown, path: string, issues: Issues): PolicyFactor | undefined {
+  if (!isObject(raw)) return issues.add(path, `must be an object, got ${describe(raw)}`), undefined;
+  checkKeys(raw, path, ["id", "label", "type", "options"], issues);
+  const id = readString(raw, "id", path, issues, 64);
+  if (id !== undefined && !FACTOR_ID_PATTERN.test(id)) {
+    issues.add(join(path, "id"), `must be a slug of lowercase letters, digits, "_" or "-" (1–64, starting with a letter or digit), got ${describe(id)}`);
+  }
+  const label = readString(raw, "label", path, issues, POLICY_LIMITS.labelMaxLength);
+  const typeAt = join(path, "type");
+  const type = raw.type;
+  if (type === undefined) {
+    issues.add(typeAt, "is required");
+    return undefined;
+  }
+  if (!(FACTOR_TYPES as readonly unknown[]).includes(type)) {
+    issues.add(typeAt, `must be one of ${FACTOR_TYPES.join(", ")}, got ${describe(type)}`);
+    return undefined;
+  }
+  if (!(IMPLEMENTED_FACTOR_TYPES as readonly unknown[]).includes(type)) {
+    issues.add(typeAt, `factor type "${String(type)}" is not implemented yet (implemented: ${IMPLEMENTED_FACTOR_TYPES.join(", ")})`);
+    return undefined;
+  }
+  const optionsAt = join(path, "options");
+  const rawOptions = raw.options === undefined ? {} : raw.options;
+  if (!isObject(rawOptions)) {
+    issues.add(optionsAt, `must be an object, got ${describe(rawOptions)}`);
+    return undefined;
+  }
+  const defaults = type === "totp" ? POLICY_DEFAULTS.totp : POLICY_DEFAULTS.hotp;
+  checkKeys(rawOptions, optionsAt, type === "totp" ? ["algorithm", "digits", "period"] : ["algorithm", "digits"], issues);
+  const algorithm = readChoice(rawOptions, "algorithm", optionsAt, issues, OTP_ALGORITHMS, defaults.algorithm);
+  const digits = readChoice(rawOptions, "digits", optionsAt, issues, OTP_DIGITS, defaults.digits);
+  if (id === undefined || label === undefined || algorithm === undefined || digits === undefined) return undefined;
+  if (type === "totp") {
+    const period = readChoice(rawOptions, "period", optionsAt, issues, TOTP_PERIODS, POLICY_DEFAULTS.totp.period);
+    if (period === undefined) return undefined;
+    return { id, label, type, options: { algorithm, digits, period } };
+  }
+  return { id, label, type: "hotp", options: { algorithm, digits } };
+}
+
+const POLICY_KEYS = ["name", "mode", "requiredSteps", "factors", "verifyWindow", "attemptTtlSeconds", "lockout"] as const;
+
+/**
+ * Validates an untrusted policy definition. On success the value is deeply frozen; on failure every problem found is
+ * listed with its path.
+ */
+export function parsePolicyDefinition(input: unknown): Result<PolicyDefinition, InvalidPolicyError> {
+  const issues = new Issues();
+  if (!isObject(input)) {
+    issues.add("", `a policy must be an object, got ${describe(input)}`);
+    return err({ code: "invalid_policy", issues: issues.list });
+  }
+  checkKeys(input, "", POLICY_KEYS, issues);
+  const name = readString(input, "name", "", issues, POLICY_LIMITS.nameMaxLength);
+  const mode = readChoice(input, "mode", "", issues, ["fixed", "random"] as const);
+
+  const factors: PolicyFactor[] = [];
+  let factorsValid = false;
+  const rawFactors = input.factors;
+  if (rawFactors === undefined) issues.add("factors", "is required");
+  else if (!Array.isArray(rawFactors)) issues.add("factors", `must be an array, got ${describe(rawFactors)}`);
+  else if (rawFactors.length === 0) issues.add("factors", "must list at least one factor");
+  else if (rawFactors.length > POLICY_LIMITS.maxFactors) {
+    issues.add("factors", `must list at most ${POLICY_LIMITS.maxFactors} factors, got ${rawFactors.length}`);
+  } else {
+    factorsValid = true;
+    const seenIds = new Map<string, number>();
+    const seenLabels = new Map<string, number>();
+    rawFactors.forEach((raw, i) => {
+      const path = `factors[${i}]`;
+      const factor = readFactor(raw, path, issues);
+      if (!factor) return void (factorsValid = false);
+      const firstId = seenIds.get(factor.id);
+      if (firstId !== undefined) {
+        issues.add(`${path}.id`, `duplicate id "${factor.id}" (also factors[${firstId}].id)`);
+        factorsValid = false;
+      } else seenIds.set(factor.id, i);
+      // Authenticator apps list entries by label: two factors with one label are indistinguishable to the user.
+      const labelKey = factor.label.trim().toLowerCase();
+      const firstLabel = seenLabels.get(labelKey);
+      if (firstLabel !== undefined) {
+        issues.add(`${path}.label`, `duplicate label "${factor.label}" (also factors[${firstLabel}].label); labels must tell factors apart`);
+        factorsValid = false;
+      } else seenLabels.set(labelKey, i);
+      factors.push(factor);
+    });
+  }
+
+  const requiredSteps = readInteger(input, "requiredSteps", "", issues, { min: 1, max: POLICY_LIMITS.maxFactors });
+  if (requiredSteps !== undefined && factorsValid && requiredSteps > factors.length) {
+    issues.add("requiredSteps", `must be at most the number of factors (${factors.length}), got ${requiredSteps}`);
+  }
+  const verifyWindow = readChoice(input, "verifyWindow", "", issues, [0, 1] as const, POLICY_DEFAULTS.verifyWindow);
+  const attemptTtlSeconds = readInteger(
+    input,
+    "attemptTtlSeconds",
+    "",
+    issues,
+    POLICY_LIMITS.attemptTtlSeconds,
+    POLICY_DEFAULTS.attemptTtlSeconds,
+  );
+
+  let lockout: PolicyDefinition["lockout"] | undefined = POLICY_DEFAULTS.lockout;
+  const rawLockout = input.lockout;
+  if (rawLockout !== undefined) {
+    if (!isObject(rawLockout)) {
+      issues.add("lockout", `must be an object, got ${describe(rawLockout)}`);
+      lockout = undefined;
+    } else {
+      checkKeys(rawLockout, "lockout", ["maxFailures", "baseSeconds", "maxSeconds"], issues);
+      const d = POLICY_DEFAULTS.lockout;
+      const maxFailures = readInteger(rawLockout, "maxFailures", "lockout", issues, POLICY_LIMITS.maxFailures, d.maxFailures);
+      const baseSeconds = readInteger(rawLockout, "baseSeconds", "lockout", issues, POLICY_LIMITS.lockSeconds, d.baseSeconds);
+      const maxSeconds = readInteger(rawLockout, "maxSeconds", "lockout", issues, POLICY_LIMITS.lockSeconds, d.maxSeconds);
+      if (baseSeconds !== undefined && maxSeconds !== undefined && maxSeconds < baseSeconds) {
+        issues.add("lockout.maxSeconds", `must be at least lockout.baseSeconds (${baseSeconds}), got ${maxSeconds}`);
+      }
+      lockout =
+        maxFailures !== undefined && baseSeconds !== undefined && maxSeconds !== undefined
+          ? { maxFailures, baseSeconds, maxSeconds }
+          : undefined;
+    }
+  }
+
+  if (
+    issues.list.length > 0 ||
+    name === undefined ||
+    mode === undefined ||
+    requiredSteps === undefined ||
+    verifyWindow === undefined ||
+    attemptTtlSeconds === undefined ||
+    lockout === undefined
+  ) {
+    return err({ code: "invalid_policy", issues: issues.list });
+  }
+  return ok(
+    deepFreeze({ name, mode, requiredSteps, factors, verifyWindow, attemptTtlSeconds, lockout: { ...lockout } }),
+  );
+}
+
+/** Formats issues as one line each: `factors[1].id: duplicate id "token_2"`. */
+export const formatPolicyIssues = (issues: readonly PolicyIssue[]): string =>
+  issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("\n");
