@@ -1,0 +1,49 @@
+// Listing and revoking a user's enrolled factors.
+import { err, ok, type Result } from "@mfa-chain/domain";
+import type { Clock } from "../ports/clock.port.js";
+import type { UnitOfWork } from "../ports/repositories.port.js";
+import { auditActor, type Actor } from "../shared/actor.js";
+import type { AppError } from "../shared/application.errors.js";
+import { authorizeFactorChange } from "./authorize-factor-change.js";
+import { credentialNotFound, viewCredential, type CredentialView } from "./credential-views.js";
+
+export class ListFactors {
+  constructor(private readonly deps: { readonly uow: UnitOfWork }) {}
+
+  async execute(input: { actor: Actor; userId: string }): Promise<CredentialView[]> {
+    const all = await this.deps.uow.run((r) => r.credentials.listByUser(input.actor.tenantId, input.userId));
+    return all.map(viewCredential);
+  }
+}
+
+export class RevokeFactor {
+  constructor(private readonly deps: { readonly uow: UnitOfWork; readonly clock: Clock }) {}
+
+  async execute(input: {
+    actor: Actor;
+    userId: string;
+    credentialId: string;
+    reauthAttemptId?: string;
+  }): Promise<Result<CredentialView, AppError>> {
+    const { tenantId } = input.actor;
+    return this.deps.uow.run(async (repos) => {
+      const now = this.deps.clock.now();
+      const credential = await repos.credentials.findById(tenantId, input.userId, input.credentialId);
+      if (!credential || credential.status === "revoked") return err(credentialNotFound(input.credentialId));
+      const allowed = await authorizeFactorChange(repos, input.actor, input.userId, input.reauthAttemptId, now);
+      if (!allowed.ok) return allowed;
+      if (!(await repos.credentials.revoke(tenantId, credential.id, now))) return err(credentialNotFound(input.credentialId));
+      await repos.audit.append({
+        tenantId,
+        type: "factor.revoked",
+        at: now,
+        actor: auditActor(input.actor),
+        userId: input.userId,
+        attemptId: null,
+        factorId: credential.factorId,
+        data: { credentialId: credential.id, authorizedBy: allowed.value.via },
+      });
+      return ok(viewCredential({ ...credential, status: "revoked", revokedAt: now }));
+    });
+  }
+}
