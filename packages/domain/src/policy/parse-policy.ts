@@ -127,9 +127,10 @@ function readFactor(raw: unknown, path: string, issues: Issues): PolicyFactor | 
   checkKeys(rawOptions, optionsAt, type === "totp" ? ["algorithm", "digits", "period"] : ["algorithm", "digits"], issues);
   const algorithm = readChoice(rawOptions, "algorithm", optionsAt, issues, OTP_ALGORITHMS, defaults.algorithm);
   const digits = readChoice(rawOptions, "digits", optionsAt, issues, OTP_DIGITS, defaults.digits);
+  // Read before bailing out, so a bad period is reported together with the other problems.
+  const period = type === "totp" ? readChoice(rawOptions, "period", optionsAt, issues, TOTP_PERIODS, POLICY_DEFAULTS.totp.period) : undefined;
   if (id === undefined || label === undefined || algorithm === undefined || digits === undefined) return undefined;
   if (type === "totp") {
-    const period = readChoice(rawOptions, "period", optionsAt, issues, TOTP_PERIODS, POLICY_DEFAULTS.totp.period);
     if (period === undefined) return undefined;
     return { id, label, type, options: { algorithm, digits, period } };
   }
@@ -164,23 +165,27 @@ export function parsePolicyDefinition(input: unknown): Result<PolicyDefinition, 
     factorsValid = true;
     const seenIds = new Map<string, number>();
     const seenLabels = new Map<string, number>();
-    rawFactors.forEach((raw, i) => {
+    // Array.from turns holes of a sparse array into undefined, so they are reported rather than skipped.
+    Array.from(rawFactors as unknown[]).forEach((raw, i) => {
       const path = `factors[${i}]`;
       const factor = readFactor(raw, path, issues);
-      if (!factor) return void (factorsValid = false);
-      const firstId = seenIds.get(factor.id);
+      if (!factor) factorsValid = false;
+      // Duplicates are checked on the raw strings too, so they are reported beside a factor's other problems.
+      const id = factor?.id ?? (isObject(raw) && typeof raw.id === "string" ? raw.id : undefined);
+      const label = factor?.label ?? (isObject(raw) && typeof raw.label === "string" && raw.label.trim() ? raw.label : undefined);
+      const firstId = id === undefined ? undefined : seenIds.get(id);
       if (firstId !== undefined) {
-        issues.add(`${path}.id`, `duplicate id "${factor.id}" (also factors[${firstId}].id)`);
+        issues.add(`${path}.id`, `duplicate id "${id}" (also factors[${firstId}].id)`);
         factorsValid = false;
-      } else seenIds.set(factor.id, i);
+      } else if (id !== undefined) seenIds.set(id, i);
       // Authenticator apps list entries by label: two factors with one label are indistinguishable to the user.
-      const labelKey = factor.label.trim().toLowerCase();
-      const firstLabel = seenLabels.get(labelKey);
+      const labelKey = label?.trim().toLowerCase();
+      const firstLabel = labelKey === undefined ? undefined : seenLabels.get(labelKey);
       if (firstLabel !== undefined) {
-        issues.add(`${path}.label`, `duplicate label "${factor.label}" (also factors[${firstLabel}].label); labels must tell factors apart`);
+        issues.add(`${path}.label`, `duplicate label "${label}" (also factors[${firstLabel}].label); labels must tell factors apart`);
         factorsValid = false;
-      } else seenLabels.set(labelKey, i);
-      factors.push(factor);
+      } else if (labelKey !== undefined) seenLabels.set(labelKey, i);
+      if (factor) factors.push(factor);
     });
   }
 
