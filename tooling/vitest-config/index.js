@@ -2,7 +2,7 @@
 // "@mfa-chain/source" export condition, so tests never need a prior build.
 import { defineConfig, mergeConfig } from "vitest/config";
 
-const conditions = ["@mfa-chain/source", "import", "module", "node", "default"];
+const conditions = ["@mfa-chain/source", "node", "default"];
 
 export const base = defineConfig({
   resolve: { conditions },

@@ -20,3 +20,4 @@ export * from "./attempts/get-attempt.use-case.js";
 export * from "./attempts/verify-step.use-case.js";
 export * from "./lockout/lockout.use-case.js";
 export * from "./audit/list-audit-events.use-case.js";
+export * from "./dev/peek-current-code.use-case.js";

@@ -40,7 +40,9 @@ export class SavePolicy {
       if (input.mode === "update" && !latest) return err(policyNotFound(input.policyId));
       const now = this.deps.clock.now();
       const stored = { ...parsed.value, id: input.policyId, version: (latest?.version ?? 0) + 1, tenantId, createdAt: now };
-      await repos.policies.insert(stored);
+      if (!(await repos.policies.insert(stored))) {
+        return err<AppError>({ code: "policy_exists", message: `policy "${input.policyId}" was changed concurrently; read it and try again` });
+      }
       await repos.audit.append({
         tenantId,
         type: input.mode === "create" ? "policy.created" : "policy.updated",

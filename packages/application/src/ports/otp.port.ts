@@ -63,3 +63,9 @@ export interface OtpProvisioner {
   keyUri(input: KeyUriInput): string;
   qrCode(uri: string): Promise<QrImages>;
 }
+
+/** Generates codes. Used only by the development helper that reveals a live code (off by default, S32). */
+export interface OtpGenerator {
+  generateTotp(secret: Uint8Array, now: Instant, options: { algorithm: OtpAlgorithm; digits: OtpDigits; period: TotpPeriod }): string;
+  generateHotp(secret: Uint8Array, counter: number, options: { algorithm: OtpAlgorithm; digits: OtpDigits }): string;
+}

@@ -8,8 +8,8 @@ export interface StoredPolicy extends Policy {
 }
 
 export interface PolicyRepository {
-  /** Inserts a new version (version 1 for a new policy). */
-  insert(policy: StoredPolicy): Promise<void>;
+  /** Inserts a new version (version 1 for a new policy); false when that version exists (a concurrent save won). */
+  insert(policy: StoredPolicy): Promise<boolean>;
   /** The newest version of a policy that is not deleted. */
   findLatest(tenantId: string, policyId: string): Promise<StoredPolicy | null>;
   /** One exact version, deleted or not: running attempts keep the version they started with. */

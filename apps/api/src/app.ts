@@ -1,0 +1,108 @@
+// The express app: translation only. Parse, authenticate, limit, call a use case, present the result.
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { PeekCurrentCode } from "@mfa-chain/application";
+import express, { type Express, type RequestHandler } from "express";
+import helmet from "helmet";
+import type { Logger } from "pino";
+import { authenticate, type ApiKeyResolver } from "./http/auth.js";
+import type { BlockList } from "node:net";
+import { clientIp } from "./http/client-ip.js";
+import type { Metrics } from "./http/metrics.js";
+import { buildOpenApiDocument } from "./http/openapi.js";
+import { errorHandler, sendProblem } from "./http/problem.js";
+import { limitByIp, limitByKey, type RateLimiters } from "./http/rate-limit.js";
+import { adminRoutes } from "./routes/admin.routes.js";
+import { attemptRoutes } from "./routes/attempts.routes.js";
+import { devRoutes } from "./routes/dev.routes.js";
+import { factorRoutes } from "./routes/factors.routes.js";
+import { policyRoutes } from "./routes/policies.routes.js";
+import type { Services } from "./services.js";
+
+export interface AppOptions {
+  readonly services: Services;
+  readonly apiKeys: ApiKeyResolver;
+  readonly rateLimiters: RateLimiters;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly trustedProxies: BlockList;
+  /** Throws when the database is not reachable. */
+  readonly checkReady: () => Promise<void>;
+  /** Present only when MFA_DEV_CODES is explicitly on. */
+  readonly devPeek?: PeekCurrentCode;
+  /** Serves the demo page, with the key it may use, when demo mode is on. */
+  readonly demo?: { readonly apiKey: string; readonly policyId: string };
+}
+
+const here = dirname(fileURLToPath(import.meta.url));
+/** Static files: next to src/ in development and next to dist/ when built. */
+export const publicDir = join(here, "..", "public");
+
+export function createApp(o: AppOptions): Express {
+  const app = express();
+  app.disable("x-powered-by");
+  app.set("etag", false);
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: { "script-src": ["'self'"], "style-src": ["'self'", "'unsafe-inline'"], "img-src": ["'self'", "data:"] },
+      },
+    }),
+  );
+  app.use(o.metrics.middleware);
+  app.use(clientIp(o.trustedProxies));
+
+  app.get("/healthz", (_req, res) => void res.json({ status: "ok" }));
+  app.get("/readyz", async (_req, res) => {
+    try {
+      await o.checkReady();
+      res.json({ status: "ready" });
+    } catch (error) {
+      o.logger.warn({ err: error }, "readiness check failed");
+      res.status(503).type("application/problem+json").json({ type: "/problems/not_ready", title: "Not ready", status: 503, detail: "the database is not reachable", code: "not_ready" });
+    }
+  });
+  app.get("/metrics", async (_req, res) => {
+    res.type(o.metrics.registry.contentType).send(await o.metrics.registry.metrics());
+  });
+
+  const openapi = buildOpenApiDocument({ devCodes: o.devPeek !== undefined });
+  app.get("/openapi.json", (_req, res) => void res.json(openapi));
+  const swaggerDir = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
+  app.use("/docs/assets", express.static(swaggerDir, { index: false }));
+  app.use("/docs", express.static(join(publicDir, "docs")));
+
+  if (o.demo) {
+    const demo = o.demo;
+    app.get("/demo/config.json", (_req, res) => {
+      res.setHeader("Cache-Control", "no-store");
+      res.json({ apiKey: demo.apiKey, policyId: demo.policyId });
+    });
+    app.use("/demo", express.static(join(publicDir, "demo")));
+    app.get("/", (_req, res) => res.redirect(302, "/demo/"));
+  }
+
+  const json: RequestHandler = express.json({ limit: "16kb", strict: true, type: ["application/json", "application/*+json"] });
+  // A body, when there is one, must be JSON; an empty body reads as {} and meets the route's schema or not.
+  const requireJson: RequestHandler = (req, res, next) => {
+    const hasBody = req.headers["transfer-encoding"] !== undefined || Number(req.headers["content-length"] ?? 0) > 0;
+    if (hasBody && !req.is(["application/json", "application/*+json"])) {
+      return sendProblem(res, { code: "unsupported_media_type", detail: "send the body as application/json" });
+    }
+    next();
+  };
+
+  const v1 = express.Router();
+  v1.use(limitByIp(o.rateLimiters), authenticate(o.apiKeys), limitByKey(o.rateLimiters), requireJson, json);
+  v1.use(policyRoutes(o.services));
+  v1.use(factorRoutes(o.services));
+  v1.use(attemptRoutes(o.services, o.metrics));
+  v1.use(adminRoutes(o.services));
+  if (o.devPeek) v1.use(devRoutes(o.devPeek));
+  app.use("/v1", v1);
+
+  app.use((req, res) => sendProblem(res, { code: "not_found", detail: `no route for ${req.method} ${req.path}` }));
+  app.use(errorHandler(o.logger));
+  return app;
+}

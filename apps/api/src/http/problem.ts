@@ -1,0 +1,126 @@
+// Errors become HTTP here and nowhere else: RFC 9457 problem+json with a stable `code`.
+import type { AppError, AppErrorCode } from "@mfa-chain/application";
+import type { ErrorRequestHandler, Response } from "express";
+import type { Logger } from "pino";
+
+export type EdgeErrorCode =
+  | "invalid_request"
+  | "unauthorized"
+  | "not_found"
+  | "rate_limited"
+  | "payload_too_large"
+  | "unsupported_media_type"
+  | "chain_breached"
+  | "internal_error";
+
+export type ProblemCode = AppErrorCode | EdgeErrorCode;
+
+const STATUS: Record<ProblemCode, number> = {
+  invalid_input: 400,
+  invalid_request: 400,
+  invalid_policy: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  reauthentication_required: 403,
+  not_found: 404,
+  policy_not_found: 404,
+  credential_not_found: 404,
+  attempt_not_found: 404,
+  policy_exists: 409,
+  enrollment_not_pending: 409,
+  attempt_completed: 409,
+  chain_breached: 409,
+  factors_not_enrolled: 409,
+  attempt_expired: 410,
+  enrollment_expired: 410,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  factor_not_in_policy: 422,
+  invalid_code: 422,
+  user_locked: 423,
+  rate_limited: 429,
+  internal_error: 500,
+};
+
+const TITLE: Partial<Record<ProblemCode, string>> = {
+  invalid_request: "The request is not valid",
+  invalid_policy: "The policy is not valid",
+  unauthorized: "Missing or invalid API key",
+  user_locked: "Too many failed attempts",
+  rate_limited: "Too many requests",
+  chain_breached: "Factor out of order",
+  internal_error: "Internal error",
+};
+
+export interface Problem {
+  readonly code: ProblemCode;
+  readonly detail: string;
+  readonly [extension: string]: unknown;
+}
+
+export const statusOf = (code: ProblemCode): number => STATUS[code];
+
+export function sendProblem(res: Response, problem: Problem, headers: Record<string, string> = {}): void {
+  const { code, detail, ...extensions } = problem;
+  const status = STATUS[code];
+  for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
+  res
+    .status(status)
+    .type("application/problem+json")
+    .send(
+      JSON.stringify({
+        type: `/problems/${code}`,
+        title: TITLE[code] ?? code.replaceAll("_", " "),
+        status,
+        detail,
+        code,
+        ...extensions,
+      }),
+    );
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const retryAfter = (until: number) => String(Math.max(1, Math.ceil((until - Date.now()) / 1000)));
+
+/** Maps an application error to its problem response, including the headers some of them need. */
+export function sendAppError(res: Response, error: AppError): void {
+  switch (error.code) {
+    case "user_locked":
+      return sendProblem(res, { code: error.code, detail: error.message, lockedUntil: iso(error.lockedUntil) }, { "Retry-After": retryAfter(error.lockedUntil) });
+    case "invalid_policy":
+      return sendProblem(res, { code: error.code, detail: error.message, errors: error.issues });
+    case "factors_not_enrolled":
+      return sendProblem(res, { code: error.code, detail: error.message, missing: error.missing, needed: error.needed });
+    case "invalid_code":
+      return sendProblem(res, {
+        code: error.code,
+        detail: error.message,
+        failuresRemaining: error.failuresRemaining,
+        lockedUntil: error.lockedUntil === null ? null : iso(error.lockedUntil),
+      });
+    default:
+      return sendProblem(res, { code: error.code, detail: error.message });
+  }
+}
+
+/** The last error handler: body-parser failures become 4xx; anything unknown is a 500 that reveals nothing. */
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error: unknown, req, res, _next) => {
+    const e = error as { type?: string; status?: number; expose?: boolean };
+    if (e?.type === "entity.parse.failed") {
+      return sendProblem(res, { code: "invalid_request", detail: "the body is not valid JSON" });
+    }
+    if (e?.type === "entity.too.large") {
+      return sendProblem(res, { code: "payload_too_large", detail: "the body is larger than the API accepts" });
+    }
+    if (e?.type === "charset.unsupported" || e?.type === "encoding.unsupported") {
+      return sendProblem(res, { code: "unsupported_media_type", detail: "the body's charset or encoding is not supported; send UTF-8 JSON" });
+    }
+    if (typeof e?.status === "number" && e.status >= 400 && e.status < 500 && e.expose) {
+      return sendProblem(res, { code: "invalid_request", detail: "the request could not be read" });
+    }
+    logger.error({ err: error, method: req.method, route: req.route?.path }, "unhandled error");
+    if (res.headersSent) return;
+    sendProblem(res, { code: "internal_error", detail: "an unexpected error occurred; it has been logged" });
+  };
+}

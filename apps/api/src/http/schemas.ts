@@ -1,0 +1,172 @@
+// Request and response schemas: they validate requests at the edge and generate the OpenAPI document.
+import { extendZodWithOpenApi } from "@asteasolutions/zod-to-openapi";
+import { AUDIT_EVENT_TYPES, FACTOR_TYPES, OTP_ALGORITHMS, POLICY_ID_PATTERN, USER_ID_PATTERN } from "@mfa-chain/domain";
+import { z } from "zod";
+
+extendZodWithOpenApi(z);
+
+const OPAQUE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
+export const UserIdParam = z.string().regex(USER_ID_PATTERN, "user ids are 1–128 of A–Z a–z 0–9 . _ @ : + = -").openapi({ example: "alice" });
+export const PolicyIdParam = z.string().regex(POLICY_ID_PATTERN, "policy ids are lowercase slugs (a–z, 0–9, _ and -; 1–64)").openapi({ example: "login" });
+export const OpaqueIdParam = z.string().regex(OPAQUE_ID, "not a valid id");
+
+export const UserParams = z.strictObject({ userId: UserIdParam });
+export const PolicyParams = z.strictObject({ policyId: PolicyIdParam });
+export const CredentialParams = z.strictObject({ userId: UserIdParam, credentialId: OpaqueIdParam });
+export const AttemptParams = z.strictObject({ attemptId: OpaqueIdParam });
+
+const Algorithm = z.enum(OTP_ALGORITHMS);
+const Digits = z.union([z.literal(6), z.literal(8)]);
+
+export const PolicyFactorSchema = z
+  .strictObject({
+    id: z.string().min(1).max(64).openapi({ example: "token_1" }),
+    label: z.string().min(1).max(100).openapi({ example: "Authenticator app" }),
+    type: z.enum(FACTOR_TYPES).openapi({ description: "Implemented today: totp, hotp. Other types are refused." }),
+    options: z
+      .strictObject({
+        algorithm: Algorithm.optional().openapi({ description: "Default SHA1 (what authenticator apps support)." }),
+        digits: Digits.optional(),
+        period: z.union([z.literal(30), z.literal(60)]).optional().openapi({ description: "TOTP only." }),
+      })
+      .optional(),
+  })
+  .openapi("PolicyFactor");
+
+export const PolicyDefinitionSchema = z
+  .strictObject({
+    name: z.string().min(1).max(200),
+    mode: z.enum(["fixed", "random"]),
+    requiredSteps: z.int().min(1).max(16),
+    factors: z.array(PolicyFactorSchema).min(1).max(16),
+    verifyWindow: z.union([z.literal(0), z.literal(1)]).optional().openapi({ description: "TOTP steps accepted either side of now (server policy). Default 1." }),
+    attemptTtlSeconds: z.int().min(30).max(3600).optional().openapi({ description: "Default 600." }),
+    lockout: z
+      .strictObject({
+        maxFailures: z.int().min(1).max(100).optional(),
+        baseSeconds: z.int().min(1).optional(),
+        maxSeconds: z.int().min(1).optional(),
+      })
+      .optional(),
+  })
+  .openapi("PolicyDefinition");
+
+export const CreatePolicyBody = PolicyDefinitionSchema.extend({ id: PolicyIdParam }).openapi("CreatePolicy");
+export const PolicyVersionQuery = z.strictObject({ version: z.coerce.number().int().min(1).max(1_000_000).optional() });
+
+export const EnrollFactorBody = z
+  .strictObject({
+    policyId: PolicyIdParam,
+    factorId: z.string().min(1).max(64).openapi({ example: "token_1" }),
+    reauthAttemptId: OpaqueIdParam.optional().openapi({ description: "A completed attempt of this user (last 5 minutes); needed once the user has an active factor, unless an admin key is used." }),
+  })
+  .openapi("EnrollFactor");
+
+export const ConfirmFactorBody = z.strictObject({ code: z.string().max(64) }).openapi("ConfirmFactor");
+export const RevokeFactorBody = z.strictObject({ reauthAttemptId: OpaqueIdParam.optional() }).openapi("RevokeFactor");
+
+export const StartAttemptBody = z.strictObject({ userId: UserIdParam, policyId: PolicyIdParam }).openapi("StartAttempt");
+
+export const VerifyBody = z
+  .strictObject({
+    factorId: z.string().min(1).max(64).openapi({ description: "The id of the factor the attempt currently expects." }),
+    code: z.string().max(64).openapi({ description: "The code, exactly the factor's number of ASCII digits.", example: "123456" }),
+  })
+  .openapi("VerifyStep");
+
+export const AuditQuerySchema = z.strictObject({
+  userId: UserIdParam.optional(),
+  type: z
+    .union([z.enum(AUDIT_EVENT_TYPES), z.array(z.enum(AUDIT_EVENT_TYPES))])
+    .optional()
+    .transform((t) => (t === undefined ? undefined : Array.isArray(t) ? t : [t])),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+  before: z.coerce.number().int().min(1).optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional(),
+});
+
+// Responses (documentation of what the routes send).
+export const FactorViewSchema = z.object({ id: z.string(), label: z.string(), type: z.enum(FACTOR_TYPES) }).openapi("FactorView");
+
+export const VerifyOutcomeSchema = z
+  .object({
+    success: z.boolean(),
+    complete: z.boolean(),
+    reset: z.boolean(),
+    nextFactor: FactorViewSchema.nullable(),
+    failuresRemaining: z.int(),
+    lockedUntil: z.string().nullable(),
+    expiresAt: z.string(),
+  })
+  .openapi("VerifyOutcome");
+
+export const AttemptSchema = z
+  .object({
+    attemptId: z.string(),
+    userId: z.string(),
+    policyId: z.string(),
+    policyVersion: z.int(),
+    status: z.enum(["active", "completed"]),
+    complete: z.boolean(),
+    steps: z.int(),
+    stepsPassed: z.int(),
+    currentFactor: FactorViewSchema.nullable(),
+    createdAt: z.string(),
+    expiresAt: z.string(),
+    completedAt: z.string().nullable(),
+  })
+  .openapi("Attempt");
+
+export const CredentialSchema = z
+  .object({
+    id: z.string(),
+    factorId: z.string(),
+    label: z.string(),
+    type: z.enum(["totp", "hotp"]),
+    status: z.enum(["pending", "active", "revoked"]),
+    params: z.object({ type: z.enum(["totp", "hotp"]), algorithm: Algorithm, digits: Digits, period: z.int().optional() }),
+    createdAt: z.string(),
+    confirmedAt: z.string().nullable(),
+    revokedAt: z.string().nullable(),
+  })
+  .openapi("Factor");
+
+export const EnrollmentSchema = z
+  .object({
+    factor: CredentialSchema,
+    secret: z.string().openapi({ description: "Base32 secret for manual entry. Shown this once." }),
+    otpauthUri: z.string(),
+    qr: z.object({ png: z.string().openapi({ description: "data:image/png;base64,…" }), svg: z.string() }),
+    confirmBefore: z.string(),
+  })
+  .openapi("Enrollment");
+
+export const ConfirmResultSchema = z
+  .object({ confirmed: z.boolean(), factor: CredentialSchema.optional(), failuresRemaining: z.int().optional(), lockedUntil: z.string().nullable().optional() })
+  .openapi("ConfirmResult");
+
+export const PolicySchema = PolicyDefinitionSchema.extend({ id: z.string(), version: z.int(), createdAt: z.string() }).openapi("Policy");
+
+export const LockoutSchema = z
+  .object({ userId: z.string(), locked: z.boolean(), lockedUntil: z.string().nullable(), consecutiveFailures: z.int(), lockCount: z.int() })
+  .openapi("Lockout");
+
+export const AuditEventSchema = z
+  .object({
+    seq: z.int(),
+    type: z.enum(AUDIT_EVENT_TYPES),
+    at: z.string(),
+    actor: z.object({ kind: z.string(), id: z.string().optional() }),
+    userId: z.string().nullable(),
+    attemptId: z.string().nullable(),
+    factorId: z.string().nullable(),
+    data: z.record(z.string(), z.unknown()),
+  })
+  .openapi("AuditEvent");
+
+export const ProblemSchema = z
+  .object({ type: z.string(), title: z.string(), status: z.int(), detail: z.string(), code: z.string() })
+  .catchall(z.unknown())
+  .openapi("Problem");

@@ -1,0 +1,24 @@
+// Parses a request part with its strict schema; on failure answers 400 with every problem and its path.
+import type { Response } from "express";
+import type { z } from "zod";
+import { sendProblem } from "./problem.js";
+
+const formatPath = (path: readonly PropertyKey[]): string =>
+  path.reduce<string>((acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), "");
+
+export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, res: Response, part: "body" | "path" | "query"): z.infer<S> | undefined {
+  const parsed = schema.safeParse(value ?? {});
+  if (parsed.success) return parsed.data;
+  const errors = parsed.error.issues.map((issue) => {
+    const keys = issue.code === "unrecognized_keys" ? issue.keys : [];
+    const path = formatPath(issue.path);
+    const message = keys.length > 0 ? `unknown field${keys.length > 1 ? "s" : ""} ${keys.map((k) => `"${k}"`).join(", ")}` : issue.message;
+    return { path: path || part, message };
+  });
+  sendProblem(res, {
+    code: "invalid_request",
+    detail: `invalid ${part}: ${errors.map((e) => `${e.path}: ${e.message}`).join("; ")}`,
+    errors,
+  });
+  return undefined;
+}

@@ -1,0 +1,43 @@
+// A user's lockout, and the tenant's audit trail.
+import { Router } from "express";
+import { actorOf } from "../http/auth.js";
+import { presentAuditEvent, presentLockout } from "../http/present.js";
+import { sendAppError } from "../http/problem.js";
+import { AuditQuerySchema, UserParams } from "../http/schemas.js";
+import { parseOr400 } from "../http/validate.js";
+import type { Services } from "../services.js";
+
+export function adminRoutes(s: Services): Router {
+  const r = Router();
+
+  r.get("/users/:userId/lockout", async (req, res) => {
+    const params = parseOr400(UserParams, req.params, res, "path");
+    if (!params) return;
+    res.json(presentLockout(await s.getLockout.execute({ actor: actorOf(res), userId: params.userId })));
+  });
+
+  r.post("/users/:userId/unlock", async (req, res) => {
+    const params = parseOr400(UserParams, req.params, res, "path");
+    if (!params) return;
+    const unlocked = await s.unlockUser.execute({ actor: actorOf(res), userId: params.userId });
+    if (!unlocked.ok) return sendAppError(res, unlocked.error);
+    res.json(presentLockout(unlocked.value));
+  });
+
+  r.get("/audit-events", async (req, res) => {
+    const q = parseOr400(AuditQuerySchema, req.query, res, "query");
+    if (!q) return;
+    const page = await s.listAuditEvents.execute({
+      actor: actorOf(res),
+      ...(q.userId === undefined ? {} : { userId: q.userId }),
+      ...(q.type === undefined ? {} : { types: q.type }),
+      ...(q.from === undefined ? {} : { from: Date.parse(q.from) }),
+      ...(q.to === undefined ? {} : { to: Date.parse(q.to) }),
+      ...(q.before === undefined ? {} : { before: q.before }),
+      ...(q.limit === undefined ? {} : { limit: q.limit }),
+    });
+    res.json({ events: page.events.map(presentAuditEvent), nextBefore: page.nextBefore });
+  });
+
+  return r;
+}

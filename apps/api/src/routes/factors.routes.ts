@@ -1,0 +1,72 @@
+import { Router } from "express";
+import { actorOf } from "../http/auth.js";
+import { presentCredential } from "../http/present.js";
+import { sendAppError } from "../http/problem.js";
+import { ConfirmFactorBody, CredentialParams, EnrollFactorBody, RevokeFactorBody, UserParams } from "../http/schemas.js";
+import { parseOr400 } from "../http/validate.js";
+import type { Services } from "../services.js";
+
+export function factorRoutes(s: Services): Router {
+  const r = Router();
+
+  r.post("/users/:userId/factors", async (req, res) => {
+    const params = parseOr400(UserParams, req.params, res, "path");
+    const body = params && parseOr400(EnrollFactorBody, req.body, res, "body");
+    if (!params || !body) return;
+    const enrolled = await s.enrollFactor.execute({
+      actor: actorOf(res),
+      userId: params.userId,
+      policyId: body.policyId,
+      factorId: body.factorId,
+      ...(body.reauthAttemptId === undefined ? {} : { reauthAttemptId: body.reauthAttemptId }),
+    });
+    if (!enrolled.ok) return sendAppError(res, enrolled.error);
+    const e = enrolled.value;
+    // The secret is in this one response: nothing may cache it.
+    res.setHeader("Cache-Control", "no-store");
+    res.status(201).json({
+      factor: presentCredential(e.credential),
+      secret: e.secret,
+      otpauthUri: e.otpauthUri,
+      qr: e.qr,
+      confirmBefore: new Date(e.confirmBefore).toISOString(),
+    });
+  });
+
+  r.get("/users/:userId/factors", async (req, res) => {
+    const params = parseOr400(UserParams, req.params, res, "path");
+    if (!params) return;
+    const all = await s.listFactors.execute({ actor: actorOf(res), userId: params.userId });
+    res.json({ factors: all.map(presentCredential) });
+  });
+
+  r.post("/users/:userId/factors/:credentialId/confirm", async (req, res) => {
+    const params = parseOr400(CredentialParams, req.params, res, "path");
+    const body = params && parseOr400(ConfirmFactorBody, req.body, res, "body");
+    if (!params || !body) return;
+    const confirmed = await s.confirmFactor.execute({ actor: actorOf(res), userId: params.userId, credentialId: params.credentialId, code: body.code });
+    if (confirmed.ok) return void res.json({ confirmed: true, factor: presentCredential(confirmed.value) });
+    // A wrong code is an outcome, answered like a failed verify: 200 with what remains.
+    if (confirmed.error.code === "invalid_code") {
+      const { failuresRemaining, lockedUntil } = confirmed.error;
+      return void res.json({ confirmed: false, failuresRemaining, lockedUntil: lockedUntil === null ? null : new Date(lockedUntil).toISOString() });
+    }
+    sendAppError(res, confirmed.error);
+  });
+
+  r.post("/users/:userId/factors/:credentialId/revoke", async (req, res) => {
+    const params = parseOr400(CredentialParams, req.params, res, "path");
+    const body = params && parseOr400(RevokeFactorBody, req.body, res, "body");
+    if (!params || !body) return;
+    const revoked = await s.revokeFactor.execute({
+      actor: actorOf(res),
+      userId: params.userId,
+      credentialId: params.credentialId,
+      ...(body.reauthAttemptId === undefined ? {} : { reauthAttemptId: body.reauthAttemptId }),
+    });
+    if (!revoked.ok) return sendAppError(res, revoked.error);
+    res.json({ factor: presentCredential(revoked.value) });
+  });
+
+  return r;
+}

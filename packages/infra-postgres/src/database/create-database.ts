@@ -1,0 +1,80 @@
+// One code path, two engines: a pg pool when a DATABASE_URL is given, embedded PGlite in a local folder otherwise.
+// Same schema, same migrations, same SQL; only the driver differs.
+import { mkdirSync } from "node:fs";
+import { resolve } from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely, PostgresDialect } from "kysely";
+import pg from "pg";
+import { PGliteDialect } from "./pglite-dialect.js";
+import type { Database, Db } from "./schema.js";
+import { INT8_OID, parseInt8 } from "./type-parsers.js";
+
+export interface DatabaseOptions {
+  /** A PostgreSQL connection string (PostgreSQL 14+). When set, PGlite is not used. */
+  readonly url?: string | undefined;
+  /** PGlite's data folder (created if missing); "memory://" or none for a throwaway in-memory database. */
+  readonly dataDir?: string | undefined;
+  /** Pool size for a PostgreSQL server (default 10). */
+  readonly poolSize?: number | undefined;
+  /** Called with errors of idle pooled connections (a server restart, a network cut); default: ignored. */
+  readonly onPoolError?: ((error: Error) => void) | undefined;
+}
+
+export interface MfaDatabase {
+  readonly db: Db;
+  readonly kind: "postgres" | "pglite";
+  /** Where it points, without credentials: safe to log. */
+  readonly description: string;
+  close(): Promise<void>;
+}
+
+/** Which database the environment asks for: DATABASE_URL, else PGlite in MFA_DATA_DIR (default `.data/pglite`). */
+export function databaseOptionsFromEnv(env: Readonly<Record<string, string | undefined>>, baseDir = process.cwd()): DatabaseOptions {
+  const url = env.DATABASE_URL?.trim();
+  if (url) return { url };
+  const dataDir = env.MFA_DATA_DIR?.trim() || ".data/pglite";
+  return { dataDir: dataDir.startsWith("memory://") ? dataDir : resolve(baseDir, dataDir) };
+}
+
+/** A connection string with any password removed. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = "***";
+    return parsed.toString();
+  } catch {
+    return "(unparseable connection string)";
+  }
+}
+
+const pgTypes = {
+  getTypeParser: ((oid: number, format?: "text" | "binary") =>
+    oid === INT8_OID ? parseInt8 : pg.types.getTypeParser(oid, format as "text")) as typeof pg.types.getTypeParser,
+};
+
+export function createDatabase(options: DatabaseOptions = {}): MfaDatabase {
+  if (options.url) {
+    const pool = new pg.Pool({
+      connectionString: options.url,
+      max: options.poolSize ?? 10,
+      application_name: "mfa-chain",
+      types: pgTypes,
+    });
+    pool.on("error", (error) => options.onPoolError?.(error));
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { db, kind: "postgres", description: `PostgreSQL ${redactUrl(options.url)}`, close: () => db.destroy() };
+  }
+  const dataDir = options.dataDir ?? "memory://";
+  if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
+  const db = new Kysely<Database>({
+    dialect: new PGliteDialect({
+      pglite: () => PGlite.create({ dataDir, parsers: { [INT8_OID]: parseInt8 } }),
+    }),
+  });
+  return {
+    db,
+    kind: "pglite",
+    description: dataDir.startsWith("memory://") ? "PGlite (in memory)" : `PGlite in ${dataDir}`,
+    close: () => db.destroy(),
+  };
+}

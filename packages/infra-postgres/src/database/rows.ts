@@ -1,0 +1,176 @@
+// Rows read back are validated before they become domain values: a row the schema should have prevented, or one
+// written by a newer version, fails loudly here instead of travelling on as a half-typed object.
+import type { StoredAuditEvent, StoredCredential, StoredPolicy } from "@mfa-chain/application";
+import {
+  AUDIT_EVENT_TYPES,
+  OTP_ALGORITHMS,
+  OTP_DIGITS,
+  TOTP_PERIODS,
+  formatPolicyIssues,
+  parsePolicyDefinition,
+  type Attempt,
+  type LockState,
+} from "@mfa-chain/domain";
+import { z } from "zod";
+
+/** A stored row that does not have the shape the schema promises: a broken invariant, never an expected outcome. */
+export class CorruptRowError extends Error {
+  override readonly name = "CorruptRowError";
+  readonly code = "corrupt_row";
+}
+
+const int = z.number().int();
+const instant = z.date().transform((d) => d.getTime());
+const nullableInstant = instant.nullable();
+const bytes = z.instanceof(Uint8Array).transform((b) => new Uint8Array(b));
+const stringList = z.array(z.string());
+
+export const otpParamsSchema = z.discriminatedUnion("type", [
+  z.strictObject({ type: z.literal("totp"), algorithm: z.enum(OTP_ALGORITHMS), digits: z.union(OTP_DIGITS.map((d) => z.literal(d))), period: z.union(TOTP_PERIODS.map((p) => z.literal(p))) }),
+  z.strictObject({ type: z.literal("hotp"), algorithm: z.enum(OTP_ALGORITHMS), digits: z.union(OTP_DIGITS.map((d) => z.literal(d))) }),
+]);
+
+function parseRow<S extends z.ZodType>(schema: S, row: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(row);
+  if (!parsed.success) {
+    // Paths and messages only: the row's values (a ciphertext, a hash) are not echoed.
+    const issues = parsed.error.issues.map((i) => `${i.path.join(".") || "(row)"}: ${i.message}`).join("; ");
+    throw new CorruptRowError(`stored ${what} has an unexpected shape: ${issues}`);
+  }
+  return parsed.data;
+}
+
+const policyRow = z.object({
+  tenant_id: z.string(),
+  policy_id: z.string(),
+  version: int.positive(),
+  definition: z.unknown(),
+  created_at: instant,
+});
+
+export function toStoredPolicy(row: unknown): StoredPolicy {
+  const r = parseRow(policyRow, row, "policy");
+  // The domain's own strict parser: a definition that would not be accepted today is not silently used either.
+  const definition = parsePolicyDefinition(r.definition);
+  if (!definition.ok) {
+    throw new CorruptRowError(`stored policy ${r.policy_id} v${r.version} is invalid: ${formatPolicyIssues(definition.error.issues)}`);
+  }
+  return { ...definition.value, id: r.policy_id, version: r.version, tenantId: r.tenant_id, createdAt: r.created_at };
+}
+
+const credentialRow = z.object({
+  tenant_id: z.string(),
+  id: z.string(),
+  user_id: z.string(),
+  factor_id: z.string(),
+  label: z.string(),
+  status: z.enum(["pending", "active", "revoked"]),
+  type: z.enum(["totp", "hotp"]),
+  params: otpParamsSchema,
+  secret_key_id: z.string().min(1),
+  secret_ciphertext: bytes,
+  last_time_step: int.nonnegative().nullable(),
+  counter: int.nonnegative(),
+  created_at: instant,
+  confirmed_at: nullableInstant,
+  revoked_at: nullableInstant,
+});
+
+export function toStoredCredential(row: unknown): StoredCredential {
+  const r = parseRow(credentialRow, row, "credential");
+  if (r.params.type !== r.type) throw new CorruptRowError(`stored credential ${r.id}: params are for ${r.params.type}, the row says ${r.type}`);
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    userId: r.user_id,
+    factorId: r.factor_id,
+    label: r.label,
+    status: r.status,
+    params: r.params,
+    lastTimeStep: r.last_time_step,
+    counter: r.counter,
+    createdAt: r.created_at,
+    confirmedAt: r.confirmed_at,
+    revokedAt: r.revoked_at,
+    secret: { keyId: r.secret_key_id, ciphertext: r.secret_ciphertext },
+  };
+}
+
+const attemptRow = z.object({
+  tenant_id: z.string(),
+  id: z.string(),
+  user_id: z.string(),
+  policy_id: z.string(),
+  policy_version: int.positive(),
+  chain: stringList,
+  eligible: stringList,
+  cursor: int.nonnegative(),
+  status: z.enum(["active", "completed"]),
+  version: int.positive(),
+  created_at: instant,
+  expires_at: instant,
+  completed_at: nullableInstant,
+});
+
+export function toAttempt(row: unknown): Attempt {
+  const r = parseRow(attemptRow, row, "attempt");
+  return {
+    id: r.id,
+    tenantId: r.tenant_id,
+    userId: r.user_id,
+    policyId: r.policy_id,
+    policyVersion: r.policy_version,
+    chain: r.chain,
+    eligible: r.eligible,
+    cursor: r.cursor,
+    status: r.status,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    completedAt: r.completed_at,
+    version: r.version,
+  };
+}
+
+const lockRow = z.object({
+  consecutive_failures: int.nonnegative(),
+  lock_count: int.nonnegative(),
+  locked_until: nullableInstant,
+});
+
+export function toLockState(row: unknown): LockState {
+  const r = parseRow(lockRow, row, "lockout");
+  return { consecutiveFailures: r.consecutive_failures, lockCount: r.lock_count, lockedUntil: r.locked_until };
+}
+
+export const auditDataSchema = z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]));
+
+export const auditRow = z.object({
+  tenant_id: z.string(),
+  seq: int.positive(),
+  at: instant,
+  type: z.enum(AUDIT_EVENT_TYPES),
+  actor_kind: z.enum(["api_key", "system"]),
+  actor_id: z.string().nullable(),
+  user_id: z.string().nullable(),
+  attempt_id: z.string().nullable(),
+  factor_id: z.string().nullable(),
+  data: auditDataSchema,
+});
+
+export function toStoredAuditEvent(row: unknown): StoredAuditEvent {
+  const r = parseRow(auditRow, row, "audit event");
+  if ((r.actor_kind === "api_key") !== (r.actor_id !== null)) {
+    throw new CorruptRowError(`stored audit event ${r.seq}: actor ${r.actor_kind} with${r.actor_id === null ? "out" : ""} an id`);
+  }
+  return {
+    seq: r.seq,
+    tenantId: r.tenant_id,
+    type: r.type,
+    at: r.at,
+    actor: r.actor_kind === "api_key" ? { kind: "api_key", id: r.actor_id as string } : { kind: "system" },
+    userId: r.user_id,
+    attemptId: r.attempt_id,
+    factorId: r.factor_id,
+    data: r.data,
+  };
+}

@@ -1,0 +1,128 @@
+// The tables as Kysely sees them. Every table carries tenant_id, first in its primary key (Citus-ready).
+import type { ColumnType, Generated, Kysely } from "kysely";
+
+/** timestamptz: read as Date, written as Date. */
+type Timestamp = ColumnType<Date, Date, Date>;
+type NullableTimestamp = ColumnType<Date | null, Date | null | undefined, Date | null>;
+/** jsonb: read parsed, written as JSON text (one encoding for both drivers; arrays are never mistaken for SQL arrays). */
+type Json = ColumnType<unknown, string, string>;
+/** bigint columns are parsed to safe JavaScript integers by the drivers' type parsers (see type-parsers.ts). */
+type Int8 = ColumnType<number, number, number>;
+
+export interface TenantsTable {
+  id: string;
+  name: string;
+  created_at: ColumnType<Date, Date | undefined, never>;
+}
+
+export interface ApiKeysTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  key_hash: string;
+  role: "admin" | "service";
+  created_at: Timestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface UsersTable {
+  tenant_id: string;
+  user_id: string;
+  created_at: Timestamp;
+}
+
+export interface PoliciesTable {
+  tenant_id: string;
+  policy_id: string;
+  version: number;
+  definition: Json;
+  created_at: Timestamp;
+  deleted_at: NullableTimestamp;
+}
+
+export interface CredentialsTable {
+  tenant_id: string;
+  id: string;
+  user_id: string;
+  factor_id: string;
+  label: string;
+  status: "pending" | "active" | "revoked";
+  type: "totp" | "hotp";
+  params: Json;
+  secret_key_id: string;
+  secret_ciphertext: ColumnType<Uint8Array, Uint8Array, Uint8Array>;
+  last_time_step: ColumnType<number | null, number | null, number | null>;
+  counter: Int8;
+  created_at: Timestamp;
+  confirmed_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+export interface AttemptsTable {
+  tenant_id: string;
+  id: string;
+  user_id: string;
+  policy_id: string;
+  policy_version: number;
+  chain: Json;
+  eligible: Json;
+  cursor: number;
+  status: "active" | "completed";
+  version: number;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  completed_at: NullableTimestamp;
+}
+
+export interface LockoutsTable {
+  tenant_id: string;
+  user_id: string;
+  consecutive_failures: number;
+  lock_count: number;
+  locked_until: NullableTimestamp;
+  updated_at: ColumnType<Date, Date | undefined, Date>;
+}
+
+export interface OneTimeChallengesTable {
+  tenant_id: string;
+  purpose: string;
+  id: string;
+  user_id: string;
+  attempt_id: string | null;
+  code_hash: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  consumed_at: NullableTimestamp;
+  tries: Generated<number>;
+}
+
+export interface AuditEventsTable {
+  tenant_id: string;
+  seq: ColumnType<number, never, never>;
+  at: Timestamp;
+  type: string;
+  actor_kind: "api_key" | "system";
+  actor_id: string | null;
+  user_id: string | null;
+  attempt_id: string | null;
+  factor_id: string | null;
+  data: Json;
+  chain_index: ColumnType<number | null, never, number>;
+  prev_hash: ColumnType<string | null, never, string>;
+  hash: ColumnType<string | null, never, string>;
+}
+
+export interface Database {
+  tenants: TenantsTable;
+  api_keys: ApiKeysTable;
+  users: UsersTable;
+  policies: PoliciesTable;
+  credentials: CredentialsTable;
+  attempts: AttemptsTable;
+  lockouts: LockoutsTable;
+  one_time_challenges: OneTimeChallengesTable;
+  audit_events: AuditEventsTable;
+}
+
+/** A Kysely handle on the mfa-chain schema: the database itself or one of its transactions. */
+export type Db = Kysely<Database>;

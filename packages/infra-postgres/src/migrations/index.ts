@@ -1,0 +1,11 @@
+// Migrations live in code, listed here by name (sorted order is applied order): no folder scanning, so they work bundled.
+import type { Migration, MigrationProvider } from "kysely";
+import { initialSchema } from "./0001-initial-schema.js";
+
+export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
+  "0001-initial-schema": initialSchema,
+});
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => ({ ...migrations }),
+};

@@ -1,0 +1,68 @@
+// The audit trail: appended unsealed inside the use case's transaction (no shared row, no waiting on other verifies),
+// read back newest first with filters and backwards paging by sequence number.
+import type { AuditLog, AuditQuery, AuditReader, StoredAuditEvent } from "@mfa-chain/application";
+import type { AuditEvent } from "@mfa-chain/domain";
+import type { Db } from "../database/schema.js";
+import { toStoredAuditEvent } from "../database/rows.js";
+
+export const AUDIT_COLUMNS = [
+  "tenant_id",
+  "seq",
+  "at",
+  "type",
+  "actor_kind",
+  "actor_id",
+  "user_id",
+  "attempt_id",
+  "factor_id",
+  "data",
+] as const;
+
+/** The largest page a reader may ask for. */
+export const AUDIT_MAX_LIMIT = 1000;
+
+export class PostgresAuditLog implements AuditLog {
+  constructor(private readonly db: Db) {}
+
+  async append(event: AuditEvent): Promise<void> {
+    await this.db
+      .insertInto("audit_events")
+      .values({
+        tenant_id: event.tenantId,
+        at: new Date(event.at),
+        type: event.type,
+        actor_kind: event.actor.kind,
+        actor_id: event.actor.kind === "api_key" ? event.actor.id : null,
+        user_id: event.userId,
+        attempt_id: event.attemptId,
+        factor_id: event.factorId,
+        data: JSON.stringify(event.data),
+      })
+      .execute();
+  }
+}
+
+export function checkAuditQuery(query: AuditQuery): void {
+  if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > AUDIT_MAX_LIMIT) {
+    throw new RangeError(`an audit page holds 1–${AUDIT_MAX_LIMIT} events, asked for ${query.limit}`);
+  }
+}
+
+export class PostgresAuditReader implements AuditReader {
+  constructor(private readonly db: Db) {}
+
+  async list(query: AuditQuery): Promise<StoredAuditEvent[]> {
+    checkAuditQuery(query);
+    let q = this.db.selectFrom("audit_events").select(AUDIT_COLUMNS).where("tenant_id", "=", query.tenantId);
+    if (query.userId !== undefined) q = q.where("user_id", "=", query.userId);
+    if (query.types !== undefined) {
+      if (query.types.length === 0) return [];
+      q = q.where("type", "in", [...query.types]);
+    }
+    if (query.from !== undefined) q = q.where("at", ">=", new Date(query.from));
+    if (query.to !== undefined) q = q.where("at", "<", new Date(query.to));
+    if (query.before !== undefined) q = q.where("seq", "<", query.before);
+    const rows = await q.orderBy("seq", "desc").limit(query.limit).execute();
+    return rows.map(toStoredAuditEvent);
+  }
+}

@@ -1,0 +1,31 @@
+// One use case, one transaction: every repository handed to `work` runs on the same transaction, committed when
+// `work` resolves and rolled back when it throws. On PGlite the driver serializes transactions (one connection).
+import type { Repositories, UnitOfWork } from "@mfa-chain/application";
+import type { Db } from "./database/schema.js";
+import { PostgresAttemptRepository } from "./repositories/attempt.repository.js";
+import { PostgresAuditLog } from "./repositories/audit.repository.js";
+import { PostgresCredentialRepository } from "./repositories/credential.repository.js";
+import { PostgresLockoutRepository } from "./repositories/lockout.repository.js";
+import { PostgresPolicyRepository } from "./repositories/policy.repository.js";
+import { PostgresUserRepository } from "./repositories/user.repository.js";
+
+/** The repositories over one connection or transaction. */
+export function createRepositories(db: Db): Repositories {
+  return {
+    policies: new PostgresPolicyRepository(db),
+    users: new PostgresUserRepository(db),
+    credentials: new PostgresCredentialRepository(db),
+    attempts: new PostgresAttemptRepository(db),
+    lockouts: new PostgresLockoutRepository(db),
+    audit: new PostgresAuditLog(db),
+  };
+}
+
+export class PostgresUnitOfWork implements UnitOfWork {
+  constructor(private readonly db: Db) {}
+
+  /** Do not call `run` again inside `work`: on PGlite the nested call would wait for the outer one forever. */
+  run<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    return this.db.transaction().execute((trx) => work(createRepositories(trx)));
+  }
+}

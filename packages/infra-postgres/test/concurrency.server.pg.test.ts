@@ -1,0 +1,100 @@
+// Parallel transactions on a real PostgreSQL server (PGlite has one connection, so these run only here). Each test
+// opens 50 transactions, holds them at a barrier until all 50 are open, then releases them together.
+import { advance, recordFailure, type LockoutSettings } from "@mfa-chain/domain";
+import { sampleAttempt, sampleCredential, T0 } from "@mfa-chain/testing/contracts";
+import type { Repositories } from "@mfa-chain/application";
+import { describe, expect, it } from "vitest";
+import { PostgresUnitOfWork } from "../src/unit-of-work.js";
+import { useServerDatabase } from "./support/databases.js";
+
+const PARALLEL = 50;
+const database = useServerDatabase("concurrency", { poolSize: PARALLEL + 10 });
+
+/** Resolves for everyone once `n` callers have arrived; fails loudly instead of hanging if they never do. */
+function barrier(n: number, timeoutMs = 15_000): () => Promise<void> {
+  let arrived = 0;
+  let release!: () => void;
+  const all = new Promise<void>((resolve) => (release = resolve));
+  const timeout = new Promise<never>((_, reject) => {
+    const timer = setTimeout(() => reject(new Error(`barrier: only ${arrived} of ${n} transactions arrived (pool too small?)`)), timeoutMs);
+    void all.then(() => clearTimeout(timer));
+  });
+  return async () => {
+    arrived += 1;
+    if (arrived === n) release();
+    await Promise.race([all, timeout]);
+  };
+}
+
+/** Runs `work` in PARALLEL transactions, all begun before any proceeds. */
+async function inParallel<T>(work: (r: Repositories) => Promise<T>): Promise<T[]> {
+  const uow = new PostgresUnitOfWork(database.current.db);
+  const arrive = barrier(PARALLEL);
+  return Promise.all(
+    Array.from({ length: PARALLEL }, () =>
+      uow.run(async (r) => {
+        await arrive();
+        return work(r);
+      }),
+    ),
+  );
+}
+
+const uow = () => new PostgresUnitOfWork(database.current.db);
+const settings: LockoutSettings = { maxFailures: 100, baseSeconds: 60, maxSeconds: 3600 };
+
+describe("parallel transactions on PostgreSQL", () => {
+  it("50 parallel advances of the same step of one attempt (findForUpdate + compare-and-set): exactly one advances", async () => {
+    await uow().run((r) => r.attempts.insert(sampleAttempt("tc", "a-lock")));
+    const advanced = await inParallel(async (r) => {
+      const attempt = await r.attempts.findForUpdate("tc", "a-lock");
+      if (!attempt || attempt.cursor !== 0) return false;
+      return r.attempts.update(advance(attempt, T0 + 1), attempt.version);
+    });
+    expect(advanced.filter(Boolean)).toHaveLength(1);
+    expect(await uow().run((r) => r.attempts.find("tc", "a-lock"))).toMatchObject({ cursor: 1, version: 2 });
+  });
+
+  it("50 parallel advances of one attempt through compare-and-set alone (no lock): exactly one update wins", async () => {
+    await uow().run((r) => r.attempts.insert(sampleAttempt("tc", "a-cas")));
+    const advanced = await inParallel(async (r) => {
+      const attempt = await r.attempts.find("tc", "a-cas");
+      return attempt ? r.attempts.update(advance(attempt, T0 + 1), attempt.version) : false;
+    });
+    expect(advanced.filter(Boolean)).toHaveLength(1);
+    expect(await uow().run((r) => r.attempts.find("tc", "a-cas"))).toMatchObject({ cursor: 1, version: 2 });
+  });
+
+  it("S2 50 parallel claims of one TOTP time step (advanceTimeStep): exactly one wins", async () => {
+    await uow().run((r) => r.credentials.insert(sampleCredential("tc", "totp", { status: "active", lastTimeStep: 1000 })));
+    const won = await inParallel((r) => r.credentials.advanceTimeStep("tc", "totp", 1001));
+    expect(won.filter(Boolean)).toHaveLength(1);
+    expect((await uow().run((r) => r.credentials.findById("tc", "alice", "totp")))?.lastTimeStep).toBe(1001);
+  });
+
+  it("S5 50 parallel claims of one HOTP counter (advanceCounter): exactly one wins", async () => {
+    await uow().run((r) =>
+      r.credentials.insert(sampleCredential("tc", "hotp", { status: "active", factorId: "token_3", params: { type: "hotp", algorithm: "SHA1", digits: 6 }, counter: 7 })),
+    );
+    const won = await inParallel((r) => r.credentials.advanceCounter("tc", "hotp", 7, 8));
+    expect(won.filter(Boolean)).toHaveLength(1);
+    expect((await uow().run((r) => r.credentials.findById("tc", "alice", "hotp")))?.counter).toBe(8);
+  });
+
+  it("S6 50 parallel failures of a user with no lockout row yet raise the count by exactly 50", async () => {
+    await inParallel(async (r) => {
+      const lock = await r.lockouts.findForUpdate("tc", "fresh-user");
+      await r.lockouts.save("tc", "fresh-user", recordFailure(lock, settings, T0), T0);
+    });
+    expect((await uow().run((r) => r.lockouts.find("tc", "fresh-user"))).consecutiveFailures).toBe(PARALLEL);
+  });
+
+  it("S6 50 parallel failures of a user with a count raise it by exactly 50", async () => {
+    await uow().run((r) => r.lockouts.save("tc", "counted-user", { consecutiveFailures: 3, lockCount: 0, lockedUntil: null }, T0));
+    await inParallel(async (r) => {
+      const lock = await r.lockouts.findForUpdate("tc", "counted-user");
+      await r.lockouts.save("tc", "counted-user", recordFailure(lock, settings, T0), T0);
+    });
+    expect((await uow().run((r) => r.lockouts.find("tc", "counted-user"))).consecutiveFailures).toBe(3 + PARALLEL);
+  });
+});

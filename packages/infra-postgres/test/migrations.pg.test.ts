@@ -1,0 +1,115 @@
+// Migrations: they build the schema on an empty database, do nothing when run again (also from two processes at
+// once), and give PGlite and the PostgreSQL server the same schema.
+import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
+import { sql, type Kysely } from "kysely";
+import { afterAll, describe, expect, it } from "vitest";
+import { createDatabase, type MfaDatabase } from "../src/database/create-database.js";
+import { migrateToLatest } from "../src/migrate.js";
+import { migrations } from "../src/migrations/index.js";
+
+const empty = useTestDatabase("migrations_empty", { empty: true });
+const opened: MfaDatabase[] = [];
+const open = (options: Parameters<typeof createDatabase>[0]) => {
+  const database = createDatabase(options);
+  opened.push(database);
+  return database;
+};
+afterAll(async () => {
+  await Promise.all(opened.map((d) => d.close()));
+});
+
+const TABLES = ["api_keys", "attempts", "audit_events", "credentials", "lockouts", "one_time_challenges", "policies", "tenants", "users"];
+
+async function tables<DB>(db: Kysely<DB>): Promise<string[]> {
+  const { rows } = await sql<{ table_name: string }>`
+    select table_name from information_schema.tables where table_schema = 'public' and table_name not like 'kysely%' order by 1`.execute(db);
+  return rows.map((r) => r.table_name);
+}
+
+/** "((a > 0))" → "a > 0": PostgreSQL 15 wraps check clauses in one more pair of parentheses than 17 does. */
+function unwrap(clause: string | null): string | null {
+  let text = clause;
+  while (text !== null && text.startsWith("(") && text.endsWith(")")) {
+    let depth = 0;
+    let wrapsAll = true;
+    for (let i = 0; i < text.length - 1; i++) {
+      depth += text[i] === "(" ? 1 : text[i] === ")" ? -1 : 0;
+      if (depth === 0) {
+        wrapsAll = false;
+        break;
+      }
+    }
+    if (!wrapsAll) break;
+    text = text.slice(1, -1);
+  }
+  return text;
+}
+
+/** The schema as information_schema and pg_indexes describe it, without server-specific object ids. */
+async function describeSchema<DB>(db: Kysely<DB>) {
+  const columns = await sql`
+    select table_name, column_name, ordinal_position, data_type, udt_name, is_nullable, column_default, is_identity, identity_generation
+    from information_schema.columns where table_schema = 'public' order by table_name, ordinal_position`.execute(db);
+  const constraints = await sql<{ constraint_name: string; check_clause: string | null }>`
+    select tc.table_name, tc.constraint_name, tc.constraint_type, cc.check_clause,
+      (select string_agg(k.column_name, ',' order by k.ordinal_position) from information_schema.key_column_usage k
+        where k.constraint_schema = tc.constraint_schema and k.constraint_name = tc.constraint_name) as columns
+    from information_schema.table_constraints tc
+    left join information_schema.check_constraints cc on cc.constraint_schema = tc.constraint_schema and cc.constraint_name = tc.constraint_name
+    where tc.table_schema = 'public' order by tc.table_name, tc.constraint_name`.execute(db);
+  const indexes = await sql`select tablename, indexname, indexdef from pg_indexes where schemaname = 'public' order by 1, 2`.execute(db);
+  const triggers = await sql`
+    select event_object_table, trigger_name, event_manipulation, action_timing, action_orientation, action_statement
+    from information_schema.triggers where trigger_schema = 'public' order by 1, 2, 3`.execute(db);
+  return {
+    columns: columns.rows,
+    // NOT NULL appears as a CHECK named after object ids (e.g. 2200_16390_1_not_null): nullability is compared above.
+    constraints: constraints.rows
+      .filter((c) => !/^\d+_\d+_\d+_not_null$/.test(c.constraint_name))
+      .map((c) => ({ ...c, check_clause: unwrap(c.check_clause) })),
+    indexes: indexes.rows,
+    triggers: triggers.rows,
+  };
+}
+
+describe("migrations", () => {
+  it("build every table on an empty PostgreSQL database and are a no-op when run again", async () => {
+    const database = open({ url: empty.url, poolSize: 2 });
+    expect(await tables(database.db)).toEqual([]);
+    expect(await migrateToLatest(database.db)).toEqual(Object.keys(migrations));
+    expect(await tables(database.db)).toEqual(TABLES);
+    const before = await describeSchema(database.db);
+    expect(await migrateToLatest(database.db)).toEqual([]);
+    expect(await describeSchema(database.db)).toEqual(before);
+    const { rows } = await sql<{ n: string | number }>`select count(*) as n from kysely_migration`.execute(database.db);
+    expect(Number(rows[0]?.n)).toBe(Object.keys(migrations).length);
+  });
+
+  it("applied from two processes at once, run once", async () => {
+    const fresh = await import("@mfa-chain/pg-harness").then(async (h) => {
+      const { harnessContext } = await import("@mfa-chain/pg-harness/vitest");
+      const context = harnessContext();
+      return { h, context, db: await h.createTestDatabase(context.adminUrl, null, "migrations_race") };
+    });
+    try {
+      const [a, b] = [open({ url: fresh.db.url, poolSize: 2 }), open({ url: fresh.db.url, poolSize: 2 })];
+      const results = await Promise.all([migrateToLatest(a.db), migrateToLatest(b.db)]);
+      expect(results.map((r) => r.length).sort()).toEqual([0, Object.keys(migrations).length]);
+      await Promise.all([a.close(), b.close()]);
+    } finally {
+      await fresh.h.dropTestDatabase(fresh.context.adminUrl, fresh.db.name);
+    }
+  });
+
+  it("build the same schema on PGlite as on the PostgreSQL server", async () => {
+    const lite = open({});
+    expect(await migrateToLatest(lite.db)).toEqual(Object.keys(migrations));
+    expect(await migrateToLatest(lite.db)).toEqual([]);
+    const server = open({ url: empty.url, poolSize: 2 });
+    await migrateToLatest(server.db);
+    const [liteSchema, serverSchema] = [await describeSchema(lite.db), await describeSchema(server.db)];
+    expect(liteSchema.columns.length).toBeGreaterThan(60);
+    expect(liteSchema.indexes.length).toBeGreaterThanOrEqual(15);
+    expect(liteSchema).toEqual(serverSchema);
+  });
+});

@@ -1,0 +1,102 @@
+// Secrets at rest (S9) and online re-encryption after a key rotation, on the real server and on PGlite.
+import { describeSecretsAtRestContract, sampleCredential } from "@mfa-chain/testing/contracts";
+import { pgDump } from "@mfa-chain/pg-harness";
+import { sql } from "kysely";
+import { describe, expect, it } from "vitest";
+import type { Db } from "../src/database/schema.js";
+import { rotateSecrets } from "../src/secrets/rotate-secrets.js";
+import { PostgresUnitOfWork } from "../src/unit-of-work.js";
+import { usePGlite, useServerDatabase, type DatabaseRef } from "./support/databases.js";
+import { TestKeyring } from "./support/test-keyring.js";
+
+const server = useServerDatabase("secrets");
+const pglite = usePGlite();
+
+async function copySecret(db: Db, tenantId: string, from: string, to: string): Promise<void> {
+  await sql`
+    update credentials as target
+    set secret_key_id = source.secret_key_id, secret_ciphertext = source.secret_ciphertext
+    from credentials as source
+    where source.tenant_id = ${tenantId} and source.id = ${from} and target.tenant_id = ${tenantId} and target.id = ${to}`.execute(db);
+}
+
+const keyring = TestKeyring.withKeys("k1");
+describeSecretsAtRestContract("PostgreSQL server, pg_dump", () => ({
+  uow: new PostgresUnitOfWork(server.current.db),
+  cipher: keyring,
+  dump: () => pgDump(server.url),
+  copySecret: (t, from, to) => copySecret(server.current.db, t, from, to),
+}));
+
+function describeRotation(name: string, database: DatabaseRef) {
+  describe(`secret rotation: ${name}`, () => {
+    const binding = (t: string, id: string) => ({ tenantId: t, userId: "alice", credentialId: id });
+    const seedOf = (i: number) => Uint8Array.from({ length: 20 }, (_, j) => (i * 31 + j) & 0xff);
+
+    async function seed(t: string, cipher: TestKeyring, count: number) {
+      await new PostgresUnitOfWork(database.current.db).run(async (r) => {
+        for (let i = 0; i < count; i++) {
+          const id = `c${String(i).padStart(3, "0")}`;
+          await r.credentials.insert(sampleCredential(t, id, { factorId: `f${i}`, secret: cipher.seal(seedOf(i), binding(t, id)) }));
+        }
+      });
+    }
+
+    const keyIds = async (t: string) =>
+      (await database.current.db.selectFrom("credentials").select("secret_key_id").where("tenant_id", "=", t).execute()).map((r) => r.secret_key_id);
+
+    it("re-seals every secret under the new current key, in batches, and is a no-op when run again", async () => {
+      const t = `rot-${name.length}-${Date.now()}`;
+      const old = TestKeyring.withKeys("k1");
+      await seed(t, old, 25);
+      const rotated = old.rotatedTo("k2");
+      const progress: number[] = [];
+      const report = await rotateSecrets(database.current.db, rotated, { batchSize: 10, onProgress: (p) => progress.push(p.examined) });
+      // Other tests' rows in this database may be sealed by keys this keyring lacks: judge this tenant's rows.
+      expect(report.currentKeyId).toBe("k2");
+      expect(report.resealed).toBeGreaterThanOrEqual(25);
+      expect(report.failures.filter((f) => f.tenantId === t)).toEqual([]);
+      expect(progress.length).toBeGreaterThanOrEqual(3);
+      expect(new Set(await keyIds(t))).toEqual(new Set(["k2"]));
+      // Every secret still opens, now without the old key.
+      const newOnly = rotated.only("k2");
+      const stored = await new PostgresUnitOfWork(database.current.db).run((r) => r.credentials.listByUser(t, "alice"));
+      for (const c of stored) expect(newOnly.open(c.secret, binding(t, c.id))).toEqual(seedOf(Number(c.id.slice(1))));
+      const again = await rotateSecrets(database.current.db, rotated);
+      expect(again.resealed).toBe(0);
+      expect(new Set(await keyIds(t))).toEqual(new Set(["k2"]));
+    });
+
+    it("reports a secret it cannot open and carries on with the rest", async () => {
+      const t = `rot-fail-${name.length}-${Date.now()}`;
+      const old = TestKeyring.withKeys("k1");
+      await seed(t, old, 3);
+      // One row sealed by a key the rotating process does not hold.
+      const stranger = TestKeyring.withKeys("k0");
+      await new PostgresUnitOfWork(database.current.db).run((r) =>
+        r.credentials.insert(sampleCredential(t, "zzz", { factorId: "fz", secret: stranger.seal(seedOf(9), binding(t, "zzz")) })),
+      );
+      const report = await rotateSecrets(database.current.db, old.rotatedTo("k3"));
+      const mine = report.failures.filter((f) => f.tenantId === t);
+      expect(mine).toEqual([{ tenantId: t, credentialId: "zzz", keyId: "k0", reason: expect.stringContaining("k0") }]);
+      expect((await keyIds(t)).sort()).toEqual(["k0", "k3", "k3", "k3"]);
+    });
+  });
+}
+
+describeRotation("PostgreSQL server", server);
+describeRotation("PGlite", pglite);
+
+describe("sealed secrets on PGlite", () => {
+  it("a ciphertext copied onto another row does not open there", async () => {
+    const t = "pglite-copy";
+    const bind = (id: string) => ({ tenantId: t, userId: "alice", credentialId: id });
+    await new PostgresUnitOfWork(pglite.current.db).run(async (r) => {
+      await r.credentials.insert(sampleCredential(t, "a", { secret: keyring.seal(new Uint8Array(20).fill(1), bind("a")) }));
+      await r.credentials.insert(sampleCredential(t, "b", { factorId: "token_2", secret: keyring.seal(new Uint8Array(20).fill(2), bind("b")) }));
+    });
+    await copySecret(pglite.current.db, t, "a", "b");
+    const b = await new PostgresUnitOfWork(pglite.current.db).run((r) => r.credentials.findById(t, "alice", "b"));
+    expect(() => keyring.open(b?.secret ?? { keyId: "k1", ciphertext: new Uint8Array() }, bind("b"))).toThrow();
+  });
+});

@@ -1,0 +1,2 @@
+// @mfa-chain/orchestrator — in-process MFA chains for one user, without the service.
+export * from "./orchestrator.js";

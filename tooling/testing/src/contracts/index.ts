@@ -1,0 +1,32 @@
+// The storage contract suites: one per port, run against every implementation (in memory, PGlite, PostgreSQL).
+import { describeAttemptRepositoryContract } from "./attempt-repository.contract.js";
+import { describeAuditLogContract } from "./audit-log.contract.js";
+import { describeCredentialRepositoryContract } from "./credential-repository.contract.js";
+import { describeLockoutRepositoryContract } from "./lockout-repository.contract.js";
+import { describePolicyRepositoryContract } from "./policy-repository.contract.js";
+import type { MakeStorage } from "./storage-fixture.js";
+import { describeTenantIsolationContract } from "./tenant-isolation.contract.js";
+export { describeSecretsAtRestContract, seedSpellings, type SecretsAtRestUnderTest } from "./secrets-at-rest.contract.js";
+import { describeUnitOfWorkContract } from "./unit-of-work.contract.js";
+
+export * from "./storage-fixture.js";
+export {
+  describeAttemptRepositoryContract,
+  describeAuditLogContract,
+  describeCredentialRepositoryContract,
+  describeLockoutRepositoryContract,
+  describePolicyRepositoryContract,
+  describeTenantIsolationContract,
+  describeUnitOfWorkContract,
+};
+
+/** Every storage contract against one implementation. */
+export function describeStorageContracts(name: string, makeStorage: MakeStorage): void {
+  describePolicyRepositoryContract(name, makeStorage);
+  describeCredentialRepositoryContract(name, makeStorage);
+  describeAttemptRepositoryContract(name, makeStorage);
+  describeLockoutRepositoryContract(name, makeStorage);
+  describeAuditLogContract(name, makeStorage);
+  describeUnitOfWorkContract(name, makeStorage);
+  describeTenantIsolationContract(name, makeStorage);
+}

@@ -1,0 +1,131 @@
+// What every storage contract suite runs against, and the sample rows the suites write. Each test writes under
+// fresh tenant ids, so one database can serve a whole suite without tests seeing each other's rows.
+import type { AuditReader, Repositories, StoredCredential, StoredPolicy, UnitOfWork } from "@mfa-chain/application";
+import type { Attempt, AuditEvent, OtpParams } from "@mfa-chain/domain";
+import { afterAll, beforeAll } from "vitest";
+import { TEST_EPOCH } from "../builders/time.js";
+
+export interface StorageUnderTest {
+  readonly uow: UnitOfWork;
+  readonly auditReader: AuditReader;
+  /** Called once after the suite. */
+  readonly close?: () => Promise<void>;
+}
+
+/** Called once per suite (in beforeAll). */
+export type MakeStorage = () => Promise<StorageUnderTest> | StorageUnderTest;
+
+export interface StorageHandle {
+  /** One unit of work over the storage under test. */
+  run<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
+  readonly auditReader: AuditReader;
+}
+
+/** Sets the storage up for the enclosing describe block (beforeAll / afterAll). */
+export function setUpStorage(makeStorage: MakeStorage): StorageHandle {
+  let storage: StorageUnderTest | undefined;
+  beforeAll(async () => {
+    storage = await makeStorage();
+  });
+  afterAll(async () => {
+    await storage?.close?.();
+  });
+  const current = (): StorageUnderTest => {
+    if (!storage) throw new Error("the storage under test is not set up (makeStorage has not run)");
+    return storage;
+  };
+  return {
+    run: (work) => current().uow.run(work),
+    get auditReader() {
+      return current().auditReader;
+    },
+  };
+}
+
+const runId = Math.random().toString(36).slice(2, 8);
+let tenantCounter = 0;
+
+/** A tenant id no other test uses. */
+export const freshTenant = (label = "t"): string => `${label}-${runId}-${++tenantCounter}`;
+
+export const T0 = TEST_EPOCH;
+
+export function samplePolicy(tenantId: string, id = "login", version = 1, overrides: Partial<StoredPolicy> = {}): StoredPolicy {
+  return {
+    tenantId,
+    id,
+    version,
+    createdAt: T0 + version * 1000,
+    name: `Policy ${id} v${version}`,
+    mode: "random",
+    requiredSteps: 2,
+    factors: [
+      { id: "token_1", label: "Token 1", type: "totp", options: { algorithm: "SHA1", digits: 6, period: 30 } },
+      { id: "token_2", label: "Token 2", type: "totp", options: { algorithm: "SHA256", digits: 8, period: 60 } },
+      { id: "token_3", label: "Token 3", type: "hotp", options: { algorithm: "SHA512", digits: 6 } },
+    ],
+    verifyWindow: 1,
+    attemptTtlSeconds: 600,
+    lockout: { maxFailures: 5, baseSeconds: 300, maxSeconds: 3600 },
+    ...overrides,
+  };
+}
+
+const TOTP: OtpParams = { type: "totp", algorithm: "SHA1", digits: 6, period: 30 };
+
+export function sampleCredential(
+  tenantId: string,
+  id: string,
+  overrides: Partial<StoredCredential> = {},
+): StoredCredential {
+  const status = overrides.status ?? "pending";
+  return {
+    id,
+    tenantId,
+    userId: "alice",
+    factorId: "token_1",
+    label: "Token 1",
+    status,
+    params: TOTP,
+    lastTimeStep: null,
+    counter: 0,
+    createdAt: T0,
+    confirmedAt: status === "active" ? T0 + 1000 : null,
+    revokedAt: status === "revoked" ? T0 + 2000 : null,
+    secret: { keyId: "k1", ciphertext: Uint8Array.from([1, 0, 255, 7, 42, ...id.split("").map((c) => c.charCodeAt(0) & 0xff)]) },
+    ...overrides,
+  };
+}
+
+export function sampleAttempt(tenantId: string, id: string, overrides: Partial<Attempt> = {}): Attempt {
+  return {
+    id,
+    tenantId,
+    userId: "alice",
+    policyId: "login",
+    policyVersion: 1,
+    chain: ["token_2", "token_1"],
+    eligible: ["token_1", "token_2", "token_3"],
+    cursor: 0,
+    status: "active",
+    createdAt: T0,
+    expiresAt: T0 + 600_000,
+    completedAt: null,
+    version: 1,
+    ...overrides,
+  };
+}
+
+export function sampleEvent(tenantId: string, overrides: Partial<AuditEvent> = {}): AuditEvent {
+  return {
+    tenantId,
+    type: "attempt.step_failed",
+    at: T0,
+    actor: { kind: "api_key", id: "key-1" },
+    userId: "alice",
+    attemptId: "att-1",
+    factorId: "token_1",
+    data: { reason: "invalid_code", failuresRemaining: 4, locked: false, note: null },
+    ...overrides,
+  };
+}

@@ -1,0 +1,41 @@
+import { describe, expect, it } from "vitest";
+import { InMemoryStore } from "../in-memory/in-memory-store.js";
+import { InMemoryUnitOfWork } from "../in-memory/in-memory-unit-of-work.js";
+import { FaultInjectingUnitOfWork, InjectedFault } from "./fault-injecting-unit-of-work.js";
+
+describe("FaultInjectingUnitOfWork", () => {
+  it("passes calls through untouched when nothing is armed", async () => {
+    const store = new InMemoryStore();
+    const uow = new FaultInjectingUnitOfWork(new InMemoryUnitOfWork(store));
+    await uow.run((r) => r.users.ensure("t", "u", 1));
+    expect(store.hasUser("t", "u")).toBe(true);
+  });
+
+  it("failOn throws after `skip` calls, `times` times, and the inner transaction rolls back", async () => {
+    const store = new InMemoryStore();
+    const inner = new InMemoryUnitOfWork(store);
+    const uow = new FaultInjectingUnitOfWork(inner);
+    const fault = uow.failOn("users.ensure", { skip: 1, times: 1 });
+    await uow.run((r) => r.users.ensure("t", "a", 1));
+    await expect(uow.run((r) => r.users.ensure("t", "b", 1))).rejects.toBeInstanceOf(InjectedFault);
+    await uow.run((r) => r.users.ensure("t", "c", 1));
+    expect([store.hasUser("t", "a"), store.hasUser("t", "b"), store.hasUser("t", "c")]).toEqual([true, false, true]);
+    expect(fault.fired).toBe(1);
+    expect(inner.rolledBack).toBe(1);
+  });
+
+  it("beforeCall runs a hook with the call's arguments inside the same transaction, once by default", async () => {
+    const store = new InMemoryStore();
+    const uow = new FaultInjectingUnitOfWork(new InMemoryUnitOfWork(store));
+    const seen: unknown[][] = [];
+    const hook = uow.beforeCall("users.ensure", async (repos, args) => {
+      seen.push([...args]);
+      await repos.users.ensure("t", "sneaky", 1);
+    });
+    await uow.run((r) => r.users.ensure("t", "u", 7));
+    await uow.run((r) => r.users.ensure("t", "v", 8));
+    expect(seen).toEqual([["t", "u", 7]]);
+    expect(hook.fired).toBe(1);
+    expect(store.hasUser("t", "sneaky")).toBe(true);
+  });
+});

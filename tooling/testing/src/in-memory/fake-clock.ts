@@ -1,0 +1,26 @@
+// A clock tests set and move by hand: the only clock the code under test sees.
+import type { Clock } from "@mfa-chain/application";
+import { seconds, type Instant } from "@mfa-chain/domain";
+import { TEST_EPOCH } from "../builders/time.js";
+
+export class FakeClock implements Clock {
+  constructor(private current: Instant = TEST_EPOCH) {}
+
+  now(): Instant {
+    return this.current;
+  }
+
+  set(at: Instant): this {
+    this.current = at;
+    return this;
+  }
+
+  advance(ms: number): this {
+    this.current += ms;
+    return this;
+  }
+
+  advanceSeconds(s: number): this {
+    return this.advance(seconds(s));
+  }
+}

@@ -1,0 +1,373 @@
+// The storage ports in memory, with the same observable behaviour as the PostgreSQL adapter (the shared contract
+// suites in ../contracts run against both): tenant-scoped reads, atomic replay guards, one active credential per
+// slot, duplicate keys refused. Stored values are frozen copies; reads hand out fresh copies.
+import type {
+  AttemptRepository,
+  AuditLog,
+  AuditQuery,
+  AuditReader,
+  CredentialRepository,
+  LockoutRepository,
+  PolicyRepository,
+  Repositories,
+  StoredAuditEvent,
+  StoredCredential,
+  StoredPolicy,
+  UserRepository,
+} from "@mfa-chain/application";
+import { UNLOCKED, type Attempt, type AuditEvent, type Instant, type LockState } from "@mfa-chain/domain";
+
+/** The largest audit page, as in the PostgreSQL adapter. */
+export const IN_MEMORY_AUDIT_MAX_LIMIT = 1000;
+
+/** A duplicate key or a broken uniqueness rule: what PostgreSQL would refuse with a unique violation. */
+export class InMemoryConstraintError extends Error {
+  override readonly name = "InMemoryConstraintError";
+  readonly code = "unique_violation";
+}
+
+interface State {
+  readonly policies: Map<string, StoredPolicy>;
+  readonly users: Map<string, Instant>;
+  readonly credentials: Map<string, StoredCredential>;
+  readonly attempts: Map<string, Attempt>;
+  readonly lockouts: Map<string, LockState>;
+  readonly audit: StoredAuditEvent[];
+  nextSeq: number;
+}
+
+const key = (...parts: readonly (string | number)[]): string => JSON.stringify(parts);
+
+function freezeDeep<T>(value: T): T {
+  if (value !== null && typeof value === "object" && !ArrayBuffer.isView(value) && !Object.isFrozen(value)) {
+    for (const k of Object.keys(value)) freezeDeep((value as Record<string, unknown>)[k]);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+/** A deep copy of plain data (objects, arrays, Uint8Array), as a database round trip would give. */
+function copy<T>(value: T): T {
+  if (value instanceof Uint8Array) return new Uint8Array(value) as T;
+  if (Array.isArray(value)) return value.map(copy) as T;
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = copy(v);
+    return out as T;
+  }
+  return value;
+}
+
+const store = <T>(value: T): T => freezeDeep(copy(value));
+
+const emptyState = (): State => ({
+  policies: new Map(),
+  users: new Map(),
+  credentials: new Map(),
+  attempts: new Map(),
+  lockouts: new Map(),
+  audit: [],
+  nextSeq: 1,
+});
+
+/** Values are frozen and replaced, never changed in place, so a snapshot only copies the containers. */
+const cloneState = (s: State): State => ({
+  policies: new Map(s.policies),
+  users: new Map(s.users),
+  credentials: new Map(s.credentials),
+  attempts: new Map(s.attempts),
+  lockouts: new Map(s.lockouts),
+  audit: [...s.audit],
+  nextSeq: s.nextSeq,
+});
+
+export type InMemorySnapshot = { readonly state: State };
+
+export class InMemoryStore {
+  private state: State = emptyState();
+
+  snapshot(): InMemorySnapshot {
+    return { state: cloneState(this.state) };
+  }
+
+  restore(snapshot: InMemorySnapshot): void {
+    this.state = cloneState(snapshot.state);
+  }
+
+  /** Repositories working directly on the store (no transaction); `InMemoryUnitOfWork` wraps these. */
+  repositories(guard: () => void = () => {}): Repositories {
+    return {
+      policies: new InMemoryPolicyRepository(() => this.state, guard),
+      users: new InMemoryUserRepository(() => this.state, guard),
+      credentials: new InMemoryCredentialRepository(() => this.state, guard),
+      attempts: new InMemoryAttemptRepository(() => this.state, guard),
+      lockouts: new InMemoryLockoutRepository(() => this.state, guard),
+      audit: new InMemoryAuditLog(() => this.state, guard),
+    };
+  }
+
+  readonly auditReader: AuditReader = {
+    list: async (query: AuditQuery): Promise<StoredAuditEvent[]> => {
+      if (!Number.isInteger(query.limit) || query.limit < 1 || query.limit > IN_MEMORY_AUDIT_MAX_LIMIT) {
+        throw new RangeError(`an audit page holds 1–${IN_MEMORY_AUDIT_MAX_LIMIT} events, asked for ${query.limit}`);
+      }
+      return this.state.audit
+        .filter(
+          (e) =>
+            e.tenantId === query.tenantId &&
+            (query.userId === undefined || e.userId === query.userId) &&
+            (query.types === undefined || query.types.includes(e.type)) &&
+            (query.from === undefined || e.at >= query.from) &&
+            (query.to === undefined || e.at < query.to) &&
+            (query.before === undefined || e.seq < query.before),
+        )
+        .sort((a, b) => b.seq - a.seq)
+        .slice(0, query.limit)
+        .map(copy);
+    },
+  };
+
+  // Assertion helpers for tests: read the store without going through a unit of work.
+
+  /** Every audit event of a tenant, oldest first. */
+  auditEvents(tenantId: string): StoredAuditEvent[] {
+    return this.state.audit.filter((e) => e.tenantId === tenantId).map(copy);
+  }
+
+  credentials(tenantId: string): StoredCredential[] {
+    return [...this.state.credentials.values()].filter((c) => c.tenantId === tenantId).map(copy);
+  }
+
+  attempt(tenantId: string, attemptId: string): Attempt | null {
+    const found = this.state.attempts.get(key(tenantId, attemptId));
+    return found ? copy(found) : null;
+  }
+
+  lockState(tenantId: string, userId: string): LockState {
+    return copy(this.state.lockouts.get(key(tenantId, userId)) ?? UNLOCKED);
+  }
+
+  hasUser(tenantId: string, userId: string): boolean {
+    return this.state.users.has(key(tenantId, userId));
+  }
+}
+
+type StateRef = () => State;
+
+abstract class Repo {
+  constructor(
+    protected readonly ref: StateRef,
+    private readonly guard: () => void,
+  ) {}
+
+  protected get s(): State {
+    this.guard();
+    return this.ref();
+  }
+}
+
+class InMemoryPolicyRepository extends Repo implements PolicyRepository {
+  async insert(policy: StoredPolicy): Promise<boolean> {
+    const k = key(policy.tenantId, policy.id, policy.version);
+    if (this.s.policies.has(k)) return false;
+    this.s.policies.set(k, store({ ...policy, deletedAt: null } as StoredPolicy));
+    return true;
+  }
+
+  private versions(tenantId: string, policyId: string): (StoredPolicy & { deletedAt?: Instant | null })[] {
+    return [...this.s.policies.values()]
+      .filter((p) => p.tenantId === tenantId && p.id === policyId)
+      .sort((a, b) => b.version - a.version);
+  }
+
+  private static out(p: StoredPolicy): StoredPolicy {
+    const { deletedAt: _deletedAt, ...policy } = p as StoredPolicy & { deletedAt?: Instant | null };
+    return copy(policy);
+  }
+
+  async findLatest(tenantId: string, policyId: string): Promise<StoredPolicy | null> {
+    const live = this.versions(tenantId, policyId).find((p) => (p.deletedAt ?? null) === null);
+    return live ? InMemoryPolicyRepository.out(live) : null;
+  }
+
+  async findVersion(tenantId: string, policyId: string, version: number): Promise<StoredPolicy | null> {
+    const found = this.s.policies.get(key(tenantId, policyId, version));
+    return found ? InMemoryPolicyRepository.out(found) : null;
+  }
+
+  async listLatest(tenantId: string): Promise<StoredPolicy[]> {
+    const ids = new Set([...this.s.policies.values()].filter((p) => p.tenantId === tenantId).map((p) => p.id));
+    const latest: StoredPolicy[] = [];
+    for (const id of [...ids].sort()) {
+      const found = await this.findLatest(tenantId, id);
+      if (found) latest.push(found);
+    }
+    return latest;
+  }
+
+  async markDeleted(tenantId: string, policyId: string, at: Instant): Promise<boolean> {
+    let changed = false;
+    for (const p of this.versions(tenantId, policyId)) {
+      if ((p.deletedAt ?? null) !== null) continue;
+      this.s.policies.set(key(tenantId, policyId, p.version), store({ ...p, deletedAt: at }));
+      changed = true;
+    }
+    return changed;
+  }
+}
+
+class InMemoryUserRepository extends Repo implements UserRepository {
+  async ensure(tenantId: string, userId: string, at: Instant): Promise<void> {
+    const k = key(tenantId, userId);
+    if (!this.s.users.has(k)) this.s.users.set(k, at);
+  }
+}
+
+class InMemoryCredentialRepository extends Repo implements CredentialRepository {
+  private get(tenantId: string, credentialId: string): StoredCredential | undefined {
+    return this.s.credentials.get(key(tenantId, credentialId));
+  }
+
+  private put(c: StoredCredential): void {
+    this.s.credentials.set(key(c.tenantId, c.id), store(c));
+  }
+
+  private activeOfSlot(tenantId: string, userId: string, factorId: string): StoredCredential | undefined {
+    return [...this.s.credentials.values()].find(
+      (c) => c.tenantId === tenantId && c.userId === userId && c.factorId === factorId && c.status === "active",
+    );
+  }
+
+  async insert(credential: StoredCredential): Promise<void> {
+    if (this.get(credential.tenantId, credential.id)) throw new InMemoryConstraintError(`credential ${credential.id} already exists`);
+    if (credential.status === "active" && this.activeOfSlot(credential.tenantId, credential.userId, credential.factorId)) {
+      throw new InMemoryConstraintError(`slot ${credential.factorId} already has an active credential`);
+    }
+    this.put(credential);
+  }
+
+  async findById(tenantId: string, userId: string, credentialId: string): Promise<StoredCredential | null> {
+    const c = this.get(tenantId, credentialId);
+    return c && c.userId === userId ? copy(c) : null;
+  }
+
+  async findActiveByFactor(tenantId: string, userId: string, factorId: string): Promise<StoredCredential | null> {
+    const c = this.activeOfSlot(tenantId, userId, factorId);
+    return c ? copy(c) : null;
+  }
+
+  async listByUser(tenantId: string, userId: string): Promise<StoredCredential[]> {
+    return [...this.s.credentials.values()]
+      .filter((c) => c.tenantId === tenantId && c.userId === userId)
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map(copy);
+  }
+
+  async activate(
+    tenantId: string,
+    credentialId: string,
+    at: Instant,
+    guard: { readonly lastTimeStep: number | null; readonly counter: number },
+  ): Promise<boolean> {
+    const c = this.get(tenantId, credentialId);
+    if (!c || c.status !== "pending") return false;
+    const previous = this.activeOfSlot(tenantId, c.userId, c.factorId);
+    if (previous) this.put({ ...previous, status: "revoked", revokedAt: at });
+    this.put({ ...c, status: "active", confirmedAt: at, lastTimeStep: guard.lastTimeStep, counter: guard.counter });
+    return true;
+  }
+
+  async deletePending(tenantId: string, userId: string, factorId: string): Promise<void> {
+    for (const [k, c] of this.s.credentials) {
+      if (c.tenantId === tenantId && c.userId === userId && c.factorId === factorId && c.status === "pending") {
+        this.s.credentials.delete(k);
+      }
+    }
+  }
+
+  async revoke(tenantId: string, credentialId: string, at: Instant): Promise<boolean> {
+    const c = this.get(tenantId, credentialId);
+    if (!c || c.status === "revoked") return false;
+    this.put({ ...c, status: "revoked", revokedAt: at });
+    return true;
+  }
+
+  async advanceTimeStep(tenantId: string, credentialId: string, step: number): Promise<boolean> {
+    if (!Number.isSafeInteger(step) || step < 0) throw new RangeError(`a time step is a non-negative integer, got ${step}`);
+    const c = this.get(tenantId, credentialId);
+    if (!c || c.status !== "active" || (c.lastTimeStep !== null && c.lastTimeStep >= step)) return false;
+    this.put({ ...c, lastTimeStep: step });
+    return true;
+  }
+
+  async advanceCounter(tenantId: string, credentialId: string, expected: number, next: number): Promise<boolean> {
+    if (!Number.isSafeInteger(next) || !Number.isSafeInteger(expected) || next <= expected) {
+      throw new RangeError(`a HOTP counter only moves forward: from ${expected} to ${next} is not allowed`);
+    }
+    const c = this.get(tenantId, credentialId);
+    if (!c || c.status !== "active" || c.counter !== expected) return false;
+    this.put({ ...c, counter: next });
+    return true;
+  }
+}
+
+class InMemoryAttemptRepository extends Repo implements AttemptRepository {
+  async insert(attempt: Attempt): Promise<void> {
+    const k = key(attempt.tenantId, attempt.id);
+    if (this.s.attempts.has(k)) throw new InMemoryConstraintError(`attempt ${attempt.id} already exists`);
+    this.s.attempts.set(k, store(attempt));
+  }
+
+  async find(tenantId: string, attemptId: string): Promise<Attempt | null> {
+    const a = this.s.attempts.get(key(tenantId, attemptId));
+    return a ? copy(a) : null;
+  }
+
+  /** Transactions of the in-memory unit of work already run one at a time: reading is locking. */
+  findForUpdate(tenantId: string, attemptId: string): Promise<Attempt | null> {
+    return this.find(tenantId, attemptId);
+  }
+
+  async update(attempt: Attempt, expectedVersion: number): Promise<boolean> {
+    const k = key(attempt.tenantId, attempt.id);
+    const stored = this.s.attempts.get(k);
+    if (!stored || stored.version !== expectedVersion) return false;
+    // As in PostgreSQL: identity, owner, policy version and creation time are not rewritten.
+    this.s.attempts.set(
+      k,
+      store({
+        ...stored,
+        chain: attempt.chain,
+        eligible: attempt.eligible,
+        cursor: attempt.cursor,
+        status: attempt.status,
+        version: attempt.version,
+        expiresAt: attempt.expiresAt,
+        completedAt: attempt.completedAt,
+      }),
+    );
+    return true;
+  }
+}
+
+class InMemoryLockoutRepository extends Repo implements LockoutRepository {
+  findForUpdate(tenantId: string, userId: string): Promise<LockState> {
+    return this.find(tenantId, userId);
+  }
+
+  async find(tenantId: string, userId: string): Promise<LockState> {
+    return copy(this.s.lockouts.get(key(tenantId, userId)) ?? UNLOCKED);
+  }
+
+  async save(tenantId: string, userId: string, lock: LockState, _at: Instant): Promise<void> {
+    this.s.lockouts.set(key(tenantId, userId), store({ consecutiveFailures: lock.consecutiveFailures, lockCount: lock.lockCount, lockedUntil: lock.lockedUntil }));
+  }
+}
+
+class InMemoryAuditLog extends Repo implements AuditLog {
+  async append(event: AuditEvent): Promise<void> {
+    const s = this.s;
+    s.audit.push(store({ ...event, seq: s.nextSeq }));
+    s.nextSeq += 1;
+  }
+}
