@@ -1,29 +1,12 @@
-// Request rate limits per client IP and per API key, in Redis when configured (shared by every API process), in
-// process otherwise. These sit beside the per-user lockout, which lives in the database.
+// Request rate limits per client IP and per API key (the store is chosen in
+// boot/rate-limit-store.ts), beside the per-user lockout of SPEC §2, which lives in the database.
 import type { RequestHandler, Response } from "express";
-import type { Redis } from "ioredis";
-import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import { sendProblem } from "./problem.js";
-
-export interface RateLimitSettings {
-  readonly perKey: number;
-  readonly perIp: number;
-  readonly windowSeconds: number;
-}
 
 export interface RateLimiters {
   readonly ip: RateLimiterAbstract;
   readonly key: RateLimiterAbstract;
-}
-
-export function createRateLimiters(settings: RateLimitSettings, redis?: Redis): RateLimiters {
-  const make = (keyPrefix: string, points: number): RateLimiterAbstract => {
-    const opts = { keyPrefix, points, duration: settings.windowSeconds };
-    if (!redis) return new RateLimiterMemory(opts);
-    // If Redis is unreachable, each process keeps limiting on its own instead of letting everything through.
-    return new RateLimiterRedis({ ...opts, storeClient: redis, insuranceLimiter: new RateLimiterMemory(opts) });
-  };
-  return { ip: make("mfa_rl_ip", settings.perIp), key: make("mfa_rl_key", settings.perKey) };
 }
 
 function limit(limiter: RateLimiterAbstract, keyOf: (res: Response) => string, what: string): RequestHandler {

@@ -105,4 +105,16 @@ export class ApiKeyRepository {
       .executeTakeFirst();
     return result.numUpdatedRows === 1n;
   }
+
+  /** Revokes every live key of the tenant with this name (e.g. a key re-issued at each start); returns how many. */
+  async revokeByName(tenantId: string, name: string, at: Instant): Promise<number> {
+    const result = await this.db
+      .updateTable("api_keys")
+      .set({ revoked_at: new Date(at) })
+      .where("tenant_id", "=", tenantId)
+      .where("name", "=", name)
+      .where("revoked_at", "is", null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
+  }
 }

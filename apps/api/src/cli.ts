@@ -1,0 +1,93 @@
+#!/usr/bin/env node
+// Operator commands: `node dist/cli.js <command>` (or `pnpm --filter @mfa-chain/api cli <command>`).
+// They use the same database settings as the API: DATABASE_URL, else PGlite in MFA_DATA_DIR.
+import { parseArgs } from "node:util";
+import { AesGcmKeyring, generateKeyringKey } from "@mfa-chain/crypto";
+import { createDatabase, databaseOptionsFromEnv, migrateToLatest, runSecretsRotation, TenantRepository } from "@mfa-chain/infra-postgres";
+import { createTenant, issueApiKey } from "./boot/api-keys.js";
+import { loadKeyring } from "./boot/keyring.js";
+
+const USAGE = `usage: mfa-chain-api-cli <command>
+  create-tenant <tenantId> [--name <name>] [--role admin|service]   create a tenant and print its first API key
+  create-key <tenantId> [--name <name>] [--role admin|service]      print a new API key for an existing tenant
+  migrate                                                           bring the database to the latest schema
+  secrets:rotate                                                    re-seal every factor secret with the current key
+  generate-key [<keyId>]                                            print a new MFA_SECRET_KEYS entry`;
+
+const TENANT_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const baseDir = process.env.INIT_CWD ?? process.cwd();
+
+function fail(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(2);
+}
+
+async function withDatabase<T>(work: (db: ReturnType<typeof createDatabase>) => Promise<T>): Promise<T> {
+  const database = createDatabase(databaseOptionsFromEnv(process.env, baseDir));
+  try {
+    await migrateToLatest(database.db);
+    return await work(database);
+  } finally {
+    await database.close();
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { name: { type: "string" }, role: { type: "string", default: "admin" } },
+  });
+  const [command, arg] = positionals;
+  const role = values.role === "admin" || values.role === "service" ? values.role : fail(`--role must be admin or service, not "${values.role}"`);
+  switch (command) {
+    case "create-tenant":
+    case "create-key": {
+      if (!arg || !TENANT_ID.test(arg)) fail(`${command}: give a tenant id (lowercase letters, digits, "_" and "-"; 1–64)`);
+      return withDatabase(async ({ db, description }) => {
+        out(`${command}: ${description}`);
+        const exists = (await new TenantRepository(db).find(arg)) !== null;
+        if (command === "create-tenant" && exists) fail(`create-tenant: tenant "${arg}" already exists (use create-key)`);
+        if (command === "create-key" && !exists) fail(`create-key: no tenant "${arg}"`);
+        const now = Date.now();
+        const issued =
+          command === "create-tenant"
+            ? await createTenant(db, { id: arg, name: values.name ?? arg, role, now })
+            : await issueApiKey(db, arg, values.name ?? `${role} key`, role, now);
+        out(`tenant ${arg}, ${role} key ${issued.keyId}. The key (shown this once; only its hash is stored):`);
+        out(issued.apiKey);
+        return 0;
+      });
+    }
+    case "migrate":
+      return withDatabase(async ({ description }) => {
+        out(`migrate: ${description}: up to date`);
+        return 0;
+      });
+    case "secrets:rotate": {
+      const options = databaseOptionsFromEnv(process.env, baseDir);
+      const keyring = loadKeyring(process.env.MFA_SECRET_KEYS, options.url ? null : (options.dataDir ?? null));
+      if (options.url && !process.env.MFA_SECRET_KEYS) fail("secrets:rotate: set MFA_SECRET_KEYS (new key first, then the old ones)");
+      return runSecretsRotation({ env: process.env, cipher: keyring.keyring, baseDir });
+    }
+    case "generate-key": {
+      const id = arg ?? `k${new Date().toISOString().slice(0, 10).replaceAll("-", "")}`;
+      const entry = `${id}:${generateKeyringKey()}`;
+      AesGcmKeyring.parse(entry); // checks the id the way the API will
+      out(entry);
+      return 0;
+    }
+    default:
+      out(USAGE);
+      return command === undefined || command === "help" ? 0 : 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

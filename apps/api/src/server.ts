@@ -1,0 +1,161 @@
+// The composition root: configuration in, a listening API out. Everything concrete is chosen here and nowhere else.
+import type { Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { resolve } from "node:path";
+import { PeekCurrentCode, PolicyVersionCache, type Clock } from "@mfa-chain/application";
+import { CryptoRandomSource, RandomIdGenerator, SystemClock } from "@mfa-chain/crypto";
+import {
+  createDatabase,
+  migrateToLatest,
+  PostgresAuditReader,
+  PostgresUnitOfWork,
+  sealAllAuditChains,
+  type MfaDatabase,
+} from "@mfa-chain/infra-postgres";
+import { otp } from "@mfa-chain/totp";
+import { sql } from "kysely";
+import { pino, type Logger } from "pino";
+import { createApp } from "./app.js";
+import { StoredApiKeyResolver } from "./boot/api-keys.js";
+import { ensureDemo, type DemoSetup } from "./boot/demo.js";
+import { loadKeyring } from "./boot/keyring.js";
+import { createRateLimitStore, type RateLimitStore } from "./boot/rate-limit-store.js";
+import type { Config } from "./config.js";
+import { CachedApiKeyResolver } from "./http/auth.js";
+import { parseTrustedProxies } from "./http/client-ip.js";
+import { createMetrics } from "./http/metrics.js";
+import { buildServices } from "./services.js";
+
+export interface ServerOptions {
+  readonly config: Config;
+  /** Injected by tests that move time; the system clock otherwise. */
+  readonly clock?: Clock;
+  readonly logger?: Logger;
+  /** Where a relative MFA_DATA_DIR starts (default: the working directory). */
+  readonly baseDir?: string;
+  /** How often audit events are sealed into the tenant's hash chain (default 5 s; 0 turns it off). */
+  readonly auditSealMs?: number;
+}
+
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly database: MfaDatabase;
+  readonly demo: DemoSetup | undefined;
+  readonly logger: Logger;
+  /** Stops taking connections, lets in-flight requests finish (up to the grace period), then closes the database. */
+  close(): Promise<void>;
+}
+
+export function createLogger(level: Config["LOG_LEVEL"]): Logger {
+  // S10: requests are logged by route and status only; the redaction is a second net, not the first.
+  return pino({ level, redact: { paths: ["req.headers.authorization", "*.code", "*.secret", "*.apiKey", "*.otpauthUri"], censor: "[redacted]" } });
+}
+
+export async function startServer(o: ServerOptions): Promise<RunningServer> {
+  const { config } = o;
+  const logger = o.logger ?? createLogger(config.LOG_LEVEL);
+  const clock = o.clock ?? new SystemClock();
+  const dataDir = config.MFA_DATA_DIR.startsWith("memory://") ? config.MFA_DATA_DIR : resolve(o.baseDir ?? process.cwd(), config.MFA_DATA_DIR);
+  const database = createDatabase({
+    url: config.DATABASE_URL,
+    dataDir,
+    poolSize: config.DATABASE_POOL_SIZE,
+    onPoolError: (error) => logger.warn({ err: error }, "idle database connection failed"),
+  });
+  const cleanups: Array<() => Promise<void> | void> = [() => database.close()];
+  const cleanup = async () => {
+    for (const step of cleanups.reverse()) await step();
+  };
+  try {
+    logger.info({ database: database.description }, "database");
+    if (config.MFA_MIGRATE_ON_START) {
+      const applied = await migrateToLatest(database.db);
+      if (applied.length > 0) logger.info({ migrations: applied }, "migrations applied");
+    }
+    const keyring = loadKeyring(config.MFA_SECRET_KEYS, database.kind === "pglite" ? dataDir : null);
+    logger.info({ keys: keyring.description, currentKeyId: keyring.keyring.currentKeyId }, "secret keyring");
+
+    const uow = new PostgresUnitOfWork(database.db);
+    const services = buildServices({
+      uow,
+      auditReader: new PostgresAuditReader(database.db),
+      clock,
+      random: new CryptoRandomSource(),
+      ids: new RandomIdGenerator(),
+      cipher: keyring.keyring,
+      otp,
+      issuer: config.MFA_ISSUER,
+    });
+
+    const demo = config.MFA_DEMO ? await ensureDemo(database.db, services, clock.now()) : undefined;
+    if (demo?.createdAdminKey) {
+      // Printed once, to the terminal of whoever started the service: the key is stored only as a hash.
+      process.stdout.write(
+        `\nCreated the demo tenant "demo". Its admin API key (shown this once, keep it):\n\n  ${demo.createdAdminKey}\n\n`,
+      );
+    }
+
+    const store: RateLimitStore = await createRateLimitStore(config, logger);
+    cleanups.push(() => store.close());
+    const metrics = createMetrics();
+    const devPeek = config.MFA_DEV_CODES
+      ? new PeekCurrentCode({ uow, clock, cipher: keyring.keyring, generator: otp, policies: new PolicyVersionCache() })
+      : undefined;
+    if (devPeek) logger.warn("MFA_DEV_CODES is on: the current code of any attempt can be read. Development only.");
+
+    const app = createApp({
+      services,
+      apiKeys: new CachedApiKeyResolver(new StoredApiKeyResolver(database.db)),
+      rateLimiters: store.limiters,
+      metrics,
+      logger,
+      trustedProxies: parseTrustedProxies(config.TRUSTED_PROXIES),
+      checkReady: async () => {
+        await sql`select 1`.execute(database.db);
+      },
+      ...(devPeek ? { devPeek } : {}),
+      ...(demo ? { demo: { apiKey: demo.apiKey, policyId: demo.policyId } } : {}),
+    });
+
+    const server: Server = await new Promise((ok, fail) => {
+      const s = app.listen(config.PORT, config.HOST, () => ok(s));
+      s.once("error", fail);
+    });
+    // Keep-alive connections of load balancers outlive one request; time them out a little after theirs do.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
+    server.requestTimeout = 30_000;
+
+    const sealMs = o.auditSealMs ?? 5_000;
+    let sealing: Promise<unknown> = Promise.resolve();
+    const sealer =
+      sealMs > 0
+        ? setInterval(() => {
+            sealing = sealAllAuditChains(database.db).catch((error: unknown) => logger.warn({ err: error }, "audit sealing failed"));
+          }, sealMs).unref()
+        : undefined;
+
+    const port = (server.address() as AddressInfo).port;
+    const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
+    logger.info({ url, demo: demo ? `${url}/demo/` : undefined, docs: `${url}/docs/` }, "mfa-chain API listening");
+
+    let closing: Promise<void> | undefined;
+    const close = () =>
+      (closing ??= (async () => {
+        if (sealer) clearInterval(sealer);
+        const stopped = new Promise<void>((ok) => server.close(() => ok()));
+        server.closeIdleConnections();
+        const grace = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_SECONDS * 1000).unref();
+        await stopped;
+        clearTimeout(grace);
+        await sealing;
+        await cleanup();
+        logger.info("stopped");
+      })());
+    return { url, port, database, demo, logger, close };
+  } catch (error) {
+    await cleanup().catch(() => undefined);
+    throw error;
+  }
+}
