@@ -7,6 +7,8 @@ const conditions = ["@mfa-chain/source", "node", "default"];
 export const base = defineConfig({
   resolve: { conditions },
   ssr: { resolve: { conditions, externalConditions: ["@mfa-chain/source"] } },
+  // Global setup files are loaded by the runner's own environment: it needs the source condition too.
+  environments: { __vitest__: { resolve: { conditions } }, ssr: { resolve: { conditions } } },
   test: {
     include: ["src/**/*.test.ts", "test/**/*.test.ts"],
     environment: "node",
