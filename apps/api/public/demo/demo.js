@@ -1,17 +1,49 @@
 // The demo page: talks to the API like any relying party would, with the demo tenant's key.
+// Everything that comes from the API (labels, ids, messages) is rendered as text, never as markup. Nothing secret
+// (the key, an enrollment secret, a code) is logged, to the console or to the page's log.
 const $ = (id) => document.getElementById(id);
-let config;
-let attempt = null;
+const enc = encodeURIComponent;
+
+const state = {
+  config: null,
+  policy: null,
+  /** The user the page acts for (applied from the input, not read from it on every call). */
+  user: "",
+  /** factorId → { factor, row, credentialId, status } */
+  factors: new Map(),
+  /** { id, steps, passed: factor[], current: factor } while an attempt is in progress. */
+  attempt: null,
+  /** ms since the epoch, while the user is locked. */
+  lockedUntil: null,
+  lockTimer: null,
+  busy: 0,
+};
 
 async function api(method, path, body) {
-  const res = await fetch(path, {
-    method,
-    headers: { authorization: `Bearer ${config.apiKey}`, ...(body ? { "content-type": "application/json" } : {}) },
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  const data = res.status === 204 ? null : await res.json();
+  let res;
+  try {
+    res = await fetch(path, {
+      method,
+      headers: { authorization: `Bearer ${state.config.apiKey}`, ...(body ? { "content-type": "application/json" } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+      cache: "no-store",
+    });
+  } catch {
+    return { status: 0, data: { detail: "the API is not reachable" } };
+  }
+  const text = await res.text();
+  let data = {};
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = { detail: `unexpected response (HTTP ${res.status})` };
+    }
+  }
   return { status: res.status, data };
 }
+
+const problemText = (data, status) => data?.detail ?? data?.title ?? `request failed (HTTP ${status})`;
 
 function log(text, kind = "") {
   const li = document.createElement("li");
@@ -20,157 +52,380 @@ function log(text, kind = "") {
   $("log").prepend(li);
 }
 
-function setStatus(text, kind) {
+function setStatus(text, kind = "", stateName = kind) {
   const el = $("attempt-status");
   el.textContent = text;
-  el.className = kind ?? "";
+  el.className = kind;
+  el.dataset.state = stateName;
 }
 
-const userId = () => $("user-id").value.trim();
+function setRowStatus(entry, text, kind = "") {
+  const el = entry.row.querySelector(".row-status");
+  el.textContent = text;
+  el.className = `row-status ${kind}`;
+}
+
+const factorName = (f) => `${f.label} (${f.id})`;
+
+/** Runs one user action with the controls disabled, so a double click cannot send a code twice. */
+async function busy(action) {
+  state.busy += 1;
+  updateControls();
+  try {
+    await action();
+  } catch (error) {
+    setStatus(`Something went wrong: ${error?.message ?? error}`, "fail", "error");
+  } finally {
+    state.busy -= 1;
+    updateControls();
+  }
+}
+
+function updateControls() {
+  const locked = state.lockedUntil !== null;
+  const working = state.busy > 0;
+  $("start-attempt").disabled = locked || working || !state.policy;
+  $("verify").disabled = locked || working;
+  $("verify-code").disabled = locked;
+  $("user-apply").disabled = working;
+  for (const entry of state.factors.values()) {
+    entry.row.querySelector(".enroll").disabled = working || entry.status === "active";
+    entry.row.querySelector(".confirm-button").disabled = working || locked;
+  }
+}
+
+// ---- lockout ------------------------------------------------------------------------------------------------------
+
+function formatRemaining(ms) {
+  const total = Math.max(0, Math.ceil(ms / 1000));
+  const h = Math.floor(total / 3600);
+  const m = Math.floor((total % 3600) / 60);
+  const s = String(total % 60).padStart(2, "0");
+  return h > 0 ? `${h}:${String(m).padStart(2, "0")}:${s}` : `${m}:${s}`;
+}
+
+function showLock(lockedUntilIso) {
+  const until = Date.parse(lockedUntilIso ?? "");
+  if (!Number.isFinite(until) || until <= Date.now()) return clearLock();
+  const wasLocked = state.lockedUntil !== null;
+  state.lockedUntil = until;
+  $("lockout").hidden = false;
+  $("lockout-until").dateTime = new Date(until).toISOString();
+  $("lockout-until").textContent = new Date(until).toLocaleTimeString();
+  tickLock();
+  clearInterval(state.lockTimer);
+  state.lockTimer = setInterval(tickLock, 1000);
+  if (!wasLocked) log(`${state.user} is locked for ${formatRemaining(until - Date.now())}`, "fail");
+  updateControls();
+}
+
+function tickLock() {
+  if (state.lockedUntil === null) return;
+  const remaining = state.lockedUntil - Date.now();
+  if (remaining <= 0) {
+    clearLock();
+    log(`the lock of ${state.user} has expired`);
+    return;
+  }
+  $("lockout-remaining").textContent = formatRemaining(remaining);
+}
+
+function clearLock() {
+  clearInterval(state.lockTimer);
+  state.lockTimer = null;
+  state.lockedUntil = null;
+  $("lockout").hidden = true;
+  $("lockout-remaining").textContent = "–";
+  updateControls();
+}
+
+async function refreshLockout() {
+  const user = state.user;
+  const { status, data } = await api("GET", `/v1/users/${enc(user)}/lockout`);
+  if (user !== state.user || status !== 200) return;
+  if (data.locked) showLock(data.lockedUntil);
+  else clearLock();
+}
+
+async function unlock() {
+  const user = state.user;
+  const { status, data } = await api("POST", `/v1/users/${enc(user)}/unlock`);
+  if (user !== state.user) return;
+  if (status !== 200) return void setStatus(problemText(data, status), "fail", "error");
+  clearLock();
+  setStatus(`${user} was unlocked.`, "ok", "unlocked");
+  log(`${user} unlocked`, "ok");
+}
+
+// ---- policy and enrollment ----------------------------------------------------------------------------------------
 
 async function loadPolicy() {
-  const { data } = await api("GET", `/v1/policies/${config.policyId}`);
+  const { status, data } = await api("GET", `/v1/policies/${enc(state.config.policyId)}`);
+  if (status !== 200) throw new Error(problemText(data, status));
+  state.policy = data;
   $("policy-id").textContent = data.id;
-  $("policy-summary").textContent = `${data.mode} order, ${data.requiredSteps} of ${data.factors.length} factors`;
+  const order = data.mode === "random" ? "random order" : "fixed order";
+  const lock = data.lockout?.maxFailures ? `; locks after ${data.lockout.maxFailures} wrong codes in a row` : "";
+  $("policy-summary").textContent = `${data.name}: ${data.requiredSteps} of ${data.factors.length} factors, ${order}${lock}`;
   const container = $("factors");
   container.replaceChildren();
-  for (const factor of data.factors) container.append(renderFactor(factor));
-  await refreshFactors();
+  state.factors.clear();
+  for (const factor of data.factors) {
+    const entry = { factor, row: renderFactor(factor), credentialId: null, status: "unknown" };
+    state.factors.set(factor.id, entry);
+    container.append(entry.row);
+  }
 }
 
 function renderFactor(factor) {
-  const row = document.createElement("div");
-  row.className = "factor";
+  const row = $("factor-template").content.firstElementChild.cloneNode(true);
   row.dataset.factorId = factor.id;
-  row.innerHTML = `
-    <div><img alt="" hidden></div>
-    <div>
-      <h3><span class="label"></span> <small>(<code class="id"></code>, <span class="type"></span>)</small></h3>
-      <p>Status: <span class="status">not enrolled</span></p>
-      <button type="button" class="enroll">Enroll</button>
-      <p class="secret-line" hidden>Secret (shown once): <span class="secret"></span></p>
-      <form class="confirm" hidden>
-        <input class="confirm-code" inputmode="numeric" maxlength="8" placeholder="code from the app" required>
-        <button type="submit">Confirm</button>
-      </form>
-    </div>`;
+  row.dataset.testid = `factor-${factor.id}`;
   // Labels come from the tenant's policy: text, never markup.
-  row.querySelector("img").alt = `QR code for ${factor.label}`;
-  row.querySelector(".label").textContent = factor.label;
-  row.querySelector(".id").textContent = factor.id;
+  for (const el of row.querySelectorAll(".label")) el.textContent = factor.label;
+  row.querySelector(".factor-id").textContent = factor.id;
   row.querySelector(".type").textContent = factor.type;
-  row.querySelector(".enroll").addEventListener("click", () => enroll(factor, row));
+  row.querySelector(".qr-image").alt = `QR code for ${factorName(factor)}`;
+  row.querySelector(".enroll").addEventListener("click", () => busy(() => enroll(factor.id)));
   row.querySelector(".confirm").addEventListener("submit", (e) => {
     e.preventDefault();
-    confirm(factor, row);
+    busy(() => confirmEnrollment(factor.id));
   });
   return row;
 }
 
+/** Forgets a shown enrollment: the secret and the QR code leave the page. */
+function clearEnrollment(entry) {
+  entry.credentialId = null;
+  const img = entry.row.querySelector(".qr-image");
+  img.hidden = true;
+  img.removeAttribute("src");
+  entry.row.querySelector(".secret").textContent = "";
+  entry.row.querySelector(".confirm-code").value = "";
+  entry.row.querySelector(".enrollment").hidden = true;
+}
+
 async function refreshFactors() {
-  const { status, data } = await api("GET", `/v1/users/${encodeURIComponent(userId())}/factors`);
-  if (status !== 200) return;
-  for (const row of document.querySelectorAll(".factor")) {
-    const mine = data.factors.filter((f) => f.factorId === row.dataset.factorId && f.status !== "revoked");
-    const active = mine.find((f) => f.status === "active");
-    const el = row.querySelector(".status");
-    el.textContent = active ? "active" : mine.length ? "pending confirmation" : "not enrolled";
-    el.className = `status ${active ? "status-active" : mine.length ? "status-pending" : ""}`;
+  const user = state.user;
+  const { status, data } = await api("GET", `/v1/users/${enc(user)}/factors`);
+  if (user !== state.user || status !== 200) return;
+  for (const entry of state.factors.values()) {
+    const mine = data.factors.filter((f) => f.factorId === entry.factor.id && f.status !== "revoked");
+    entry.status = mine.some((f) => f.status === "active") ? "active" : mine.length ? "pending" : "none";
+    const el = entry.row.querySelector(".status");
+    el.textContent = { active: "active", pending: "pending confirmation", none: "not enrolled" }[entry.status];
+    el.className = `status status-${entry.status}`;
+    el.dataset.state = entry.status;
+    const button = entry.row.querySelector(".enroll");
+    button.textContent = entry.status === "active" ? "Enrolled" : entry.status === "pending" && !entry.credentialId ? "Enroll again" : "Enroll";
   }
+  updateControls();
 }
 
-async function enroll(factor, row) {
-  const { status, data } = await api("POST", `/v1/users/${encodeURIComponent(userId())}/factors`, { policyId: config.policyId, factorId: factor.id });
-  if (status !== 201) return log(`enroll ${factor.id}: ${data.detail}`, "fail");
-  row.dataset.credentialId = data.factor.id;
-  const img = row.querySelector("img");
+async function enroll(factorId) {
+  const entry = state.factors.get(factorId);
+  const user = state.user;
+  const { status, data } = await api("POST", `/v1/users/${enc(user)}/factors`, { policyId: state.policy.id, factorId });
+  if (user !== state.user) return;
+  if (status !== 201) {
+    if (status === 423) showLock(data.lockedUntil);
+    setRowStatus(entry, problemText(data, status), "fail");
+    return log(`enroll ${factorId}: ${problemText(data, status)}`, "fail");
+  }
+  entry.credentialId = data.factor.id;
+  const img = entry.row.querySelector(".qr-image");
   img.src = data.qr.png;
+  img.alt = `QR code for ${factorName(entry.factor)}`;
   img.hidden = false;
-  row.querySelector(".secret").textContent = data.secret;
-  row.querySelector(".secret-line").hidden = false;
-  row.querySelector(".confirm").hidden = false;
-  log(`enrolled ${factor.id} (pending): scan the QR code, then confirm with a code`);
+  entry.row.querySelector(".secret").textContent = data.secret;
+  entry.row.querySelector(".enrollment").hidden = false;
+  const before = data.confirmBefore ? ` before ${new Date(data.confirmBefore).toLocaleTimeString()}` : "";
+  setRowStatus(entry, `Scan the QR code, then confirm with a code from the app${before}.`);
+  log(`enrolled ${factorId} for ${user} (pending confirmation)`);
   await refreshFactors();
+  entry.row.querySelector(".confirm-code").focus();
 }
 
-async function confirm(factor, row) {
-  const code = row.querySelector(".confirm-code").value.trim();
-  const path = `/v1/users/${encodeURIComponent(userId())}/factors/${row.dataset.credentialId}/confirm`;
+async function confirmEnrollment(factorId) {
+  const entry = state.factors.get(factorId);
+  if (!entry.credentialId) return;
+  const input = entry.row.querySelector(".confirm-code");
+  const code = input.value.trim();
+  input.value = "";
+  const user = state.user;
+  const path = `/v1/users/${enc(user)}/factors/${enc(entry.credentialId)}/confirm`;
   const { status, data } = await api("POST", path, { code });
+  if (user !== state.user) return;
   if (status === 200 && data.confirmed) {
-    log(`confirmed ${factor.id}`, "ok");
-    row.querySelector(".confirm").hidden = true;
-    row.querySelector(".secret-line").hidden = true;
-    row.querySelector("img").hidden = true;
+    clearEnrollment(entry);
+    setRowStatus(entry, `Confirmed: ${entry.factor.label} is ready.`, "ok");
+    log(`confirmed ${factorId}`, "ok");
   } else if (status === 200) {
-    log(`confirm ${factor.id}: wrong code (${data.failuresRemaining} tries left)`, "fail");
+    setRowStatus(entry, `Wrong code: ${data.failuresRemaining} tries left.`, "fail");
+    log(`confirm ${factorId}: wrong code (${data.failuresRemaining} tries left)`, "fail");
+    if (data.lockedUntil) showLock(data.lockedUntil);
   } else {
-    log(`confirm ${factor.id}: ${data.detail}`, "fail");
+    if (status === 423) showLock(data.lockedUntil);
+    if (status === 410 || status === 409) clearEnrollment(entry);
+    setRowStatus(entry, problemText(data, status), "fail");
+    log(`confirm ${factorId}: ${problemText(data, status)}`, "fail");
   }
   await refreshFactors();
 }
 
-function showStep(factor, stepIndex) {
-  $("attempt").hidden = false;
-  $("step-number").textContent = String(stepIndex + 1);
-  $("current-label").textContent = factor.label;
-  $("current-id").textContent = factor.id;
+// ---- the chain ----------------------------------------------------------------------------------------------------
+
+function renderAttempt() {
+  const a = state.attempt;
+  $("attempt").hidden = !a;
+  if (!a) return;
+  const progress = $("progress");
+  progress.replaceChildren();
+  for (let i = 0; i < a.steps; i++) {
+    const li = document.createElement("li");
+    if (i < a.passed.length) {
+      li.className = "passed";
+      li.textContent = `✓ ${factorName(a.passed[i])}`;
+    } else if (i === a.passed.length) {
+      li.className = "current";
+      li.textContent = `${factorName(a.current)}: now`;
+    } else {
+      li.className = "future";
+      li.textContent = "revealed when you get there";
+    }
+    progress.append(li);
+  }
+  $("attempt").dataset.factorId = a.current.id;
+  $("step-number").textContent = String(a.passed.length + 1);
+  $("step-count").textContent = String(a.steps);
+  $("current-label").textContent = a.current.label;
+  $("current-id").textContent = a.current.id;
   $("verify-code").value = "";
-  $("verify-code").focus();
+  if (state.lockedUntil === null) $("verify-code").focus();
+}
+
+function endAttempt() {
+  state.attempt = null;
+  renderAttempt();
+}
+
+function missingForStart() {
+  const p = state.policy;
+  const active = [...state.factors.values()].filter((e) => e.status === "active");
+  if (p.mode === "random") {
+    if (active.length >= p.requiredSteps) return null;
+    return `Enroll and confirm at least ${p.requiredSteps} factors first (${active.length} so far).`;
+  }
+  const missing = p.factors.slice(0, p.requiredSteps).filter((f) => state.factors.get(f.id)?.status !== "active");
+  return missing.length ? `Enroll and confirm ${missing.map(factorName).join(" and ")} first.` : null;
 }
 
 async function startAttempt() {
-  const { status, data } = await api("POST", "/v1/attempts", { userId: userId(), policyId: config.policyId });
+  await refreshFactors();
+  const missing = missingForStart();
+  if (missing) return void setStatus(missing, "fail", "not-enrolled");
+  const user = state.user;
+  const { status, data } = await api("POST", "/v1/attempts", { userId: user, policyId: state.policy.id });
+  if (user !== state.user) return;
   if (status !== 201) {
-    setStatus(data.detail, "fail");
-    return log(`start: ${data.detail}`, "fail");
+    if (status === 423) showLock(data.lockedUntil);
+    setStatus(problemText(data, status), "fail", status === 423 ? "locked" : "error");
+    return log(`start: ${problemText(data, status)}`, "fail");
   }
-  attempt = { id: data.attemptId, steps: data.steps, step: 0, current: data.currentFactor };
-  $("step-count").textContent = String(data.steps);
-  showStep(data.currentFactor, 0);
-  setStatus(`Attempt started: ${data.steps} steps.`);
-  log(`attempt started; step 1 is ${data.currentFactor.id}`);
+  state.attempt = { id: data.attemptId, steps: data.steps, passed: [], current: data.currentFactor };
+  renderAttempt();
+  setStatus(`Attempt started for ${user}: ${data.steps} steps. Step 1: ${factorName(data.currentFactor)}.`, "", "started");
+  log(`attempt started for ${user}; step 1 is ${data.currentFactor.id}`);
 }
 
-async function verify(event) {
-  event.preventDefault();
-  if (!attempt) return;
+async function verify() {
+  const a = state.attempt;
+  if (!a) return;
   const code = $("verify-code").value.trim();
-  const { status, data } = await api("POST", `/v1/attempts/${attempt.id}/verify`, { factorId: attempt.current.id, code });
-  if ((status === 200 || status === 409) && "success" in data) {
+  $("verify-code").value = "";
+  const { status, data } = await api("POST", `/v1/attempts/${enc(a.id)}/verify`, { factorId: a.current.id, code });
+  if (a !== state.attempt) return;
+  if ((status === 200 || status === 409) && typeof data.success === "boolean") {
     if (data.success && data.complete) {
-      $("attempt").hidden = true;
-      setStatus("Chain complete: authenticated.", "ok");
-      log("chain complete", "ok");
-      attempt = null;
-      return;
+      a.passed.push(a.current);
+      endAttempt();
+      setStatus(`Chain complete: ${state.user} is authenticated (${a.steps} of ${a.steps} steps).`, "ok", "complete");
+      return log("chain complete", "ok");
     }
     if (data.success) {
-      attempt.step += 1;
-      attempt.current = data.nextFactor;
-      showStep(data.nextFactor, attempt.step);
-      setStatus(`Step ${attempt.step} passed. Next: ${data.nextFactor.label}.`, "ok");
-      log(`step passed; next is ${data.nextFactor.id}`, "ok");
-      return;
+      const passed = a.current;
+      a.passed.push(passed);
+      a.current = data.nextFactor;
+      renderAttempt();
+      setStatus(`Step ${a.passed.length} passed (${passed.label}). Next: step ${a.passed.length + 1}, ${factorName(a.current)}.`, "ok", "passed");
+      return log(`step ${a.passed.length} passed; next is ${a.current.id}`, "ok");
     }
-    attempt.step = 0;
-    attempt.current = data.nextFactor;
-    showStep(data.nextFactor, 0);
-    const locked = data.lockedUntil ? ` Locked until ${new Date(data.lockedUntil).toLocaleTimeString()}.` : "";
-    setStatus(`Chain reset: start again from step 1 (${data.nextFactor.label}). ${data.failuresRemaining} tries left.${locked}`, "fail");
-    log(`failure: chain reset to step 1 (${data.nextFactor.id})`, "fail");
-    return;
+    const why = status === 409 ? "That factor is not the current step" : "Wrong code";
+    if (!data.nextFactor) {
+      endAttempt();
+      setStatus(`${why}: this attempt is over; start a new one.`, "fail", "reset");
+    } else {
+      a.passed = [];
+      a.current = data.nextFactor;
+      renderAttempt();
+      const tries = data.lockedUntil ? "The user is now locked." : `${data.failuresRemaining} tries left before a lock.`;
+      setStatus(`${why}: the chain was reset to step 1, ${factorName(a.current)}. ${tries}`, "fail", "reset");
+    }
+    if (data.lockedUntil) showLock(data.lockedUntil);
+    return log(`failure: chain reset to step 1 (${data.nextFactor?.id ?? "none"})`, "fail");
   }
-  setStatus(data.detail, "fail");
-  log(`verify: ${data.detail}`, "fail");
+  if (status === 423) {
+    showLock(data.lockedUntil);
+    setStatus("Locked: wait until the lock expires, then continue from step 1.", "fail", "locked");
+    return log(`verify: ${problemText(data, status)}`, "fail");
+  }
+  if (status === 404 || status === 409 || status === 410) endAttempt();
+  const hint = status === 410 ? " Start a new attempt." : "";
+  setStatus(`${problemText(data, status)}.${hint}`, "fail", "error");
+  log(`verify: ${problemText(data, status)}`, "fail");
+}
+
+// ---- the user -----------------------------------------------------------------------------------------------------
+
+async function useUser() {
+  const id = $("user-id").value.trim();
+  if (!id) return;
+  if (id !== state.user) {
+    state.user = id;
+    $("current-user").textContent = id;
+    endAttempt();
+    clearLock();
+    setStatus("");
+    for (const entry of state.factors.values()) {
+      clearEnrollment(entry);
+      setRowStatus(entry, "");
+    }
+    log(`acting for user ${id}`);
+  }
+  await Promise.all([refreshFactors(), refreshLockout()]);
 }
 
 async function main() {
-  config = await (await fetch("/demo/config.json")).json();
-  $("start-attempt").addEventListener("click", startAttempt);
-  $("verify-form").addEventListener("submit", verify);
-  $("user-id").addEventListener("change", refreshFactors);
+  const res = await fetch("/demo/config.json", { cache: "no-store" });
+  if (!res.ok) throw new Error(`no demo configuration (HTTP ${res.status})`);
+  state.config = await res.json();
+  $("user-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    busy(useUser);
+  });
+  $("user-id").addEventListener("change", () => busy(useUser));
+  $("start-attempt").addEventListener("click", () => busy(startAttempt));
+  $("verify-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    busy(verify);
+  });
+  $("unlock").addEventListener("click", () => busy(unlock));
   await loadPolicy();
+  await useUser();
+  document.body.dataset.ready = "true";
 }
 
-main().catch((error) => log(`demo failed to load: ${error.message}`, "fail"));
+main().catch((error) => {
+  setStatus(`The demo failed to load: ${error.message}`, "fail", "error");
+  log(`demo failed to load: ${error.message}`, "fail");
+});

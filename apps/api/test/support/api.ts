@@ -145,6 +145,16 @@ export class Authenticator {
     return generateTotp(this.key, this.clock.now(), this.options);
   }
 
+  /** The TOTP code `steps` periods from now (negative: in the past), without remembering it. */
+  at(steps: number): string {
+    return generateTotp(this.key, this.clock.now() + steps * this.options.period * 1000, this.options);
+  }
+
+  /** The HOTP code of a given counter, without remembering it. */
+  counterCode(counter: number): string {
+    return generateHotp(this.key, counter, this.options);
+  }
+
   /** A code of the right shape that is not valid now (nor one step either side). */
   wrong(): string {
     const period = this.options.period;

@@ -1,0 +1,57 @@
+// API processes of their own (`src/main.ts` under tsx), for properties about state shared between processes (S2, S6).
+import { spawn, type ChildProcess } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const appDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+
+export interface ApiProcess {
+  readonly url: string;
+  readonly child: ChildProcess;
+  /** Everything the process wrote, for assertions on logs (S10). */
+  output(): string;
+  stop(): Promise<number | null>;
+}
+
+export async function spawnApi(env: Record<string, string>, timeoutMs = 30_000): Promise<ApiProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "--conditions=@mfa-chain/source", "src/main.ts"], {
+    cwd: appDir,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", MFA_DEMO: "false", ...env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString("utf8")));
+  const exited = new Promise<number | null>((ok) => child.once("exit", (code) => ok(code)));
+  const url = await new Promise<string>((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`API process did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const look = () => {
+      for (const line of output.split("\n")) {
+        if (!line.startsWith("{")) continue;
+        try {
+          const entry = JSON.parse(line) as { msg?: string; url?: string };
+          if (entry.msg === "mfa-chain API listening" && entry.url) {
+            clearTimeout(timer);
+            return ok(entry.url);
+          }
+        } catch {
+          // a partial line: wait for more
+        }
+      }
+    };
+    child.stdout?.on("data", look);
+    void exited.then((code) => {
+      clearTimeout(timer);
+      fail(new Error(`API process exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    url,
+    child,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode === null) child.kill("SIGTERM");
+      return exited;
+    },
+  };
+}
