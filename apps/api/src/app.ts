@@ -39,6 +39,19 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** Static files: next to src/ in development and next to dist/ when built. */
 export const publicDir = join(here, "..", "public");
 
+/** One line per request: method, route pattern, status and time. Never bodies, query strings or headers (S10). */
+function requestLog(logger: Logger): RequestHandler {
+  return (req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.on("finish", () => {
+      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : "unmatched";
+      const ms = Number(process.hrtime.bigint() - started) / 1e6;
+      logger.info({ method: req.method, route, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, "request");
+    });
+    next();
+  };
+}
+
 export function createApp(o: AppOptions): Express {
   const app = express();
   app.disable("x-powered-by");
@@ -51,6 +64,7 @@ export function createApp(o: AppOptions): Express {
     }),
   );
   app.use(o.metrics.middleware);
+  app.use(requestLog(o.logger));
   app.use(clientIp(o.trustedProxies));
 
   app.get("/healthz", (_req, res) => void res.json({ status: "ok" }));

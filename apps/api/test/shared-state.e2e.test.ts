@@ -1,0 +1,155 @@
+// Properties about state shared between API processes, shown through two real API processes on one PostgreSQL
+// database: S2 (parallel submissions of one code), S6 (failure counting under parallel load) and S10 (nothing secret
+// in what the processes log, answer or audit).
+import { generateKeyringKey } from "@mfa-chain/crypto";
+import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createDatabase } from "@mfa-chain/infra-postgres";
+import { createTenant } from "../src/boot/api-keys.js";
+import { ApiClient, Authenticator, enrollAll, twoFactorPolicy, uniqueId, type Enrollment } from "./support/api.js";
+import { spawnApi, type ApiProcess } from "./support/processes.js";
+
+const database = useTestDatabase("api_shared_state");
+let processes: ApiProcess[] = [];
+let a: ApiClient;
+let b: ApiClient;
+const clock = { now: () => Date.now() };
+/** Everything secret the tests handled: none of it may appear in logs, audit records or error bodies. */
+const secrets = new Set<string>();
+const codes = new Set<string>();
+
+beforeAll(async () => {
+  const env = {
+    DATABASE_URL: database.url,
+    MFA_SECRET_KEYS: `k1:${generateKeyringKey()}`,
+    LOG_LEVEL: "debug",
+    RATE_LIMIT_PER_IP: "1000000",
+    RATE_LIMIT_PER_KEY: "1000000",
+  };
+  processes = await Promise.all([spawnApi(env), spawnApi(env)]);
+  const db = createDatabase({ url: database.url, poolSize: 1 });
+  const { apiKey } = await createTenant(db.db, { id: uniqueId("t"), name: "shared", role: "admin", now: Date.now() });
+  secrets.add(apiKey);
+  await db.close();
+  a = new ApiClient(processes[0]!.url, apiKey);
+  b = new ApiClient(processes[1]!.url, apiKey);
+  expect((await a.post("/v1/policies", twoFactorPolicy("login"))).status).toBe(201);
+  expect((await b.post("/v1/policies", { ...twoFactorPolicy("lenient"), lockout: { maxFailures: 100 } })).status).toBe(201);
+}, 90_000);
+
+afterAll(async () => {
+  await Promise.all(processes.map((p) => p.stop()));
+});
+
+/** Alternates requests between the two processes. */
+const via = (i: number): ApiClient => (i % 2 === 0 ? a : b);
+
+async function enrolledUser(policyId: string) {
+  const userId = uniqueId("u");
+  const devices = await enrollAll(a, clock, { userId, policyId, factorIds: ["google_auth", "ms_auth"] });
+  for (const d of Object.values(devices)) secrets.add(d.enrollment.secret);
+  return { userId, g: devices.google_auth as Authenticator, m: devices.ms_auth as Authenticator };
+}
+
+const start = async (client: ApiClient, userId: string, policyId: string) =>
+  (await client.post("/v1/attempts", { userId, policyId })).body.attemptId as string;
+
+describe("two API processes, one database", () => {
+  it("S2 parallel submissions of one valid code, through both processes: exactly one success", async () => {
+    const { userId, g } = await enrolledUser("lenient");
+    const attemptId = await start(a, userId, "lenient");
+    const code = g.next();
+    codes.add(code);
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => via(i).post(`/v1/attempts/${attemptId}/verify`, { factorId: "google_auth", code })));
+    expect(results.map((r) => r.status).filter((s) => s !== 200 && s !== 409)).toEqual([]);
+    expect(results.filter((r) => r.body.success === true)).toHaveLength(1);
+    const attempt = (await b.get(`/v1/attempts/${attemptId}`)).body;
+    // One success, and the replays after it (failures) reset the chain: never more than one step passed.
+    expect(attempt.stepsPassed).toBeLessThanOrEqual(1);
+
+    // The same code in 30 different attempts of the user (one credential, one time step): one success.
+    const attempts = await Promise.all(Array.from({ length: 30 }, (_, i) => start(via(i), userId, "lenient")));
+    const next = g.next();
+    codes.add(next);
+    const across = await Promise.all(attempts.map((id, i) => via(i).post(`/v1/attempts/${id}/verify`, { factorId: "google_auth", code: next })));
+    expect(across.filter((r) => r.body.success === true)).toHaveLength(1);
+    await a.post(`/v1/users/${userId}/unlock`);
+  });
+
+  it("S2 parallel advancing of the same step of one attempt: exactly one advance", async () => {
+    const { userId, g, m } = await enrolledUser("lenient");
+    const attemptId = await start(a, userId, "lenient");
+    const one = await a.post(`/v1/attempts/${attemptId}/verify`, { factorId: "google_auth", code: g.next() });
+    expect(one.body.success).toBe(true);
+    const code = m.next();
+    const results = await Promise.all(Array.from({ length: 24 }, (_, i) => via(i).post(`/v1/attempts/${attemptId}/verify`, { factorId: "ms_auth", code })));
+    expect(results.filter((r) => r.body.complete === true)).toHaveLength(1);
+    expect((await a.get(`/v1/attempts/${attemptId}`)).body).toMatchObject({ status: "completed", stepsPassed: 2 });
+    await a.post(`/v1/users/${userId}/unlock`);
+  });
+
+  it("S6 N parallel wrong codes across processes, attempts and factors raise the count by exactly N", async () => {
+    const { userId, g, m } = await enrolledUser("lenient");
+    const attempts = await Promise.all([start(a, userId, "lenient"), start(b, userId, "lenient")]);
+    const n = 40;
+    const results = await Promise.all(
+      Array.from({ length: n }, (_, i) =>
+        via(i).call("POST", `/v1/attempts/${attempts[i % 2]}/verify`, { factorId: i % 3 === 0 ? "ms_auth" : "google_auth", code: (i % 2 ? g : m).wrong() }, {
+          headers: { "x-forwarded-for": `10.0.0.${i}` },
+        }),
+      ),
+    );
+    expect(results.map((r) => r.status).filter((s) => s !== 200 && s !== 409)).toEqual([]);
+    expect(results.every((r) => r.body.success === false || r.body.code === "chain_breached")).toBe(true);
+    expect((await b.get(`/v1/users/${userId}/lockout`)).body).toMatchObject({ consecutiveFailures: n, locked: false });
+  });
+
+  it("S6 with the default limit of 5, parallel wrong codes record exactly 5 failures and then nothing slips through", async () => {
+    const { userId, g } = await enrolledUser("login");
+    const attempts = await Promise.all([start(a, userId, "login"), start(b, userId, "login")]);
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => via(i).post(`/v1/attempts/${attempts[i % 2]}/verify`, { factorId: "google_auth", code: g.wrong() })),
+    );
+    expect(results.filter((r) => r.status === 200)).toHaveLength(5);
+    expect(results.filter((r) => r.status === 423)).toHaveLength(25);
+    // Locked: right codes, in parallel, through both processes, are all refused alike.
+    const right = g.next();
+    codes.add(right);
+    const after = await Promise.all(Array.from({ length: 20 }, (_, i) => via(i).post(`/v1/attempts/${attempts[i % 2]}/verify`, { factorId: "google_auth", code: right })));
+    expect(after.every((r) => r.status === 423 && r.body.code === "user_locked")).toBe(true);
+    expect((await a.get(`/v1/users/${userId}/lockout`)).body).toMatchObject({ locked: true, consecutiveFailures: 5, lockCount: 1 });
+  });
+
+  it("S10 codes, secrets and keys appear in no log line, audit record or error body", async () => {
+    // A flow that handles secrets and codes of every kind, including failures.
+    const { userId, g, m } = await enrolledUser("login");
+    const attemptId = await start(b, userId, "login");
+    const bodies: string[] = [];
+    const valid = [g.next(), g.next()];
+    for (const code of valid) codes.add(code);
+    for (const [factorId, code] of [
+      ["google_auth", valid[0]],
+      ["ms_auth", m.wrong()],
+      ["ms_auth", "１２３４５６"],
+      ["google_auth", valid[1]],
+    ] as const) {
+      bodies.push(JSON.stringify((await b.post(`/v1/attempts/${attemptId}/verify`, { factorId, code })).body));
+    }
+    const enrolled = await a.post<Enrollment>(`/v1/users/${uniqueId("u")}/factors`, { policyId: "login", factorId: "google_auth" });
+    secrets.add(enrolled.body.secret);
+    const bad = await a.post(`/v1/users/x/factors/${enrolled.body.factor.id}/confirm`, { code: "12345678901234567890" });
+    bodies.push(JSON.stringify(bad.body));
+    const audit = JSON.stringify((await a.get("/v1/audit-events?limit=200")).body);
+    expect(audit.length).toBeGreaterThan(100);
+
+    const logs = processes.map((p) => p.output()).join("\n");
+    expect(logs).toContain("mfa-chain API listening");
+    // Codes are six digits, which a timestamp may hold by chance: look for them as JSON string values.
+    const forbidden = [...secrets, ...[...codes].map((c) => `"${c}"`)];
+    for (const s of forbidden) {
+      expect(logs.includes(s), "a log line holds a code or secret").toBe(false);
+      expect(audit.includes(s), "an audit record holds a code or secret").toBe(false);
+      for (const body of bodies) expect(body.includes(s), "a response body holds a code or secret").toBe(false);
+    }
+  });
+});

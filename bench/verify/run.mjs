@@ -1,0 +1,776 @@
+// Verify over HTTP: load on POST /v1/attempts/{attemptId}/verify with one and with two API processes sharing one real
+// PostgreSQL database, next to the raw floor measured in the same run (the same transaction on the bare `pg` driver,
+// at the same concurrency). Loopback only; every measurement is bounded in time and in request count.
+//
+//   pnpm bench:verify            (= node bench/verify/run.mjs, from the repository root)
+//
+// Tunables (environment): BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_POOL_SIZE (20, DATABASE_POOL_SIZE of each
+// API process and the floor's pool), BENCH_API=dist|source (dist: built with turbo first; falls back to source when the
+// build fails), BENCH_SKIP_BUILD=1, BENCH_ADMIN_URL (postgres://postgres@127.0.0.1:5432/postgres),
+// BENCH_REDIS_URL (redis://127.0.0.1:6379/9), BENCH_CPU_PROF=<dir> (CPU profile of the single API process),
+// BENCH_NO_WRITE=1 (print only; do not touch docs/benchmarks.md).
+//
+// Writes the "Verify over HTTP" section of docs/benchmarks.md. Never prints the API key or any secret or code.
+import { spawn, spawnSync } from "node:child_process";
+import { createHmac, randomBytes } from "node:crypto";
+import { readFileSync, writeFileSync, existsSync, mkdirSync } from "node:fs";
+import { createServer } from "node:net";
+import { cpus, totalmem } from "node:os";
+import { dirname, join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import pg from "pg";
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), "../..");
+const API_DIR = join(ROOT, "apps/api");
+const DOC = join(ROOT, "docs/benchmarks.md");
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 20);
+const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+// A database index of its own, so the bench's rate-limit counters never touch anyone else's keys.
+const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/9";
+const STARTED = Date.now();
+const DEADLINE_MS = 5 * 60_000; // hard stop for the whole run
+const PERIOD_MS = 30_000;
+const DUP_EVERY = 40; // one in 40 first-round items is also submitted twice more (same attempt; another attempt)
+const TENANT = "bench";
+const POLICY = "bench";
+const FACTOR = "app";
+
+const log = (line) => process.stdout.write(`bench: ${line}\n`);
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const elapsed = () => ((Date.now() - STARTED) / 1000).toFixed(0);
+
+// ---------------------------------------------------------------------------------------------------------- cleanup
+const children = new Set(); // { proc, name }
+let benchDb = null;
+let cleaning = null;
+
+async function stopChild(child, signal = "SIGTERM") {
+  const { proc } = child;
+  if (proc.exitCode !== null || proc.signalCode !== null) return children.delete(child);
+  const exited = new Promise((r) => proc.once("exit", r));
+  proc.kill(signal);
+  const timedOut = await Promise.race([exited.then(() => false), sleep(8_000).then(() => true)]);
+  if (timedOut) {
+    proc.kill("SIGKILL");
+    await exited;
+  }
+  children.delete(child);
+}
+
+async function dropDatabase() {
+  if (!benchDb) return;
+  const name = benchDb;
+  benchDb = null;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  try {
+    await admin.connect();
+    await admin.query(`drop database if exists "${name}" with (force)`);
+    log(`dropped database ${name}`);
+  } catch (error) {
+    process.stderr.write(`bench: could not drop database ${name}: ${error.message}\n`);
+  } finally {
+    await admin.end().catch(() => {});
+  }
+}
+
+function cleanup() {
+  cleaning ??= (async () => {
+    await Promise.all([...children].map((c) => stopChild(c)));
+    await dropDatabase();
+  })();
+  return cleaning;
+}
+
+process.on("exit", () => {
+  for (const { proc } of children) if (proc.exitCode === null && proc.signalCode === null) proc.kill("SIGKILL");
+});
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"]) {
+  process.once(signal, () => {
+    process.stderr.write(`bench: ${signal}, cleaning up\n`);
+    cleanup().finally(() => process.exit(130));
+  });
+}
+const watchdog = setTimeout(() => {
+  process.stderr.write(`bench: over ${DEADLINE_MS / 60_000} minutes, giving up\n`);
+  cleanup().finally(() => process.exit(3));
+}, DEADLINE_MS);
+watchdog.unref();
+
+// ------------------------------------------------------------------------------------------------------------- TOTP
+const B32 = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+function decodeBase32(text) {
+  const clean = text.replace(/=+$/, "").toUpperCase();
+  const out = [];
+  let bits = 0;
+  let value = 0;
+  for (const ch of clean) {
+    const v = B32.indexOf(ch);
+    if (v < 0) throw new Error("bad base32");
+    value = (value << 5) | v;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+/** RFC 6238 / 4226: HMAC-SHA1, 6 digits, for one time step. */
+function totpAt(secret, step) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const mac = createHmac("sha1", secret).update(counter).digest();
+  const offset = mac[mac.length - 1] & 0x0f;
+  const bin = (mac.readUInt32BE(offset) & 0x7fffffff) % 1_000_000;
+  return String(bin).padStart(6, "0");
+}
+const stepNow = () => Math.floor(Date.now() / PERIOD_MS);
+
+// ----------------------------------------------------------------------------------------------------- processes
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once("error", reject);
+    s.listen(0, "127.0.0.1", () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+function pnpmCommand() {
+  const probe = spawnSync("pnpm", ["--version"], { stdio: "ignore" });
+  return probe.status === 0 ? ["pnpm", []] : ["npx", ["--yes", "pnpm@10.34.8"]];
+}
+
+function build() {
+  const [cmd, pre] = pnpmCommand();
+  log("building the API and its workspace dependencies (turbo, cached when unchanged)");
+  const r = spawnSync(cmd, [...pre, "exec", "turbo", "run", "build", "--filter", "@mfa-chain/api...", "--output-logs=errors-only"], {
+    cwd: ROOT,
+    env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1" },
+    encoding: "utf8",
+    timeout: 180_000,
+  });
+  if (r.status !== 0) {
+    process.stderr.write(`${(r.stdout ?? "").slice(-2000)}${(r.stderr ?? "").slice(-2000)}\n`);
+    return false;
+  }
+  return existsSync(join(API_DIR, "dist/main.js")) && existsSync(join(API_DIR, "dist/cli.js"));
+}
+
+/** node arguments for one of the API's entry points (main or cli), built or from source. */
+function entry(mode, name) {
+  return mode === "dist" ? [join(API_DIR, `dist/${name}.js`)] : ["--conditions=@mfa-chain/source", "--import", "tsx", join(API_DIR, `src/${name}.ts`)];
+}
+
+function apiEnv(dbUrl, secretKeys, extra = {}) {
+  return {
+    ...process.env,
+    DATABASE_URL: dbUrl,
+    MFA_SECRET_KEYS: secretKeys,
+    HOST: "127.0.0.1",
+    LOG_LEVEL: "warn",
+    MFA_DEMO: "false",
+    MFA_DEV_CODES: "false",
+    REDIS_URL,
+    RATE_LIMIT_PER_IP: "100000000",
+    RATE_LIMIT_PER_KEY: "100000000",
+    DATABASE_POOL_SIZE: String(POOL_SIZE),
+    NODE_ENV: "production",
+    ...extra,
+  };
+}
+
+/** Runs the CLI's create-tenant and returns the admin key (the last line of its output), kept in memory only. */
+function createTenantKey(mode, env) {
+  const r = spawnSync(process.execPath, [...entry(mode, "cli"), "create-tenant", TENANT], { cwd: API_DIR, env, encoding: "utf8", timeout: 60_000 });
+  if (r.status !== 0) throw new Error(`create-tenant failed (exit ${r.status}): ${(r.stderr ?? "").slice(-1000)}`);
+  const key = r.stdout.trim().split("\n").at(-1)?.trim() ?? "";
+  if (!/^[A-Za-z0-9_-]{20,200}$/.test(key)) throw new Error("create-tenant did not print a key on its last line");
+  return key;
+}
+
+async function startApi(name, mode, env, extraNodeArgs = []) {
+  const port = await freePort();
+  const proc = spawn(process.execPath, [...extraNodeArgs, ...entry(mode, "main")], {
+    cwd: API_DIR,
+    env: { ...env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const child = { proc, name, port, url: `http://127.0.0.1:${port}`, tail: "" };
+  children.add(child);
+  const keep = (chunk) => {
+    child.tail = (child.tail + chunk.toString()).slice(-4000);
+  };
+  proc.stdout.on("data", keep);
+  proc.stderr.on("data", keep);
+  const until = Date.now() + 60_000;
+  while (Date.now() < until) {
+    if (proc.exitCode !== null) throw new Error(`${name} exited with ${proc.exitCode}: ${child.tail}`);
+    try {
+      const res = await fetch(`${child.url}/readyz`);
+      if (res.ok) return child;
+    } catch {
+      // not listening yet
+    }
+    await sleep(200);
+  }
+  throw new Error(`${name} not ready after 60 s: ${child.tail}`);
+}
+
+function memoryOf(pid) {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const kib = (field) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? NaN);
+    return { hwm: kib("VmHWM") / 1024, rss: kib("VmRSS") / 1024 };
+  } catch {
+    return { hwm: NaN, rss: NaN };
+  }
+}
+
+// --------------------------------------------------------------------------------------------------------- HTTP calls
+function client(baseUrl, key) {
+  return async (method, path, body) => {
+    const res = await fetch(`${baseUrl}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    let json = null;
+    try {
+      json = text ? JSON.parse(text) : null;
+    } catch {
+      // not JSON
+    }
+    return { status: res.status, json };
+  };
+}
+
+/** Runs `work(i)` for i in [0, n) with `width` in flight. */
+async function parallel(n, width, work) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(width, n) }, async () => {
+      while (next < n) await work(next++);
+    }),
+  );
+}
+
+/** Enrolls and confirms `n` users (spread over the given API clients); each credential confirms a step < now. */
+async function provisionUsers(apis, prefix, n) {
+  const users = new Array(n);
+  await parallel(n, 24, async (i) => {
+    const call = apis[i % apis.length];
+    const userId = `${prefix}-${i}`;
+    const enrolled = await call("POST", `/v1/users/${userId}/factors`, { policyId: POLICY, factorId: FACTOR });
+    if (enrolled.status !== 201) throw new Error(`enroll: HTTP ${enrolled.status} ${enrolled.json?.code ?? ""}`);
+    const secret = decodeBase32(enrolled.json.secret);
+    const credentialId = enrolled.json.factor.id;
+    // Confirm with the previous step, so both the current and the next step stay free for the measurement.
+    let step = stepNow() - 1;
+    let confirmed = await call("POST", `/v1/users/${userId}/factors/${credentialId}/confirm`, { code: totpAt(secret, step) });
+    if (confirmed.status !== 200) {
+      // Crossed a 30 s boundary in between: confirm with the current step instead.
+      step = stepNow();
+      confirmed = await call("POST", `/v1/users/${userId}/factors/${credentialId}/confirm`, { code: totpAt(secret, step) });
+    }
+    if (confirmed.status !== 200) throw new Error(`confirm: HTTP ${confirmed.status} ${confirmed.json?.code ?? ""}`);
+    users[i] = { userId, credentialId, secret, confirmedStep: step };
+  });
+  return users;
+}
+
+/** Starts `n` attempts for the given user indices. */
+async function startAttempts(apis, users, userIndices) {
+  const ids = new Array(userIndices.length);
+  await parallel(userIndices.length, 24, async (i) => {
+    const call = apis[i % apis.length];
+    const r = await call("POST", "/v1/attempts", { userId: users[userIndices[i]].userId, policyId: POLICY });
+    if (r.status !== 201) throw new Error(`start attempt: HTTP ${r.status} ${r.json?.code ?? ""}`);
+    if (r.json.currentFactor?.id !== FACTOR) throw new Error("unexpected first factor");
+    ids[i] = r.json.attemptId;
+  });
+  return ids;
+}
+
+/**
+ * A verify workload: per user, two rounds (time steps S and S+1, both valid for the next 30 s), all users' first round
+ * before any second round, so each credential sees its steps in increasing order. Every DUP_EVERY-th first-round item
+ * is also submitted again on the same attempt and on a second attempt of the same user, right next to the original,
+ * so the replay guard and the attempt's compare-and-set are raced under load.
+ */
+async function prepareWorkload(apis, users, maxItems) {
+  const s = stepNow();
+  const steps = users.map((u) => [s, s + 1].filter((x) => x > u.confirmedStep));
+  const plan = []; // { user, step, kind }
+  for (let round = 0; round < 2 && plan.length < maxItems; round++) {
+    for (let u = 0; u < users.length && plan.length < maxItems; u++) {
+      const step = steps[u][round === 0 ? 0 : steps[u].length - 1];
+      if (step === undefined || (round === 1 && steps[u].length < 2)) continue;
+      plan.push({ user: u, step, kind: "first" });
+      if (round === 0 && u % DUP_EVERY === 0) {
+        plan.push({ user: u, step, kind: "same-attempt" });
+        plan.push({ user: u, step, kind: "other-attempt" });
+      }
+    }
+  }
+  const needAttempt = plan.filter((p) => p.kind !== "same-attempt");
+  const ids = await startAttempts(apis, users, needAttempt.map((p) => p.user));
+  let k = 0;
+  let last = null;
+  for (const p of plan) {
+    p.attemptId = p.kind === "same-attempt" ? last : ids[k++];
+    if (p.kind === "first") last = p.attemptId;
+    p.body = JSON.stringify({ factorId: FACTOR, code: totpAt(users[p.user].secret, p.step) });
+  }
+  if (stepNow() > s + 1) throw new Error("preparing the workload took over 30 s; lower BENCH_SECONDS or the sizing");
+  return { plan, firstStep: s };
+}
+
+const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] : NaN);
+
+/**
+ * Runs one autocannon instance per target, all pulling from one shared queue, for `seconds` or until the queue runs
+ * low. Returns merged figures from every response (exact percentiles, not an average of per-instance ones).
+ */
+async function loadVerify(targets, key, plan, connections, seconds) {
+  let next = 0;
+  const perTarget = Math.max(1, Math.floor(connections / targets.length));
+  const usable = plan.length - connections - 1; // setupRequest must never run dry (autocannon throws on a falsy request)
+  const latencies = [];
+  const outcomes = []; // per plan index: { status, success }
+  const instances = targets.map((t, ti) => {
+    const amount = Math.max(perTarget, Math.floor(usable / targets.length));
+    const instance = autocannon({
+      url: t.url,
+      connections: perTarget,
+      pipelining: 1,
+      amount,
+      timeout: 10,
+      headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
+      requests: [
+        {
+          method: "POST",
+          setupRequest: (req, context) => {
+            const i = next++;
+            const item = plan[i];
+            context.i = i;
+            return { ...req, method: "POST", path: `/v1/attempts/${item.attemptId}/verify`, body: item.body };
+          },
+          onResponse: (status, body, context) => {
+            let success = false;
+            if (status === 200) {
+              try {
+                success = JSON.parse(body).success === true;
+              } catch {
+                success = false;
+              }
+            }
+            outcomes[context.i] = { status, success, target: ti };
+          },
+        },
+      ],
+    });
+    instance.on("response", (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+    return instance;
+  });
+  const started = performance.now();
+  let lastAt = started;
+  for (const instance of instances) instance.on("response", () => (lastAt = performance.now()));
+  const timer = setTimeout(() => instances.forEach((i) => i.stop()), seconds * 1000);
+  const results = await Promise.all(instances);
+  clearTimeout(timer);
+  const wall = (lastAt - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const errors = results.reduce((n, r) => n + r.errors + r.timeouts, 0);
+  return { latencies, outcomes, wall, errors, results };
+}
+
+/** Double acceptances: success:true responses beyond one per (credential, time step), and beyond one per attempt. */
+function tally(plan, outcomes) {
+  const perPair = new Map();
+  const perAttempt = new Map();
+  const statuses = {};
+  let responses = 0;
+  let successes = 0;
+  let dupSubmitted = 0;
+  let dupAccepted = 0;
+  for (const [i, o] of outcomes.entries()) {
+    if (!o) continue;
+    responses++;
+    statuses[o.status] = (statuses[o.status] ?? 0) + 1;
+    const p = plan[i];
+    if (p.kind !== "first") dupSubmitted++;
+    if (!o.success) continue;
+    successes++;
+    if (p.kind !== "first") dupAccepted++;
+    const pair = `${p.user}:${p.step}`;
+    perPair.set(pair, (perPair.get(pair) ?? 0) + 1);
+    perAttempt.set(p.attemptId, (perAttempt.get(p.attemptId) ?? 0) + 1);
+  }
+  const excess = (m) => [...m.values()].reduce((n, c) => n + Math.max(0, c - 1), 0);
+  // Every duplicate group (original + 2 copies) should yield exactly one success when all three were answered.
+  return { responses, successes, distinctPairs: perPair.size, doubleByStep: excess(perPair), doubleByAttempt: excess(perAttempt), dupSubmitted, dupAccepted, statuses };
+}
+
+/** Server-side cross-check: per user, step_succeeded audit events vs. distinct time steps the bench submitted. */
+async function auditCheck(pool, users, plan, since) {
+  const stepsPerUser = new Map();
+  for (const p of plan) {
+    const id = users[p.user].userId;
+    if (!stepsPerUser.has(id)) stepsPerUser.set(id, new Set());
+    stepsPerUser.get(id).add(p.step);
+  }
+  const { rows } = await pool.query(
+    "select user_id, count(*)::int as n from audit_events where tenant_id = $1 and type = 'attempt.step_succeeded' and at >= $2 group by user_id",
+    [TENANT, new Date(since)],
+  );
+  let recorded = 0;
+  let excess = 0;
+  for (const r of rows) {
+    const allowed = stepsPerUser.get(r.user_id)?.size ?? 0;
+    recorded += r.n;
+    excess += Math.max(0, r.n - allowed);
+  }
+  return { recorded, excess };
+}
+
+// ------------------------------------------------------------------------------------------------------- raw floor
+const ATTEMPT_COLUMNS = "tenant_id, id, user_id, policy_id, policy_version, chain, eligible, cursor, status, version, created_at, expires_at, completed_at";
+const CREDENTIAL_COLUMNS =
+  "tenant_id, id, user_id, factor_id, label, status, type, params, secret_key_id, secret_ciphertext, last_time_step, counter, created_at, confirmed_at, revoked_at";
+// The statements the API runs for one successful verify that completes a one-step attempt (attempt and lockout
+// rows locked, credential read, time step claimed, attempt compare-and-set, counter saved, two audit events).
+const RAW = {
+  attempt: `select ${ATTEMPT_COLUMNS} from attempts where tenant_id = $1 and id = $2 for update`,
+  lock: "select consecutive_failures, lock_count, locked_until from lockouts where tenant_id = $1 and user_id = $2 for update",
+  credential: `select ${CREDENTIAL_COLUMNS} from credentials where tenant_id = $1 and user_id = $2 and factor_id = $3 and status = $4`,
+  step: "update credentials set last_time_step = $1 where tenant_id = $2 and id = $3 and status = $4 and (last_time_step is null or last_time_step < $5)",
+  update:
+    "update attempts set chain = $1, eligible = $2, cursor = $3, status = $4, version = $5, expires_at = $6, completed_at = $7 where tenant_id = $8 and id = $9 and version = $10",
+  save: "insert into lockouts (tenant_id, user_id, consecutive_failures, lock_count, locked_until, updated_at) values ($1, $2, $3, $4, $5, $6) on conflict (tenant_id, user_id) do update set consecutive_failures = $7, lock_count = $8, locked_until = $9, updated_at = $10",
+  audit:
+    "insert into audit_events (tenant_id, at, type, actor_kind, actor_id, user_id, attempt_id, factor_id, data) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+};
+const FLOOR_TENANT = "rawfloor";
+
+async function seedFloor(pool, users, attempts) {
+  await pool.query(
+    `insert into credentials (tenant_id, id, user_id, factor_id, label, status, type, params, secret_key_id, secret_ciphertext, last_time_step, counter, created_at, confirmed_at)
+     select $1, 'c' || g, 'u' || g, $2, 'App', 'active', 'totp', '{"type":"totp","algorithm":"SHA1","digits":6,"period":30}', 'bench', decode(repeat('ab', 48), 'hex'), 0, 0, now(), now()
+     from generate_series(0, $3 - 1) g`,
+    [FLOOR_TENANT, FACTOR, users],
+  );
+  await pool.query(
+    `insert into lockouts (tenant_id, user_id, consecutive_failures, lock_count, locked_until, updated_at)
+     select $1, 'u' || g, 0, 0, null, now() from generate_series(0, $2 - 1) g`,
+    [FLOOR_TENANT, users],
+  );
+  await pool.query(
+    `insert into attempts (tenant_id, id, user_id, policy_id, policy_version, chain, eligible, cursor, status, version, created_at, expires_at)
+     select $1, 'a' || g, 'u' || (g % $3), $4, 1, $5, $5, 0, 'active', 1, now(), now() + interval '10 minutes'
+     from generate_series(0, $2 - 1) g`,
+    [FLOOR_TENANT, attempts, users, POLICY, JSON.stringify([FACTOR])],
+  );
+  await pool.query("analyze credentials; analyze lockouts; analyze attempts");
+}
+
+async function floorTransaction(pool, i, users) {
+  const u = `u${i % users}`;
+  const a = `a${i}`;
+  const step = Math.floor(i / users) + 1; // increasing per credential, in queue order
+  const now = new Date();
+  const c = await pool.connect();
+  try {
+    await c.query("begin");
+    const attempt = (await c.query(RAW.attempt, [FLOOR_TENANT, a])).rows[0];
+    await c.query(RAW.lock, [FLOOR_TENANT, u]);
+    const credential = (await c.query(RAW.credential, [FLOOR_TENANT, u, FACTOR, "active"])).rows[0];
+    if (!attempt || !credential) throw new Error("floor rows missing");
+    const claimed = await c.query(RAW.step, [step, FLOOR_TENANT, credential.id, "active", step]);
+    if (claimed.rowCount !== 1) throw new Error("floor step not claimed");
+    const updated = await c.query(RAW.update, [
+      JSON.stringify([FACTOR]),
+      JSON.stringify([FACTOR]),
+      1,
+      "completed",
+      attempt.version + 1,
+      attempt.expires_at,
+      now,
+      FLOOR_TENANT,
+      a,
+      attempt.version,
+    ]);
+    if (updated.rowCount !== 1) throw new Error("floor attempt not updated");
+    await c.query(RAW.save, [FLOOR_TENANT, u, 0, 0, null, now, 0, 0, null, now]);
+    await c.query(RAW.audit, [FLOOR_TENANT, now, "attempt.step_succeeded", "api_key", "k", u, a, FACTOR, JSON.stringify({ step: 1 })]);
+    await c.query(RAW.audit, [FLOOR_TENANT, now, "attempt.completed", "api_key", "k", null, a, null, JSON.stringify({ steps: 1 })]);
+    await c.query("commit");
+  } catch (error) {
+    await c.query("rollback").catch(() => {});
+    throw error;
+  } finally {
+    c.release();
+  }
+}
+
+async function loadFloor(dbUrl, workers, seconds, users, attempts, offset) {
+  const pool = new pg.Pool({ connectionString: dbUrl, max: POOL_SIZE, application_name: "bench-floor" });
+  try {
+    let next = offset;
+    const end = offset + attempts;
+    const latencies = [];
+    const started = performance.now();
+    const stopAt = started + seconds * 1000;
+    await Promise.all(
+      Array.from({ length: workers }, async () => {
+        while (next < end && performance.now() < stopAt) {
+          const i = next++;
+          const t = performance.now();
+          await floorTransaction(pool, i, users);
+          latencies.push(performance.now() - t);
+        }
+      }),
+    );
+    const wall = (performance.now() - started) / 1000;
+    latencies.sort((a, b) => a - b);
+    return { latencies, wall, count: latencies.length, exhausted: next >= end };
+  } finally {
+    await pool.end();
+  }
+}
+
+// -------------------------------------------------------------------------------------------------------- reporting
+const fmt = (n, digits = 1) => (Number.isFinite(n) ? n.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "n/a");
+const figures = (latencies, count, wall) => ({ rps: count / wall, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), count, wall });
+
+async function main() {
+  const mode0 = process.env.BENCH_API ?? "dist";
+  let mode = mode0;
+  if (mode === "dist" && process.env.BENCH_SKIP_BUILD !== "1" && !build()) {
+    log("the build failed; running the API from source (tsx) instead");
+    mode = "source";
+  }
+  if (mode === "dist" && !existsSync(join(API_DIR, "dist/main.js"))) mode = "source";
+  log(`API from ${mode === "dist" ? "apps/api/dist (built)" : "source via tsx"}`);
+
+  // A fresh database of our own on the local server.
+  benchDb = `mfa_bench_${Date.now()}_${process.pid}`;
+  const admin = new pg.Client({ connectionString: ADMIN_URL });
+  await admin.connect();
+  await admin.query(`create database "${benchDb}"`);
+  await admin.end();
+  const dbUrl = new URL(ADMIN_URL);
+  dbUrl.pathname = `/${benchDb}`;
+  const DB_URL = dbUrl.toString();
+  log(`database ${benchDb}`);
+  const secretKeys = `bench:${randomBytes(32).toString("base64")}`; // in memory and the children's environment only
+  const env = apiEnv(DB_URL, secretKeys);
+  const db = new pg.Pool({ connectionString: DB_URL, max: 4, application_name: "bench-check" });
+
+  try {
+    // ---- phase 1: one API process
+    const profArgs = process.env.BENCH_CPU_PROF ? (mkdirSync(process.env.BENCH_CPU_PROF, { recursive: true }), ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]) : [];
+    const a = await startApi("api-1", mode, env, profArgs); // runs the migrations
+    const key = createTenantKey(mode, env);
+    const callA = client(a.url, key);
+    const policy = await callA("POST", "/v1/policies", {
+      id: POLICY,
+      name: POLICY,
+      mode: "fixed",
+      requiredSteps: 1,
+      factors: [{ id: FACTOR, label: "App", type: "totp" }],
+      lockout: { maxFailures: 100 },
+    });
+    if (policy.status !== 201) throw new Error(`create policy: HTTP ${policy.status} ${policy.json?.code ?? ""}`);
+
+    // Warm-up (JIT, pools, caches) and a first estimate of the rate, which sizes the measured pools.
+    let t = performance.now();
+    const warmUsers = await provisionUsers([callA], "w", 600);
+    log(`[${elapsed()} s] provisioned 600 users in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const warm = await prepareWorkload([callA], warmUsers, 1200);
+    const warmRun = await loadVerify([a], key, warm.plan, CONNECTIONS, 2.5);
+    const warmRate = warmRun.latencies.length / warmRun.wall;
+    log(`[${elapsed()} s] warm-up: ${fmt(warmRate, 0)} req/s over ${warmRun.latencies.length} requests`);
+
+    // Size each measured pool for ~SECONDS at 1.4× the warm-up rate (two items per user), within limits.
+    const sizeFor = (rate) => Math.min(16_000, Math.max(1_500, Math.ceil(rate * SECONDS * 1.4)));
+
+    // 1 connection: latency without queueing.
+    const oneUsers = await provisionUsers([callA], "one", 300);
+    const one = await prepareWorkload([callA], oneUsers, 600);
+    const oneRun = await loadVerify([a], key, one.plan, 1, Math.min(4, SECONDS));
+    const oneFig = figures(oneRun.latencies, oneRun.latencies.length, oneRun.wall);
+    log(`[${elapsed()} s] 1 process, 1 connection: ${fmt(oneFig.rps, 0)} req/s, p50 ${fmt(oneFig.p50, 2)} ms, p99 ${fmt(oneFig.p99, 2)} ms`);
+
+    // 32 connections on one process.
+    const n1 = sizeFor(warmRate);
+    t = performance.now();
+    const users1 = await provisionUsers([callA], "p1", Math.ceil(n1 / 2));
+    const since1 = Date.now();
+    const w1 = await prepareWorkload([callA], users1, n1);
+    log(`[${elapsed()} s] prepared ${w1.plan.length} verifies for ${users1.length} users in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const run1 = await loadVerify([a], key, w1.plan, CONNECTIONS, SECONDS);
+    const fig1 = figures(run1.latencies, run1.latencies.length, run1.wall);
+    const tally1 = tally(w1.plan, run1.outcomes);
+    const mem1 = [memoryOf(a.proc.pid)];
+    log(`[${elapsed()} s] 1 process, ${CONNECTIONS} connections: ${fmt(fig1.rps, 0)} req/s, p50 ${fmt(fig1.p50, 2)} ms, p99 ${fmt(fig1.p99, 2)} ms, peak RSS ${fmt(mem1[0].hwm)} MiB`);
+    await sleep(300); // let abandoned in-flight verifies finish before reading the audit trail
+    const audit1 = await auditCheck(db, users1, w1.plan, since1);
+
+    // ---- the raw floor: same transaction on the bare driver, same concurrency, same pool size; API idle.
+    const floorUsers = 4096;
+    const floorAttempts = 40_000;
+    await seedFloor(db, floorUsers, floorAttempts);
+    await loadFloor(DB_URL, CONNECTIONS, 1, floorUsers, 2_000, 0); // warm-up
+    const floorRun = await loadFloor(DB_URL, CONNECTIONS, SECONDS, floorUsers, floorAttempts - 2_000, 2_000);
+    const floor = figures(floorRun.latencies, floorRun.count, floorRun.wall);
+    log(`[${elapsed()} s] raw pg floor, ${CONNECTIONS} in parallel: ${fmt(floor.rps, 0)} tx/s, p50 ${fmt(floor.p50, 2)} ms, p99 ${fmt(floor.p99, 2)} ms${floorRun.exhausted ? " (ran out of seeded rows)" : ""}`);
+    const floorOne = await loadFloor(DB_URL, 1, Math.min(3, SECONDS), floorUsers, 2_000, 38_000);
+    const floorOneFig = figures(floorOne.latencies, floorOne.count, floorOne.wall);
+    log(`[${elapsed()} s] raw pg floor, 1 client: ${fmt(floorOneFig.rps, 0)} tx/s, p50 ${fmt(floorOneFig.p50, 2)} ms, p99 ${fmt(floorOneFig.p99, 2)} ms`);
+
+    await stopChild(a);
+
+    // ---- phase 2: two fresh API processes on the same database
+    const b = await startApi("api-2a", mode, env);
+    const c = await startApi("api-2b", mode, env);
+    const callB = client(b.url, key);
+    const callC = client(c.url, key);
+    const warm2Users = await provisionUsers([callB, callC], "w2", 400);
+    const warm2 = await prepareWorkload([callB, callC], warm2Users, 800);
+    const warm2Run = await loadVerify([b, c], key, warm2.plan, CONNECTIONS, 1.5);
+    const warm2Rate = warm2Run.latencies.length / warm2Run.wall;
+    const n2 = sizeFor(Math.max(warmRate, fig1.rps, warm2Rate));
+    t = performance.now();
+    const users2 = await provisionUsers([callB, callC], "p2", Math.ceil(n2 / 2));
+    const since2 = Date.now();
+    const w2 = await prepareWorkload([callB, callC], users2, n2);
+    log(`[${elapsed()} s] prepared ${w2.plan.length} verifies for ${users2.length} users in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const run2 = await loadVerify([b, c], key, w2.plan, CONNECTIONS, SECONDS);
+    const fig2 = figures(run2.latencies, run2.latencies.length, run2.wall);
+    const tally2 = tally(w2.plan, run2.outcomes);
+    const mem2 = [memoryOf(b.proc.pid), memoryOf(c.proc.pid)];
+    const perTarget2 = [0, 1].map((ti) => run2.outcomes.filter((o) => o && o.target === ti).length);
+    log(`[${elapsed()} s] 2 processes, ${CONNECTIONS} connections: ${fmt(fig2.rps, 0)} req/s, p50 ${fmt(fig2.p50, 2)} ms, p99 ${fmt(fig2.p99, 2)} ms, peak RSS ${mem2.map((m) => fmt(m.hwm)).join(" + ")} MiB`);
+    await sleep(300);
+    const audit2 = await auditCheck(db, users2, w2.plan, since2);
+    await Promise.all([stopChild(b), stopChild(c)]);
+
+    // ---- report
+    const rows = [
+      { name: `raw pg floor (same statements, bare driver), ${CONNECTIONS} in parallel, pool ${POOL_SIZE}`, f: floor, mem: "—", unit: "tx" },
+      { name: `HTTP verify, 1 API process, ${CONNECTIONS} connections`, f: fig1, mem: fmt(mem1[0].hwm), t: tally1, unit: "req" },
+      { name: `HTTP verify, 2 API processes, ${CONNECTIONS} connections (${CONNECTIONS / 2} each)`, f: fig2, mem: mem2.map((m) => fmt(m.hwm)).join(" + "), t: tally2, unit: "req" },
+      { name: "raw pg floor, 1 client", f: floorOneFig, mem: "—", unit: "tx" },
+      { name: "HTTP verify, 1 API process, 1 connection", f: oneFig, mem: "", t: tally(one.plan, oneRun.outcomes), unit: "req" },
+    ];
+    const ratio1 = fig1.rps / floor.rps;
+    const ratio2 = fig2.rps / floor.rps;
+    const doubles = tally1.doubleByStep + tally1.doubleByAttempt + tally2.doubleByStep + tally2.doubleByAttempt + audit1.excess + audit2.excess;
+    const verdict = (ok) => (ok ? "met" : "**not met**");
+    const goals = [
+      `- Throughput ≥ ½ of the raw floor: 1 process ${fmt(ratio1, 2)}× the floor — ${verdict(ratio1 >= 0.5)}; 2 processes ${fmt(ratio2, 2)}× — ${verdict(ratio2 >= 0.5)}.`,
+      `- p99 < 50 ms at ${CONNECTIONS} connections: 1 process ${fmt(fig1.p99, 1)} ms — ${verdict(fig1.p99 < 50)}; 2 processes ${fmt(fig2.p99, 1)} ms — ${verdict(fig2.p99 < 50)}.`,
+      `- Zero double acceptances under load: ${doubles} — ${verdict(doubles === 0)} (responses: ${tally1.doubleByStep + tally2.doubleByStep} extra successes per (credential, time step), ${tally1.doubleByAttempt + tally2.doubleByAttempt} per attempt; audit trail: ${audit1.excess + audit2.excess} step_succeeded events beyond the distinct steps submitted per user).`,
+    ];
+    const table = [
+      "| run | requests | req/s (tx/s) | p50 ms | p99 ms | × floor (throughput) | peak RSS MiB (VmHWM) |",
+      "|---|---:|---:|---:|---:|---:|---:|",
+      ...rows.map((r) => {
+        const base = r.name.includes("1 connection") || r.name.includes("1 client") ? floorOneFig : floor;
+        return `| ${r.name} | ${r.f.count.toLocaleString("en")} | ${fmt(r.f.rps, 0)} | ${fmt(r.f.p50, 2)} | ${fmt(r.f.p99, 2)} | ${fmt(r.f.rps / base.rps, 2)} | ${r.mem || "—"} |`;
+      }),
+    ];
+    const races = [tally1, tally2].map(
+      (t, k) =>
+        `${k === 0 ? "1 process" : "2 processes"}: ${t.responses.toLocaleString("en")} responses, ${t.successes.toLocaleString("en")} accepted for ${t.distinctPairs.toLocaleString("en")} distinct (credential, step) pairs; ${t.dupSubmitted} duplicate submissions, ${t.dupAccepted} of them accepted instead of their original (one per group at most); statuses ${JSON.stringify(t.statuses)}`,
+    );
+    const cpu = cpus()[0]?.model ?? "unknown CPU";
+    const when = new Date().toISOString().replace(/\.\d+Z$/, "Z");
+    const section = [
+      "<!-- verify-http:begin (written by bench/verify/run.mjs) -->",
+      "Command: `pnpm bench:verify` (= `node bench/verify/run.mjs` from the repository root).",
+      "",
+      `Run ${when} · Node ${process.version} · ${cpu} × ${cpus().length} cores, ${fmt(totalmem() / 2 ** 30, 1)} GiB · PostgreSQL and Redis on the same machine (loopback) · ` +
+        `API ${mode === "dist" ? "built (`apps/api/dist/main.js`)" : "from source (tsx)"}, \`DATABASE_POOL_SIZE=${POOL_SIZE}\`, \`LOG_LEVEL=warn\`, rate limits counted in Redis · ` +
+        `autocannon, ${SECONDS} s per measurement (1 connection: ${Math.min(4, SECONDS)} s), after a warm-up · whole run ${elapsed()} s.`,
+      "",
+      ...table,
+      "",
+      ...goals,
+      "",
+      "How it is measured:",
+      "",
+      "- Each verify is the expensive path: a right code that completes a one-step `fixed` TOTP attempt (policy `requiredSteps: 1`, `lockout.maxFailures: 100`).",
+      "  Users are enrolled and confirmed over HTTP (confirmed with the previous time step), attempts are started over HTTP before the measurement,",
+      "  and every user is then verified with the current and the next time step — all users' first round before any second round, so each credential",
+      "  sees increasing steps. Requests, attempts and codes are prepared beforehand; autocannon pulls them from one queue (`setupRequest`).",
+      `- Duplicates: one in ${DUP_EVERY} first-round codes is submitted three times back to back — twice on the same attempt, once on a second attempt of the same`,
+      "  user — so the replay guard and the attempt's compare-and-set race under load. A double acceptance is any `success: true` beyond one per",
+      "  (credential, time step) or per attempt; the audit trail is checked too (`attempt.step_succeeded` events per user ≤ distinct steps submitted).",
+      `- ${races[0]}.`,
+      `- ${races[1]}.`,
+      "- Latency is autocannon's per-response time (request written → response read), every response counted; for two processes the percentiles",
+      "  are taken over the merged responses of both autocannon instances (one per process, same queue). Throughput is responses ÷ wall time.",
+      `- The raw floor runs, in the same process as autocannon and on the same database, the statements the API issues for this path: \`begin\`,`,
+      "  attempt `select … for update`, lockout `select … for update`, credential `select`, the time-step claim `update … where last_time_step < $step`,",
+      "  the attempt compare-and-set `update`, the lockout upsert, two audit `insert`s (step succeeded, attempt completed), `commit` — ten round trips,",
+      `  on rows seeded with SQL (${floorUsers.toLocaleString("en")} users, fresh attempt per transaction), ${CONNECTIONS} concurrent workers over a \`pg.Pool\` of ${POOL_SIZE}, the API idle.`,
+      "  It does no HTTP, no TOTP, no secret decryption, no rate limiting, no validation: it is what the database alone allows on this machine.",
+      "- Peak RSS is `VmHWM` from `/proc/<pid>/status` of each API process at the end of its measurement (phase 2 uses two fresh processes);",
+      "  autocannon and the floor run in the bench process, not counted. Everything shares 2 cores: autocannon, the API process(es), PostgreSQL, Redis.",
+      "<!-- verify-http:end -->",
+    ];
+    process.stdout.write(`\n${section.join("\n")}\n\n`);
+    if (process.env.BENCH_NO_WRITE !== "1") {
+      writeSection(section.join("\n"));
+      log(`wrote the "Verify over HTTP" section of ${DOC}`);
+    }
+    if (warm2Run.errors || run1.errors || run2.errors) log(`transport errors/timeouts: 1 process ${run1.errors}, 2 processes ${run2.errors}`);
+    log(`2-process split: ${perTarget2.join(" / ")} responses`);
+  } finally {
+    await db.end().catch(() => {});
+  }
+}
+
+function writeSection(section) {
+  const doc = readFileSync(DOC, "utf8");
+  const BEGIN = "<!-- verify-http:begin";
+  const END = "<!-- verify-http:end -->";
+  const begin = doc.indexOf(BEGIN);
+  const end = doc.indexOf(END);
+  let next;
+  if (begin >= 0 && end > begin) {
+    next = `${doc.slice(0, begin)}${section}${doc.slice(end + END.length)}`;
+  } else {
+    const heading = /^## Verify over HTTP[^\n]*\n/m.exec(doc);
+    if (heading) {
+      // A hand-written section: replace it up to the next heading of the same level.
+      const start = heading.index + heading[0].length;
+      const rest = doc.slice(start);
+      const following = /^## /m.exec(rest);
+      const stop = following ? start + following.index : doc.length;
+      next = `${doc.slice(0, start)}\n${section}\n${following ? "\n" : ""}${doc.slice(stop)}`;
+    } else {
+      next = `${doc.trimEnd()}\n\n## Verify over HTTP\n\n${section}\n`;
+    }
+  }
+  writeFileSync(DOC, next);
+}
+
+main()
+  .catch((error) => {
+    process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exitCode = 1;
+  })
+  .finally(async () => {
+    await cleanup();
+    clearTimeout(watchdog);
+  });
