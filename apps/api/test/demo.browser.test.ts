@@ -25,8 +25,15 @@ const CHROMIUM_ARGS = [
   "--disable-sync",
 ];
 const SCREENSHOT = join(dirname(fileURLToPath(import.meta.url)), "..", "test-results", "demo-chain.png");
+const ENROLL_SCREENSHOT = join(dirname(SCREENSHOT), "demo-enroll.png");
 const TOTP = { algorithm: "SHA1", digits: 6, period: 30 } as const;
 const USER = "alice";
+
+/** The part of an HTMLImageElement the test reads (this package compiles without the DOM lib). */
+interface ImageLike {
+  readonly complete: boolean;
+  readonly naturalWidth: number;
+}
 
 /**
  * An authenticator app holding one secret read off the page. Like test/support's Authenticator: each code is for the
@@ -176,10 +183,15 @@ describe("demo page in Chromium", () => {
 
       const qr = r.getByTestId("qr");
       await qr.waitFor({ state: "visible" });
-      await expect.poll(() => qr.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+      await expect.poll(() => qr.evaluate((img) => (img as unknown as ImageLike).complete && (img as unknown as ImageLike).naturalWidth > 0)).toBe(true);
       expect(await qr.getAttribute("src")).toMatch(/^data:image\/png;base64,/);
       expect(await qr.getAttribute("alt")).toBe(`QR code for ${label} (${factorId})`);
       await expectText(r.getByTestId("status"), /^pending confirmation$/);
+      if (factorId === "google_auth") {
+        // The enrollment as a user sees it, with the secret and the QR code (which encodes it) masked.
+        await mkdir(dirname(SCREENSHOT), { recursive: true });
+        await page.screenshot({ path: ENROLL_SCREENSHOT, fullPage: true, mask: [qr, r.getByTestId("secret")] });
+      }
 
       // Read the secret shown once; checked by shape only, never printed.
       const secret = (await r.getByTestId("secret").textContent())?.trim() ?? "";

@@ -288,7 +288,8 @@ function renderAttempt() {
       li.textContent = `✓ ${factorName(a.passed[i])}`;
     } else if (i === a.passed.length) {
       li.className = "current";
-      li.textContent = `${factorName(a.current)}: now`;
+      li.setAttribute("aria-current", "step");
+      li.textContent = factorName(a.current);
     } else {
       li.className = "future";
       li.textContent = "revealed when you get there";

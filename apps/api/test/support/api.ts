@@ -62,6 +62,8 @@ export interface TestApi {
   readonly server: RunningServer;
   readonly url: string;
   readonly clock: OffsetClock;
+  /** MFA_SECRET_KEYS of this instance: another instance given the same can open the same secrets. */
+  readonly keySpec: string;
   /** A fresh tenant with an admin key. */
   tenant(role?: "admin" | "service"): Promise<{ tenantId: string; apiKey: string; client: ApiClient }>;
   close(): Promise<void>;
@@ -69,11 +71,13 @@ export interface TestApi {
 
 export const uniqueId = (prefix: string): string => `${prefix}_${randomBytes(6).toString("hex")}`;
 
-export async function startTestApi(databaseUrl: string, env: Record<string, string> = {}): Promise<TestApi> {
+/** The app on a loopback port: on the given PostgreSQL database, or with `null` on an in-memory embedded one. */
+export async function startTestApi(databaseUrl: string | null, env: Record<string, string> = {}): Promise<TestApi> {
   const clock = new OffsetClock();
+  const keySpec = env.MFA_SECRET_KEYS ?? `test:${generateKeyringKey()}`;
   const config = loadConfig({
-    DATABASE_URL: databaseUrl,
-    MFA_SECRET_KEYS: `test:${generateKeyringKey()}`,
+    ...(databaseUrl === null ? { MFA_DATA_DIR: "memory://" } : { DATABASE_URL: databaseUrl }),
+    MFA_SECRET_KEYS: keySpec,
     PORT: "0",
     LOG_LEVEL: "silent",
     MFA_DEMO: "false",
@@ -82,12 +86,14 @@ export async function startTestApi(databaseUrl: string, env: Record<string, stri
     RATE_LIMIT_PER_KEY: "1000000",
     SHUTDOWN_GRACE_SECONDS: "2",
     ...env,
+    MFA_SECRET_KEYS: keySpec,
   });
   const server = await startServer({ config, clock, auditSealMs: 0 });
   return {
     server,
     url: server.url,
     clock,
+    keySpec,
     async tenant(role = "admin") {
       const tenantId = uniqueId("t");
       const { apiKey } = await createTenant(server.database.db, { id: tenantId, name: tenantId, role, now: clock.now() });
