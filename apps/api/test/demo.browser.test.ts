@@ -26,6 +26,7 @@ const CHROMIUM_ARGS = [
 ];
 const SCREENSHOT = join(dirname(fileURLToPath(import.meta.url)), "..", "test-results", "demo-chain.png");
 const ENROLL_SCREENSHOT = join(dirname(SCREENSHOT), "demo-enroll.png");
+const LOCKOUT_SCREENSHOT = join(dirname(SCREENSHOT), "demo-lockout.png");
 const TOTP = { algorithm: "SHA1", digits: 6, period: 30 } as const;
 const USER = "alice";
 
@@ -265,6 +266,8 @@ describe("demo page in Chromium", () => {
     expect(minutes! * 60 + seconds!).toBeLessThanOrEqual(300);
     expect(await page.getByTestId("verify").isDisabled()).toBe(true);
     expect(await page.getByTestId("start-attempt").isDisabled()).toBe(true);
+
+    await page.screenshot({ path: LOCKOUT_SCREENSHOT, fullPage: true });
 
     await page.getByTestId("unlock").click();
     await lockout.waitFor({ state: "hidden" });

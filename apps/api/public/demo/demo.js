@@ -217,7 +217,8 @@ async function refreshFactors() {
     el.className = `status status-${entry.status}`;
     el.dataset.state = entry.status;
     const button = entry.row.querySelector(".enroll");
-    button.textContent = entry.status === "active" ? "Enrolled" : entry.status === "pending" && !entry.credentialId ? "Enroll again" : "Enroll";
+    // A pending enrollment whose secret is no longer on the page (reloaded, other user) can only be redone.
+    button.textContent = entry.status === "active" ? "Enrolled" : entry.credentialId ? "New secret" : entry.status === "pending" ? "Enroll again" : "Enroll";
   }
   updateControls();
 }
