@@ -373,8 +373,9 @@ async function verify() {
       const tries = data.lockedUntil ? "The user is now locked." : `${data.failuresRemaining} tries left before a lock.`;
       setStatus(`${why}: the chain was reset to step 1, ${factorName(a.current)}. ${tries}`, "fail", "reset");
     }
+    log(`failure: chain reset to step 1 (${data.nextFactor?.id ?? "none"})`, "fail");
     if (data.lockedUntil) showLock(data.lockedUntil);
-    return log(`failure: chain reset to step 1 (${data.nextFactor?.id ?? "none"})`, "fail");
+    return;
   }
   if (status === 423) {
     showLock(data.lockedUntil);
