@@ -15,6 +15,10 @@ async function main(): Promise<void> {
     throw error;
   }
   const server = await startServer({ config, baseDir: process.env.INIT_CWD ?? process.cwd() });
+  if (server.demo?.createdAdminKey) {
+    // Printed once, to the terminal of whoever started the service: the key is stored only as a hash.
+    process.stdout.write(`\nCreated the demo tenant "demo". Its admin API key (shown this once, keep it):\n\n  ${server.demo.createdAdminKey}\n`);
+  }
   if (server.demo) process.stdout.write(`\nDemo page: ${server.url}/demo/   API docs: ${server.url}/docs/\n\n`);
   const stop = (signal: NodeJS.Signals) => {
     server.logger.info({ signal }, "shutting down");

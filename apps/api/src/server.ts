@@ -89,13 +89,6 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     });
 
     const demo = config.MFA_DEMO ? await ensureDemo(database.db, services, clock.now()) : undefined;
-    if (demo?.createdAdminKey) {
-      // Printed once, to the terminal of whoever started the service: the key is stored only as a hash.
-      process.stdout.write(
-        `\nCreated the demo tenant "demo". Its admin API key (shown this once, keep it):\n\n  ${demo.createdAdminKey}\n\n`,
-      );
-    }
-
     const store: RateLimitStore = await createRateLimitStore(config, logger);
     cleanups.push(() => store.close());
     const metrics = createMetrics();

@@ -74,25 +74,6 @@ class PhoneApp {
   }
 }
 
-/**
- * Runs `start` with API keys redacted from this process's stdout: on its first start over a database, demo mode prints
- * the demo tenant's admin key there (for whoever started the service), which must not end up in the test output.
- */
-async function withApiKeysRedacted<T>(start: () => Promise<T>): Promise<T> {
-  const write = process.stdout.write;
-  const redact = (chunk: unknown): unknown =>
-    typeof chunk === "string" || chunk instanceof Uint8Array
-      ? Buffer.from(chunk).toString("utf8").replace(/mfa_[A-Za-z0-9_-]{20,}/g, "[API key redacted]")
-      : chunk;
-  process.stdout.write = ((chunk: unknown, ...rest: unknown[]) =>
-    (write as (...args: unknown[]) => boolean).call(process.stdout, redact(chunk), ...rest)) as typeof process.stdout.write;
-  try {
-    return await start();
-  } finally {
-    process.stdout.write = write;
-  }
-}
-
 /** Waits until the locator's text matches (the page updates after its fetches settle). */
 async function expectText(locator: Locator, pattern: RegExp): Promise<void> {
   await expect.poll(async () => (await locator.textContent()) ?? "", { timeout: 5_000, interval: 50 }).toMatch(pattern);
@@ -129,7 +110,7 @@ describe("demo page in Chromium", () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(`${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium, package "chromium")`);
     }
-    api = await withApiKeysRedacted(() => startTestApi(database.url, { MFA_DEMO: "true" }));
+    api = await startTestApi(database.url, { MFA_DEMO: "true" });
     userDataDir = await mkdtemp(join(tmpdir(), "mfa-demo-chromium-"));
     context = await chromium.launchPersistentContext(userDataDir, {
       executablePath: CHROMIUM,

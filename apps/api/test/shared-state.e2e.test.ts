@@ -6,7 +6,7 @@ import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase } from "@mfa-chain/infra-postgres";
 import { createTenant } from "../src/boot/api-keys.js";
-import { ApiClient, Authenticator, enrollAll, twoFactorPolicy, uniqueId, type Enrollment } from "./support/api.js";
+import { ApiClient, enrollAll, twoFactorPolicy, uniqueId, type Authenticator, type Enrollment } from "./support/api.js";
 import { spawnApi, type ApiProcess } from "./support/processes.js";
 
 const database = useTestDatabase("api_shared_state");

@@ -116,7 +116,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (e?.type === "charset.unsupported" || e?.type === "encoding.unsupported") {
       return sendProblem(res, { code: "unsupported_media_type", detail: "the body's charset or encoding is not supported; send UTF-8 JSON" });
     }
-    if (typeof e?.status === "number" && e.status >= 400 && e.status < 500 && e.expose) {
+    if (error instanceof URIError) {
+      return sendProblem(res, { code: "invalid_request", detail: "the path holds a malformed percent-encoding" });
+    }
+    if (typeof e?.status === "number" && e.status >= 400 && e.status < 500) {
       return sendProblem(res, { code: "invalid_request", detail: "the request could not be read" });
     }
     logger.error({ err: error, method: req.method, route: req.route?.path }, "unhandled error");
