@@ -281,7 +281,7 @@ async function provisionUsers(apis, prefix, n) {
       confirmed = await call("POST", `/v1/users/${userId}/factors/${credentialId}/confirm`, { code: totpAt(secret, step) });
     }
     if (confirmed.status !== 200 || confirmed.json?.confirmed !== true) throw new Error(`confirm: HTTP ${confirmed.status} ${confirmed.json?.code ?? ""}`);
-    users[i] = { userId, credentialId, secret, confirmedStep: step };
+    users[i] = { userId, credentialId, secret, lastStep: step }; // lastStep: the highest step this credential may have used
   });
   return users;
 }
@@ -329,8 +329,9 @@ async function prepareWorkload(apis, users, maxItems) {
 
 /**
  * Computes the codes right before a measurement: round 0 uses the current step S, round 1 the next step S+1. Both stay
- * valid (window ±1) until step S+2 begins, at least 30 s from now, longer than a measurement. A credential confirmed
- * with step S itself (a confirmation that crossed a boundary) keeps only its round-1 item.
+ * valid (window ±1) until step S+2 begins, at least 30 s from now, longer than a measurement. A credential that may
+ * already have used S (confirmed with it, or used by an earlier measurement) keeps only what is left: S+1 for its
+ * round-1 item, or nothing. Every assigned step counts as used from here on.
  */
 function assignCodes(plan, users) {
   const s = stepNow();
@@ -338,11 +339,22 @@ function assignCodes(plan, users) {
   for (const p of plan) {
     const user = users[p.user];
     p.step = s + p.round;
-    if (p.step <= user.confirmedStep) continue;
+    if (p.step <= user.lastStep) continue;
     p.body = JSON.stringify({ factorId: FACTOR, code: totpAt(user.secret, p.step) });
     out.push(p);
   }
+  for (const p of out) users[p.user].lastStep = Math.max(users[p.user].lastStep, p.step);
   return out;
+}
+
+/** Waits until every given credential has both the current and the next step unused (so none of its items is dropped). */
+async function untilFreshStep(users) {
+  const need = users.reduce((m, u) => Math.max(m, u.lastStep), 0) + 1;
+  const wait = need * PERIOD_MS - Date.now();
+  if (wait > 0) {
+    log(`[${elapsed()} s] waiting ${(wait / 1000).toFixed(1)} s for a time step these credentials have not used`);
+    await sleep(wait + 50);
+  }
 }
 
 const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.ceil(p * sorted.length) - 1)] : NaN);
@@ -588,7 +600,8 @@ async function main() {
 
   try {
     // ---- phase 1: one API process
-    const profArgs = process.env.BENCH_CPU_PROF ? (mkdirSync(process.env.BENCH_CPU_PROF, { recursive: true }), ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`]) : [];
+    const profDir = process.env.BENCH_CPU_PROF;
+    const profArgs = profDir ? (mkdirSync(profDir, { recursive: true }), ["--cpu-prof", `--cpu-prof-dir=${profDir}`]) : [];
     const a = await startApi("api-1", mode, env, profArgs); // runs the migrations
     const key = createTenantKey(mode, env);
     const callA = client(a.url, key);
@@ -602,22 +615,22 @@ async function main() {
     });
     if (policy.status !== 201) throw new Error(`create policy: HTTP ${policy.status} ${policy.json?.code ?? ""}`);
 
-    // Warm-up (JIT, pools, caches) and a first estimate of the rate, which sizes the measured pools.
+    // Warm-up (JIT, pools, caches) and a first estimate of the rate, which sizes the measured pool.
     let t = performance.now();
-    const warmUsers = await provisionUsers([callA], "w", 600);
-    log(`[${elapsed()} s] provisioned 600 users in ${((performance.now() - t) / 1000).toFixed(1)} s`);
-    const warm = assignCodes(await prepareWorkload([callA], warmUsers, 1200), warmUsers);
-    const warmRun = await loadVerify([a], key, warm, CONNECTIONS, 2.5);
+    const warmUsers = await provisionUsers([callA], "w", 320);
+    const warm = assignCodes(await prepareWorkload([callA], warmUsers, 640), warmUsers);
+    log(`[${elapsed()} s] warm-up: ${warm.length} verifies for ${warmUsers.length} users prepared in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const warmRun = await loadVerify([a], key, warm, CONNECTIONS, 2);
     const warmRate = warmRun.latencies.length / warmRun.wall;
     log(`[${elapsed()} s] warm-up: ${fmt(warmRate, 0)} req/s over ${warmRun.latencies.length} requests`);
 
-    // Size each measured pool for ~SECONDS at 1.4× the warm-up rate (two items per user), within limits.
-    const sizeFor = (rate) => Math.min(16_000, Math.max(1_500, Math.ceil(rate * SECONDS * 1.4)));
+    // Sized for SECONDS at 1.25× the expected rate (two verifies per user and 30 s), within limits.
+    const sizeFor = (rate) => Math.min(16_000, Math.max(1_000, Math.ceil(rate * SECONDS * 1.25)));
 
     // 1 connection: latency without queueing.
-    const oneUsers = await provisionUsers([callA], "one", 300);
-    const one = assignCodes(await prepareWorkload([callA], oneUsers, 600), oneUsers);
-    const oneRun = await loadVerify([a], key, one, 1, Math.min(4, SECONDS));
+    const oneUsers = await provisionUsers([callA], "one", 240);
+    const one = assignCodes(await prepareWorkload([callA], oneUsers, 480), oneUsers);
+    const oneRun = await loadVerify([a], key, one, 1, Math.min(3, SECONDS));
     const oneFig = figures(oneRun.latencies, oneRun.latencies.length, oneRun.wall);
     log(`[${elapsed()} s] 1 process, 1 connection: ${fmt(oneFig.rps, 0)} req/s, p50 ${fmt(oneFig.p50, 2)} ms, p99 ${fmt(oneFig.p99, 2)} ms`);
 
@@ -628,42 +641,53 @@ async function main() {
     const w1 = assignCodes(await prepareWorkload([callA], users1, n1), users1);
     log(`[${elapsed()} s] prepared ${w1.length} verifies for ${users1.length} users in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     const since1 = Date.now();
+    const window1 = process.hrtime.bigint();
     const run1 = await loadVerify([a], key, w1, CONNECTIONS, SECONDS);
+    const window1End = process.hrtime.bigint();
     const fig1 = figures(run1.latencies, run1.latencies.length, run1.wall);
     const tally1 = tally(w1, run1.outcomes);
     const mem1 = [memoryOf(a.proc.pid)];
     log(`[${elapsed()} s] 1 process, ${CONNECTIONS} connections: ${fmt(fig1.rps, 0)} req/s, p50 ${fmt(fig1.p50, 2)} ms, p99 ${fmt(fig1.p99, 2)} ms, peak RSS ${fmt(mem1[0].hwm)} MiB`);
     await sleep(300); // let abandoned in-flight verifies finish before reading the audit trail
     const audit1 = await auditCheck(db, users1, w1, since1);
-
-    // ---- the raw floor: same transaction on the bare driver, same concurrency, same pool size; API idle.
-    const floorUsers = 4096;
-    const floorAttempts = 40_000;
-    await seedFloor(db, floorUsers, floorAttempts);
-    await loadFloor(DB_URL, CONNECTIONS, 1, floorUsers, 2_000, 0); // warm-up
-    const floorRun = await loadFloor(DB_URL, CONNECTIONS, SECONDS, floorUsers, floorAttempts - 2_000, 2_000);
-    const floor = figures(floorRun.latencies, floorRun.count, floorRun.wall);
-    log(`[${elapsed()} s] raw pg floor, ${CONNECTIONS} in parallel: ${fmt(floor.rps, 0)} tx/s, p50 ${fmt(floor.p50, 2)} ms, p99 ${fmt(floor.p99, 2)} ms${floorRun.exhausted ? " (ran out of seeded rows)" : ""}`);
-    const floorOne = await loadFloor(DB_URL, 1, Math.min(3, SECONDS), floorUsers, 2_000, 38_000);
-    const floorOneFig = figures(floorOne.latencies, floorOne.count, floorOne.wall);
-    log(`[${elapsed()} s] raw pg floor, 1 client: ${fmt(floorOneFig.rps, 0)} tx/s, p50 ${fmt(floorOneFig.p50, 2)} ms, p99 ${fmt(floorOneFig.p99, 2)} ms`);
-
+    if (profDir) {
+      // The measured window on the monotonic clock (µs), to cut the API's CPU profile to the 32-connection run.
+      writeFileSync(join(profDir, "window.json"), JSON.stringify({ startUs: Number(window1 / 1000n), endUs: Number(window1End / 1000n) }));
+    }
     await stopChild(a);
 
-    // ---- phase 2: two fresh API processes on the same database
+    // ---- phase 2: two fresh API processes on the same database. The users of phase 1 are reused with later steps.
     const b = await startApi("api-2a", mode, env);
     const c = await startApi("api-2b", mode, env);
     const callB = client(b.url, key);
     const callC = client(c.url, key);
-    const warm2Users = await provisionUsers([callB, callC], "w2", 400);
-    const warm2 = assignCodes(await prepareWorkload([callB, callC], warm2Users, 800), warm2Users);
+    const warm2 = assignCodes(await prepareWorkload([callB, callC], warmUsers, 640), warmUsers);
     const warm2Run = await loadVerify([b, c], key, warm2, CONNECTIONS, 1.5);
     const warm2Rate = warm2Run.latencies.length / warm2Run.wall;
-    const n2 = sizeFor(Math.max(warmRate, fig1.rps, warm2Rate));
+    log(`[${elapsed()} s] warm-up of two processes: ${fmt(warm2Rate, 0)} req/s over ${warm2Run.latencies.length} requests`);
+    const n2 = sizeFor(Math.max(fig1.rps, warm2Rate));
     t = performance.now();
-    const users2 = await provisionUsers([callB, callC], "p2", Math.ceil(n2 / 2));
-    const w2 = assignCodes(await prepareWorkload([callB, callC], users2, n2), users2);
-    log(`[${elapsed()} s] prepared ${w2.length} verifies for ${users2.length} users in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    const reused = [...users1, ...oneUsers];
+    const more = Math.max(0, Math.ceil(n2 / 2) - reused.length);
+    const users2 = [...reused, ...(more > 0 ? await provisionUsers([callB, callC], "p2", more) : [])];
+    const plan2 = await prepareWorkload([callB, callC], users2, n2);
+    log(`[${elapsed()} s] started ${plan2.length} attempts for ${users2.length} users (${more} new) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+
+    // ---- the raw floor, while the reused credentials wait for a fresh time step: the same statements on the bare
+    // driver, same concurrency, same pool size as one API process; the API processes are idle.
+    const floorUsers = 4096;
+    const floorAttempts = 40_000;
+    await seedFloor(db, floorUsers, floorAttempts);
+    await loadFloor(DB_URL, CONNECTIONS, 1, floorUsers, 2_000, 0); // warm-up
+    const floorRun = await loadFloor(DB_URL, CONNECTIONS, SECONDS, floorUsers, floorAttempts - 4_000, 2_000);
+    const floor = figures(floorRun.latencies, floorRun.count, floorRun.wall);
+    log(`[${elapsed()} s] raw pg floor, ${CONNECTIONS} in parallel: ${fmt(floor.rps, 0)} tx/s, p50 ${fmt(floor.p50, 2)} ms, p99 ${fmt(floor.p99, 2)} ms${floorRun.exhausted ? " (ran out of seeded rows)" : ""}`);
+    const floorOne = await loadFloor(DB_URL, 1, Math.min(3, SECONDS), floorUsers, 2_000, floorAttempts - 2_000);
+    const floorOneFig = figures(floorOne.latencies, floorOne.count, floorOne.wall);
+    log(`[${elapsed()} s] raw pg floor, 1 client: ${fmt(floorOneFig.rps, 0)} tx/s, p50 ${fmt(floorOneFig.p50, 2)} ms, p99 ${fmt(floorOneFig.p99, 2)} ms`);
+
+    await untilFreshStep(users2);
+    const w2 = assignCodes(plan2, users2);
     const since2 = Date.now();
     const run2 = await loadVerify([b, c], key, w2, CONNECTIONS, SECONDS);
     const fig2 = figures(run2.latencies, run2.latencies.length, run2.wall);
@@ -712,7 +736,7 @@ async function main() {
       "",
       `Run ${when} · Node ${process.version} · ${cpu} × ${cpus().length} cores, ${fmt(totalmem() / 2 ** 30, 1)} GiB · PostgreSQL and Redis on the same machine (loopback) · ` +
         `API ${mode === "dist" ? "built (`apps/api/dist/main.js`)" : "from source (tsx)"}, \`DATABASE_POOL_SIZE=${POOL_SIZE}\`, \`LOG_LEVEL=warn\`, rate limits counted in Redis · ` +
-        `autocannon, ${SECONDS} s per measurement (1 connection: ${Math.min(4, SECONDS)} s), after a warm-up · whole run ${elapsed()} s.`,
+        `autocannon, ${SECONDS} s per measurement (1 connection: ${Math.min(3, SECONDS)} s), each after a warm-up · whole run ${elapsed()} s.`,
       "",
       ...table,
       "",
@@ -724,6 +748,8 @@ async function main() {
       "  Users are enrolled and confirmed over HTTP (confirmed with the previous time step), attempts are started over HTTP before the measurement,",
       "  and every user is then verified with the current and the next time step — all users' first round before any second round, so each credential",
       "  sees increasing steps. Requests, attempts and codes are prepared beforehand; autocannon pulls them from one queue (`setupRequest`).",
+      "  The two-process run uses two fresh processes and reuses the credentials of the one-process run with later time steps (it waits for",
+      "  a step they have not used), so it needs no new enrollments.",
       `- Duplicates: one in ${DUP_EVERY} first-round codes is submitted three times back to back — twice on the same attempt, once on a second attempt of the same`,
       "  user — so the replay guard and the attempt's compare-and-set race under load. A double acceptance is any `success: true` beyond one per",
       "  (credential, time step) or per attempt; the audit trail is checked too (`attempt.step_succeeded` events per user ≤ distinct steps submitted).",
@@ -734,7 +760,7 @@ async function main() {
       `- The raw floor runs, in the same process as autocannon and on the same database, the statements the API issues for this path: \`begin\`,`,
       "  attempt `select … for update`, lockout `select … for update`, credential `select`, the time-step claim `update … where last_time_step < $step`,",
       "  the attempt compare-and-set `update`, the lockout upsert, two audit `insert`s (step succeeded, attempt completed), `commit` — ten round trips,",
-      `  on rows seeded with SQL (${floorUsers.toLocaleString("en")} users, fresh attempt per transaction), ${CONNECTIONS} concurrent workers over a \`pg.Pool\` of ${POOL_SIZE}, the API idle.`,
+      `  on rows seeded with SQL (${floorUsers.toLocaleString("en")} users, fresh attempt per transaction), ${CONNECTIONS} concurrent workers over a \`pg.Pool\` of ${POOL_SIZE}, the API processes idle.`,
       "  It does no HTTP, no TOTP, no secret decryption, no rate limiting, no validation: it is what the database alone allows on this machine.",
       "- Peak RSS is `VmHWM` from `/proc/<pid>/status` of each API process at the end of its measurement (phase 2 uses two fresh processes);",
       "  autocannon and the floor run in the bench process, not counted. Everything shares 2 cores: autocannon, the API process(es), PostgreSQL, Redis.",

@@ -2,7 +2,7 @@
 import { issueApiKey } from "../src/boot/api-keys.js";
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiClient, Authenticator, enrollAll, startTestApi, twoFactorPolicy, uniqueId, type Enrollment, type TestApi } from "./support/api.js";
+import { ApiClient, Authenticator, enrollAll, startTestApi, twoFactorPolicy, uniqueId, type Enrollment, type Reply, type TestApi } from "./support/api.js";
 
 const database = useTestDatabase("api_flow_security");
 let api: TestApi;
@@ -78,7 +78,7 @@ describe("flow, tenancy and transport", () => {
     const id = await start(admin, userId);
     const credentialId = ((await admin.get(`/v1/users/${userId}/factors`)).body.factors[0] as { id: string }).id;
     const other = (await api.tenant("admin")).client;
-    const checks: Array<[string, Promise<{ status: number; body: any }>, number[]]> = [
+    const checks: Array<[string, Promise<Reply>, number[]]> = [
       ["read policy", other.get("/v1/policies/login"), [404]],
       ["update policy", other.put("/v1/policies/login", { ...twoFactorPolicy("x"), id: undefined }), [400, 404]],
       ["delete policy", other.delete("/v1/policies/login"), [404]],

@@ -1,0 +1,105 @@
+// The operator's commands against a real PostgreSQL: creating a tenant and its key, rotating the secret keyring
+// online (issue 3: re-encryption with a new key while the API keeps serving), and the API's start-up errors.
+import { execFile } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { generateKeyringKey } from "@mfa-chain/crypto";
+import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
+import pg from "pg";
+import { describe, expect, it } from "vitest";
+import { ApiClient, enrollAll, startTestApi, twoFactorPolicy, uniqueId } from "./support/api.js";
+
+const database = useTestDatabase("api_cli");
+const appDir = join(dirname(fileURLToPath(import.meta.url)), "..");
+const run = promisify(execFile);
+
+async function node(script: string, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "--conditions=@mfa-chain/source", script, ...args], {
+      cwd: appDir,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === "number" ? e.code : -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+  }
+}
+
+async function keyIdsInDatabase(): Promise<string[]> {
+  const sql = new pg.Client({ connectionString: database.url });
+  await sql.connect();
+  try {
+    return (await sql.query("select distinct secret_key_id as k from credentials order by 1")).rows.map((r) => r.k as string);
+  } finally {
+    await sql.end();
+  }
+}
+
+/** The CLI's database settings (the test database exists from beforeAll on). */
+const dbEnv = (): Record<string, string> => ({ DATABASE_URL: database.url });
+
+describe("mfa-chain-api-cli", () => {
+  it("create-tenant prints a key the API accepts; a second create of the same tenant is refused", async () => {
+    const tenant = uniqueId("acme").toLowerCase();
+    const created = await node("src/cli.ts", ["create-tenant", tenant], dbEnv());
+    expect(created.code).toBe(0);
+    const key = created.stdout.trim().split("\n").at(-1) as string;
+    expect(key).toMatch(/^mfa_[A-Za-z0-9_-]{43}$/);
+    const api = await startTestApi(database.url);
+    try {
+      expect((await new ApiClient(api.url, key).get("/v1/policies")).status).toBe(200);
+    } finally {
+      await api.close();
+    }
+    const again = await node("src/cli.ts", ["create-tenant", tenant], dbEnv());
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain("already exists");
+    const bad = await node("src/cli.ts", ["create-tenant", "Not Valid"], dbEnv());
+    expect(bad.code).toBe(2);
+  });
+
+  it("secrets:rotate re-seals every factor secret with the new key while the API serves; the old key can then go", async () => {
+    const k1 = `k1:${generateKeyringKey()}`;
+    const k2 = `k2:${generateKeyringKey()}`;
+    const before = await startTestApi(database.url, { MFA_SECRET_KEYS: k1 });
+    const { client } = await before.tenant();
+    expect((await client.post("/v1/policies", twoFactorPolicy("login"))).status).toBe(201);
+    const userId = uniqueId("u");
+    const devices = await enrollAll(client, before.clock, { userId, policyId: "login", factorIds: ["google_auth", "ms_auth"] });
+    expect(await keyIdsInDatabase()).toEqual(["k1"]);
+
+    // Rotation runs while the old instance still serves.
+    const rotated = await node("src/cli.ts", ["secrets:rotate"], { ...dbEnv(), MFA_SECRET_KEYS: `${k2},${k1}` });
+    expect(rotated.code, rotated.stdout + rotated.stderr).toBe(0);
+    expect(rotated.stdout).toMatch(/re-sealed [1-9]\d*, failed 0/);
+    expect(rotated.stdout).not.toContain(k1.slice(3));
+    expect(rotated.stdout).not.toContain(k2.slice(3));
+    expect(await keyIdsInDatabase()).toEqual(["k2"]);
+    await before.close();
+
+    const after = await startTestApi(database.url, { MFA_SECRET_KEYS: k2 });
+    try {
+      const c = new ApiClient(after.url, client.apiKey);
+      const attemptId = (await c.post("/v1/attempts", { userId, policyId: "login" })).body.attemptId;
+      expect((await c.post(`/v1/attempts/${attemptId}/verify`, { factorId: "google_auth", code: devices.google_auth!.next() })).body.success).toBe(true);
+      expect((await c.post(`/v1/attempts/${attemptId}/verify`, { factorId: "ms_auth", code: devices.ms_auth!.next() })).body.complete).toBe(true);
+    } finally {
+      await after.close();
+    }
+  });
+
+  it("the API refuses to start on a bad configuration value, naming it", async () => {
+    const bad = await node("src/main.ts", [], { PORT: "eighty", MFA_DATA_DIR: "memory://" });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain("PORT");
+    const noKeys = await node("src/main.ts", [], { DATABASE_URL: database.url });
+    expect(noKeys.code).toBe(2);
+    expect(noKeys.stderr).toContain("MFA_SECRET_KEYS");
+    const badKeys = await node("src/main.ts", [], { DATABASE_URL: database.url, MFA_SECRET_KEYS: "k1:tooshort", PORT: "0" });
+    expect(badKeys.code).not.toBe(0);
+    expect(badKeys.stderr).toContain("MFA_SECRET_KEYS");
+  });
+});
