@@ -1,5 +1,5 @@
 // The embedded engine: PGlite behind Kysely, in memory and in a data folder, one transaction at a time.
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { sampleAttempt, sampleCredential, T0 } from "@mfa-chain/testing/contracts";
@@ -10,7 +10,7 @@ import { PGliteDialect } from "../src/database/pglite-dialect.js";
 import type { Database } from "../src/database/schema.js";
 import { INT8_OID, parseInt8 } from "../src/database/type-parsers.js";
 import { afterAll, describe, expect, it } from "vitest";
-import { createDatabase, databaseOptionsFromEnv, redactUrl } from "../src/database/create-database.js";
+import { createDatabase, DataDirInUseError, databaseOptionsFromEnv, redactUrl } from "../src/database/create-database.js";
 import { CorruptRowError } from "../src/database/rows.js";
 import { migrateToLatest } from "../src/migrate.js";
 import { runSecretsRotation } from "../src/secrets/rotate-command.js";
@@ -141,5 +141,21 @@ describe("database options", () => {
   it("describe a server without its password", () => {
     expect(redactUrl("postgres://app:s3cret@db.internal:5432/mfa")).toBe("postgres://app:***@db.internal:5432/mfa");
     expect(createDatabase({ url: "postgres://app:s3cret@127.0.0.1:1/mfa" }).description).not.toContain("s3cret");
+  });
+});
+
+describe("the embedded data folder is one process's", () => {
+  it("refuses a second opening while the first is open, and allows it after close or when the owner is gone", async () => {
+    const dir = join(tempFolder(), "pglite");
+    const first = createDatabase({ dataDir: dir });
+    expect(() => createDatabase({ dataDir: dir })).toThrow(DataDirInUseError);
+    expect(() => createDatabase({ dataDir: dir })).toThrow(/in use by process \d+/);
+    await first.close();
+    const second = createDatabase({ dataDir: dir });
+    await second.close();
+    // A lock left by a process that no longer exists is taken over.
+    writeFileSync(`${dir}.lock`, "999999999");
+    const third = createDatabase({ dataDir: dir });
+    await third.close();
   });
 });

@@ -1,6 +1,6 @@
 // One code path, two engines: a pg pool when a DATABASE_URL is given, embedded PGlite in a local folder otherwise.
 // Same schema, same migrations, same SQL; only the driver differs.
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect } from "kysely";
@@ -65,7 +65,7 @@ export function createDatabase(options: DatabaseOptions = {}): MfaDatabase {
     return { db, kind: "postgres", description: `PostgreSQL ${redactUrl(options.url)}`, close: () => db.destroy() };
   }
   const dataDir = options.dataDir ?? "memory://";
-  if (!dataDir.startsWith("memory://")) mkdirSync(dataDir, { recursive: true });
+  const release = dataDir.startsWith("memory://") ? () => undefined : lockDataDir(dataDir);
   const db = new Kysely<Database>({
     dialect: new PGliteDialect({
       pglite: () => PGlite.create({ dataDir, parsers: { [INT8_OID]: parseInt8 } }),
@@ -75,6 +75,51 @@ export function createDatabase(options: DatabaseOptions = {}): MfaDatabase {
     db,
     kind: "pglite",
     description: dataDir.startsWith("memory://") ? "PGlite (in memory)" : `PGlite in ${dataDir}`,
-    close: () => db.destroy(),
+    close: async () => {
+      try {
+        await db.destroy();
+      } finally {
+        release();
+      }
+    },
   };
 }
+
+export class DataDirInUseError extends Error {
+  override readonly name = "DataDirInUseError";
+}
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+};
+
+/**
+ * PGlite is one process's database: two processes opening one data folder would corrupt it. A lock file beside the
+ * folder holds the owner's pid; a lock whose process is gone is taken over. Returns the release function.
+ */
+function lockDataDir(dataDir: string): () => void {
+  mkdirSync(dataDir, { recursive: true });
+  const lockFile = `${dataDir}.lock`;
+  for (let tries = 0; tries < 2; tries++) {
+    try {
+      writeFileSync(lockFile, String(process.pid), { flag: "wx" });
+      return () => rmSync(lockFile, { force: true });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const owner = Number(readFileSync(lockFile, "utf8").trim());
+      if (Number.isInteger(owner) && owner > 0 && isAlive(owner)) {
+        throw new DataDirInUseError(
+          `the embedded database in ${dataDir} is in use by process ${owner}; stop it first (or set DATABASE_URL to share a PostgreSQL server)`,
+        );
+      }
+      rmSync(lockFile, { force: true });
+    }
+  }
+  throw new DataDirInUseError(`could not lock the embedded database in ${dataDir}`);
+}
+
