@@ -13,7 +13,7 @@
 // Writes the "Verify over HTTP" section of docs/benchmarks.md. Never prints the API key or any secret or code.
 import { spawn, spawnSync } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
-import { readFileSync, writeFileSync, existsSync, mkdirSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
@@ -231,6 +231,59 @@ function memoryOf(pid) {
   } catch {
     return { hwm: NaN, rss: NaN };
   }
+}
+
+// ------------------------------------------------------------------------------------------------------ CPU time
+const TICK_MS = 10; // USER_HZ: /proc reports CPU time in 1/100 s on Linux
+
+/** utime + stime of one process, in ms (0 when it is gone). */
+function cpuMsOf(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) * TICK_MS;
+  } catch {
+    return 0;
+  }
+}
+
+/** Pids of every process whose command name is `comm` (the local PostgreSQL server's backends, Redis). */
+function pidsNamed(comm) {
+  const out = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, "utf8").trim() === comm) out.push(Number(entry));
+    } catch {
+      // gone
+    }
+  }
+  return out;
+}
+
+/** A CPU snapshot of the API processes, the bench process itself, PostgreSQL and Redis. */
+function cpuSnapshot(apiPids) {
+  const pg = pidsNamed("postgres");
+  const redis = pidsNamed("redis-server");
+  const self = process.cpuUsage();
+  return {
+    at: performance.now(),
+    api: apiPids.reduce((n, pid) => n + cpuMsOf(pid), 0),
+    bench: (self.user + self.system) / 1000,
+    postgres: new Map(pg.map((pid) => [pid, cpuMsOf(pid)])),
+    redis: redis.reduce((n, pid) => n + cpuMsOf(pid), 0),
+  };
+}
+
+/** CPU ms per request of each part between two snapshots (PostgreSQL: backends alive at the end, minus their start). */
+function cpuPerRequest(before, after, requests) {
+  let postgres = 0;
+  for (const [pid, ms] of after.postgres) postgres += ms - (before.postgres.get(pid) ?? 0);
+  const wallMs = after.at - before.at;
+  const parts = { api: after.api - before.api, bench: after.bench - before.bench, postgres, redis: after.redis - before.redis };
+  const per = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v / requests]));
+  const total = Object.values(parts).reduce((a, b) => a + b, 0);
+  return { per, busyCores: total / wallMs, parts, wallMs };
 }
 
 // --------------------------------------------------------------------------------------------------------- HTTP calls
