@@ -266,8 +266,10 @@ function cpuSnapshot(apiPids) {
   const pg = pidsNamed("postgres");
   const redis = pidsNamed("redis-server");
   const self = process.cpuUsage();
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
   return {
     at: performance.now(),
+    machine: { busy: (user + nice + system + irq + softirq) * TICK_MS, idle: (idle + iowait) * TICK_MS, steal: steal * TICK_MS },
     api: apiPids.reduce((n, pid) => n + cpuMsOf(pid), 0),
     bench: (self.user + self.system) / 1000,
     postgres: new Map(pg.map((pid) => [pid, cpuMsOf(pid)])),
@@ -283,7 +285,8 @@ function cpuPerRequest(before, after, requests) {
   const parts = { api: after.api - before.api, bench: after.bench - before.bench, postgres, redis: after.redis - before.redis };
   const per = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v / requests]));
   const total = Object.values(parts).reduce((a, b) => a + b, 0);
-  return { per, busyCores: total / wallMs, parts, wallMs };
+  const machine = Object.fromEntries(Object.keys(after.machine).map((k) => [k, (after.machine[k] - before.machine[k]) / wallMs]));
+  return { per, busyCores: total / wallMs, machine, parts, wallMs };
 }
 
 // --------------------------------------------------------------------------------------------------------- HTTP calls
@@ -695,7 +698,9 @@ async function main() {
     log(`[${elapsed()} s] prepared ${w1.length} verifies for ${users1.length} users in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     const since1 = Date.now();
     const window1 = process.hrtime.bigint();
+    const cpu1a = cpuSnapshot([a.proc.pid]);
     const run1 = await loadVerify([a], key, w1, CONNECTIONS, SECONDS);
+    const cpu1 = cpuPerRequest(cpu1a, cpuSnapshot([a.proc.pid]), run1.latencies.length);
     const window1End = process.hrtime.bigint();
     const fig1 = figures(run1.latencies, run1.latencies.length, run1.wall);
     const tally1 = tally(w1, run1.outcomes);
@@ -732,7 +737,9 @@ async function main() {
     const floorAttempts = 40_000;
     await seedFloor(db, floorUsers, floorAttempts);
     await loadFloor(DB_URL, CONNECTIONS, 1, floorUsers, 2_000, 0); // warm-up
+    const cpuFa = cpuSnapshot([b.proc.pid, c.proc.pid]);
     const floorRun = await loadFloor(DB_URL, CONNECTIONS, SECONDS, floorUsers, floorAttempts - 4_000, 2_000);
+    const cpuF = cpuPerRequest(cpuFa, cpuSnapshot([b.proc.pid, c.proc.pid]), floorRun.count);
     const floor = figures(floorRun.latencies, floorRun.count, floorRun.wall);
     log(`[${elapsed()} s] raw pg floor, ${CONNECTIONS} in parallel: ${fmt(floor.rps, 0)} tx/s, p50 ${fmt(floor.p50, 2)} ms, p99 ${fmt(floor.p99, 2)} ms${floorRun.exhausted ? " (ran out of seeded rows)" : ""}`);
     const floorOne = await loadFloor(DB_URL, 1, Math.min(3, SECONDS), floorUsers, 2_000, floorAttempts - 2_000);
@@ -742,7 +749,9 @@ async function main() {
     await untilFreshStep(users2);
     const w2 = assignCodes(plan2, users2);
     const since2 = Date.now();
+    const cpu2a = cpuSnapshot([b.proc.pid, c.proc.pid]);
     const run2 = await loadVerify([b, c], key, w2, CONNECTIONS, SECONDS);
+    const cpu2 = cpuPerRequest(cpu2a, cpuSnapshot([b.proc.pid, c.proc.pid]), run2.latencies.length);
     const fig2 = figures(run2.latencies, run2.latencies.length, run2.wall);
     const tally2 = tally(w2, run2.outcomes);
     const mem2 = [memoryOf(b.proc.pid), memoryOf(c.proc.pid)];
@@ -793,6 +802,16 @@ async function main() {
       "",
       ...table,
       "",
+      "CPU time per request (ms) on the machine's cores, from `/proc/<pid>/stat` (1/100 s ticks) over each measurement:",
+      "",
+      "| run | API process(es) | load generator (autocannon / floor's pg client) | PostgreSQL | Redis | these processes, cores | machine busy / idle / steal, cores of " + cpus().length + " |",
+      "|---|---:|---:|---:|---:|---:|---:|",
+      ...[
+        ["raw pg floor, " + CONNECTIONS + " in parallel", cpuF],
+        ["HTTP verify, 1 API process", cpu1],
+        ["HTTP verify, 2 API processes", cpu2],
+      ].map(([name, c]) => `| ${name} | ${fmt(c.per.api, 2)} | ${fmt(c.per.bench, 2)} | ${fmt(c.per.postgres, 2)} | ${fmt(c.per.redis, 2)} | ${fmt(c.busyCores, 2)} | ${fmt(c.machine.busy, 2)} / ${fmt(c.machine.idle, 2)} / ${fmt(c.machine.steal, 2)} |`),
+      "",
       ...goals,
       "",
       "How it is measured:",
@@ -826,6 +845,9 @@ async function main() {
     }
     if (warm2Run.errors || run1.errors || run2.errors) log(`transport errors/timeouts: 1 process ${run1.errors}, 2 processes ${run2.errors}`);
     log(`2-process split: ${perTarget2.join(" / ")} responses`);
+    for (const [name, c] of [["floor", cpuF], ["1 process", cpu1], ["2 processes", cpu2]]) {
+      log(`CPU ms/request ${name}: ${Object.entries(c.per).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(", ")}; busy cores ${fmt(c.busyCores, 2)}; machine: busy ${fmt(c.machine.busy, 2)}, idle ${fmt(c.machine.idle, 2)}, steal ${fmt(c.machine.steal, 2)} cores`);
+    }
   } finally {
     await db.end().catch(() => {});
   }

@@ -139,12 +139,13 @@ export class Authenticator {
   next(): string {
     if (this.enrollment.factor.type === "hotp") return generateHotp(this.key, this.counter++, this.options);
     const period = this.options.period;
-    const at = this.clock.now();
-    const now = timeStepAt(at, period);
-    // The previous step's code is still good, unless a step boundary is so close that it may pass before the server
-    // checks the code: then start from the current step.
-    const nearBoundary = period * 1000 - (at % (period * 1000)) < 2_000;
-    const step = Math.max(nearBoundary ? now : now - 1, this.lastStep + 1);
+    // A step boundary so close that it may pass before the server checks the code would make the previous step's
+    // code stale: wait for it to pass first (at most 2 s; blocking, but nothing is in flight while a code is chosen).
+    const periodMs = period * 1000;
+    const untilBoundary = periodMs - (this.clock.now() % periodMs);
+    if (untilBoundary < 2_000) Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, untilBoundary + 50);
+    const now = timeStepAt(this.clock.now(), period);
+    const step = Math.max(now - 1, this.lastStep + 1);
     if (step > now + 1) throw new Error("this authenticator has used up the codes of the current window: advance the clock");
     this.lastStep = step;
     return generateTotp(this.key, step * period * 1000, this.options);
