@@ -776,6 +776,7 @@ async function main() {
     const goals = [
       `- Throughput ≥ ½ of the raw floor: 1 process ${fmt(ratio1, 2)}× the floor — ${verdict(ratio1 >= 0.5)}; 2 processes ${fmt(ratio2, 2)}× — ${verdict(ratio2 >= 0.5)}.`,
       `- p99 < 50 ms at ${CONNECTIONS} connections: 1 process ${fmt(fig1.p99, 1)} ms — ${verdict(fig1.p99 < 50)}; 2 processes ${fmt(fig2.p99, 1)} ms — ${verdict(fig2.p99 < 50)}.`,
+      `  With ${CONNECTIONS} requests always in flight the mean latency is ${CONNECTIONS} ÷ throughput (Little's law): a p99 under 50 ms needs well over ${fmt(CONNECTIONS / 0.05, 0)} req/s; the raw floor itself ran ${fmt(floor.rps, 0)} tx/s here with p99 ${fmt(floor.p99, 1)} ms.`,
       `- Zero double acceptances under load: ${doubles} — ${verdict(doubles === 0)} (responses: ${tally1.doubleByStep + tally2.doubleByStep} extra successes per (credential, time step), ${tally1.doubleByAttempt + tally2.doubleByAttempt} per attempt; audit trail: ${audit1.excess + audit2.excess} step_succeeded events beyond the distinct steps submitted per user).`,
     ];
     const table = [
@@ -834,6 +835,9 @@ async function main() {
       "  the attempt compare-and-set `update`, the lockout upsert, two audit `insert`s (step succeeded, attempt completed), `commit` — ten round trips,",
       `  on rows seeded with SQL (${floorUsers.toLocaleString("en")} users, fresh attempt per transaction), ${CONNECTIONS} concurrent workers over a \`pg.Pool\` of ${POOL_SIZE}, the API processes idle.`,
       "  It does no HTTP, no TOTP, no secret decryption, no rate limiting, no validation: it is what the database alone allows on this machine.",
+      "- CPU time per request: the change of utime + stime of each process over the measurement, divided by the responses; PostgreSQL counts every",
+      "  `postgres` process of the local server (other databases' work too, if any ran), the bench process counts autocannon (or the floor's driver).",
+      "  *Machine* is `/proc/stat` for the whole VM, other tenants' work included: it shows how much of the 2 cores was left idle.",
       "- Peak RSS is `VmHWM` from `/proc/<pid>/status` of each API process at the end of its measurement (phase 2 uses two fresh processes);",
       "  autocannon and the floor run in the bench process, not counted. Everything shares 2 cores: autocannon, the API process(es), PostgreSQL, Redis.",
       "<!-- verify-http:end -->",

@@ -88,6 +88,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       issuer: config.MFA_ISSUER,
     });
 
+    let draining = false;
     const demo = config.MFA_DEMO ? await ensureDemo(database.db, services, clock.now()) : undefined;
     const store: RateLimitStore = await createRateLimitStore(config, logger);
     cleanups.push(() => store.close());
@@ -105,6 +106,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       logger,
       trustedProxies: parseTrustedProxies(config.TRUSTED_PROXIES),
       checkReady: async () => {
+        if (draining) throw new Error("shutting down");
         await sql`select 1`.execute(database.db);
       },
       ...(devPeek ? { devPeek } : {}),
@@ -114,6 +116,16 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const server: Server = await new Promise((ok, fail) => {
       const s = app.listen(config.PORT, config.HOST, () => ok(s));
       s.once("error", fail);
+    });
+    // Requests in flight, and the time the last one arrived: a shutdown drains them before closing connections.
+    let inFlight = 0;
+    let lastArrival = 0;
+    server.prependListener("request", (_req, res) => {
+      inFlight += 1;
+      lastArrival = Date.now();
+      // While draining, every answer tells its client to reconnect elsewhere.
+      if (draining) res.setHeader("Connection", "close");
+      res.once("close", () => (inFlight -= 1));
     });
     // Keep-alive connections of load balancers outlive one request; time them out a little after theirs do.
     server.keepAliveTimeout = 65_000;
@@ -137,9 +149,17 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const close = () =>
       (closing ??= (async () => {
         if (sealer) clearInterval(sealer);
+        // Drain: /readyz fails so load balancers stop sending; requests already on the wire still arrive and are
+        // answered (with Connection: close). Once none is in flight or arriving, stop listening and close idle
+        // connections; whatever is still running after the grace period is cut.
+        draining = true;
+        const drainStart = Date.now();
+        const deadline = drainStart + config.SHUTDOWN_GRACE_SECONDS * 1000;
+        const quiet = () => inFlight === 0 && Date.now() - Math.max(lastArrival, drainStart) >= 200;
+        while (Date.now() < deadline && !quiet()) await new Promise((r) => setTimeout(r, 25));
         const stopped = new Promise<void>((ok) => server.close(() => ok()));
         server.closeIdleConnections();
-        const grace = setTimeout(() => server.closeAllConnections(), config.SHUTDOWN_GRACE_SECONDS * 1000).unref();
+        const grace = setTimeout(() => server.closeAllConnections(), Math.max(0, deadline - Date.now())).unref();
         await stopped;
         clearTimeout(grace);
         await sealing;
