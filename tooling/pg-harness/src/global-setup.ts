@@ -23,7 +23,7 @@ export interface PgGlobalSetupOptions {
   /** Names the template, e.g. the package under test. */
   readonly label: string;
   /** Brings an empty database (given by URL) to the latest schema. */
-  readonly migrate: (url: string) => Promise<void>;
+  readonly migrate: (url: string) => Promise<unknown>;
   readonly log?: HarnessLog;
 }
 

@@ -59,7 +59,7 @@ const lockKey = (name: string): string => {
  * Creates and migrates the template once: under an advisory lock, so concurrent test files or runs asking for the
  * same template wait for the first one instead of migrating it twice.
  */
-export async function ensureTemplate(adminUrl: string, name: string, migrate: (url: string) => Promise<void>): Promise<void> {
+export async function ensureTemplate(adminUrl: string, name: string, migrate: (url: string) => Promise<unknown>): Promise<void> {
   assertTestDatabaseName(name);
   await withAdmin(adminUrl, async (admin) => {
     await admin.query("select pg_advisory_lock($1::bigint)", [lockKey(name)]);
