@@ -11,7 +11,7 @@ import type { BlockList } from "node:net";
 import { clientIp } from "./http/client-ip.js";
 import type { Metrics } from "./http/metrics.js";
 import { buildOpenApiDocument } from "./http/openapi.js";
-import { errorHandler, sendProblem } from "./http/problem.js";
+import { errorHandler, safeError, sendProblem } from "./http/problem.js";
 import { limitByIp, limitByKey, type RateLimiters } from "./http/rate-limit.js";
 import { adminRoutes } from "./routes/admin.routes.js";
 import { attemptRoutes } from "./routes/attempts.routes.js";
@@ -73,7 +73,7 @@ export function createApp(o: AppOptions): Express {
       await o.checkReady();
       res.json({ status: "ready" });
     } catch (error) {
-      o.logger.warn({ err: error }, "readiness check failed");
+      o.logger.warn({ err: safeError(error) }, "readiness check failed");
       res.status(503).type("application/problem+json").json({ type: "/problems/not_ready", title: "Not ready", status: 503, detail: "the database is not reachable", code: "not_ready" });
     }
   });

@@ -5,22 +5,33 @@ const bool = z
   .enum(["true", "false", "1", "0", "yes", "no"])
   .transform((v) => v === "true" || v === "1" || v === "yes");
 
+const isLoopback = (host: string): boolean => host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+
+/** A whole decimal number (no sign, exponent, hex or blanks) within bounds. */
+const int = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d{1,9}$/, "expected a whole number")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
 const csv = z
   .string()
   .transform((v) => v.split(",").map((s) => s.trim()).filter((s) => s.length > 0));
 
 export const configSchema = z
   .object({
-    PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+    PORT: int(0, 65535).default(3000),
     HOST: z.string().min(1).default("127.0.0.1"),
     /** PostgreSQL connection string; without it the API runs on embedded PGlite in MFA_DATA_DIR. */
     DATABASE_URL: z.string().url().optional(),
-    DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(20),
+    DATABASE_POOL_SIZE: int(1, 200).default(20),
     MFA_DATA_DIR: z.string().min(1).default(".data/pglite"),
     /** Keyring for factor secrets: "id:base64key[,id:base64key…]", first is current. Required with DATABASE_URL. */
     MFA_SECRET_KEYS: z.string().min(1).optional(),
     MFA_ISSUER: z.string().min(1).max(64).default("mfa-chain"),
-    /** Serve the demo page and create a demo tenant on first start. Defaults to on for the embedded database. */
+    /** Serve the demo page and create a demo tenant on first start. Default: on for the embedded database on loopback. */
     MFA_DEMO: bool.optional(),
     /** Development only: an endpoint that reveals the current code of an attempt's step (S32). Never in production. */
     MFA_DEV_CODES: bool.default(false),
@@ -29,13 +40,13 @@ export const configSchema = z
     /** Proxies whose X-Forwarded-For is believed: IPs or CIDRs (S28). Empty: the socket address is the client. */
     TRUSTED_PROXIES: csv.default([]),
     REDIS_URL: z.string().url().optional(),
-    RATE_LIMIT_PER_KEY: z.coerce.number().int().min(1).default(6000),
-    RATE_LIMIT_PER_IP: z.coerce.number().int().min(1).default(600),
-    RATE_LIMIT_WINDOW_SECONDS: z.coerce.number().int().min(1).default(60),
+    RATE_LIMIT_PER_KEY: int(1, 100_000_000).default(6000),
+    RATE_LIMIT_PER_IP: int(1, 100_000_000).default(600),
+    RATE_LIMIT_WINDOW_SECONDS: int(1, 86_400).default(60),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
-    SHUTDOWN_GRACE_SECONDS: z.coerce.number().int().min(0).max(300).default(20),
+    SHUTDOWN_GRACE_SECONDS: int(0, 300).default(20),
   })
-  .transform((c) => ({ ...c, MFA_DEMO: c.MFA_DEMO ?? c.DATABASE_URL === undefined }));
+  .transform((c) => ({ ...c, MFA_DEMO: c.MFA_DEMO ?? (c.DATABASE_URL === undefined && isLoopback(c.HOST)) }));
 
 export type Config = z.infer<typeof configSchema>;
 
@@ -44,10 +55,16 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
-  const parsed = configSchema.safeParse(env);
+  // A variable set to nothing (`PORT=`) means "not set": the default applies, as it does for the CLI.
+  const given = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v.trim() !== ""));
+  const parsed = configSchema.safeParse(given);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((i) => `  ${i.path.join(".") || "(environment)"}: ${i.message}`);
     throw new ConfigError(`invalid configuration:\n${lines.join("\n")}`);
+  }
+  if (parsed.data.MFA_DEMO && !isLoopback(parsed.data.HOST)) {
+    // The demo page hands its visitors an admin key of the demo tenant: it may only be reachable from this machine.
+    throw new ConfigError(`invalid configuration:\n  MFA_DEMO: the demo page is served on loopback only; HOST is "${parsed.data.HOST}" (set MFA_DEMO=false)`);
   }
   if (parsed.data.DATABASE_URL && !parsed.data.MFA_SECRET_KEYS) {
     throw new ConfigError("invalid configuration:\n  MFA_SECRET_KEYS: required when DATABASE_URL is set (id:base64 of 32 random bytes)");

@@ -1,6 +1,9 @@
 #!/usr/bin/env node
 // mfa-chain API: `node dist/main.js` (or `pnpm start` at the repository root).
+import { writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { loadConfig, ConfigError } from "./config.js";
+import { safeError } from "./http/problem.js";
 import { startServer } from "./server.js";
 
 async function main(): Promise<void> {
@@ -14,24 +17,40 @@ async function main(): Promise<void> {
     }
     throw error;
   }
-  const server = await startServer({ config, baseDir: process.env.INIT_CWD ?? process.cwd() });
-  if (server.demo?.createdAdminKey) {
-    // Printed once, to the terminal of whoever started the service: the key is stored only as a hash.
-    process.stdout.write(`\nCreated the demo tenant "demo". Its admin API key (shown this once, keep it):\n\n  ${server.demo.createdAdminKey}\n`);
-  }
+  const baseDir = process.env.INIT_CWD ?? process.cwd();
+  const server = await startServer({ config, baseDir });
+  if (server.demo?.createdAdminKey) showDemoAdminKey(server.demo.createdAdminKey, config.MFA_DATA_DIR, baseDir);
   if (server.demo) process.stdout.write(`\nDemo page: ${server.url}/demo/   API docs: ${server.url}/docs/\n\n`);
   const stop = (signal: NodeJS.Signals) => {
     server.logger.info({ signal }, "shutting down");
     server.close().then(
       () => process.exit(0),
       (error: unknown) => {
-        server.logger.error({ err: error }, "shutdown failed");
+        server.logger.error({ err: safeError(error) }, "shutdown failed");
         process.exit(1);
       },
     );
   };
   process.once("SIGTERM", stop);
   process.once("SIGINT", stop);
+}
+
+/**
+ * The demo tenant's admin key, created at first start, is shown once to whoever started the service: on their
+ * terminal, or — when output goes to a log collector — in a file only they can read, never in the log stream (S10).
+ */
+function showDemoAdminKey(key: string, dataDir: string, baseDir: string): void {
+  if (process.stdout.isTTY) {
+    process.stdout.write(`\nCreated the demo tenant "demo". Its admin API key (shown this once, keep it):\n\n  ${key}\n`);
+    return;
+  }
+  if (dataDir.startsWith("memory://")) {
+    process.stdout.write(`\nCreated the demo tenant "demo" (its admin key is not shown: output is not a terminal).\n`);
+    return;
+  }
+  const file = join(dirname(resolve(baseDir, dataDir)), "demo-admin-key");
+  writeFileSync(file, `${key}\n`, { mode: 0o600 });
+  process.stdout.write(`\nCreated the demo tenant "demo". Its admin API key is in ${file} (readable by this user only).\n`);
 }
 
 main().catch((error: unknown) => {

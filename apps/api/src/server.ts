@@ -23,6 +23,7 @@ import { createRateLimitStore, type RateLimitStore } from "./boot/rate-limit-sto
 import type { Config } from "./config.js";
 import { CachedApiKeyResolver } from "./http/auth.js";
 import { parseTrustedProxies } from "./http/client-ip.js";
+import { safeError } from "./http/problem.js";
 import { createMetrics } from "./http/metrics.js";
 import { buildServices } from "./services.js";
 
@@ -49,7 +50,7 @@ export interface RunningServer {
 
 export function createLogger(level: Config["LOG_LEVEL"]): Logger {
   // S10: requests are logged by route and status only; the redaction is a second net, not the first.
-  return pino({ level, redact: { paths: ["req.headers.authorization", "*.code", "*.secret", "*.apiKey", "*.otpauthUri"], censor: "[redacted]" } });
+  return pino({ level, redact: { paths: ["req.headers.authorization", "*.secret", "*.apiKey", "*.otpauthUri", "*.params", "err.params"], censor: "[redacted]" } });
 }
 
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
@@ -61,11 +62,14 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     url: config.DATABASE_URL,
     dataDir,
     poolSize: config.DATABASE_POOL_SIZE,
-    onPoolError: (error) => logger.warn({ err: error }, "idle database connection failed"),
+    onPoolError: (error) => logger.warn({ err: safeError(error) }, "idle database connection failed"),
   });
   const cleanups: Array<() => Promise<void> | void> = [() => database.close()];
+  // Every step runs even if an earlier one fails (the database is closed last), and the first failure is reported.
   const cleanup = async () => {
-    for (const step of cleanups.reverse()) await step();
+    const failures: unknown[] = [];
+    for (const step of cleanups.reverse()) await Promise.resolve().then(step).catch((error: unknown) => failures.push(error));
+    if (failures.length > 0) throw failures[0];
   };
   try {
     logger.info({ database: database.description }, "database");
@@ -137,7 +141,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const sealer =
       sealMs > 0
         ? setInterval(() => {
-            sealing = sealAllAuditChains(database.db).catch((error: unknown) => logger.warn({ err: error }, "audit sealing failed"));
+            sealing = sealAllAuditChains(database.db).catch((error: unknown) => logger.warn({ err: safeError(error) }, "audit sealing failed"));
           }, sealMs).unref()
         : undefined;
 

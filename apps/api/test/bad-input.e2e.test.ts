@@ -103,6 +103,12 @@ const cases: Case[] = [
   ["audit: unknown type", "GET", () => "/v1/audit-events?type=everything"],
   ["audit: unknown filter", "GET", () => "/v1/audit-events?tenantId=other"],
   ["lockout: bad user id", "GET", () => "/v1/users/%3Cscript%3E/lockout"],
+  ["policy: NUL in the name", "POST", () => "/v1/policies", { ...policy, id: "nul", name: "a\u0000b" }],
+  ["policy: lone surrogate in a label", "POST", () => "/v1/policies", { ...policy, id: "sur", factors: [{ ...policy.factors[0], label: "x\ud800" }, policy.factors[1]] }],
+  ["policy: control character in a label", "POST", () => "/v1/policies", { ...policy, id: "ctl", factors: [{ ...policy.factors[0], label: "x\u001b[31m" }, policy.factors[1]] }],
+  ["verify: NUL in the factor id", "POST", () => `/v1/attempts/${attemptId}/verify`, { factorId: "x\u0000y", code: "123456" }],
+  ["verify: lone surrogate in the factor id", "POST", () => `/v1/attempts/${attemptId}/verify`, { factorId: "google_auth\udc00", code: "123456" }],
+  ["enroll: NUL in the factor id", "POST", () => `/v1/users/${userId}/factors`, { policyId: "login", factorId: "google_auth\u0000" }],
   ["no such route", "PATCH", () => "/v1/policies/login", {}],
   ["no such path", "GET", () => "/v1/nothing-here"],
   ["no key", "GET", () => "/v1/policies", undefined, { headers: { authorization: "" } }],
@@ -143,6 +149,25 @@ describe("S31 bad input", () => {
       }),
       { numRuns: 150 },
     );
+    // Bodies of the right shape with arbitrary strings (NUL, lone surrogates, any plane) reach the use cases.
+    const anyText = fc.string({ unit: "binary", maxLength: 40 });
+    const shaped = fc.oneof(
+      fc.record({ factorId: anyText, code: anyText }).map((b) => ({ path: `/v1/attempts/${attemptId}/verify`, body: b as unknown })),
+      fc.record({ policyId: anyText, factorId: anyText }).map((b) => ({ path: `/v1/users/${userId}/factors`, body: b as unknown })),
+      fc.record({ userId: anyText, policyId: anyText }).map((b) => ({ path: "/v1/attempts", body: b as unknown })),
+      fc.record({ name: anyText, label: anyText, id: anyText }).map(({ name, label, id }) => ({
+        path: "/v1/policies",
+        body: { ...policy, id, name, factors: [{ ...policy.factors[0], label }, policy.factors[1]] } as unknown,
+      })),
+    );
+    await fc.assert(
+      fc.asyncProperty(shaped, async ({ path, body }) => {
+        const res = await client.post(path, body);
+        expect(res.status, JSON.stringify(body)).toBeLessThan(500);
+      }),
+      { numRuns: 200 },
+    );
+    await client.post(`/v1/users/${userId}/unlock`);
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: "binary", minLength: 1, maxLength: 80 }), async (segment) => {
         const encoded = encodeURIComponent(segment);

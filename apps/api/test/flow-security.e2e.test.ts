@@ -80,7 +80,7 @@ describe("flow, tenancy and transport", () => {
     const other = (await api.tenant("admin")).client;
     const checks: Array<[string, Promise<Reply>, number[]]> = [
       ["read policy", other.get("/v1/policies/login"), [404]],
-      ["update policy", other.put("/v1/policies/login", { ...twoFactorPolicy("x"), id: undefined }), [400, 404]],
+      ["update policy", other.put("/v1/policies/login", (({ id: _id, ...definition }) => definition)(twoFactorPolicy("login"))), [404]],
       ["delete policy", other.delete("/v1/policies/login"), [404]],
       ["read attempt", other.get(`/v1/attempts/${id}`), [404]],
       ["verify attempt", verify(other, id, "google_auth", g.next()), [404]],
@@ -117,6 +117,11 @@ describe("flow, tenancy and transport", () => {
       expect(Number(limited.headers.get("retry-after"))).toBeGreaterThan(0);
       // Another client behind the same proxy has its own budget.
       expect((await through(proxied, "203.0.113.8")).status).toBe(200);
+      // Only the nearest untrusted hop counts: a client cannot buy a fresh budget by prepending addresses.
+      const spoofed = await through(proxied, "198.51.100.99, 203.0.113.7");
+      expect(spoofed.status).toBe(429);
+      const viaTwoProxies = await through(proxied, "203.0.113.7, 127.0.0.1");
+      expect(viaTwoProxies.status).toBe(429);
       const malformed = await through(proxied, "203.0.113.9, not-an-ip");
       expect(malformed.status).toBe(400);
       expect(malformed.body.detail).toContain("X-Forwarded-For");

@@ -6,7 +6,7 @@ import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase } from "@mfa-chain/infra-postgres";
 import { createTenant } from "../src/boot/api-keys.js";
-import { ApiClient, enrollAll, twoFactorPolicy, uniqueId, type Authenticator, type Enrollment } from "./support/api.js";
+import { ApiClient, Authenticator, enrollAll, twoFactorPolicy, uniqueId, type Enrollment } from "./support/api.js";
 import { spawnApi, type ApiProcess } from "./support/processes.js";
 
 const database = useTestDatabase("api_shared_state");
@@ -23,6 +23,8 @@ beforeAll(async () => {
     DATABASE_URL: database.url,
     MFA_SECRET_KEYS: `k1:${generateKeyringKey()}`,
     LOG_LEVEL: "debug",
+    // Both processes sit "behind" a trusted proxy on loopback, so the X-Forwarded-For addresses below are believed.
+    TRUSTED_PROXIES: "127.0.0.1,::1",
     RATE_LIMIT_PER_IP: "1000000",
     RATE_LIMIT_PER_KEY: "1000000",
   };
@@ -135,10 +137,15 @@ describe("two API processes, one database", () => {
     ] as const) {
       bodies.push(JSON.stringify((await b.post(`/v1/attempts/${attemptId}/verify`, { factorId, code })).body));
     }
-    const enrolled = await a.post<Enrollment>(`/v1/users/${uniqueId("u")}/factors`, { policyId: "login", factorId: "google_auth" });
+    const enrolledUserId = uniqueId("u");
+    const enrolled = await a.post<Enrollment>(`/v1/users/${enrolledUserId}/factors`, { policyId: "login", factorId: "google_auth" });
     secrets.add(enrolled.body.secret);
-    const bad = await a.post(`/v1/users/x/factors/${enrolled.body.factor.id}/confirm`, { code: "12345678901234567890" });
-    bodies.push(JSON.stringify(bad.body));
+    const wrongConfirm = new Authenticator(enrolled.body, clock).wrong();
+    const bad = await a.post(`/v1/users/${enrolledUserId}/factors/${enrolled.body.factor.id}/confirm`, { code: wrongConfirm });
+    expect(bad.body).toMatchObject({ confirmed: false });
+    const rightConfirm = new Authenticator(enrolled.body, clock).next();
+    codes.add(rightConfirm);
+    bodies.push(JSON.stringify((await b.post(`/v1/users/${enrolledUserId}/factors/${enrolled.body.factor.id}/confirm`, { code: rightConfirm })).body));
     const audit = JSON.stringify((await a.get("/v1/audit-events?limit=200")).body);
     expect(audit.length).toBeGreaterThan(100);
 

@@ -12,7 +12,8 @@ export interface ApiKeyResolver {
 
 export const hashApiKey = (key: string): string => createHash("sha256").update(key, "utf8").digest("hex");
 
-const BEARER = /^Bearer ([A-Za-z0-9_-]{20,200})$/;
+// The scheme is case-insensitive (RFC 9110 §11.1).
+const BEARER = /^Bearer +([A-Za-z0-9_-]{20,200}) *$/i;
 
 export class CachedApiKeyResolver implements ApiKeyResolver {
   private readonly cache = new Map<string, { actor: Actor | null; until: number }>();

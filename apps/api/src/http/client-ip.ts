@@ -52,3 +52,34 @@ export function clientIp(trusted: BlockList): RequestHandler {
     next();
   };
 }
+
+/** The eight 16-bit groups of an IPv6 address (zone id dropped; an embedded dotted IPv4 tail converted). */
+function ipv6Groups(address: string): number[] {
+  let ip = address.split("%")[0] as string;
+  const v4tail = /(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(ip);
+  if (v4tail) {
+    const [a, b, c, d] = v4tail.slice(1).map(Number) as [number, number, number, number];
+    ip = `${ip.slice(0, v4tail.index)}${((a << 8) | b).toString(16)}:${((c << 8) | d).toString(16)}`;
+  }
+  const [head, tail] = ip.split("::") as [string, string | undefined];
+  const parse = (part: string) => (part === "" ? [] : part.split(":").map((g) => parseInt(g, 16)));
+  const left = parse(head);
+  const right = tail === undefined ? [] : parse(tail);
+  return [...left, ...Array<number>(8 - left.length - right.length).fill(0), ...right];
+}
+
+/**
+ * The rate-limit bucket of a client address: an IPv4 address itself (also when written IPv4-mapped in any IPv6
+ * form); for IPv6 its /64, the block one subscriber usually holds, so rotating addresses inside it gains nothing.
+ */
+export function ipBucket(ip: string): string {
+  const family = isIP(ip.split("%")[0] ?? "");
+  if (family === 4) return ip;
+  if (family !== 6) return ip;
+  const g = ipv6Groups(ip);
+  if (g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) {
+    const [hi, lo] = [g[6] as number, g[7] as number];
+    return `${hi >> 8}.${hi & 0xff}.${lo >> 8}.${lo & 0xff}`;
+  }
+  return `${g.slice(0, 4).map((x) => x.toString(16)).join(":")}::/64`;
+}

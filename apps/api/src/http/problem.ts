@@ -122,8 +122,25 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (typeof e?.status === "number" && e.status >= 400 && e.status < 500) {
       return sendProblem(res, { code: "invalid_request", detail: "the request could not be read" });
     }
-    logger.error({ err: error, method: req.method, route: req.route?.path }, "unhandled error");
+    logger.error({ err: safeError(error), method: req.method, route: req.route?.path }, "unhandled error");
     if (res.headersSent) return;
     sendProblem(res, { code: "internal_error", detail: "an unexpected error occurred; it has been logged" });
+  };
+}
+
+/**
+ * What of an unexpected error may be logged: its kind, message, code and stack. Never the driver's extras — query
+ * parameters, `where` and `detail` — which can hold request values or stored ciphertexts (S10).
+ */
+export function safeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const e = error as Error & { code?: unknown; routine?: unknown };
+  return {
+    type: e.name,
+    message: e.message,
+    ...(typeof e.code === "string" ? { code: e.code } : {}),
+    ...(typeof e.routine === "string" ? { routine: e.routine } : {}),
+    stack: e.stack,
+    ...(e.cause instanceof Error ? { cause: safeError(e.cause) } : {}),
   };
 }

@@ -2,6 +2,7 @@
 // boot/rate-limit-store.ts), beside the per-user lockout of SPEC §2, which lives in the database.
 import type { RequestHandler, Response } from "express";
 import { RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
+import { ipBucket } from "./client-ip.js";
 import { sendProblem } from "./problem.js";
 
 export interface RateLimiters {
@@ -26,6 +27,6 @@ function limit(limiter: RateLimiterAbstract, keyOf: (res: Response) => string, w
   };
 }
 
-export const limitByIp = (l: RateLimiters): RequestHandler => limit(l.ip, (res) => String(res.locals.clientIp), "address");
+export const limitByIp = (l: RateLimiters): RequestHandler => limit(l.ip, (res) => ipBucket(String(res.locals.clientIp)), "address");
 export const limitByKey = (l: RateLimiters): RequestHandler =>
   limit(l.key, (res) => `${res.locals.actor.tenantId}:${res.locals.actor.keyId}`, "API key");

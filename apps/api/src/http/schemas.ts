@@ -1,11 +1,25 @@
 // Request and response schemas: they validate requests at the edge and generate the OpenAPI document.
 import { extendZodWithOpenApi } from "@asteasolutions/zod-to-openapi";
-import { AUDIT_EVENT_TYPES, FACTOR_TYPES, OTP_ALGORITHMS, POLICY_ID_PATTERN, USER_ID_PATTERN } from "@mfa-chain/domain";
+import { AUDIT_EVENT_TYPES, FACTOR_ID_PATTERN, FACTOR_TYPES, OTP_ALGORITHMS, POLICY_ID_PATTERN, USER_ID_PATTERN } from "@mfa-chain/domain";
 import { z } from "zod";
 
 extendZodWithOpenApi(z);
 
 const OPAQUE_ID = /^[A-Za-z0-9_-]{1,64}$/;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Text a person reads (names, labels): no control characters, and well-formed Unicode that storage can hold. */
+const Text = (max: number) =>
+  z
+    .string()
+    .min(1)
+    .max(max)
+    .refine((s) => !CONTROL.test(s), "control characters are not allowed")
+    .refine((s) => !LONE_SURROGATE.test(s), "malformed Unicode (a lone surrogate) is not allowed");
+
+/** A factor id of a policy: a lowercase slug. */
+const FactorId = z.string().regex(FACTOR_ID_PATTERN, "factor ids are lowercase slugs (a–z, 0–9, _ and -; 1–64)");
 
 export const UserIdParam = z.string().regex(USER_ID_PATTERN, "user ids are 1–128 of A–Z a–z 0–9 . _ @ : + = -").openapi({ example: "alice" });
 export const PolicyIdParam = z.string().regex(POLICY_ID_PATTERN, "policy ids are lowercase slugs (a–z, 0–9, _ and -; 1–64)").openapi({ example: "login" });
@@ -21,8 +35,8 @@ const Digits = z.union([z.literal(6), z.literal(8)]);
 
 export const PolicyFactorSchema = z
   .strictObject({
-    id: z.string().min(1).max(64).openapi({ example: "token_1" }),
-    label: z.string().min(1).max(100).openapi({ example: "Authenticator app" }),
+    id: FactorId.openapi({ example: "token_1" }),
+    label: Text(100).openapi({ example: "Authenticator app" }),
     type: z.enum(FACTOR_TYPES).openapi({ description: "Implemented today: totp, hotp. Other types are refused." }),
     options: z
       .strictObject({
@@ -36,7 +50,7 @@ export const PolicyFactorSchema = z
 
 export const PolicyDefinitionSchema = z
   .strictObject({
-    name: z.string().min(1).max(200),
+    name: Text(200),
     mode: z.enum(["fixed", "random"]),
     requiredSteps: z.int().min(1).max(16),
     factors: z.array(PolicyFactorSchema).min(1).max(16),
@@ -58,7 +72,7 @@ export const PolicyVersionQuery = z.strictObject({ version: z.coerce.number().in
 export const EnrollFactorBody = z
   .strictObject({
     policyId: PolicyIdParam,
-    factorId: z.string().min(1).max(64).openapi({ example: "token_1" }),
+    factorId: FactorId.openapi({ example: "token_1" }),
     reauthAttemptId: OpaqueIdParam.optional().openapi({ description: "A completed attempt of this user (last 5 minutes); needed once the user has an active factor, unless an admin key is used." }),
   })
   .openapi("EnrollFactor");
@@ -70,7 +84,7 @@ export const StartAttemptBody = z.strictObject({ userId: UserIdParam, policyId: 
 
 export const VerifyBody = z
   .strictObject({
-    factorId: z.string().min(1).max(64).openapi({ description: "The id of the factor the attempt currently expects." }),
+    factorId: FactorId.openapi({ description: "The id of the factor the attempt currently expects." }),
     code: z.string().max(64).openapi({ description: "The code, exactly the factor's number of ASCII digits.", example: "123456" }),
   })
   .openapi("VerifyStep");
