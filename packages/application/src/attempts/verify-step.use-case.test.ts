@@ -517,7 +517,16 @@ describe("VerifyStep", () => {
       expect(app.auditEvents()).toHaveLength(audits + 1);
     });
 
-    it.each(["audit.append", "lockouts.save", "attempts.update", "credentials.advanceTimeStep"] as const)("a throw inside the unit of work (%s) leaves nothing written, and the code is not spent", async (target) => {
+    it("a throw inside the unit of work (lockouts.save, on a failure) leaves nothing written: no reset, no count, no audit", async () => {
+      await app.passCurrentStep(attempt.attemptId);
+      const before = { attempt: app.attempt(attempt.attemptId), lock: app.store.lockState(TEST_TENANT, "alice"), audit: app.auditEvents() };
+      const fault = app.uow.failOn("lockouts.save", { times: 1 });
+      await expect(verify("token_2", wrong("token_2"))).rejects.toBeInstanceOf(InjectedFault);
+      expect(fault.fired).toBe(1);
+      expect({ attempt: app.attempt(attempt.attemptId), lock: app.store.lockState(TEST_TENANT, "alice"), audit: app.auditEvents() }).toEqual(before);
+    });
+
+    it.each(["audit.append", "attempts.update", "credentials.advanceTimeStep"] as const)("a throw inside the unit of work (%s) leaves nothing written, and the code is not spent", async (target) => {
       await app.passCurrentStep(attempt.attemptId);
       const code2 = right("token_2");
       const before = {

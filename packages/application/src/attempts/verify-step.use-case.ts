@@ -9,6 +9,7 @@ import {
   satisfies,
   type AuditEvent,
   type AuditEventType,
+  type LockState,
   type Result,
   type RandomSource,
   type StepResult,
@@ -54,8 +55,16 @@ export class VerifyStep {
       const lock = await repos.lockouts.findForUpdate(tenantId, attempt.userId);
       const now = deps.clock.now();
       const ctx = { attempt, lock, policy, now };
-      const audit = (type: AuditEventType, factorId: string | null, data: AuditEvent["data"]) =>
-        repos.audit.append({ tenantId, type, at: now, actor: auditActor(input.actor), userId: attempt.userId, attemptId: attempt.id, factorId, data });
+      const event = (type: AuditEventType, factorId: string | null, data: AuditEvent["data"]): AuditEvent => ({
+        tenantId,
+        type,
+        at: now,
+        actor: auditActor(input.actor),
+        userId: attempt.userId,
+        attemptId: attempt.id,
+        factorId,
+        data,
+      });
 
       const admission = admitSubmission(ctx, { factorId: input.factorId, code: input.code });
       let result: StepResult;
@@ -67,7 +76,7 @@ export class VerifyStep {
               : { code: "attempt_expired", message: "this attempt has expired; start a new one" },
           );
         case "locked":
-          await audit("attempt.locked_rejected", null, { until: admission.lockedUntil });
+          await repos.audit.append(event("attempt.locked_rejected", null, { until: admission.lockedUntil }));
           return err(lockedError(admission.lockedUntil));
         case "failed":
           result = { ok: false, reason: admission.reason };
@@ -87,24 +96,33 @@ export class VerifyStep {
       if (!(await repos.attempts.update(next.attempt, attempt.version))) {
         throw new InvariantViolation(`attempt ${attempt.id} changed while locked for update`);
       }
-      await repos.lockouts.save(tenantId, attempt.userId, next.lock, now);
+      // A success of a user without failures changes nothing there: skip the write.
+      if (!sameLockState(next.lock, lock)) await repos.lockouts.save(tenantId, attempt.userId, next.lock, now);
 
       const { outcome } = next;
       const factorId = admission.kind === "check_code" ? admission.factor.id : input.factorId.slice(0, 64);
+      const events: AuditEvent[] = [];
       if (outcome.success) {
-        await audit("attempt.step_succeeded", factorId, { step: attempt.cursor + 1 });
-        if (outcome.complete) await audit("attempt.completed", null, { steps: next.attempt.chain.length });
+        events.push(event("attempt.step_succeeded", factorId, { step: attempt.cursor + 1 }));
+        if (outcome.complete) events.push(event("attempt.completed", null, { steps: next.attempt.chain.length }));
       } else {
-        await audit(outcome.failure === "chain_breached" ? "attempt.chain_breached" : "attempt.step_failed", factorId, {
-          reason: outcome.failure,
-          step: attempt.cursor + 1,
-          failures: next.lock.consecutiveFailures,
-        });
+        events.push(
+          event(outcome.failure === "chain_breached" ? "attempt.chain_breached" : "attempt.step_failed", factorId, {
+            reason: outcome.failure,
+            step: attempt.cursor + 1,
+            failures: next.lock.consecutiveFailures,
+          }),
+        );
         if (isLocked(next.lock, now) && !isLocked(lock, now)) {
-          await audit("user.locked", null, { until: next.lock.lockedUntil, lockCount: next.lock.lockCount });
+          events.push(event("user.locked", null, { until: next.lock.lockedUntil, lockCount: next.lock.lockCount }));
         }
       }
+      await repos.audit.append(...events);
       return ok(outcome);
     });
   }
 }
+
+const sameLockState = (a: LockState, b: LockState): boolean =>
+  a.consecutiveFailures === b.consecutiveFailures && a.lockCount === b.lockCount && a.lockedUntil === b.lockedUntil;
+

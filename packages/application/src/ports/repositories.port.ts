@@ -73,7 +73,8 @@ export interface LockoutRepository {
 }
 
 export interface AuditLog {
-  append(event: AuditEvent): Promise<void>;
+  /** Appends the events in order (several in one statement where the storage allows: fewer round trips). */
+  append(...events: AuditEvent[]): Promise<void>;
 }
 
 export interface AuditQuery {

@@ -24,20 +24,24 @@ export const AUDIT_MAX_LIMIT = 1000;
 export class PostgresAuditLog implements AuditLog {
   constructor(private readonly db: Db) {}
 
-  async append(event: AuditEvent): Promise<void> {
+  async append(...events: AuditEvent[]): Promise<void> {
+    if (events.length === 0) return;
+    // One multi-row insert: rows get their sequence numbers in the order given.
     await this.db
       .insertInto("audit_events")
-      .values({
-        tenant_id: event.tenantId,
-        at: new Date(event.at),
-        type: event.type,
-        actor_kind: event.actor.kind,
-        actor_id: event.actor.kind === "api_key" ? event.actor.id : null,
-        user_id: event.userId,
-        attempt_id: event.attemptId,
-        factor_id: event.factorId,
-        data: JSON.stringify(event.data),
-      })
+      .values(
+        events.map((event) => ({
+          tenant_id: event.tenantId,
+          at: new Date(event.at),
+          type: event.type,
+          actor_kind: event.actor.kind,
+          actor_id: event.actor.kind === "api_key" ? event.actor.id : null,
+          user_id: event.userId,
+          attempt_id: event.attemptId,
+          factor_id: event.factorId,
+          data: JSON.stringify(event.data),
+        })),
+      )
       .execute();
   }
 }

@@ -365,9 +365,11 @@ class InMemoryLockoutRepository extends Repo implements LockoutRepository {
 }
 
 class InMemoryAuditLog extends Repo implements AuditLog {
-  async append(event: AuditEvent): Promise<void> {
+  async append(...events: AuditEvent[]): Promise<void> {
     const s = this.s;
-    s.audit.push(store({ ...event, seq: s.nextSeq }));
-    s.nextSeq += 1;
+    for (const event of events) {
+      s.audit.push(store({ ...event, seq: s.nextSeq }));
+      s.nextSeq += 1;
+    }
   }
 }
