@@ -526,7 +526,8 @@ const ATTEMPT_COLUMNS = "tenant_id, id, user_id, policy_id, policy_version, chai
 const CREDENTIAL_COLUMNS =
   "tenant_id, id, user_id, factor_id, label, status, type, params, secret_key_id, secret_ciphertext, last_time_step, counter, created_at, confirmed_at, revoked_at";
 // The statements the API runs for one successful verify that completes a one-step attempt (attempt and lockout
-// rows locked, credential read, time step claimed, attempt compare-and-set, counter saved, two audit events).
+// rows locked, credential read, time step claimed, attempt compare-and-set, two audit events in one insert; the
+// lockout row is not written when a success leaves it unchanged).
 const RAW = {
   attempt: `select ${ATTEMPT_COLUMNS} from attempts where tenant_id = $1 and id = $2 for update`,
   lock: "select consecutive_failures, lock_count, locked_until from lockouts where tenant_id = $1 and user_id = $2 for update",
@@ -534,9 +535,8 @@ const RAW = {
   step: "update credentials set last_time_step = $1 where tenant_id = $2 and id = $3 and status = $4 and (last_time_step is null or last_time_step < $5)",
   update:
     "update attempts set chain = $1, eligible = $2, cursor = $3, status = $4, version = $5, expires_at = $6, completed_at = $7 where tenant_id = $8 and id = $9 and version = $10",
-  save: "insert into lockouts (tenant_id, user_id, consecutive_failures, lock_count, locked_until, updated_at) values ($1, $2, $3, $4, $5, $6) on conflict (tenant_id, user_id) do update set consecutive_failures = $7, lock_count = $8, locked_until = $9, updated_at = $10",
   audit:
-    "insert into audit_events (tenant_id, at, type, actor_kind, actor_id, user_id, attempt_id, factor_id, data) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    "insert into audit_events (tenant_id, at, type, actor_kind, actor_id, user_id, attempt_id, factor_id, data) values ($1, $2, $3, $4, $5, $6, $7, $8, $9), ($10, $11, $12, $13, $14, $15, $16, $17, $18)",
 };
 const FLOOR_TENANT = "rawfloor";
 
@@ -588,9 +588,10 @@ async function floorTransaction(pool, i, users) {
       attempt.version,
     ]);
     if (updated.rowCount !== 1) throw new Error("floor attempt not updated");
-    await c.query(RAW.save, [FLOOR_TENANT, u, 0, 0, null, now, 0, 0, null, now]);
-    await c.query(RAW.audit, [FLOOR_TENANT, now, "attempt.step_succeeded", "api_key", "k", u, a, FACTOR, JSON.stringify({ step: 1 })]);
-    await c.query(RAW.audit, [FLOOR_TENANT, now, "attempt.completed", "api_key", "k", null, a, null, JSON.stringify({ steps: 1 })]);
+    await c.query(RAW.audit, [
+      ...[FLOOR_TENANT, now, "attempt.step_succeeded", "api_key", "k", u, a, FACTOR, JSON.stringify({ step: 1 })],
+      ...[FLOOR_TENANT, now, "attempt.completed", "api_key", "k", u, a, null, JSON.stringify({ steps: 1 })],
+    ]);
     await c.query("commit");
   } catch (error) {
     await c.query("rollback").catch(() => {});
@@ -832,7 +833,7 @@ async function main() {
       "  are taken over the merged responses of both autocannon instances (one per process, same queue). Throughput is responses ÷ wall time.",
       `- The raw floor runs, in the same process as autocannon and on the same database, the statements the API issues for this path: \`begin\`,`,
       "  attempt `select … for update`, lockout `select … for update`, credential `select`, the time-step claim `update … where last_time_step < $step`,",
-      "  the attempt compare-and-set `update`, the lockout upsert, two audit `insert`s (step succeeded, attempt completed), `commit` — ten round trips,",
+      "  the attempt compare-and-set `update`, one two-row audit `insert` (step succeeded, attempt completed), `commit` — eight round trips,",
       `  on rows seeded with SQL (${floorUsers.toLocaleString("en")} users, fresh attempt per transaction), ${CONNECTIONS} concurrent workers over a \`pg.Pool\` of ${POOL_SIZE}, the API processes idle.`,
       "  It does no HTTP, no TOTP, no secret decryption, no rate limiting, no validation: it is what the database alone allows on this machine.",
       "- CPU time per request: the change of utime + stime of each process over the measurement, divided by the responses; PostgreSQL counts every",

@@ -43,6 +43,8 @@ export const configSchema = z
     RATE_LIMIT_PER_KEY: int(1, 100_000_000).default(6000),
     RATE_LIMIT_PER_IP: int(1, 100_000_000).default(600),
     RATE_LIMIT_WINDOW_SECONDS: int(1, 86_400).default(60),
+    /** How often each process seals new audit events into their tenant's hash chain; 0: this process does not seal. */
+    MFA_AUDIT_SEAL_SECONDS: int(0, 3600).default(5),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     SHUTDOWN_GRACE_SECONDS: int(0, 300).default(20),
   })

@@ -34,7 +34,7 @@ export interface ServerOptions {
   readonly logger?: Logger;
   /** Where a relative MFA_DATA_DIR starts (default: the working directory). */
   readonly baseDir?: string;
-  /** How often audit events are sealed into the tenant's hash chain (default 5 s; 0 turns it off). */
+  /** Overrides MFA_AUDIT_SEAL_SECONDS, in milliseconds (0 turns sealing off). */
   readonly auditSealMs?: number;
 }
 
@@ -136,7 +136,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     server.headersTimeout = 66_000;
     server.requestTimeout = 30_000;
 
-    const sealMs = o.auditSealMs ?? 5_000;
+    const sealMs = o.auditSealMs ?? config.MFA_AUDIT_SEAL_SECONDS * 1000;
     let sealing: Promise<unknown> = Promise.resolve();
     const sealer =
       sealMs > 0

@@ -26,7 +26,7 @@ export async function createRateLimitStore(config: Config, logger: Logger): Prom
   };
 
   if (config.REDIS_URL) {
-    const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true });
+    const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, enableAutoPipelining: true });
     redis.on("error", (error) => logger.warn({ err: safeError(error) }, "redis error"));
     await redis.connect();
     // If Redis is unreachable later, each process keeps limiting on its own instead of letting everything through.
