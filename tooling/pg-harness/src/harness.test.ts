@@ -1,6 +1,9 @@
+import { existsSync } from "node:fs";
+import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { probeDocker } from "./docker-probe.js";
 import { HarnessError } from "./harness.errors.js";
+import { findPostgresBinDir, startLocalCluster } from "./local-cluster.js";
 import { resolvePostgresServer } from "./resolve-server.js";
 import { assertTestDatabaseName, assertTestDatabaseUrl, databaseUrl, testDatabaseName } from "./test-database.js";
 
@@ -41,4 +44,26 @@ describe("server resolution", () => {
       resolvePostgresServer({ env: { DOCKER_HOST: "tcp://127.0.0.1:9", PG_BIN_DIR: "/nonexistent" }, log: (l) => lines.push(l) }),
     ).rejects.toThrow(/no PostgreSQL server for the tests[\s\S]*TEST_DATABASE_URL[\s\S]*Docker[\s\S]*initdb/);
   });
+});
+
+describe("a throwaway local cluster (the fallback without TEST_DATABASE_URL or Docker)", () => {
+  it("starts from the installed PostgreSQL binaries on a loopback port, answers queries, and is removed on stop", async () => {
+    const binDir = findPostgresBinDir();
+    if (!binDir) throw new Error("no PostgreSQL server binaries installed (Debian: postgresql): this machine cannot run the fallback");
+    const cluster = await startLocalCluster(binDir);
+    try {
+      expect(cluster.url).toMatch(/^postgres:\/\/[^@]+@127\.0\.0\.1:\d+\//);
+      const client = new pg.Client({ connectionString: cluster.url });
+      await client.connect();
+      try {
+        const { rows } = await client.query("select current_setting('server_version_num')::int as v");
+        expect(rows[0].v).toBeGreaterThanOrEqual(140000);
+      } finally {
+        await client.end();
+      }
+    } finally {
+      cluster.stop();
+    }
+    expect(existsSync(cluster.dir)).toBe(false);
+  }, 60_000);
 });
