@@ -152,3 +152,41 @@ describe("SPEC §2 beyond the seed", () => {
     }
   });
 });
+
+describe("audit events over HTTP", () => {
+  it("lists a user's events newest first, filtered by type and time, in pages", async () => {
+    const { userId, devices } = await userWithTwoFactors();
+    const id = (await client.post("/v1/attempts", { userId, policyId: "login" })).body.attemptId;
+    await client.post(`/v1/attempts/${id}/verify`, { factorId: "google_auth", code: devices.google_auth!.next() });
+    await client.post(`/v1/attempts/${id}/verify`, { factorId: "ms_auth", code: devices.ms_auth!.wrong() });
+
+    const all = (await client.get(`/v1/audit-events?userId=${userId}&limit=200`)).body.events as Array<{ seq: number; type: string; at: string; userId: string }>;
+    expect(all.map((e) => e.type)).toEqual(
+      expect.arrayContaining(["factor.enrolled", "factor.confirmed", "attempt.started", "attempt.step_succeeded", "attempt.step_failed"]),
+    );
+    expect(all.every((e) => e.userId === userId)).toBe(true);
+    const seqs = all.map((e) => e.seq);
+    expect([...seqs].sort((a, b) => b - a)).toEqual(seqs);
+
+    const pages: number[] = [];
+    let before: number | null = null;
+    for (let i = 0; i < 20; i++) {
+      const page: { body: { events: Array<{ seq: number }>; nextBefore: number | null } } = await client.get(
+        `/v1/audit-events?userId=${userId}&limit=3${before === null ? "" : `&before=${before}`}`,
+      );
+      pages.push(...page.body.events.map((e) => e.seq));
+      expect(page.body.events.length).toBeLessThanOrEqual(3);
+      before = page.body.nextBefore;
+      if (before === null) break;
+    }
+    expect(pages).toEqual(seqs);
+
+    const failed = (await client.get(`/v1/audit-events?userId=${userId}&type=attempt.step_failed`)).body.events as Array<{ type: string; data: Record<string, unknown> }>;
+    expect(failed).toHaveLength(1);
+    expect(failed[0]!.data).toMatchObject({ reason: "invalid_code", step: 2, failures: 1 });
+    const future = new Date(api.clock.now() + 60_000).toISOString();
+    expect((await client.get(`/v1/audit-events?userId=${userId}&from=${encodeURIComponent(future)}`)).body.events).toEqual([]);
+    const past = new Date(api.clock.now() - 3_600_000).toISOString();
+    expect((await client.get(`/v1/audit-events?userId=${userId}&to=${encodeURIComponent(past)}`)).body.events).toEqual([]);
+  });
+});
