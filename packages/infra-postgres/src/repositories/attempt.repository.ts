@@ -2,6 +2,7 @@
 import type { AttemptRepository } from "@mfa-chain/application";
 import type { Attempt } from "@mfa-chain/domain";
 import type { Db } from "../database/schema.js";
+import { prepared } from "../database/prepared.js";
 import { toAttempt } from "../database/rows.js";
 
 const COLUMNS = [
@@ -55,33 +56,53 @@ export class PostgresAttemptRepository implements AttemptRepository {
   }
 
   async findForUpdate(tenantId: string, attemptId: string): Promise<Attempt | null> {
-    const row = await this.db
-      .selectFrom("attempts")
-      .select(COLUMNS)
-      .where("tenant_id", "=", tenantId)
-      .where("id", "=", attemptId)
-      .forUpdate()
-      .executeTakeFirst();
-    return row ? toAttempt(row) : null;
+    const { rows } = await FIND_FOR_UPDATE.execute(this.db, tenantId, attemptId);
+    return rows[0] ? toAttempt(rows[0]) : null;
   }
 
   async update(a: Attempt, expectedVersion: number): Promise<boolean> {
     // Identity, owner, policy version and creation never change; everything a step changes is written.
-    const result = await this.db
-      .updateTable("attempts")
-      .set({
-        chain: JSON.stringify(a.chain),
-        eligible: JSON.stringify(a.eligible),
-        cursor: a.cursor,
-        status: a.status,
-        version: a.version,
-        expires_at: new Date(a.expiresAt),
-        completed_at: a.completedAt === null ? null : new Date(a.completedAt),
-      })
-      .where("tenant_id", "=", a.tenantId)
-      .where("id", "=", a.id)
-      .where("version", "=", expectedVersion)
-      .executeTakeFirst();
-    return result.numUpdatedRows === 1n;
+    const result = await UPDATE.execute(
+      this.db,
+      JSON.stringify(a.chain),
+      JSON.stringify(a.eligible),
+      a.cursor,
+      a.status,
+      a.version,
+      new Date(a.expiresAt),
+      a.completedAt === null ? null : new Date(a.completedAt),
+      a.tenantId,
+      a.id,
+      expectedVersion,
+    );
+    return result.numAffectedRows === 1n;
   }
 }
+
+// The verify path's statements, built once (database/prepared.ts).
+const FIND_FOR_UPDATE = prepared(2, (db, tenantId: string, attemptId: string) =>
+  db.selectFrom("attempts").select(COLUMNS).where("tenant_id", "=", tenantId).where("id", "=", attemptId).forUpdate(),
+);
+
+const UPDATE = prepared(
+  10,
+  (
+    db,
+    chain: string,
+    eligible: string,
+    cursor: number,
+    status: Attempt["status"],
+    version: number,
+    expiresAt: Date,
+    completedAt: Date | null,
+    tenantId: string,
+    id: string,
+    expectedVersion: number,
+  ) =>
+    db
+      .updateTable("attempts")
+      .set({ chain, eligible, cursor, status, version, expires_at: expiresAt, completed_at: completedAt })
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", id)
+      .where("version", "=", expectedVersion),
+);

@@ -3,6 +3,7 @@
 import type { AuditLog, AuditQuery, AuditReader, StoredAuditEvent } from "@mfa-chain/application";
 import type { AuditEvent } from "@mfa-chain/domain";
 import type { Db } from "../database/schema.js";
+import { prepared, type PreparedQuery } from "../database/prepared.js";
 import { toStoredAuditEvent } from "../database/rows.js";
 
 export const AUDIT_COLUMNS = [
@@ -27,23 +28,40 @@ export class PostgresAuditLog implements AuditLog {
   async append(...events: AuditEvent[]): Promise<void> {
     if (events.length === 0) return;
     // One multi-row insert: rows get their sequence numbers in the order given.
-    await this.db
-      .insertInto("audit_events")
-      .values(
-        events.map((event) => ({
-          tenant_id: event.tenantId,
-          at: new Date(event.at),
-          type: event.type,
-          actor_kind: event.actor.kind,
-          actor_id: event.actor.kind === "api_key" ? event.actor.id : null,
-          user_id: event.userId,
-          attempt_id: event.attemptId,
-          factor_id: event.factorId,
-          data: JSON.stringify(event.data),
-        })),
-      )
-      .execute();
+    await insertOf(events.length).execute(this.db, ...events.flatMap(auditRowValues));
   }
+}
+
+/** An event's column values, in AUDIT_INSERT_COLUMNS order. */
+const auditRowValues = (event: AuditEvent): unknown[] => [
+  event.tenantId,
+  new Date(event.at),
+  event.type,
+  event.actor.kind,
+  event.actor.kind === "api_key" ? event.actor.id : null,
+  event.userId,
+  event.attemptId,
+  event.factorId,
+  JSON.stringify(event.data),
+];
+
+const AUDIT_INSERT_COLUMNS = ["tenant_id", "at", "type", "actor_kind", "actor_id", "user_id", "attempt_id", "factor_id", "data"] as const;
+
+/** The insert of `n` events, built once per row count (a verify appends one to three). */
+const inserts = new Map<number, PreparedQuery<unknown[], unknown>>();
+function insertOf(n: number): PreparedQuery<unknown[], unknown> {
+  let query = inserts.get(n);
+  if (!query) {
+    query = prepared(n * AUDIT_INSERT_COLUMNS.length, (db, ...values: unknown[]) =>
+      db.insertInto("audit_events").values(
+        Array.from({ length: n }, (_, row) =>
+          Object.fromEntries(AUDIT_INSERT_COLUMNS.map((column, i) => [column, values[row * AUDIT_INSERT_COLUMNS.length + i]])),
+        ) as never,
+      ),
+    );
+    if (n <= 8) inserts.set(n, query);
+  }
+  return query;
 }
 
 export function checkAuditQuery(query: AuditQuery): void {

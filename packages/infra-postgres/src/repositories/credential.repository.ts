@@ -3,6 +3,7 @@
 import type { CredentialRepository, StoredCredential } from "@mfa-chain/application";
 import type { Instant } from "@mfa-chain/domain";
 import type { Db } from "../database/schema.js";
+import { prepared } from "../database/prepared.js";
 import { toStoredCredential } from "../database/rows.js";
 
 const COLUMNS = [
@@ -63,15 +64,8 @@ export class PostgresCredentialRepository implements CredentialRepository {
   }
 
   async findActiveByFactor(tenantId: string, userId: string, factorId: string): Promise<StoredCredential | null> {
-    const row = await this.db
-      .selectFrom("credentials")
-      .select(COLUMNS)
-      .where("tenant_id", "=", tenantId)
-      .where("user_id", "=", userId)
-      .where("factor_id", "=", factorId)
-      .where("status", "=", "active")
-      .executeTakeFirst();
-    return row ? toStoredCredential(row) : null;
+    const { rows } = await FIND_ACTIVE_BY_FACTOR.execute(this.db, tenantId, userId, factorId);
+    return rows[0] ? toStoredCredential(rows[0]) : null;
   }
 
   async listByUser(tenantId: string, userId: string): Promise<StoredCredential[]> {
@@ -144,15 +138,8 @@ export class PostgresCredentialRepository implements CredentialRepository {
 
   async advanceTimeStep(tenantId: string, credentialId: string, step: number): Promise<boolean> {
     if (!Number.isSafeInteger(step) || step < 0) throw new RangeError(`a time step is a non-negative integer, got ${step}`);
-    const result = await this.db
-      .updateTable("credentials")
-      .set({ last_time_step: step })
-      .where("tenant_id", "=", tenantId)
-      .where("id", "=", credentialId)
-      .where("status", "=", "active")
-      .where((eb) => eb.or([eb("last_time_step", "is", null), eb("last_time_step", "<", step)]))
-      .executeTakeFirst();
-    return result.numUpdatedRows === 1n;
+    const result = await ADVANCE_TIME_STEP.execute(this.db, tenantId, credentialId, step);
+    return result.numAffectedRows === 1n;
   }
 
   async advanceCounter(tenantId: string, credentialId: string, expected: number, next: number): Promise<boolean> {
@@ -170,3 +157,26 @@ export class PostgresCredentialRepository implements CredentialRepository {
     return result.numUpdatedRows === 1n;
   }
 }
+
+// The verify path's statements, built once (database/prepared.ts).
+const FIND_ACTIVE_BY_FACTOR = prepared(3, (db, tenantId: string, userId: string, factorId: string) =>
+  db
+    .selectFrom("credentials")
+    .select(COLUMNS)
+    .where("tenant_id", "=", tenantId)
+    .where("user_id", "=", userId)
+    .where("factor_id", "=", factorId)
+    .where("status", "=", "active"),
+);
+
+/** The replay guard: one conditional update, so of parallel claims of one step exactly one matches a row. */
+const ADVANCE_TIME_STEP = prepared(3, (db, tenantId: string, credentialId: string, step: number) =>
+  db
+    .updateTable("credentials")
+    .set({ last_time_step: step })
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", credentialId)
+    .where("status", "=", "active")
+    .where((eb) => eb.or([eb("last_time_step", "is", null), eb("last_time_step", "<", step)])),
+);
+

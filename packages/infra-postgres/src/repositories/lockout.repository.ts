@@ -3,6 +3,7 @@
 import type { LockoutRepository } from "@mfa-chain/application";
 import { UNLOCKED, type Instant, type LockState } from "@mfa-chain/domain";
 import type { Db } from "../database/schema.js";
+import { prepared } from "../database/prepared.js";
 import { toLockState } from "../database/rows.js";
 
 const COLUMNS = ["consecutive_failures", "lock_count", "locked_until"] as const;
@@ -49,13 +50,12 @@ export class PostgresLockoutRepository implements LockoutRepository {
   }
 
   private async selectForUpdate(tenantId: string, userId: string): Promise<LockState | null> {
-    const row = await this.db
-      .selectFrom("lockouts")
-      .select(COLUMNS)
-      .where("tenant_id", "=", tenantId)
-      .where("user_id", "=", userId)
-      .forUpdate()
-      .executeTakeFirst();
-    return row ? toLockState(row) : null;
+    const { rows } = await SELECT_FOR_UPDATE.execute(this.db, tenantId, userId);
+    return rows[0] ? toLockState(rows[0]) : null;
   }
 }
+
+// The verify path's statement, built once (database/prepared.ts).
+const SELECT_FOR_UPDATE = prepared(2, (db, tenantId: string, userId: string) =>
+  db.selectFrom("lockouts").select(COLUMNS).where("tenant_id", "=", tenantId).where("user_id", "=", userId).forUpdate(),
+);
