@@ -1,6 +1,9 @@
 // The operator's commands against a real PostgreSQL: creating a tenant and its key, rotating the secret keyring
-// online (issue 3: re-encryption with a new key while the API keeps serving), and the API's start-up errors.
+// online (re-encryption with a new key while the API keeps serving), the API's start-up errors, and the main command
+// on the embedded database.
 import { execFile } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
@@ -9,6 +12,7 @@ import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { ApiClient, enrollAll, startTestApi, twoFactorPolicy, uniqueId } from "./support/api.js";
+import { spawnApi } from "./support/processes.js";
 
 const database = useTestDatabase("api_cli");
 const appDir = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -102,4 +106,41 @@ describe("mfa-chain-api-cli", () => {
     expect(badKeys.code).not.toBe(0);
     expect(badKeys.stderr).toContain("MFA_SECRET_KEYS");
   });
+});
+
+describe("the main command on the embedded database", () => {
+  it("starts on PGlite with the demo tenant, hands its admin key to a 0600 file, refuses a second opener, and restarts cleanly", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "mfa-embedded-"));
+    const env = { MFA_DATA_DIR: join(dir, "pglite"), MFA_DEMO: "true" };
+    try {
+      const first = await spawnApi(env, 60_000);
+      try {
+        const keyFile = join(dir, "demo-admin-key");
+        expect(existsSync(keyFile)).toBe(true);
+        expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+        const adminKey = readFileSync(keyFile, "utf8").trim();
+        expect(first.output()).not.toContain(adminKey);
+        const demo = new ApiClient(first.url, adminKey);
+        expect((await demo.get("/v1/policies/demo-login")).body).toMatchObject({ id: "demo-login", requiredSteps: 2 });
+        expect((await fetch(`${first.url}/demo/config.json`)).status).toBe(200);
+        expect(await (await fetch(`${first.url}/readyz`)).json()).toEqual({ status: "ready" });
+        // The data folder is this process's: the CLI refuses to open it meanwhile.
+        const busy = await node("src/cli.ts", ["create-tenant", "acme"], env);
+        expect(busy.code).toBe(1);
+        expect(busy.stderr).toContain("in use by process");
+      } finally {
+        expect(await first.stop()).toBe(0);
+      }
+      const second = await spawnApi(env, 60_000);
+      try {
+        expect(second.output()).not.toContain("Created the demo tenant");
+        const adminKey = readFileSync(join(dir, "demo-admin-key"), "utf8").trim();
+        expect((await new ApiClient(second.url, adminKey).get("/v1/policies")).status).toBe(200);
+      } finally {
+        expect(await second.stop()).toBe(0);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });
