@@ -87,10 +87,9 @@ describe("operations", () => {
 
   it("shares one key's budget between two processes through Redis", async () => {
     const env = { RATE_LIMIT_PER_KEY: "4", REDIS_URL: process.env.REDIS_URL_TEST ?? "redis://127.0.0.1:6379" };
-    const started = await startTestApi(database.url, env).catch((error: unknown) => {
+    const one = await startTestApi(database.url, env).catch((error: unknown) => {
       throw new Error(`this test needs a Redis server at ${env.REDIS_URL} (set REDIS_URL_TEST): ${String(error)}`);
     });
-    const one = started;
     const two = await startTestApi(database.url, env);
     try {
       const { apiKey } = await one.tenant();
