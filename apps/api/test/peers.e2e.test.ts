@@ -1,5 +1,5 @@
-// Independent peers against the running API: codes made by oathtool (Debian `oathtool`) verify through it, and
-// zbarimg (Debian `zbar-tools`) reads the enrollment QR back to the exact otpauth:// URI it returned.
+// Independent peers against the running API: codes made by oathtool (Debian `oathtool`) verify through it (and
+// resynchronise a HOTP token that ran ahead), and zbarimg (Debian `zbar-tools`) reads the enrollment QR back to the exact otpauth:// URI it returned.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -86,6 +86,33 @@ describe("oathtool", () => {
     expect((await client.post(`/v1/users/${userId}/factors/${enrolled.body.factor.id}/confirm`, { code: hotp(0) })).body.confirmed).toBe(true);
     const attemptId = (await client.post("/v1/attempts", { userId, policyId: "hotp" })).body.attemptId;
     expect((await client.post(`/v1/attempts/${attemptId}/verify`, { factorId: "token", code: hotp(4) })).body).toMatchObject({ success: true, complete: true });
+  });
+});
+
+describe("HOTP resynchronisation with oathtool's codes", () => {
+  it("a token 300 presses ahead fails verify, resyncs with two consecutive codes, then verifies; the resync codes stay spent", async () => {
+    const oathtool = tool("oathtool", "oathtool");
+    const userId = uniqueId("u");
+    const enrolled = await client.post<Enrollment>(`/v1/users/${userId}/factors`, { policyId: "hotp", factorId: "token" });
+    const hotp = (counter: number) => execFileSync(oathtool, ["--hotp", `--counter=${counter}`, hex(enrolled.body.secret)], { encoding: "utf8" }).trim();
+    const credential = enrolled.body.factor.id;
+    expect((await client.post(`/v1/users/${userId}/factors/${credential}/confirm`, { code: hotp(0) })).body.confirmed).toBe(true);
+    const verify = async (code: string) => {
+      const attemptId = (await client.post("/v1/attempts", { userId, policyId: "hotp" })).body.attemptId;
+      return (await client.post(`/v1/attempts/${attemptId}/verify`, { factorId: "token", code })).body;
+    };
+    expect((await verify(hotp(300))).success).toBe(false);
+    const resynced = await client.post(`/v1/users/${userId}/factors/${credential}/resync`, { codes: [hotp(301), hotp(302)] });
+    expect(resynced.status).toBe(200);
+    expect(resynced.body).toMatchObject({ resynced: true, factor: { id: credential, status: "active" } });
+    expect((await verify(hotp(303))).success).toBe(true);
+    expect((await verify(hotp(302))).success).toBe(false);
+    const again = await client.post(`/v1/users/${userId}/factors/${credential}/resync`, { codes: [hotp(301), hotp(302)] });
+    expect(again.body).toMatchObject({ resynced: false });
+    const types = ((await client.get(`/v1/audit-events?userId=${userId}&type=factor.resynced&type=factor.resync_failed`)).body.events as Array<{ type: string }>).map((e) => e.type);
+    expect(types).toEqual(["factor.resync_failed", "factor.resynced"]);
+    const notHotp = await client.post(`/v1/users/${userId}/factors/${credential}/resync`, { codes: ["123456"] });
+    expect(notHotp.status).toBe(400);
   });
 });
 

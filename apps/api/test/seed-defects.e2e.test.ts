@@ -164,6 +164,17 @@ describe("SPEC §5: the seeds' defects are absent", () => {
     expect((await verify(await start(), "token", token!.counterCode(10))).body.success).toBe(true);
   });
 
+  it("a HOTP resync's accepted codes cannot be replayed, through resync or verify", async () => {
+    const userId = uniqueId("u");
+    const { token } = await enrollAll(client, api.clock, { userId, policyId: "hotp", factorIds: ["token"] });
+    const resync = (codes: [string, string]) => client.post(`/v1/users/${userId}/factors/${token!.credentialId}/resync`, { codes });
+    expect((await resync([token!.counterCode(100), token!.counterCode(101)])).body.resynced).toBe(true);
+    expect((await resync([token!.counterCode(100), token!.counterCode(101)])).body.resynced).toBe(false);
+    const start = async () => (await client.post("/v1/attempts", { userId, policyId: "hotp" })).body.attemptId as string;
+    expect((await verify(await start(), "token", token!.counterCode(101))).body.success).toBe(false);
+    expect((await verify(await start(), "token", token!.counterCode(102))).body.success).toBe(true);
+  });
+
   it("replay memory is not only the last code string: an older accepted code stays refused", async () => {
     const { userId, attemptId, g } = await user();
     const a = g.next();

@@ -14,6 +14,7 @@ export * from "./factors/credential-views.js";
 export * from "./factors/enroll-factor.use-case.js";
 export * from "./factors/confirm-factor.use-case.js";
 export * from "./factors/manage-factors.use-case.js";
+export * from "./factors/resync-hotp.use-case.js";
 export * from "./attempts/attempt-views.js";
 export * from "./attempts/start-attempt.use-case.js";
 export * from "./attempts/get-attempt.use-case.js";

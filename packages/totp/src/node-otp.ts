@@ -1,6 +1,6 @@
 // One object that satisfies every OTP port of the application (OtpVerifier, OtpProvisioner, OtpGenerator), so a
 // composition root can wire `otp` directly.
-import { generateHotp, verifyHotp } from "./hotp.js";
+import { generateHotp, resyncHotp, verifyHotp, type HotpResync, type HotpResyncInput } from "./hotp.js";
 import { buildKeyUri } from "./key-uri.js";
 import type {
   HotpOptions,
@@ -26,6 +26,10 @@ export class NodeOtp implements OtpVerifier, OtpProvisioner, OtpGenerator {
 
   verifyHotp(input: HotpVerifyInput): OtpMatch {
     return verifyHotp(input);
+  }
+
+  resyncHotp(input: HotpResyncInput): HotpResync | null {
+    return resyncHotp(input);
   }
 
   generateSecret(): Uint8Array {

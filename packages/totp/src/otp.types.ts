@@ -1,5 +1,6 @@
 // The shapes this adapter exposes. They repeat, structurally, the ports that @mfa-chain/application declares, so that
 // the application can wire this package directly while this package never imports another workspace package.
+import type { HotpResync, HotpResyncInput } from "./hotp.js";
 
 /** HMAC hash of an OTP credential. SHA1 is what authenticator apps default to. */
 export type OtpAlgorithm = "SHA1" | "SHA256" | "SHA512";
@@ -49,6 +50,7 @@ export type OtpMatch =
 export interface OtpVerifier {
   verifyTotp(input: TotpVerifyInput): OtpMatch;
   verifyHotp(input: HotpVerifyInput): OtpMatch;
+  resyncHotp(input: HotpResyncInput): HotpResync | null;
 }
 
 export interface KeyUriInput {

@@ -78,6 +78,13 @@ export const EnrollFactorBody = z
   .openapi("EnrollFactor");
 
 export const ConfirmFactorBody = z.strictObject({ code: z.string().max(64) }).openapi("ConfirmFactor");
+export const ResyncFactorBody = z
+  .strictObject({
+    codes: z
+      .tuple([z.string().max(64), z.string().max(64)])
+      .openapi({ description: "Two codes read one after the other from the HOTP token.", example: ["123456", "654321"] }),
+  })
+  .openapi("ResyncFactor");
 export const RevokeFactorBody = z.strictObject({ reauthAttemptId: OpaqueIdParam.optional() }).openapi("RevokeFactor");
 
 export const StartAttemptBody = z.strictObject({ userId: UserIdParam, policyId: PolicyIdParam }).openapi("StartAttempt");

@@ -2,7 +2,7 @@ import { Router } from "express";
 import { actorOf } from "../http/auth.js";
 import { presentCredential } from "../http/present.js";
 import { sendAppError } from "../http/problem.js";
-import { ConfirmFactorBody, CredentialParams, EnrollFactorBody, RevokeFactorBody, UserParams } from "../http/schemas.js";
+import { ConfirmFactorBody, CredentialParams, EnrollFactorBody, ResyncFactorBody, RevokeFactorBody, UserParams } from "../http/schemas.js";
 import { parseOr400 } from "../http/validate.js";
 import type { Services } from "../services.js";
 
@@ -52,6 +52,20 @@ export function factorRoutes(s: Services): Router {
       return void res.json({ confirmed: false, failuresRemaining, lockedUntil: lockedUntil === null ? null : new Date(lockedUntil).toISOString() });
     }
     sendAppError(res, confirmed.error);
+  });
+
+  r.post("/users/:userId/factors/:credentialId/resync", async (req, res) => {
+    const params = parseOr400(CredentialParams, req.params, res, "path");
+    const body = params && parseOr400(ResyncFactorBody, req.body, res, "body");
+    if (!params || !body) return;
+    const resynced = await s.resyncHotpFactor.execute({ actor: actorOf(res), userId: params.userId, credentialId: params.credentialId, codes: body.codes });
+    if (resynced.ok) return void res.json({ resynced: true, factor: presentCredential(resynced.value) });
+    // Like a wrong confirmation code: an outcome, 200 with what remains.
+    if (resynced.error.code === "invalid_code") {
+      const { failuresRemaining, lockedUntil } = resynced.error;
+      return void res.json({ resynced: false, failuresRemaining, lockedUntil: lockedUntil === null ? null : new Date(lockedUntil).toISOString() });
+    }
+    sendAppError(res, resynced.error);
   });
 
   r.post("/users/:userId/factors/:credentialId/revoke", async (req, res) => {

@@ -25,6 +25,18 @@ export interface HotpVerifyInput {
   readonly lookAhead: number;
 }
 
+export interface HotpResyncInput {
+  readonly secret: Uint8Array;
+  /** Two codes the user read one after the other from the token. */
+  readonly codes: readonly [string, string];
+  /** The next counter the credential expects. */
+  readonly counter: number;
+  readonly algorithm: OtpAlgorithm;
+  readonly digits: OtpDigits;
+  /** How far ahead of `counter` the first code is searched. */
+  readonly window: number;
+}
+
 /** `step` is the matched time step (TOTP) or counter (HOTP). */
 export type OtpMatch =
   | { readonly kind: "match"; readonly step: number }
@@ -35,6 +47,8 @@ export type OtpMatch =
 export interface OtpVerifier {
   verifyTotp(input: TotpVerifyInput): OtpMatch;
   verifyHotp(input: HotpVerifyInput): OtpMatch;
+  /** RFC 4226 §7.4: the counter after two consecutive codes found within the window, or null. */
+  resyncHotp(input: HotpResyncInput): { readonly firstCounter: number; readonly nextCounter: number } | null;
 }
 
 export interface KeyUriInput {

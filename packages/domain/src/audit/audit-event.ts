@@ -9,6 +9,8 @@ export const AUDIT_EVENT_TYPES = [
   "factor.confirmed",
   "factor.confirm_failed",
   "factor.revoked",
+  "factor.resynced",
+  "factor.resync_failed",
   "attempt.started",
   "attempt.step_succeeded",
   "attempt.step_failed",

@@ -3,6 +3,7 @@
 // contract of the application's OTP ports (window 0/±1, replay as "replayed", HOTP look-ahead) and records every call,
 // so a test can show, say, that a locked user's code was never checked (S8). Never wire it outside tests.
 import type {
+  HotpResyncInput,
   HotpVerifyInput,
   KeyUriInput,
   OtpGenerator,
@@ -42,6 +43,14 @@ export type FakeOtpCall =
       readonly counter: number;
       readonly lookAhead: number;
       readonly result: OtpMatch;
+    }
+  | {
+      readonly kind: "resyncHotp";
+      readonly secretHex: string;
+      readonly codes: readonly [string, string];
+      readonly counter: number;
+      readonly window: number;
+      readonly result: { readonly firstCounter: number; readonly nextCounter: number } | null;
     }
   | { readonly kind: "generateTotp"; readonly secretHex: string; readonly now: Instant }
   | { readonly kind: "generateHotp"; readonly secretHex: string; readonly counter: number }
@@ -179,6 +188,21 @@ export class FakeOtp implements OtpVerifier, OtpProvisioner, OtpGenerator {
       lookAhead: input.lookAhead,
       result,
     });
+    return result;
+  }
+
+  resyncHotp(input: HotpResyncInput): { readonly firstCounter: number; readonly nextCounter: number } | null {
+    const [first, second] = input.codes;
+    let result: { firstCounter: number; nextCounter: number } | null = null;
+    if (isAsciiDigits(first, input.digits) && isAsciiDigits(second, input.digits)) {
+      for (let c = input.counter; c <= input.counter + input.window; c++) {
+        if (fakeOtpCode(input.secret, c, input) === first && fakeOtpCode(input.secret, c + 1, input) === second) {
+          result = { firstCounter: c, nextCounter: c + 2 };
+          break;
+        }
+      }
+    }
+    this.log.push({ kind: "resyncHotp", secretHex: toHex(input.secret), codes: input.codes, counter: input.counter, window: input.window, result });
     return result;
   }
 

@@ -13,6 +13,7 @@ import {
   ListPolicies,
   PeekCurrentCode,
   PolicyVersionCache,
+  ResyncHotpFactor,
   RevokeFactor,
   SavePolicy,
   StartAttempt,
@@ -86,6 +87,7 @@ export class TestApp {
   readonly confirmFactor: ConfirmFactor;
   readonly listFactors: ListFactors;
   readonly revokeFactor: RevokeFactor;
+  readonly resyncHotpFactor: ResyncHotpFactor;
   readonly startAttempt: StartAttempt;
   readonly getAttempt: GetAttempt;
   readonly verifyStep: VerifyStep;
@@ -109,6 +111,7 @@ export class TestApp {
     this.confirmFactor = new ConfirmFactor({ uow, clock, otp, cipher });
     this.listFactors = new ListFactors({ uow });
     this.revokeFactor = new RevokeFactor({ uow, clock });
+    this.resyncHotpFactor = new ResyncHotpFactor({ uow, clock, otp, cipher });
     this.startAttempt = new StartAttempt({ uow, clock, ids, random });
     this.getAttempt = new GetAttempt({ uow, clock, policies });
     this.verifyStep = new VerifyStep({ uow, clock, random, otp, cipher, policies });
