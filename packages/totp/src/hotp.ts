@@ -2,7 +2,7 @@
 import { createGuardrails, generateSync, type HashAlgorithm } from "otplib";
 import { isAsciiDigits } from "./code-shape.js";
 import { assertCounter, assertOtpParams, CodeMatcher } from "./hotp-core.js";
-import type { HotpOptions, HotpVerifyInput, OtpAlgorithm, OtpDigits, OtpMatch } from "./otp.types.js";
+import type { HotpOptions, HotpResync, HotpResyncInput, HotpVerifyInput, OtpAlgorithm, OtpMatch } from "./otp.types.js";
 import { MIN_SECRET_BYTES } from "./secret.js";
 
 /** The largest look-ahead `verifyHotp` accepts: a wider search only makes guessing easier. */
@@ -56,24 +56,6 @@ export function verifyHotp(input: HotpVerifyInput): OtpMatch {
   return NO_MATCH;
 }
 
-export interface HotpResyncInput {
-  readonly secret: Uint8Array;
-  /** Two codes the user read one after the other from the token. */
-  readonly codes: readonly [string, string];
-  /** The next counter the credential expects. */
-  readonly counter: number;
-  readonly algorithm: OtpAlgorithm;
-  readonly digits: OtpDigits;
-  /** How far ahead the first code is searched (default 1000, at most 10 000). */
-  readonly window?: number;
-}
-
-export interface HotpResync {
-  /** The counter of the first code; the second matched `firstCounter + 1`. */
-  readonly firstCounter: number;
-  /** The counter to store: `firstCounter + 2`, so neither accepted code can be used again. */
-  readonly nextCounter: number;
-}
 
 /**
  * Resynchronises a HOTP token that ran ahead of the server (RFC 4226 §7.4): finds a counter `c` in

@@ -28,7 +28,7 @@ export {
   resyncHotp,
   verifyHotp,
 } from "./hotp.js";
-export type { HotpResync, HotpResyncInput } from "./hotp.js";
+export type { HotpResync, HotpResyncInput } from "./otp.types.js";
 export { generateTotp, timeStepAt, verifyTotp } from "./totp.js";
 export { buildKeyUri, MAX_KEY_URI_LENGTH, parseKeyUri } from "./key-uri.js";
 export type { KeyUriParams, ParsedKeyUri } from "./key-uri.js";

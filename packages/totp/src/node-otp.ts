@@ -1,9 +1,11 @@
 // One object that satisfies every OTP port of the application (OtpVerifier, OtpProvisioner, OtpGenerator), so a
 // composition root can wire `otp` directly.
-import { generateHotp, resyncHotp, verifyHotp, type HotpResync, type HotpResyncInput } from "./hotp.js";
+import { generateHotp, resyncHotp, verifyHotp } from "./hotp.js";
 import { buildKeyUri } from "./key-uri.js";
 import type {
   HotpOptions,
+  HotpResync,
+  HotpResyncInput,
   HotpVerifyInput,
   KeyUriInput,
   OtpGenerator,

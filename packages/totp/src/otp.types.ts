@@ -1,6 +1,5 @@
 // The shapes this adapter exposes. They repeat, structurally, the ports that @mfa-chain/application declares, so that
 // the application can wire this package directly while this package never imports another workspace package.
-import type { HotpResync, HotpResyncInput } from "./hotp.js";
 
 /** HMAC hash of an OTP credential. SHA1 is what authenticator apps default to. */
 export type OtpAlgorithm = "SHA1" | "SHA256" | "SHA512";
@@ -96,4 +95,23 @@ export interface HotpOptions {
 export interface OtpGenerator {
   generateTotp(secret: Uint8Array, now: number, options: TotpOptions): string;
   generateHotp(secret: Uint8Array, counter: number, options: HotpOptions): string;
+}
+
+export interface HotpResyncInput {
+  readonly secret: Uint8Array;
+  /** Two codes the user read one after the other from the token. */
+  readonly codes: readonly [string, string];
+  /** The next counter the credential expects. */
+  readonly counter: number;
+  readonly algorithm: OtpAlgorithm;
+  readonly digits: OtpDigits;
+  /** How far ahead the first code is searched (default 1000, at most 10 000). */
+  readonly window?: number;
+}
+
+export interface HotpResync {
+  /** The counter of the first code; the second matched `firstCounter + 1`. */
+  readonly firstCounter: number;
+  /** The counter to store: `firstCounter + 2`, so neither accepted code can be used again. */
+  readonly nextCounter: number;
 }
