@@ -14,6 +14,7 @@
 import { spawn, spawnSync } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { Agent, request as httpRequest } from "node:http";
 import { createServer } from "node:net";
 import { cpus, totalmem } from "node:os";
 import { dirname, join } from "node:path";
@@ -419,6 +420,58 @@ const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length
  * Runs one autocannon instance per target, all pulling from one shared queue, for `seconds` or until the queue runs
  * low. Returns merged figures from every response (exact percentiles, not an average of per-instance ones).
  */
+/**
+ * An open-loop load at a steady rate: request i is due at start + i / rate, whatever happened to the others, over at
+ * most `connections` keep-alive connections. Latency runs from the moment a request was due (so time spent waiting for
+ * a free connection counts: no coordinated omission). autocannon's own rate limit releases each second's quota in a
+ * burst at the start of the second, which measures queueing behind that burst rather than the service.
+ */
+async function loadPaced(target, key, plan, connections, rate, seconds) {
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  const count = Math.min(plan.length, Math.floor(rate * seconds));
+  const latencies = [];
+  const outcomes = [];
+  const started = performance.now();
+  const pending = [];
+  for (let i = 0; i < count; i++) {
+    const due = started + (i * 1000) / rate;
+    const wait = due - performance.now();
+    if (wait > 1) await sleep(wait);
+    const item = plan[i];
+    pending.push(
+      new Promise((resolve) => {
+        const body = item.body;
+        const req = httpRequest(
+          `${target.url}/v1/attempts/${item.attemptId}/verify`,
+          { method: "POST", agent, headers: { authorization: `Bearer ${key}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+          (res) => {
+            const chunks = [];
+            res.on("data", (c) => chunks.push(c));
+            res.on("end", () => {
+              latencies.push(performance.now() - due);
+              let success = false;
+              try {
+                success = res.statusCode === 200 && JSON.parse(Buffer.concat(chunks).toString("utf8")).success === true;
+              } catch {
+                success = false;
+              }
+              outcomes[i] = { status: res.statusCode, success, target: 0 };
+              resolve();
+            });
+          },
+        );
+        req.on("error", () => resolve());
+        req.end(body);
+      }),
+    );
+  }
+  await Promise.all(pending);
+  const wall = (performance.now() - started) / 1000;
+  agent.destroy();
+  latencies.sort((a, b) => a - b);
+  return { latencies, outcomes, wall };
+}
+
 async function loadVerify(targets, key, plan, connections, seconds) {
   let next = 0;
   const perTarget = Math.max(1, Math.floor(connections / targets.length));
@@ -719,6 +772,21 @@ async function main() {
     log(`[${elapsed()} s] 1 process, ${CONNECTIONS} connections: ${fmt(fig1.rps, 0)} req/s, p50 ${fmt(fig1.p50, 2)} ms, p99 ${fmt(fig1.p99, 2)} ms, peak RSS ${fmt(mem1[0].hwm)} MiB`);
     await sleep(300); // let abandoned in-flight verifies finish before reading the audit trail
     const audit1 = await auditCheck(db, users1, w1, since1);
+    // The same 32 connections at a steady offered load the process sustains: half of the saturated rate above. A
+    // latency objective is read under such a load; at saturation every request also queues behind 31 others.
+    const pacedRate = Math.max(50, Math.round(fig1.rps / 2));
+    const pacedSeconds = Math.min(6, SECONDS);
+    const nP = Math.ceil(pacedRate * pacedSeconds * 1.2);
+    const usersP = await provisionUsers([callA], "pc", Math.ceil(nP / 2));
+    const wP = assignCodes(await prepareWorkload([callA], usersP, nP), usersP);
+    await settle(db);
+    const sinceP = Date.now();
+    const runP = await loadPaced(a, key, wP, CONNECTIONS, pacedRate, pacedSeconds);
+    const figP = figures(runP.latencies, runP.latencies.length, runP.wall);
+    const tallyP = tally(wP, runP.outcomes);
+    log(`[${elapsed()} s] 1 process, ${CONNECTIONS} connections paced at ${pacedRate} req/s: ${fmt(figP.rps, 0)} req/s, p50 ${fmt(figP.p50, 2)} ms, p99 ${fmt(figP.p99, 2)} ms`);
+    await sleep(300);
+    const auditP = await auditCheck(db, usersP, wP, sinceP);
     if (profDir) {
       // The measured window on the monotonic clock (µs), to cut the API's CPU profile to the 32-connection run.
       writeFileSync(join(profDir, "window.json"), JSON.stringify({ startUs: Number(window1 / 1000n), endUs: Number(window1End / 1000n) }));
@@ -777,19 +845,22 @@ async function main() {
     const rows = [
       { name: `raw pg floor (same statements, bare driver), ${CONNECTIONS} in parallel, pool ${POOL_SIZE}`, f: floor, mem: "—", unit: "tx" },
       { name: `HTTP verify, 1 API process, ${CONNECTIONS} connections`, f: fig1, mem: fmt(mem1[0].hwm), t: tally1, unit: "req" },
+      { name: `HTTP verify, 1 API process, ${CONNECTIONS} connections, open loop paced at ${pacedRate} req/s (½ of the above)`, f: figP, mem: "", t: tallyP, unit: "req" },
       { name: `HTTP verify, 2 API processes, ${CONNECTIONS} connections (${CONNECTIONS / 2} each)`, f: fig2, mem: mem2.map((m) => fmt(m.hwm)).join(" + "), t: tally2, unit: "req" },
       { name: "raw pg floor, 1 client", f: floorOneFig, mem: "—", unit: "tx" },
       { name: "HTTP verify, 1 API process, 1 connection", f: oneFig, mem: "", t: tally(one, oneRun.outcomes), unit: "req" },
     ];
     const ratio1 = fig1.rps / floor.rps;
     const ratio2 = fig2.rps / floor.rps;
-    const doubles = tally1.doubleByStep + tally1.doubleByAttempt + tally2.doubleByStep + tally2.doubleByAttempt + audit1.excess + audit2.excess;
+    const doubles =
+      tally1.doubleByStep + tally1.doubleByAttempt + tallyP.doubleByStep + tallyP.doubleByAttempt + tally2.doubleByStep + tally2.doubleByAttempt + audit1.excess + auditP.excess + audit2.excess;
     const verdict = (ok) => (ok ? "met" : "**not met**");
     const goals = [
       `- Throughput ≥ ½ of the raw floor: 1 process ${fmt(ratio1, 2)}× the floor — ${verdict(ratio1 >= 0.5)}; 2 processes ${fmt(ratio2, 2)}× — ${verdict(ratio2 >= 0.5)}.`,
-      `- p99 < 50 ms at ${CONNECTIONS} connections: 1 process ${fmt(fig1.p99, 1)} ms — ${verdict(fig1.p99 < 50)}; 2 processes ${fmt(fig2.p99, 1)} ms — ${verdict(fig2.p99 < 50)}.`,
+      `- p99 < 50 ms at ${CONNECTIONS} connections under a load the process sustains (paced at ${pacedRate} req/s, ½ of its saturated rate): ${fmt(figP.p99, 1)} ms — ${verdict(figP.p99 < 50)}.`,
+      `- p99 < 50 ms at ${CONNECTIONS} connections at saturation (as many requests as the connections allow): 1 process ${fmt(fig1.p99, 1)} ms — ${verdict(fig1.p99 < 50)}; 2 processes ${fmt(fig2.p99, 1)} ms — ${verdict(fig2.p99 < 50)}.`,
       `  With ${CONNECTIONS} requests always in flight the mean latency is ${CONNECTIONS} ÷ throughput (Little's law): a p99 under 50 ms needs well over ${fmt(CONNECTIONS / 0.05, 0)} req/s; the raw floor itself ran ${fmt(floor.rps, 0)} tx/s here with p99 ${fmt(floor.p99, 1)} ms.`,
-      `- Zero double acceptances under load: ${doubles} — ${verdict(doubles === 0)} (responses: ${tally1.doubleByStep + tally2.doubleByStep} extra successes per (credential, time step), ${tally1.doubleByAttempt + tally2.doubleByAttempt} per attempt; audit trail: ${audit1.excess + audit2.excess} step_succeeded events beyond the distinct steps submitted per user).`,
+      `- Zero double acceptances under load: ${doubles} — ${verdict(doubles === 0)} (responses: ${tally1.doubleByStep + tallyP.doubleByStep + tally2.doubleByStep} extra successes per (credential, time step), ${tally1.doubleByAttempt + tallyP.doubleByAttempt + tally2.doubleByAttempt} per attempt; audit trail: ${audit1.excess + auditP.excess + audit2.excess} step_succeeded events beyond the distinct steps submitted per user).`,
     ];
     const table = [
       "| run | requests | seconds | req/s (tx/s) | p50 ms | p99 ms | × floor (throughput) | peak RSS MiB (VmHWM) |",
@@ -836,6 +907,8 @@ async function main() {
       "  The two-process run uses two fresh processes and reuses the credentials of the one-process run with later time steps (it waits for",
       "  a step they have not used), so it needs no new enrollments. Before each measurement (the floor's too) the touched tables are",
       "  vacuumed and analyzed, as a database in service would be, rather than measuring tables bulk-loaded seconds before without statistics.",
+      "- The paced run is open loop: request i is due at start + i ÷ rate over at most 32 keep-alive connections (node:http), and its latency runs",
+      "  from when it was due, so waiting for a free connection counts. (autocannon's own rate limit releases each second's quota in one burst.)",
       `- Duplicates: one in ${DUP_EVERY} first-round codes is submitted three times back to back — twice on the same attempt, once on a second attempt of the same`,
       "  user — so the replay guard and the attempt's compare-and-set race under load. A double acceptance is any `success: true` beyond one per",
       "  (credential, time step) or per attempt; the audit trail is checked too (`attempt.step_succeeded` events per user ≤ distinct steps submitted).",

@@ -111,8 +111,9 @@ describe("HOTP resynchronisation with oathtool's codes", () => {
     expect(again.body).toMatchObject({ resynced: false });
     const types = ((await client.get(`/v1/audit-events?userId=${userId}&type=factor.resynced&type=factor.resync_failed`)).body.events as Array<{ type: string }>).map((e) => e.type);
     expect(types).toEqual(["factor.resync_failed", "factor.resynced"]);
-    const notHotp = await client.post(`/v1/users/${userId}/factors/${credential}/resync`, { codes: ["123456"] });
-    expect(notHotp.status).toBe(400);
+    const oneCode = await client.post(`/v1/users/${userId}/factors/${credential}/resync`, { codes: ["123456"] });
+    expect(oneCode.status).toBe(400);
+    expect(oneCode.body.code).toBe("invalid_request");
   });
 });
 

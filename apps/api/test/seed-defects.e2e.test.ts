@@ -175,6 +175,25 @@ describe("SPEC §5: the seeds' defects are absent", () => {
     expect((await verify(await start(), "token", token!.counterCode(102))).body.success).toBe(true);
   });
 
+  it("20 parallel resyncs with the same two codes: exactly one succeeds; a TOTP factor cannot be resynced", async () => {
+    const userId = uniqueId("u");
+    const { token } = await enrollAll(client, api.clock, { userId, policyId: "hotp", factorIds: ["token"] });
+    const codes = [token!.counterCode(200), token!.counterCode(201)];
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => client.post(`/v1/users/${userId}/factors/${token!.credentialId}/resync`, { codes })),
+    );
+    // One wins; the others are failures that count (under the tenant's strictest lockout, 5) until the user is locked.
+    expect(results.filter((r) => r.body.resynced === true)).toHaveLength(1);
+    const failed = results.filter((r) => r.status === 200 && r.body.resynced === false).length;
+    expect(results.filter((r) => r.status !== 200).every((r) => r.status === 423)).toBe(true);
+    expect(failed).toBeGreaterThan(0);
+    expect((await client.get(`/v1/users/${userId}/lockout`)).body.consecutiveFailures).toBe(failed);
+    const totpUser = await user();
+    const notHotp = await client.post(`/v1/users/${totpUser.userId}/factors/${totpUser.g.credentialId}/resync`, { codes: ["123456", "123457"] });
+    expect(notHotp.status).toBe(400);
+    expect(notHotp.body.detail).toContain("only an active HOTP factor");
+  });
+
   it("replay memory is not only the last code string: an older accepted code stays refused", async () => {
     const { userId, attemptId, g } = await user();
     const a = g.next();

@@ -6,7 +6,6 @@ import {
   isLocked,
   isPendingExpired,
   ok,
-  POLICY_DEFAULTS,
   recordFailure,
   type Instant,
   type Result,
@@ -18,6 +17,7 @@ import type { SecretCipher } from "../ports/secret-cipher.port.js";
 import { auditActor, type Actor } from "../shared/actor.js";
 import { lockedError, type AppError } from "../shared/application.errors.js";
 import { matchCode } from "../shared/otp-check.js";
+import { tenantLockout } from "../shared/tenant-lockout.js";
 import { credentialNotFound, viewCredential, type CredentialView } from "./credential-views.js";
 
 export interface ConfirmFactorInput {
@@ -27,11 +27,6 @@ export interface ConfirmFactorInput {
   readonly code: string;
 }
 
-/**
- * A failed confirmation counts against the user's failure counter like any other failed code. No policy is in play
- * here, so the default lockout settings apply.
- */
-const CONFIRM_LOCKOUT = POLICY_DEFAULTS.lockout;
 /** Confirmation accepts the usual ±1 step: the user is typing from a freshly scanned app. */
 const CONFIRM_WINDOW = 1;
 
@@ -52,26 +47,32 @@ export class ConfirmFactor {
       if (isPendingExpired(credential, now)) {
         return err<AppError>({ code: "enrollment_expired", message: "this enrollment was not confirmed in time; enroll again" });
       }
+      const base = { tenantId, at: now, actor: auditActor(input.actor), userId: input.userId, attemptId: null, factorId: credential.factorId };
       const lock = await repos.lockouts.findForUpdate(tenantId, input.userId);
-      if (isLocked(lock, now)) return err(lockedError(lock.lockedUntil as Instant));
+      if (isLocked(lock, now)) {
+        await repos.audit.append({ ...base, type: "factor.confirm_failed", data: { credentialId: credential.id, reason: "user_locked" } });
+        return err(lockedError(lock.lockedUntil as Instant));
+      }
+      // A failed confirmation counts on the user's failure counter like any other failed code, under the tenant's
+      // strictest lockout (no attempt, so no one policy, is in play).
+      const lockout = await tenantLockout(repos, tenantId);
 
       const matched = isCodeShape(input.code, credential.params.digits)
         ? matchCode(this.deps, credential, input.code, CONFIRM_WINDOW, now)
         : ({ ok: false, reason: "invalid_code_format" } as const);
-      const base = { tenantId, at: now, actor: auditActor(input.actor), userId: input.userId, attemptId: null, factorId: credential.factorId };
 
       if (!matched.ok) {
-        const next = recordFailure(lock, CONFIRM_LOCKOUT, now);
+        const next = recordFailure(lock, lockout, now);
         await repos.lockouts.save(tenantId, input.userId, next, now);
         await repos.audit.append({ ...base, type: "factor.confirm_failed", data: { credentialId: credential.id, reason: matched.reason } });
         const lockedUntil = isLocked(next, now) ? next.lockedUntil : null;
         if (lockedUntil !== null) {
-          await repos.audit.append({ ...base, type: "user.locked", data: { until: lockedUntil, failures: next.consecutiveFailures } });
+          await repos.audit.append({ ...base, type: "user.locked", data: { until: lockedUntil, lockCount: next.lockCount } });
         }
         return err<AppError>({
           code: "invalid_code",
           message: "the code does not match this authenticator; check the device's clock and try the current code",
-          failuresRemaining: failuresRemaining(next, CONFIRM_LOCKOUT, now),
+          failuresRemaining: failuresRemaining(next, lockout, now),
           lockedUntil,
         });
       }

@@ -1,5 +1,5 @@
 import type { Enrollment } from "@mfa-chain/application";
-import { aPolicy, errorOf, serviceKey, TEST_TENANT, TestApp, unwrap } from "@mfa-chain/testing";
+import { adminKey, aPolicy, errorOf, serviceKey, TEST_TENANT, TestApp, unwrap } from "@mfa-chain/testing";
 import { beforeEach, describe, expect, it } from "vitest";
 import { HOTP_RESYNC_WINDOW } from "./resync-hotp.use-case.js";
 
@@ -61,5 +61,16 @@ describe("ResyncHotpFactor (RFC 4226 §7.4, SPEC §3)", () => {
     for (let i = 0; i < 5; i++) await resync(["000000", "000001"]);
     expect(errorOf(await resync([code(5), code(6)])).code).toBe("user_locked");
     expect(app.store.lockState(TEST_TENANT, "alice").lockedUntil).not.toBeNull();
+    // Refused while locked: audited, and the codes were not spent.
+    expect(app.auditEvents().at(-1)).toMatchObject({ type: "factor.resync_failed", data: { reason: "user_locked" } });
+    expect(counter()).toBe(1);
+  });
+
+  it("counts failures under the tenant's strictest lockout, like a confirmation", async () => {
+    const lenient = aPolicy().withId("hotp").withSteps(1).withHotpFactors(1).withLockout({ maxFailures: 10 }).definition();
+    unwrap(await app.savePolicy.execute({ actor: adminKey(), policyId: "hotp", definition: lenient, mode: "update" }));
+    for (let i = 0; i < 4; i++) expect(errorOf(await resync(["000000", "000001"]))).toMatchObject({ failuresRemaining: 9 - i });
+    await app.givenPolicy(aPolicy().withId("strict").withLockout({ maxFailures: 5 }));
+    expect(errorOf(await resync(["000000", "000001"]))).toMatchObject({ failuresRemaining: 0, lockedUntil: expect.any(Number) });
   });
 });

@@ -8,7 +8,6 @@ import {
   isCodeShape,
   isLocked,
   ok,
-  POLICY_DEFAULTS,
   recordFailure,
   type Instant,
   type Result,
@@ -19,12 +18,11 @@ import type { UnitOfWork } from "../ports/repositories.port.js";
 import type { SecretCipher } from "../ports/secret-cipher.port.js";
 import { auditActor, type Actor } from "../shared/actor.js";
 import { lockedError, type AppError } from "../shared/application.errors.js";
+import { tenantLockout } from "../shared/tenant-lockout.js";
 import { credentialNotFound, viewCredential, type CredentialView } from "./credential-views.js";
 
 /** How far ahead of the expected counter the first of the two codes is searched (SPEC §3). */
 export const HOTP_RESYNC_WINDOW = 1000;
-/** No policy is in play, so the default lockout settings apply (as for a confirmation). */
-const RESYNC_LOCKOUT = POLICY_DEFAULTS.lockout;
 
 export interface ResyncHotpInput {
   readonly actor: Actor;
@@ -50,8 +48,14 @@ export class ResyncHotpFactor {
           message: `factor "${credential.id}" is a ${credential.status} ${credential.params.type} factor: only an active HOTP factor can be resynchronised`,
         });
       }
+      const base = { tenantId, at: now, actor: auditActor(input.actor), userId: input.userId, attemptId: null, factorId: credential.factorId };
       const lock = await repos.lockouts.findForUpdate(tenantId, input.userId);
-      if (isLocked(lock, now)) return err(lockedError(lock.lockedUntil as Instant));
+      if (isLocked(lock, now)) {
+        await repos.audit.append({ ...base, type: "factor.resync_failed", data: { credentialId: credential.id, reason: "user_locked" } });
+        return err(lockedError(lock.lockedUntil as Instant));
+      }
+      // No attempt, so no one policy, is in play: the tenant's strictest lockout applies (as for a confirmation).
+      const lockout = await tenantLockout(repos, tenantId);
 
       const { digits, algorithm } = credential.params;
       const [first, second] = input.codes;
@@ -64,21 +68,20 @@ export class ResyncHotpFactor {
           secret.fill(0);
         }
       }
-      const base = { tenantId, at: now, actor: auditActor(input.actor), userId: input.userId, attemptId: null, factorId: credential.factorId };
       // The counter moves past both codes only if nobody moved it meanwhile: of parallel resyncs one wins.
       const claimed = found !== null && (await repos.credentials.advanceCounter(tenantId, credential.id, credential.counter, found.nextCounter));
       if (!found || !claimed) {
-        const next = recordFailure(lock, RESYNC_LOCKOUT, now);
+        const next = recordFailure(lock, lockout, now);
         await repos.lockouts.save(tenantId, input.userId, next, now);
         const lockedUntil = isLocked(next, now) ? next.lockedUntil : null;
         await repos.audit.append(
-          { ...base, type: "factor.resync_failed", data: { credentialId: credential.id } },
-          ...(lockedUntil === null ? [] : [{ ...base, type: "user.locked" as const, data: { until: lockedUntil, failures: next.consecutiveFailures } }]),
+          { ...base, type: "factor.resync_failed", data: { credentialId: credential.id, reason: found ? "code_replayed" : "invalid_code" } },
+          ...(lockedUntil === null ? [] : [{ ...base, type: "user.locked" as const, data: { until: lockedUntil, lockCount: next.lockCount } }]),
         );
         return err<AppError>({
           code: "invalid_code",
           message: "the two codes are not consecutive codes of this token within reach; read two new codes one after the other",
-          failuresRemaining: failuresRemaining(next, RESYNC_LOCKOUT, now),
+          failuresRemaining: failuresRemaining(next, lockout, now),
           lockedUntil,
         });
       }

@@ -9,6 +9,7 @@ import {
   lockDurationSeconds,
   recordFailure,
   recordSuccess,
+  strictestLockout,
   unlock,
   type LockState,
 } from "./lockout.policy.js";
@@ -137,5 +138,15 @@ describe("lockout properties", () => {
       }),
       { numRuns: 200 },
     );
+  });
+});
+
+describe("strictestLockout (failures outside an attempt)", () => {
+  it("takes the fewest failures and the longest locks of the tenant's policies, or the defaults without any", () => {
+    const a = { maxFailures: 10, baseSeconds: 60, maxSeconds: 600 };
+    const b = { maxFailures: 3, baseSeconds: 30, maxSeconds: 7200 };
+    expect(strictestLockout([a, b], defaults)).toEqual({ maxFailures: 3, baseSeconds: 60, maxSeconds: 7200 });
+    expect(strictestLockout([a], defaults)).toEqual(a);
+    expect(strictestLockout([], defaults)).toEqual(defaults);
   });
 });

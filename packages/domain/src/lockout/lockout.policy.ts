@@ -46,3 +46,17 @@ export function failuresRemaining(lock: LockState, settings: LockoutSettings, no
   if (isLocked(lock, now)) return 0;
   return Math.max(0, settings.maxFailures - settle(lock, now).consecutiveFailures);
 }
+
+/**
+ * The lockout that applies to a failure outside any attempt (an enrollment confirmation, a HOTP resync): the strictest
+ * of the tenant's policies — fewest failures, longest locks — so that no flow gives a guesser more room than the
+ * tenant's strictest chain does. The defaults when the tenant has no policy.
+ */
+export function strictestLockout(settings: readonly LockoutSettings[], defaults: LockoutSettings): LockoutSettings {
+  if (settings.length === 0) return defaults;
+  return {
+    maxFailures: Math.min(...settings.map((s) => s.maxFailures)),
+    baseSeconds: Math.max(...settings.map((s) => s.baseSeconds)),
+    maxSeconds: Math.max(...settings.map((s) => s.maxSeconds)),
+  };
+}
