@@ -420,6 +420,34 @@ const percentile = (sorted, p) => (sorted.length ? sorted[Math.min(sorted.length
  * Runs one autocannon instance per target, all pulling from one shared queue, for `seconds` or until the queue runs
  * low. Returns merged figures from every response (exact percentiles, not an average of per-instance ones).
  */
+/** One sample of a Prometheus metric from the API's /metrics (the first series whose labels contain `labels`). */
+async function scrapeMetric(url, name, labels = "") {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  for (const line of text.split("\n")) {
+    if (!line.startsWith(name)) continue;
+    const rest = line.slice(name.length);
+    if ((rest.startsWith(" ") && labels === "") || (rest.startsWith("{") && rest.includes(labels))) return Number(line.split(" ").at(-1));
+  }
+  return Number.NaN;
+}
+
+/** What the API's own Node.js metrics say of a run: event-loop delay (reset at each scrape) and garbage collection. */
+async function runtimeDuring(url, run) {
+  const gc = async () => ({
+    majorSum: await scrapeMetric(url, "nodejs_gc_duration_seconds_sum", 'kind="major"'),
+    majorCount: await scrapeMetric(url, "nodejs_gc_duration_seconds_count", 'kind="major"'),
+  });
+  await fetch(`${url}/metrics`).then((r) => r.text()); // resets the event-loop delay histogram
+  const before = await gc();
+  const result = await run();
+  const lagMax = await scrapeMetric(url, "nodejs_eventloop_lag_max_seconds");
+  const lagP99 = await scrapeMetric(url, "nodejs_eventloop_lag_p99_seconds");
+  const after = await gc();
+  const majorCount = (after.majorCount || 0) - (before.majorCount || 0);
+  const majorMs = ((after.majorSum || 0) - (before.majorSum || 0)) * 1000;
+  return { result, runtime: { lagMaxMs: lagMax * 1000, lagP99Ms: lagP99 * 1000, majorCount, majorMs } };
+}
+
 /**
  * An open-loop load at a steady rate: request i is due at start + i / rate, whatever happened to the others, over at
  * most `connections` keep-alive connections. Latency runs from the moment a request was due (so time spent waiting for
@@ -781,7 +809,7 @@ async function main() {
     const wP = assignCodes(await prepareWorkload([callA], usersP, nP), usersP);
     await settle(db);
     const sinceP = Date.now();
-    const runP = await loadPaced(a, key, wP, CONNECTIONS, pacedRate, pacedSeconds);
+    const { result: runP, runtime: runtimeP } = await runtimeDuring(a.url, () => loadPaced(a, key, wP, CONNECTIONS, pacedRate, pacedSeconds));
     const figP = figures(runP.latencies, runP.latencies.length, runP.wall);
     const tallyP = tally(wP, runP.outcomes);
     log(`[${elapsed()} s] 1 process, ${CONNECTIONS} connections paced at ${pacedRate} req/s: ${fmt(figP.rps, 0)} req/s, p50 ${fmt(figP.p50, 2)} ms, p99 ${fmt(figP.p99, 2)} ms`);
@@ -858,6 +886,7 @@ async function main() {
     const goals = [
       `- Throughput ≥ ½ of the raw floor: 1 process ${fmt(ratio1, 2)}× the floor — ${verdict(ratio1 >= 0.5)}; 2 processes ${fmt(ratio2, 2)}× — ${verdict(ratio2 >= 0.5)}.`,
       `- p99 < 50 ms at ${CONNECTIONS} connections under a load the process sustains (paced at ${pacedRate} req/s, ½ of its saturated rate): ${fmt(figP.p99, 1)} ms — ${verdict(figP.p99 < 50)}.`,
+      `  During that run the API process's event loop was delayed by up to ${fmt(runtimeP.lagMaxMs, 1)} ms, with ${runtimeP.majorCount} major garbage collections taking ${fmt(runtimeP.majorMs, 1)} ms in all (Node.js's own metrics at /metrics).`,
       `- p99 < 50 ms at ${CONNECTIONS} connections at saturation (as many requests as the connections allow): 1 process ${fmt(fig1.p99, 1)} ms — ${verdict(fig1.p99 < 50)}; 2 processes ${fmt(fig2.p99, 1)} ms — ${verdict(fig2.p99 < 50)}.`,
       `  With ${CONNECTIONS} requests always in flight the mean latency is ${CONNECTIONS} ÷ throughput (Little's law): a p99 under 50 ms needs well over ${fmt(CONNECTIONS / 0.05, 0)} req/s; the raw floor itself ran ${fmt(floor.rps, 0)} tx/s here with p99 ${fmt(floor.p99, 1)} ms.`,
       `- Zero double acceptances under load: ${doubles} — ${verdict(doubles === 0)} (responses: ${tally1.doubleByStep + tallyP.doubleByStep + tally2.doubleByStep} extra successes per (credential, time step), ${tally1.doubleByAttempt + tallyP.doubleByAttempt + tally2.doubleByAttempt} per attempt; audit trail: ${audit1.excess + auditP.excess + audit2.excess} step_succeeded events beyond the distinct steps submitted per user).`,
