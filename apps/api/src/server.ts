@@ -159,8 +159,11 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         draining = true;
         const drainStart = Date.now();
         const deadline = drainStart + config.SHUTDOWN_GRACE_SECONDS * 1000;
+        // Drain for at most half the grace period (steady traffic would otherwise never look quiet), so that requests
+        // still running when listening stops get the other half.
+        const drainUntil = drainStart + (config.SHUTDOWN_GRACE_SECONDS * 1000) / 2;
         const quiet = () => inFlight === 0 && Date.now() - Math.max(lastArrival, drainStart) >= 200;
-        while (Date.now() < deadline && !quiet()) await new Promise((r) => setTimeout(r, 25));
+        while (Date.now() < drainUntil && !quiet()) await new Promise((r) => setTimeout(r, 25));
         const stopped = new Promise<void>((ok) => server.close(() => ok()));
         server.closeIdleConnections();
         const grace = setTimeout(() => server.closeAllConnections(), Math.max(0, deadline - Date.now())).unref();

@@ -111,6 +111,9 @@ describe("operations", () => {
     const inFlight = ids.map((id) => c.post("/v1/policies", twoFactorPolicy(id)));
     await new Promise((r) => setTimeout(r, 5));
     const closed = leaving.close();
+    // While draining, readiness fails so that a load balancer stops sending.
+    const ready = await fetch(`${leaving.url}/readyz`);
+    expect(ready.status).toBe(503);
     const results = await Promise.all(inFlight);
     await closed;
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(201));
