@@ -159,3 +159,19 @@ describe("the embedded data folder is one process's", () => {
     await third.close();
   });
 });
+
+describe("prepared hot-path queries", () => {
+  it("re-run their SQL with new values (a value used twice, constants kept), and refuse misuse", async () => {
+    const { prepared } = await import("../src/database/prepared.js");
+    const db = database.current.db;
+    const q = prepared(2, (d, a: number, b: string) =>
+      d.selectFrom("tenants").select((eb) => [eb.val(a).as("a1"), eb.val(a).as("a2"), eb.val(b).as("b"), eb.val("const").as("c")]).limit(1),
+    );
+    await db.insertInto("tenants").values({ id: `prep-${Date.now()}`, name: "prep", created_at: new Date() }).execute();
+    expect((await q.execute(db, 1, "x")).rows).toEqual([{ a1: "1", a2: "1", b: "x", c: "const" }]);
+    expect((await q.execute(db, 7, "y")).rows).toEqual([{ a1: "7", a2: "7", b: "y", c: "const" }]);
+    await expect(q.execute(db, 1, undefined as unknown as string)).rejects.toThrow(/undefined/);
+    const unused = prepared(2, (d, a: string, _b: string) => d.selectFrom("tenants").select("id").where("id", "=", a));
+    await expect(unused.execute(db, "prep", "nothing")).rejects.toThrow(/do not reach the SQL/);
+  });
+});

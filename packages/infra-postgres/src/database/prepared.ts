@@ -24,8 +24,12 @@ export function prepared<A extends readonly unknown[], R>(arity: A["length"], bu
       if (!template) {
         const placeholders = Array.from({ length: arity }, (_, i) => new Placeholder(i)) as unknown as A;
         const compiled = build(db, ...placeholders).compile();
+        const used = new Set(compiled.parameters.filter((p) => p instanceof Placeholder).map((p) => (p as Placeholder).index));
+        if (used.size !== arity) throw new Error(`prepared query: ${arity - used.size} of its ${arity} arguments do not reach the SQL as values`);
         template = { sql: compiled.sql, parameters: compiled.parameters };
       }
+      // The builder would drop a column set to undefined; here it would become NULL. Refuse it instead.
+      if (args.some((a) => a === undefined)) throw new TypeError("prepared query: an argument is undefined");
       const parameters = template.parameters.map((p) => (p instanceof Placeholder ? args[p.index] : p));
       return db.executeQuery<R>(CompiledQuery.raw(template.sql, parameters as unknown[]));
     },
