@@ -20,7 +20,7 @@ export interface PreparedQuery<A extends readonly unknown[], R> {
 export function prepared<A extends readonly unknown[], R>(arity: A["length"], build: (db: Db, ...args: A) => Compilable<R>): PreparedQuery<A, R> {
   let template: { sql: string; parameters: readonly unknown[] } | undefined;
   return {
-    execute(db, ...args) {
+    async execute(db, ...args) {
       if (!template) {
         const placeholders = Array.from({ length: arity }, (_, i) => new Placeholder(i)) as unknown as A;
         const compiled = build(db, ...placeholders).compile();
