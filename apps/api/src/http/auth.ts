@@ -27,9 +27,16 @@ export class CachedApiKeyResolver implements ApiKeyResolver {
   async resolve(keyHash: string): Promise<Actor | null> {
     const now = Date.now();
     const hit = this.cache.get(keyHash);
-    if (hit && hit.until > now) return hit.actor;
+    if (hit && hit.until > now) {
+      // Most recently used last: eviction takes the least recently used.
+      this.cache.delete(keyHash);
+      this.cache.set(keyHash, hit);
+      return hit.actor;
+    }
     const actor = await this.inner.resolve(keyHash);
-    if (this.cache.size >= this.maxEntries) this.cache.clear();
+    // Full: forget the least recently used entry (a Map iterates in insertion order), so a flood of unknown keys
+    // cannot flush the keys in use.
+    if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
     // Unknown keys are cached for less time, so a newly created key works quickly.
     this.cache.set(keyHash, { actor, until: now + (actor ? this.ttlMs : Math.min(this.ttlMs, 2_000)) });
     return actor;
