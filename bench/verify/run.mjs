@@ -4,7 +4,7 @@
 //
 //   pnpm bench:verify            (= node bench/verify/run.mjs, from the repository root)
 //
-// Tunables (environment): BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_POOL_SIZE (20, DATABASE_POOL_SIZE of each
+// Tunables (environment): BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_POOL_SIZE (8, DATABASE_POOL_SIZE of each
 // API process and the floor's pool), BENCH_API=dist|source (dist: built with turbo first; falls back to source when the
 // build fails), BENCH_SKIP_BUILD=1, BENCH_ADMIN_URL (postgres://postgres@127.0.0.1:5432/postgres),
 // BENCH_REDIS_URL (redis://127.0.0.1:6379/9), BENCH_CPU_PROF=<dir> (CPU profile of the single API process),
@@ -28,7 +28,7 @@ const API_DIR = join(ROOT, "apps/api");
 const DOC = join(ROOT, "docs/benchmarks.md");
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 20);
+const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 8);
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 // A database index of its own, so the bench's rate-limit counters never touch anyone else's keys.
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/9";

@@ -26,7 +26,8 @@ export const configSchema = z
     HOST: z.string().min(1).default("127.0.0.1"),
     /** PostgreSQL connection string; without it the API runs on embedded PGlite in MFA_DATA_DIR. */
     DATABASE_URL: z.string().url().optional(),
-    DATABASE_POOL_SIZE: int(1, 200).default(20),
+    /** Connections per process. A few per database core is enough: more only queue inside PostgreSQL. */
+    DATABASE_POOL_SIZE: int(1, 200).default(10),
     MFA_DATA_DIR: z.string().min(1).default(".data/pglite"),
     /** Keyring for factor secrets: "id:base64key[,id:base64key…]", first is current. Required with DATABASE_URL. */
     MFA_SECRET_KEYS: z.string().min(1).optional(),
