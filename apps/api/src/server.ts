@@ -141,7 +141,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const sealer =
       sealMs > 0
         ? setInterval(() => {
-            sealing = sealAllAuditChains(database.db).catch((error: unknown) => logger.warn({ err: safeError(error) }, "audit sealing failed"));
+            // Small batches: hashing a batch runs on the event loop, so a big one would stall requests for its duration.
+            sealing = sealAllAuditChains(database.db, { batchSize: 100 }).catch((error: unknown) => logger.warn({ err: safeError(error) }, "audit sealing failed"));
           }, sealMs).unref()
         : undefined;
 

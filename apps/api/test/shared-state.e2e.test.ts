@@ -4,7 +4,7 @@
 import { generateKeyringKey } from "@mfa-chain/crypto";
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createDatabase } from "@mfa-chain/infra-postgres";
+import { createDatabase, verifyAuditChain } from "@mfa-chain/infra-postgres";
 import { createTenant } from "../src/boot/api-keys.js";
 import { ApiClient, Authenticator, enrollAll, twoFactorPolicy, uniqueId, type Enrollment } from "./support/api.js";
 import { spawnApi, type ApiProcess } from "./support/processes.js";
@@ -12,6 +12,7 @@ import { spawnApi, type ApiProcess } from "./support/processes.js";
 const database = useTestDatabase("api_shared_state");
 let processes: ApiProcess[] = [];
 let a: ApiClient;
+let tenantId: string;
 let b: ApiClient;
 const clock = { now: () => Date.now() };
 /** Everything secret the tests handled: none of it may appear in logs, audit records or error bodies. */
@@ -30,7 +31,8 @@ beforeAll(async () => {
   };
   processes = await Promise.all([spawnApi(env), spawnApi(env)]);
   const db = createDatabase({ url: database.url, poolSize: 1 });
-  const { apiKey } = await createTenant(db.db, { id: uniqueId("t"), name: "shared", role: "admin", now: Date.now() });
+  tenantId = uniqueId("t");
+  const { apiKey } = await createTenant(db.db, { id: tenantId, name: "shared", role: "admin", now: Date.now() });
   secrets.add(apiKey);
   await db.close();
   a = new ApiClient(processes[0]!.url, apiKey);
@@ -157,6 +159,22 @@ describe("two API processes, one database", () => {
       expect(logs.includes(s), "a log line holds a code or secret").toBe(false);
       expect(audit.includes(s), "an audit record holds a code or secret").toBe(false);
       for (const body of bodies) expect(body.includes(s), "a response body holds a code or secret").toBe(false);
+    }
+  });
+
+  it("both processes seal the tenant's audit trail into one valid hash chain", async () => {
+    const db = createDatabase({ url: database.url, poolSize: 1 });
+    try {
+      const deadline = Date.now() + 20_000;
+      let report = await verifyAuditChain(db.db, tenantId);
+      while (report.ok && report.unsealed > 0 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 500));
+        report = await verifyAuditChain(db.db, tenantId);
+      }
+      expect(report).toMatchObject({ ok: true, unsealed: 0 });
+      expect(report.ok && report.checked).toBeGreaterThan(100);
+    } finally {
+      await db.close();
     }
   });
 });
