@@ -4,12 +4,8 @@
 // the user's failure counter like any other wrong code (S26).
 import {
   err,
-  failuresRemaining,
   isCodeShape,
-  isLocked,
   ok,
-  recordFailure,
-  type Instant,
   type Result,
 } from "@mfa-chain/domain";
 import type { Clock } from "../ports/clock.port.js";
@@ -17,8 +13,8 @@ import type { OtpVerifier } from "../ports/otp.port.js";
 import type { UnitOfWork } from "../ports/repositories.port.js";
 import type { SecretCipher } from "../ports/secret-cipher.port.js";
 import { auditActor, type Actor } from "../shared/actor.js";
-import { lockedError, type AppError } from "../shared/application.errors.js";
-import { tenantLockout } from "../shared/tenant-lockout.js";
+import type { AppError } from "../shared/application.errors.js";
+import { openFactorCheck } from "../shared/factor-check.js";
 import { credentialNotFound, viewCredential, type CredentialView } from "./credential-views.js";
 
 /** How far ahead of the expected counter the first of the two codes is searched (SPEC §3). */
@@ -48,14 +44,8 @@ export class ResyncHotpFactor {
           message: `factor "${credential.id}" is a ${credential.status} ${credential.params.type} factor: only an active HOTP factor can be resynchronised`,
         });
       }
-      const base = { tenantId, at: now, actor: auditActor(input.actor), userId: input.userId, attemptId: null, factorId: credential.factorId };
-      const lock = await repos.lockouts.findForUpdate(tenantId, input.userId);
-      if (isLocked(lock, now)) {
-        await repos.audit.append({ ...base, type: "factor.resync_failed", data: { credentialId: credential.id, reason: "user_locked" } });
-        return err(lockedError(lock.lockedUntil as Instant));
-      }
-      // No attempt, so no one policy, is in play: the tenant's strictest lockout applies (as for a confirmation).
-      const lockout = await tenantLockout(repos, tenantId);
+      const check = await openFactorCheck(repos, { actor: input.actor, userId: input.userId, credentialId: credential.id, factorId: credential.factorId, now, failedType: "factor.resync_failed" });
+      if (check.locked) return err(check.locked);
 
       const { digits, algorithm } = credential.params;
       const [first, second] = input.codes;
@@ -71,21 +61,23 @@ export class ResyncHotpFactor {
       // The counter moves past both codes only if nobody moved it meanwhile: of parallel resyncs one wins.
       const claimed = found !== null && (await repos.credentials.advanceCounter(tenantId, credential.id, credential.counter, found.nextCounter));
       if (!found || !claimed) {
-        const next = recordFailure(lock, lockout, now);
-        await repos.lockouts.save(tenantId, input.userId, next, now);
-        const lockedUntil = isLocked(next, now) ? next.lockedUntil : null;
-        await repos.audit.append(
-          { ...base, type: "factor.resync_failed", data: { credentialId: credential.id, reason: found ? "code_replayed" : "invalid_code" } },
-          ...(lockedUntil === null ? [] : [{ ...base, type: "user.locked" as const, data: { until: lockedUntil, lockCount: next.lockCount } }]),
+        return err(
+          await check.fail(
+            found ? "code_replayed" : "invalid_code",
+            "the two codes are not consecutive codes of this token within reach; read two new codes one after the other",
+          ),
         );
-        return err<AppError>({
-          code: "invalid_code",
-          message: "the two codes are not consecutive codes of this token within reach; read two new codes one after the other",
-          failuresRemaining: failuresRemaining(next, lockout, now),
-          lockedUntil,
-        });
       }
-      await repos.audit.append({ ...base, type: "factor.resynced", data: { credentialId: credential.id, from: credential.counter, to: found.nextCounter } });
+      await repos.audit.append({
+        tenantId,
+        type: "factor.resynced",
+        at: now,
+        actor: auditActor(input.actor),
+        userId: input.userId,
+        attemptId: null,
+        factorId: credential.factorId,
+        data: { credentialId: credential.id, from: credential.counter, to: found.nextCounter },
+      });
       return ok(viewCredential({ ...credential, counter: found.nextCounter }));
     });
   }
