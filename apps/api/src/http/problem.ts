@@ -58,8 +58,6 @@ export interface Problem {
   readonly [extension: string]: unknown;
 }
 
-export const statusOf = (code: ProblemCode): number => STATUS[code];
-
 export function sendProblem(res: Response, problem: Problem, headers: Record<string, string> = {}): void {
   const { code, detail, ...extensions } = problem;
   const status = STATUS[code];

@@ -33,10 +33,6 @@ export class ApiClient {
     readonly apiKey: string | null,
   ) {}
 
-  withKey(apiKey: string | null): ApiClient {
-    return new ApiClient(this.baseUrl, apiKey);
-  }
-
   async call<T = any>(method: string, path: string, body?: unknown, init: { headers?: Record<string, string>; raw?: string } = {}): Promise<Reply<T>> {
     const headers: Record<string, string> = { ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}) };
     let payload: string | undefined;
