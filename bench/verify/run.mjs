@@ -616,18 +616,20 @@ async function auditCheck(pool, users, plan, since) {
 const ATTEMPT_COLUMNS = "tenant_id, id, user_id, policy_id, policy_version, chain, eligible, cursor, status, version, created_at, expires_at, completed_at";
 const CREDENTIAL_COLUMNS =
   "tenant_id, id, user_id, factor_id, label, status, type, params, secret_key_id, secret_ciphertext, last_time_step, counter, created_at, confirmed_at, revoked_at";
-// The statements the API runs for one successful verify that completes a one-step attempt (attempt and lockout
-// rows locked, credential read, time step claimed, attempt compare-and-set, two audit events in one insert; the
-// lockout row is not written when a success leaves it unchanged).
+// The statements the API runs for one successful verify that completes a one-step attempt (packages/infra-postgres,
+// repositories/step.repository.ts): one read that locks the attempt, the user's failure counter and the credential, and
+// one write (claim of the time step, attempt compare-and-set, two audit events; the counter is not written when a
+// success leaves it unchanged). The same SQL text as the API's, with the API's parameters.
+const CREDENTIAL_ALIASED = CREDENTIAL_COLUMNS.split(", ").map((c) => `${c} as c_${c}`).join(", ");
 const RAW = {
-  attempt: `select ${ATTEMPT_COLUMNS} from attempts where tenant_id = $1 and id = $2 for update`,
-  lock: "select consecutive_failures, lock_count, locked_until from lockouts where tenant_id = $1 and user_id = $2 for update",
-  credential: `select ${CREDENTIAL_COLUMNS} from credentials where tenant_id = $1 and user_id = $2 and factor_id = $3 and status = $4`,
-  step: "update credentials set last_time_step = $1 where tenant_id = $2 and id = $3 and status = $4 and (last_time_step is null or last_time_step < $5)",
-  update:
-    "update attempts set chain = $1, eligible = $2, cursor = $3, status = $4, version = $5, expires_at = $6, completed_at = $7 where tenant_id = $8 and id = $9 and version = $10",
-  audit:
-    "insert into audit_events (tenant_id, at, type, actor_kind, actor_id, user_id, attempt_id, factor_id, data) values ($1, $2, $3, $4, $5, $6, $7, $8, $9), ($10, $11, $12, $13, $14, $15, $16, $17, $18)",
+  read: `with a as (select ${ATTEMPT_COLUMNS} from attempts where tenant_id = $1 and id = $2 for update),
+    l as (select consecutive_failures, lock_count, locked_until from lockouts where tenant_id = $3 and user_id = (select a.user_id from a) for update),
+    c as (select ${CREDENTIAL_ALIASED} from credentials where tenant_id = $4 and user_id = (select a.user_id from a) and factor_id = $5 and status = $6 for update)
+    select * from a left join l on true left join c on true`,
+  write: `with att as (update attempts set chain = $1, eligible = $2, cursor = $3, status = $4, version = $5, expires_at = $6, completed_at = $7 where tenant_id = $8 and id = $9 and version = $10 returning id),
+    claim as (update credentials set last_time_step = $11 where tenant_id = $12 and id = $13 and status = $14 and (last_time_step is null or last_time_step < $15) returning id),
+    ev as (insert into audit_events (tenant_id, at, type, actor_kind, actor_id, user_id, attempt_id, factor_id, data) values ($16, $17, $18, $19, $20, $21, $22, $23, $24), ($25, $26, $27, $28, $29, $30, $31, $32, $33))
+    select (select count(*) from att) as updated, (select count(*) from claim) as claimed`,
 };
 const FLOOR_TENANT = "rawfloor";
 
@@ -669,29 +671,30 @@ async function floorTransaction(pool, i, users) {
   const c = await pool.connect();
   try {
     await c.query("begin");
-    const attempt = (await c.query(RAW.attempt, [FLOOR_TENANT, a])).rows[0];
-    await c.query(RAW.lock, [FLOOR_TENANT, u]);
-    const credential = (await c.query(RAW.credential, [FLOOR_TENANT, u, FACTOR, "active"])).rows[0];
-    if (!attempt || !credential) throw new Error("floor rows missing");
-    const claimed = await c.query(RAW.step, [step, FLOOR_TENANT, credential.id, "active", step]);
-    if (claimed.rowCount !== 1) throw new Error("floor step not claimed");
-    const updated = await c.query(RAW.update, [
-      JSON.stringify([FACTOR]),
-      JSON.stringify([FACTOR]),
-      1,
-      "completed",
-      attempt.version + 1,
-      attempt.expires_at,
-      now,
-      FLOOR_TENANT,
-      a,
-      attempt.version,
-    ]);
-    if (updated.rowCount !== 1) throw new Error("floor attempt not updated");
-    await c.query(RAW.audit, [
-      ...[FLOOR_TENANT, now, "attempt.step_succeeded", "api_key", "k", u, a, FACTOR, JSON.stringify({ step: 1 })],
-      ...[FLOOR_TENANT, now, "attempt.completed", "api_key", "k", u, a, null, JSON.stringify({ steps: 1 })],
-    ]);
+    const row = (await c.query(RAW.read, [FLOOR_TENANT, a, FLOOR_TENANT, FLOOR_TENANT, FACTOR, "active"])).rows[0];
+    if (!row || row.c_id === null || row.consecutive_failures === null) throw new Error("floor rows missing");
+    const written = (
+      await c.query(RAW.write, [
+        JSON.stringify([FACTOR]),
+        JSON.stringify([FACTOR]),
+        1,
+        "completed",
+        row.version + 1,
+        row.expires_at,
+        now,
+        FLOOR_TENANT,
+        a,
+        row.version,
+        step,
+        FLOOR_TENANT,
+        row.c_id,
+        "active",
+        step,
+        ...[FLOOR_TENANT, now, "attempt.step_succeeded", "api_key", "k", u, a, FACTOR, JSON.stringify({ step: 1 })],
+        ...[FLOOR_TENANT, now, "attempt.completed", "api_key", "k", u, a, null, JSON.stringify({ steps: 1 })],
+      ])
+    ).rows[0];
+    if (Number(written.updated) !== 1 || Number(written.claimed) !== 1) throw new Error("floor step not written");
     await c.query("commit");
   } catch (error) {
     await c.query("rollback").catch(() => {});
@@ -956,8 +959,9 @@ async function main() {
       "- Latency is autocannon's per-response time (request written → response read), every response counted; for two processes the percentiles",
       "  are taken over the merged responses of both autocannon instances (one per process, same queue). Throughput is responses ÷ wall time.",
       `- The raw floor runs, in the same process as autocannon and on the same database, the statements the API issues for this path: \`begin\`,`,
-      "  attempt `select … for update`, lockout `select … for update`, credential `select`, the time-step claim `update … where last_time_step < $step`,",
-      "  the attempt compare-and-set `update`, one two-row audit `insert` (step succeeded, attempt completed), `commit` — eight round trips,",
+      "  one read that locks the attempt, the user's failure counter and the credential (three `select … for update` in one `with`), one write",
+      "  (the time-step claim `update … where last_time_step < $step`, the attempt compare-and-set `update`, a two-row audit `insert`, in one `with`),",
+      "  `commit` — four round trips, the same SQL text as the API's,",
       `  on rows seeded with SQL (${floorUsers.toLocaleString("en")} users, fresh attempt per transaction), ${CONNECTIONS} concurrent workers over a \`pg.Pool\` of ${POOL_SIZE}, the API processes idle.`,
       "  It does no HTTP, no TOTP, no secret decryption, no rate limiting, no validation: it is what the database alone allows on this machine.",
       "- CPU time per request: the change of utime + stime of each process over the measurement, divided by the responses; PostgreSQL counts every",

@@ -12,6 +12,7 @@ export * from "./repositories/user.repository.js";
 export * from "./repositories/credential.repository.js";
 export * from "./repositories/attempt.repository.js";
 export * from "./repositories/lockout.repository.js";
+export * from "./repositories/step.repository.js";
 export * from "./repositories/audit.repository.js";
 export * from "./repositories/tenant.repository.js";
 export * from "./audit/audit-chain.js";

@@ -7,6 +7,7 @@ import { PostgresAuditLog } from "./repositories/audit.repository.js";
 import { PostgresCredentialRepository } from "./repositories/credential.repository.js";
 import { PostgresLockoutRepository } from "./repositories/lockout.repository.js";
 import { PostgresPolicyRepository } from "./repositories/policy.repository.js";
+import { PostgresStepRepository } from "./repositories/step.repository.js";
 import { PostgresUserRepository } from "./repositories/user.repository.js";
 
 /** The repositories over one connection or transaction. */
@@ -18,6 +19,7 @@ export function createRepositories(db: Db): Repositories {
     attempts: new PostgresAttemptRepository(db),
     lockouts: new PostgresLockoutRepository(db),
     audit: new PostgresAuditLog(db),
+    steps: new PostgresStepRepository(db),
   };
 }
 

@@ -1,4 +1,4 @@
-import type { AppError, AttemptView } from "@mfa-chain/application";
+import { InvariantViolation, type AppError, type AttemptView, type StepWrite } from "@mfa-chain/application";
 import type { Result, VerifyOutcome } from "@mfa-chain/domain";
 import {
   adminKey,
@@ -517,16 +517,16 @@ describe("VerifyStep", () => {
       expect(app.auditEvents()).toHaveLength(audits + 1);
     });
 
-    it("a throw inside the unit of work (lockouts.save, on a failure) leaves nothing written: no reset, no count, no audit", async () => {
+    it("a throw inside the unit of work (steps.write, on a failure) leaves nothing written: no reset, no count, no audit", async () => {
       await app.passCurrentStep(attempt.attemptId);
       const before = { attempt: app.attempt(attempt.attemptId), lock: app.store.lockState(TEST_TENANT, "alice"), audit: app.auditEvents() };
-      const fault = app.uow.failOn("lockouts.save", { times: 1 });
+      const fault = app.uow.failOn("steps.write", { times: 1 });
       await expect(verify("token_2", wrong("token_2"))).rejects.toBeInstanceOf(InjectedFault);
       expect(fault.fired).toBe(1);
       expect({ attempt: app.attempt(attempt.attemptId), lock: app.store.lockState(TEST_TENANT, "alice"), audit: app.auditEvents() }).toEqual(before);
     });
 
-    it.each(["audit.append", "attempts.update", "credentials.advanceTimeStep"] as const)("a throw inside the unit of work (%s) leaves nothing written, and the code is not spent", async (target) => {
+    it.each(["steps.lockForStep", "steps.write"] as const)("a throw inside the unit of work (%s) leaves nothing written, and the code is not spent", async (target) => {
       await app.passCurrentStep(attempt.attemptId);
       const code2 = right("token_2");
       const before = {
@@ -549,26 +549,44 @@ describe("VerifyStep", () => {
       expect(outcomeOf(await verify("token_2", code2))).toMatchObject({ success: true, complete: true });
     });
 
-    it("S2 the claim is atomic: when a parallel request claims the same TOTP step between our check and our claim, ours fails as a replay", async () => {
-      const race = app.uow.beforeCall("credentials.advanceTimeStep", async (repos, [tenantId, credentialId, step]) => {
-        // The other request commits first.
-        expect(await repos.credentials.advanceTimeStep(tenantId as string, credentialId as string, step as number)).toBe(true);
+    it("a write that finds the attempt moved (its compare-and-set fails after the claim was written) is abandoned whole: the claim is rolled back too", async () => {
+      const code = right("token_1");
+      const before = { attempt: app.attempt(attempt.attemptId), credentials: app.store.credentials(TEST_TENANT), audit: app.auditEvents() };
+      const race = app.uow.beforeCall("steps.write", async (repos) => {
+        const current = (await repos.attempts.find(TEST_TENANT, attempt.attemptId))!;
+        expect(await repos.attempts.update({ ...current, version: current.version + 1 }, current.version)).toBe(true);
       });
-      const outcome = outcomeOf(await verify("token_1", right("token_1")));
+      await expect(verify("token_1", code)).rejects.toBeInstanceOf(InvariantViolation);
       expect(race.fired).toBe(1);
-      expect(outcome).toMatchObject({ success: false, reset: true, failure: "code_replayed" });
-      expect(app.failures("alice")).toBe(1);
+      expect(app.transactions.rolledBack).toBe(1);
+      expect({ attempt: app.attempt(attempt.attemptId), credentials: app.store.credentials(TEST_TENANT), audit: app.auditEvents() }).toEqual(before);
+      expect(outcomeOf(await verify("token_1", code))).toMatchObject({ success: true });
     });
 
-    it("S5 the HOTP claim is a compare-and-set: a parallel request that moved the counter first makes ours fail", async () => {
+    it("S2 a claim that no longer holds when written (a parallel use took the TOTP step) grants nothing: the verify is abandoned and rolled back", async () => {
+      const before = { attempt: app.attempt(attempt.attemptId), audit: app.auditEvents() };
+      const race = app.uow.beforeCall("steps.write", async (repos, [tenantId, , step]) => {
+        const claim = (step as StepWrite).claim;
+        expect(claim?.kind).toBe("time_step");
+        if (claim?.kind === "time_step") expect(await repos.credentials.advanceTimeStep(tenantId as string, claim.credentialId, claim.step)).toBe(true);
+      });
+      await expect(verify("token_1", right("token_1"))).rejects.toBeInstanceOf(InvariantViolation);
+      expect(race.fired).toBe(1);
+      expect({ attempt: app.attempt(attempt.attemptId), audit: app.auditEvents() }).toEqual(before);
+    });
+
+    it("S5 the HOTP claim is a compare-and-set: a counter moved by a parallel use before the write grants nothing", async () => {
       const h = await appWith(aPolicy().withId("hotp").withHotpFactors(1), ["counter_1"]);
       const { attemptId } = await h.start("alice", "hotp");
-      const race = h.uow.beforeCall("credentials.advanceCounter", async (repos, [tenantId, credentialId, expected, next]) => {
-        expect(await repos.credentials.advanceCounter(tenantId as string, credentialId as string, expected as number, next as number)).toBe(true);
+      const before = h.attempt(attemptId);
+      const race = h.uow.beforeCall("steps.write", async (repos, [tenantId, , step]) => {
+        const claim = (step as StepWrite).claim;
+        expect(claim?.kind).toBe("counter");
+        if (claim?.kind === "counter") expect(await repos.credentials.advanceCounter(tenantId as string, claim.credentialId, claim.expected, claim.next)).toBe(true);
       });
-      const outcome = outcomeOf(await h.verify(attemptId, "counter_1", h.rightCode("alice", "counter_1")));
+      await expect(h.verify(attemptId, "counter_1", h.rightCode("alice", "counter_1"))).rejects.toBeInstanceOf(InvariantViolation);
       expect(race.fired).toBe(1);
-      expect(outcome).toMatchObject({ success: false, failure: "code_replayed" });
+      expect(h.attempt(attemptId)).toEqual(before);
     });
 
     it("S2 (in memory) parallel submissions of one valid code: exactly one success", async () => {

@@ -1,5 +1,6 @@
-// Verifies one step of an attempt: one transaction that reads the locked state, checks the code against the factor's
-// own secret, claims its time step or counter, and writes the next state, the failure counter and the audit trail.
+// Verifies one step of an attempt: one transaction that reads the locked state (attempt, failure counter, credential),
+// checks the code against the factor's own secret, and writes the claim of its time step or counter, the next state,
+// the failure counter and the audit trail together.
 import {
   admitSubmission,
   applyStepResult,
@@ -17,11 +18,11 @@ import {
 } from "@mfa-chain/domain";
 import type { Clock } from "../ports/clock.port.js";
 import type { OtpVerifier } from "../ports/otp.port.js";
-import type { UnitOfWork } from "../ports/repositories.port.js";
+import type { StepClaim, UnitOfWork } from "../ports/repositories.port.js";
 import type { SecretCipher } from "../ports/secret-cipher.port.js";
 import { auditActor, type Actor } from "../shared/actor.js";
 import { InvariantViolation, lockedError, type AppError } from "../shared/application.errors.js";
-import { checkAndClaim } from "../shared/otp-check.js";
+import { claimOf, matchCode } from "../shared/otp-check.js";
 import type { PolicyVersionCache } from "../shared/policy-versions.js";
 import { attemptNotFound } from "./attempt-views.js";
 
@@ -48,11 +49,11 @@ export class VerifyStep {
     const { deps } = this;
     const { tenantId } = input.actor;
     return deps.uow.run(async (repos) => {
-      const attempt = await repos.attempts.findForUpdate(tenantId, input.attemptId);
-      if (!attempt) return err(attemptNotFound());
+      const state = await repos.steps.lockForStep(tenantId, input.attemptId, input.factorId);
+      if (!state) return err(attemptNotFound());
+      const { attempt, lock, credential } = state;
       const policy = await deps.policies.get(repos.policies, tenantId, attempt.policyId, attempt.policyVersion);
       if (!policy) throw new InvariantViolation(`attempt ${attempt.id} refers to a missing policy version`);
-      const lock = await repos.lockouts.findForUpdate(tenantId, attempt.userId);
       const now = deps.clock.now();
       const ctx = { attempt, lock, policy, now };
       const event = (type: AuditEventType, factorId: string | null, data: AuditEvent["data"]): AuditEvent => ({
@@ -68,6 +69,7 @@ export class VerifyStep {
 
       const admission = admitSubmission(ctx, { factorId: input.factorId, code: input.code });
       let result: StepResult;
+      let claim: StepClaim | null = null;
       switch (admission.kind) {
         case "rejected":
           return err<AppError>(
@@ -82,23 +84,19 @@ export class VerifyStep {
           result = { ok: false, reason: admission.reason };
           break;
         case "check_code": {
-          const credential = await repos.credentials.findActiveByFactor(tenantId, attempt.userId, admission.factor.id);
           // Revoked or re-provisioned since the attempt started: this factor can no longer pass the step.
-          result =
+          const matched =
             credential && satisfies(credential, admission.factor)
-              ? await checkAndClaim(deps, repos.credentials, credential, admission.code, policy.verifyWindow, now)
-              : { ok: false, reason: "invalid_code" };
+              ? matchCode(deps, credential, admission.code, policy.verifyWindow, now)
+              : ({ ok: false, reason: "invalid_code" } as const);
+          // The credential is locked until commit, so the claim written below holds: no parallel use can take it.
+          if (matched.ok && credential) claim = claimOf(credential, matched.step);
+          result = matched.ok ? { ok: true } : matched;
           break;
         }
       }
 
       const next = applyStepResult(ctx, result, deps.random);
-      if (!(await repos.attempts.update(next.attempt, attempt.version))) {
-        throw new InvariantViolation(`attempt ${attempt.id} changed while locked for update`);
-      }
-      // A success of a user without failures changes nothing there: skip the write.
-      if (!sameLockState(next.lock, lock)) await repos.lockouts.save(tenantId, attempt.userId, next.lock, now);
-
       const { outcome } = next;
       const factorId = admission.kind === "check_code" ? admission.factor.id : input.factorId.slice(0, 64);
       const events: AuditEvent[] = [];
@@ -117,7 +115,16 @@ export class VerifyStep {
           events.push(event("user.locked", null, { until: next.lock.lockedUntil, lockCount: next.lock.lockCount }));
         }
       }
-      await repos.audit.append(...events);
+      const written = await repos.steps.write(tenantId, attempt.userId, {
+        attempt: next.attempt,
+        expectedVersion: attempt.version,
+        claim,
+        // A success of a user without failures changes nothing there: skip the write.
+        lock: sameLockState(next.lock, lock) ? null : next.lock,
+        events,
+        at: now,
+      });
+      if (!written) throw new InvariantViolation(`attempt ${attempt.id} or its credential changed while locked for update`);
       return ok(outcome);
     });
   }

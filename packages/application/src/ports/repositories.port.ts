@@ -72,6 +72,51 @@ export interface LockoutRepository {
   save(tenantId: string, userId: string, lock: LockState, at: Instant): Promise<void>;
 }
 
+/** What one verify decides on, read and locked together. */
+export interface StepState {
+  readonly attempt: Attempt;
+  /** The user's failure counter; UNLOCKED when none is stored yet. */
+  readonly lock: LockState;
+  /** The user's active credential for the submitted factor id, or null when there is none. */
+  readonly credential: StoredCredential | null;
+}
+
+/** Moves a credential's replay guard past the code a verify accepted. */
+export type StepClaim =
+  | { readonly kind: "time_step"; readonly credentialId: string; readonly step: number }
+  | { readonly kind: "counter"; readonly credentialId: string; readonly expected: number; readonly next: number };
+
+/** Everything one verify writes. */
+export interface StepWrite {
+  /** The attempt's next state, written where its stored version is still `expectedVersion`. */
+  readonly attempt: Attempt;
+  readonly expectedVersion: number;
+  /** The accepted code's claim (as `advanceTimeStep` / `advanceCounter`); null when no code was accepted. */
+  readonly claim: StepClaim | null;
+  /** The user's new failure counter; null when it did not change (nothing is written then). */
+  readonly lock: LockState | null;
+  readonly events: readonly AuditEvent[];
+  readonly at: Instant;
+}
+
+/**
+ * The verify path's storage, shaped for it: one read and one write where the storage allows (each database round trip
+ * costs the API more than the statement costs the database; docs/benchmarks.md).
+ */
+export interface StepRepository {
+  /**
+   * Reads and locks for the rest of the transaction the attempt, its user's failure counter and the user's active
+   * credential for `factorId` (locked too, so that its replay guard cannot move before `write`); null when the tenant
+   * has no such attempt.
+   */
+  lockForStep(tenantId: string, attemptId: string, factorId: string): Promise<StepState | null>;
+  /**
+   * Writes the claim, the attempt, the failure counter and the events. False when the claim's guard or the attempt's
+   * version no longer held: the caller must then abandon the transaction (throw), as parts may have been written.
+   */
+  write(tenantId: string, userId: string, step: StepWrite): Promise<boolean>;
+}
+
 export interface AuditLog {
   /** Appends the events in order (several in one statement where the storage allows: fewer round trips). */
   append(...events: AuditEvent[]): Promise<void>;
@@ -104,6 +149,7 @@ export interface Repositories {
   readonly attempts: AttemptRepository;
   readonly lockouts: LockoutRepository;
   readonly audit: AuditLog;
+  readonly steps: StepRepository;
 }
 
 /** Runs `work` in one transaction: all of its writes commit together, or none do (the error is rethrown). */

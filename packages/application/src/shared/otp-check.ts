@@ -1,7 +1,7 @@
-// Checks a code against a credential's own secret and claims its time step / counter atomically (the replay guard).
-import { HOTP_LOOK_AHEAD, type FailureReason, type Instant, type StepResult, type VerifyWindow } from "@mfa-chain/domain";
+// Checks a code against a credential's own secret, and names the time step / counter a match claims (the replay guard).
+import { HOTP_LOOK_AHEAD, type FailureReason, type Instant, type VerifyWindow } from "@mfa-chain/domain";
 import type { OtpVerifier } from "../ports/otp.port.js";
-import type { CredentialRepository, StoredCredential } from "../ports/repositories.port.js";
+import type { StepClaim, StoredCredential } from "../ports/repositories.port.js";
 import type { SecretCipher } from "../ports/secret-cipher.port.js";
 
 export interface OtpCheckDeps {
@@ -35,22 +35,9 @@ export function matchCode(
   }
 }
 
-/** Claims a matched step with one atomic statement: of parallel submissions of one code, exactly one wins. */
-export async function claimStep(repo: CredentialRepository, credential: StoredCredential, step: number): Promise<boolean> {
+/** The claim of a matched step: the TOTP time step, or the HOTP counter moved past the matched one. */
+export function claimOf(credential: StoredCredential, step: number): StepClaim {
   return credential.params.type === "totp"
-    ? repo.advanceTimeStep(credential.tenantId, credential.id, step)
-    : repo.advanceCounter(credential.tenantId, credential.id, credential.counter, step + 1);
-}
-
-export async function checkAndClaim(
-  deps: OtpCheckDeps,
-  repo: CredentialRepository,
-  credential: StoredCredential,
-  code: string,
-  window: VerifyWindow,
-  now: Instant,
-): Promise<StepResult> {
-  const matched = matchCode(deps, credential, code, window, now);
-  if (!matched.ok) return matched;
-  return (await claimStep(repo, credential, matched.step)) ? { ok: true } : { ok: false, reason: "code_replayed" };
+    ? { kind: "time_step", credentialId: credential.id, step }
+    : { kind: "counter", credentialId: credential.id, expected: credential.counter, next: step + 1 };
 }

@@ -33,7 +33,7 @@ export class PostgresAuditLog implements AuditLog {
 }
 
 /** An event's column values, in AUDIT_INSERT_COLUMNS order. */
-const auditRowValues = (event: AuditEvent): unknown[] => [
+export const auditRowValues = (event: AuditEvent): unknown[] => [
   event.tenantId,
   new Date(event.at),
   event.type,
@@ -45,7 +45,7 @@ const auditRowValues = (event: AuditEvent): unknown[] => [
   JSON.stringify(event.data),
 ];
 
-const AUDIT_INSERT_COLUMNS = ["tenant_id", "at", "type", "actor_kind", "actor_id", "user_id", "attempt_id", "factor_id", "data"] as const;
+export const AUDIT_INSERT_COLUMNS = ["tenant_id", "at", "type", "actor_kind", "actor_id", "user_id", "attempt_id", "factor_id", "data"] as const;
 
 /** The insert of `n` events, built once per row count (a verify appends one to three). */
 const inserts = new Map<number, PreparedQuery<unknown[], unknown>>();

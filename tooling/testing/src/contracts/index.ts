@@ -5,6 +5,7 @@ import { describeCredentialRepositoryContract } from "./credential-repository.co
 import { describeLockoutRepositoryContract } from "./lockout-repository.contract.js";
 import { describePolicyRepositoryContract } from "./policy-repository.contract.js";
 import type { MakeStorage } from "./storage-fixture.js";
+import { describeStepRepositoryContract } from "./step-repository.contract.js";
 import { describeTenantIsolationContract } from "./tenant-isolation.contract.js";
 export { describeSecretsAtRestContract, seedSpellings, type SecretsAtRestUnderTest } from "./secrets-at-rest.contract.js";
 import { describeUnitOfWorkContract } from "./unit-of-work.contract.js";
@@ -16,6 +17,7 @@ export {
   describeCredentialRepositoryContract,
   describeLockoutRepositoryContract,
   describePolicyRepositoryContract,
+  describeStepRepositoryContract,
   describeTenantIsolationContract,
   describeUnitOfWorkContract,
 };
@@ -27,6 +29,7 @@ export function describeStorageContracts(name: string, makeStorage: MakeStorage)
   describeAttemptRepositoryContract(name, makeStorage);
   describeLockoutRepositoryContract(name, makeStorage);
   describeAuditLogContract(name, makeStorage);
+  describeStepRepositoryContract(name, makeStorage);
   describeUnitOfWorkContract(name, makeStorage);
   describeTenantIsolationContract(name, makeStorage);
 }

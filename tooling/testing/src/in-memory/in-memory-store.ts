@@ -10,6 +10,9 @@ import type {
   LockoutRepository,
   PolicyRepository,
   Repositories,
+  StepRepository,
+  StepState,
+  StepWrite,
   StoredAuditEvent,
   StoredCredential,
   StoredPolicy,
@@ -96,7 +99,7 @@ export class InMemoryStore {
 
   /** Repositories working directly on the store (no transaction); `InMemoryUnitOfWork` wraps these. */
   repositories(guard: () => void = () => {}): Repositories {
-    return {
+    const repos = {
       policies: new InMemoryPolicyRepository(() => this.state, guard),
       users: new InMemoryUserRepository(() => this.state, guard),
       credentials: new InMemoryCredentialRepository(() => this.state, guard),
@@ -104,6 +107,7 @@ export class InMemoryStore {
       lockouts: new InMemoryLockoutRepository(() => this.state, guard),
       audit: new InMemoryAuditLog(() => this.state, guard),
     };
+    return { ...repos, steps: new InMemoryStepRepository(repos) };
   }
 
   readonly auditReader: AuditReader = {
@@ -371,5 +375,34 @@ class InMemoryAuditLog extends Repo implements AuditLog {
       s.audit.push(store({ ...event, seq: s.nextSeq }));
       s.nextSeq += 1;
     }
+  }
+}
+
+/** The verify path's read and write, composed of the repositories above (transactions already run one at a time). */
+class InMemoryStepRepository implements StepRepository {
+  constructor(private readonly r: Omit<Repositories, "steps">) {}
+
+  async lockForStep(tenantId: string, attemptId: string, factorId: string): Promise<StepState | null> {
+    const attempt = await this.r.attempts.findForUpdate(tenantId, attemptId);
+    if (!attempt) return null;
+    const lock = await this.r.lockouts.findForUpdate(tenantId, attempt.userId);
+    const credential = await this.r.credentials.findActiveByFactor(tenantId, attempt.userId, factorId);
+    return { attempt, lock, credential };
+  }
+
+  async write(tenantId: string, userId: string, step: StepWrite): Promise<boolean> {
+    const { claim } = step;
+    if (claim) {
+      const claimed =
+        claim.kind === "time_step"
+          ? await this.r.credentials.advanceTimeStep(tenantId, claim.credentialId, claim.step)
+          : await this.r.credentials.advanceCounter(tenantId, claim.credentialId, claim.expected, claim.next);
+      if (!claimed) return false;
+    }
+    if (step.attempt.tenantId !== tenantId) return false;
+    if (!(await this.r.attempts.update(step.attempt, step.expectedVersion))) return false;
+    if (step.lock) await this.r.lockouts.save(tenantId, userId, step.lock, step.at);
+    await this.r.audit.append(...step.events);
+    return true;
   }
 }

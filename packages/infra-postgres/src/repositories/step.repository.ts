@@ -1,0 +1,236 @@
+// The verify path in two statements: one read that locks the attempt, the user's failure counter and the credential,
+// and one write (data-modifying CTEs) that claims the code's time step or counter, moves the attempt by compare-and-set,
+// saves the failure counter and appends the audit events. With begin and commit that is four round trips instead of
+// eight; each round trip costs the API process a socket write and an event-loop turn (bench/verify, docs/benchmarks.md).
+import type { StepClaim, StepRepository, StepState, StepWrite } from "@mfa-chain/application";
+import type { LockState } from "@mfa-chain/domain";
+import { sql, type Compilable } from "kysely";
+import type { Db } from "../database/schema.js";
+import { prepared, type PreparedQuery } from "../database/prepared.js";
+import { toAttempt, toLockState, toStoredCredential } from "../database/rows.js";
+import { AUDIT_INSERT_COLUMNS, auditRowValues } from "./audit.repository.js";
+import { PostgresLockoutRepository } from "./lockout.repository.js";
+
+export class PostgresStepRepository implements StepRepository {
+  constructor(private readonly db: Db) {}
+
+  async lockForStep(tenantId: string, attemptId: string, factorId: string): Promise<StepState | null> {
+    const { rows } = await LOCK_FOR_STEP.execute(this.db, tenantId, attemptId, factorId);
+    const row = rows[0];
+    if (!row) return null;
+    const attempt = toAttempt(row);
+    // The user's first verify ever has no failure-counter row yet: create it and lock it (rare, one more round trip).
+    const lock =
+      row.consecutive_failures === null ? await new PostgresLockoutRepository(this.db).findForUpdate(tenantId, attempt.userId) : toLockState(row);
+    const credential = row.c_id === null ? null : toStoredCredential(unprefixed(row));
+    return { attempt, lock, credential };
+  }
+
+  async write(tenantId: string, userId: string, step: StepWrite): Promise<boolean> {
+    const a = step.attempt;
+    const args: unknown[] = [
+      tenantId,
+      a.id,
+      step.expectedVersion,
+      JSON.stringify(a.chain),
+      JSON.stringify(a.eligible),
+      a.cursor,
+      a.status,
+      a.version,
+      new Date(a.expiresAt),
+      a.completedAt === null ? null : new Date(a.completedAt),
+      ...claimArgs(step.claim),
+      ...(step.lock ? lockArgs(userId, step.lock, step.at) : []),
+      ...step.events.flatMap(auditRowValues),
+    ];
+    const shape: WriteShape = { claim: step.claim?.kind ?? null, lock: step.lock !== null, events: step.events.length };
+    const { rows } = await writeOf(shape).execute(this.db, ...args);
+    const result = rows[0];
+    return result !== undefined && Number(result.updated) === 1 && (shape.claim === null || Number(result.claimed) === 1);
+  }
+}
+
+// ------------------------------------------------------------------------------------------------------------ read
+const ATTEMPT_COLUMNS = [
+  "tenant_id",
+  "id",
+  "user_id",
+  "policy_id",
+  "policy_version",
+  "chain",
+  "eligible",
+  "cursor",
+  "status",
+  "version",
+  "created_at",
+  "expires_at",
+  "completed_at",
+] as const;
+
+/** The credential's columns under a prefix, beside the attempt's own of the same names. */
+const CREDENTIAL_COLUMNS = [
+  "tenant_id as c_tenant_id",
+  "id as c_id",
+  "user_id as c_user_id",
+  "factor_id as c_factor_id",
+  "label as c_label",
+  "status as c_status",
+  "type as c_type",
+  "params as c_params",
+  "secret_key_id as c_secret_key_id",
+  "secret_ciphertext as c_secret_ciphertext",
+  "last_time_step as c_last_time_step",
+  "counter as c_counter",
+  "created_at as c_created_at",
+  "confirmed_at as c_confirmed_at",
+  "revoked_at as c_revoked_at",
+] as const;
+
+const unprefixed = (row: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(row).flatMap(([k, v]) => (k.startsWith("c_") ? [[k.slice(2), v]] : [])));
+
+// Each CTE locks its own rows (FOR UPDATE in a WITH query is evaluated once and returns the newest committed row
+// after any wait), in the order attempt → failure counter → credential: the order every other writer of these rows
+// keeps (confirm and resync lock the counter before the credential).
+const LOCK_FOR_STEP = prepared(3, (db, tenantId: string, attemptId: string, factorId: string) =>
+  db
+    .with("a", (q) => q.selectFrom("attempts").select(ATTEMPT_COLUMNS).where("tenant_id", "=", tenantId).where("id", "=", attemptId).forUpdate())
+    .with("l", (q) =>
+      q
+        .selectFrom("lockouts")
+        .select(["consecutive_failures", "lock_count", "locked_until"])
+        .where("tenant_id", "=", tenantId)
+        .where("user_id", "=", (eb) => eb.selectFrom("a").select("a.user_id"))
+        .forUpdate(),
+    )
+    .with("c", (q) =>
+      q
+        .selectFrom("credentials")
+        .select(CREDENTIAL_COLUMNS)
+        .where("tenant_id", "=", tenantId)
+        .where("user_id", "=", (eb) => eb.selectFrom("a").select("a.user_id"))
+        .where("factor_id", "=", factorId)
+        .where("status", "=", "active")
+        .forUpdate(),
+    )
+    .selectFrom("a")
+    .leftJoin("l", (j) => j.onTrue())
+    .leftJoin("c", (j) => j.onTrue())
+    .selectAll(),
+);
+
+// ----------------------------------------------------------------------------------------------------------- write
+interface WriteShape {
+  readonly claim: StepClaim["kind"] | null;
+  readonly lock: boolean;
+  readonly events: number;
+}
+
+interface WriteResult {
+  readonly updated: number | string | bigint;
+  readonly claimed: number | string | bigint | null;
+}
+
+const claimArgs = (claim: StepClaim | null): unknown[] => {
+  if (claim === null) return [];
+  if (claim.kind === "time_step") {
+    if (!Number.isSafeInteger(claim.step) || claim.step < 0) throw new RangeError(`a time step is a non-negative integer, got ${claim.step}`);
+    return [claim.credentialId, claim.step];
+  }
+  if (!Number.isSafeInteger(claim.next) || !Number.isSafeInteger(claim.expected) || claim.next <= claim.expected) {
+    throw new RangeError(`a HOTP counter only moves forward: from ${claim.expected} to ${claim.next} is not allowed`);
+  }
+  return [claim.credentialId, claim.expected, claim.next];
+};
+
+const lockArgs = (userId: string, lock: LockState, at: number): unknown[] => [
+  userId,
+  lock.consecutiveFailures,
+  lock.lockCount,
+  lock.lockedUntil === null ? null : new Date(lock.lockedUntil),
+  new Date(at),
+];
+
+/** The write of one shape, built once (a verify has a few: with or without claim, counter write, one to three events). */
+const writes = new Map<string, PreparedQuery<unknown[], WriteResult>>();
+function writeOf(shape: WriteShape): PreparedQuery<unknown[], WriteResult> {
+  const id = `${shape.claim}/${shape.lock}/${shape.events}`;
+  let query = writes.get(id);
+  if (!query) {
+    const arity = 10 + (shape.claim === null ? 0 : shape.claim === "time_step" ? 2 : 3) + (shape.lock ? 5 : 0) + shape.events * AUDIT_INSERT_COLUMNS.length;
+    query = prepared(arity, (db, ...v: unknown[]) => buildWrite(db, shape, v));
+    if (shape.events <= 4) writes.set(id, query);
+  }
+  return query;
+}
+
+function buildWrite(db: Db, shape: WriteShape, v: unknown[]): Compilable<WriteResult> {
+  const take = (() => {
+    let i = 0;
+    return <T>(): T => v[i++] as T;
+  })();
+  const tenantId = take<string>();
+  const attemptId = take<string>();
+  const expectedVersion = take<number>();
+  const attempt = {
+    chain: take<string>(),
+    eligible: take<string>(),
+    cursor: take<number>(),
+    status: take<"active" | "completed">(),
+    version: take<number>(),
+    expires_at: take<Date>(),
+    completed_at: take<Date | null>(),
+  };
+  // Every part runs whatever the others did; the counts say whether the compare-and-set and the claim held. The parts
+  // added below are typed as the first one's builder (each CTE is referenced by name only in the final select).
+  let q = db.with("att", (w) =>
+    w.updateTable("attempts").set(attempt).where("tenant_id", "=", tenantId).where("id", "=", attemptId).where("version", "=", expectedVersion).returning("id"),
+  );
+  if (shape.claim === "time_step") {
+    const credentialId = take<string>();
+    const stepNo = take<number>();
+    q = q.with("claim", (w) =>
+      w
+        .updateTable("credentials")
+        .set({ last_time_step: stepNo })
+        .where("tenant_id", "=", tenantId)
+        .where("id", "=", credentialId)
+        .where("status", "=", "active")
+        .where((eb) => eb.or([eb("last_time_step", "is", null), eb("last_time_step", "<", stepNo)]))
+        .returning("id"),
+    ) as unknown as typeof q;
+  } else if (shape.claim === "counter") {
+    const credentialId = take<string>();
+    const expected = take<number>();
+    const next = take<number>();
+    q = q.with("claim", (w) =>
+      w
+        .updateTable("credentials")
+        .set({ counter: next })
+        .where("tenant_id", "=", tenantId)
+        .where("id", "=", credentialId)
+        .where("status", "=", "active")
+        .where("counter", "=", expected)
+        .returning("id"),
+    ) as unknown as typeof q;
+  }
+  if (shape.lock) {
+    const userId = take<string>();
+    const values = { consecutive_failures: take<number>(), lock_count: take<number>(), locked_until: take<Date | null>(), updated_at: take<Date>() };
+    q = q.with("lk", (w) =>
+      w
+        .insertInto("lockouts")
+        .values({ tenant_id: tenantId, user_id: userId, ...values })
+        .onConflict((oc) => oc.columns(["tenant_id", "user_id"]).doUpdateSet(values)),
+    ) as unknown as typeof q;
+  }
+  if (shape.events > 0) {
+    const rows = Array.from({ length: shape.events }, () => Object.fromEntries(AUDIT_INSERT_COLUMNS.map((column) => [column, take<unknown>()])));
+    q = q.with("ev", (w) => w.insertInto("audit_events").values(rows as never)) as unknown as typeof q;
+  }
+  return q.selectNoFrom((eb) => [
+    eb.selectFrom("att").select((e) => e.fn.countAll<number>().as("n")).as("updated"),
+    // "claim" is a CTE of this statement only when the shape has one: the builder's types do not know it.
+    shape.claim === null ? sql<null>`null`.as("claimed") : sql<number>`(select count(*) from claim)`.as("claimed"),
+  ]);
+}
