@@ -4,8 +4,8 @@
 //
 //   pnpm bench:verify            (= node bench/verify/run.mjs, from the repository root)
 //
-// Tunables (environment): BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_POOL_SIZE (8, DATABASE_POOL_SIZE of each
-// API process and the floor's pool), BENCH_API=dist|source (dist: built with turbo first; falls back to source when the
+// Tunables (environment): BENCH_SECONDS (10), BENCH_CONNECTIONS (32), BENCH_POOL_SIZE (8, DATABASE_POOL_SIZE of the
+// API process and the floor's pool; half of it for each of two API processes), BENCH_API=dist|source (dist: built with turbo first; falls back to source when the
 // build fails), BENCH_SKIP_BUILD=1, BENCH_ADMIN_URL (postgres://postgres@127.0.0.1:5432/postgres),
 // BENCH_REDIS_URL (redis://127.0.0.1:6379/9), BENCH_CPU_PROF=<dir> (CPU profile of the single API process),
 // BENCH_NO_WRITE=1 (print only; do not touch docs/benchmarks.md).
@@ -29,6 +29,7 @@ const DOC = join(ROOT, "docs/benchmarks.md");
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const POOL_SIZE = Number(process.env.BENCH_POOL_SIZE ?? 8);
+const POOL_SIZE_EACH_OF_TWO = Math.max(1, Math.ceil(POOL_SIZE / 2));
 const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 // A database index of its own, so the bench's rate-limit counters never touch anyone else's keys.
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/9";
@@ -704,7 +705,8 @@ async function floorTransaction(pool, i, users) {
   }
 }
 
-async function loadFloor(dbUrl, workers, seconds, users, attempts, offset) {
+/** `snapshot`, if given, runs before the pool closes: its backends' CPU is only readable while they live. */
+async function loadFloor(dbUrl, workers, seconds, users, attempts, offset, snapshot = () => null) {
   const pool = new pg.Pool({ connectionString: dbUrl, max: POOL_SIZE, application_name: "bench-floor" });
   try {
     let next = offset;
@@ -723,8 +725,9 @@ async function loadFloor(dbUrl, workers, seconds, users, attempts, offset) {
       }),
     );
     const wall = (performance.now() - started) / 1000;
+    const cpuEnd = snapshot();
     latencies.sort((a, b) => a - b);
-    return { latencies, wall, count: latencies.length, exhausted: next >= end };
+    return { latencies, wall, count: latencies.length, exhausted: next >= end, cpuEnd };
   } finally {
     await pool.end();
   }
@@ -835,8 +838,10 @@ async function main() {
     await stopChild(a);
 
     // ---- phase 2: two fresh API processes on the same database. The users of phase 1 are reused with later steps.
-    const b = await startApi("api-2a", mode, env);
-    const c = await startApi("api-2b", mode, env);
+    // The database's connections stay what they were for one process: each of the two gets half of the pool.
+    const env2 = { ...env, DATABASE_POOL_SIZE: String(POOL_SIZE_EACH_OF_TWO) };
+    const b = await startApi("api-2a", mode, env2);
+    const c = await startApi("api-2b", mode, env2);
     const callB = client(b.url, key);
     const callC = client(c.url, key);
     const warm2 = assignCodes(await prepareWorkload([callB, callC], warmUsers, 640), warmUsers);
@@ -858,8 +863,8 @@ async function main() {
     await seedFloor(db, floorUsers, floorAttempts);
     await loadFloor(DB_URL, CONNECTIONS, 1, floorUsers, 2_000, 0); // warm-up
     const cpuFa = cpuSnapshot([b.proc.pid, c.proc.pid]);
-    const floorRun = await loadFloor(DB_URL, CONNECTIONS, SECONDS, floorUsers, floorAttempts - 4_000, 2_000);
-    const cpuF = cpuPerRequest(cpuFa, cpuSnapshot([b.proc.pid, c.proc.pid]), floorRun.count);
+    const floorRun = await loadFloor(DB_URL, CONNECTIONS, SECONDS, floorUsers, floorAttempts - 4_000, 2_000, () => cpuSnapshot([b.proc.pid, c.proc.pid]));
+    const cpuF = cpuPerRequest(cpuFa, floorRun.cpuEnd, floorRun.count);
     const floor = figures(floorRun.latencies, floorRun.count, floorRun.wall);
     log(`[${elapsed()} s] raw pg floor, ${CONNECTIONS} in parallel: ${fmt(floor.rps, 0)} tx/s, p50 ${fmt(floor.p50, 2)} ms, p99 ${fmt(floor.p99, 2)} ms${floorRun.exhausted ? " (ran out of seeded rows)" : ""}`);
     const floorOne = await loadFloor(DB_URL, 1, Math.min(3, SECONDS), floorUsers, 2_000, floorAttempts - 2_000);
