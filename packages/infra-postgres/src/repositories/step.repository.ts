@@ -15,15 +15,18 @@ export class PostgresStepRepository implements StepRepository {
   constructor(private readonly db: Db) {}
 
   async lockForStep(tenantId: string, attemptId: string, factorId: string): Promise<StepState | null> {
-    const { rows } = await LOCK_FOR_STEP.execute(this.db, tenantId, attemptId, factorId);
-    const row = rows[0];
+    let row = (await LOCK_FOR_STEP.execute(this.db, tenantId, attemptId, factorId)).rows[0];
     if (!row) return null;
+    if (row.consecutive_failures === null) {
+      // The user's first verify ever: no failure-counter row yet, so the read locked neither it nor the credential.
+      // Create and lock the counter, then read again: the credential is locked after the counter, in every order.
+      await new PostgresLockoutRepository(this.db).findForUpdate(tenantId, row.user_id);
+      row = (await LOCK_FOR_STEP.execute(this.db, tenantId, attemptId, factorId)).rows[0];
+      if (!row || row.consecutive_failures === null) throw new Error(`the failure counter of a user in tenant ${tenantId} vanished while locked`);
+    }
     const attempt = toAttempt(row);
-    // The user's first verify ever has no failure-counter row yet: create it and lock it (rare, one more round trip).
-    const lock =
-      row.consecutive_failures === null ? await new PostgresLockoutRepository(this.db).findForUpdate(tenantId, attempt.userId) : toLockState(row);
     const credential = row.c_id === null ? null : toStoredCredential(unprefixed(row));
-    return { attempt, lock, credential };
+    return { attempt, lock: toLockState(row), credential };
   }
 
   async write(tenantId: string, userId: string, step: StepWrite): Promise<boolean> {
@@ -90,8 +93,10 @@ const unprefixed = (row: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(row).flatMap(([k, v]) => (k.startsWith("c_") ? [[k.slice(2), v]] : [])));
 
 // Each CTE locks its own rows (FOR UPDATE in a WITH query is evaluated once and returns the newest committed row
-// after any wait), in the order attempt → failure counter → credential: the order every other writer of these rows
-// keeps (confirm and resync lock the counter before the credential).
+// after any wait), in the order attempt → failure counter → credential, the order every other writer of these rows
+// keeps (confirm and resync lock the counter before the credential). The credential's CTE depends on the counter's
+// ("exists l"), so the counter is locked first whatever order the planner joins them in, and the credential is not
+// locked at all when the counter row does not exist yet (locking it then, and the counter after, could deadlock).
 const LOCK_FOR_STEP = prepared(3, (db, tenantId: string, attemptId: string, factorId: string) =>
   db
     .with("a", (q) => q.selectFrom("attempts").select(ATTEMPT_COLUMNS).where("tenant_id", "=", tenantId).where("id", "=", attemptId).forUpdate())
@@ -111,6 +116,7 @@ const LOCK_FOR_STEP = prepared(3, (db, tenantId: string, attemptId: string, fact
         .where("user_id", "=", (eb) => eb.selectFrom("a").select("a.user_id"))
         .where("factor_id", "=", factorId)
         .where("status", "=", "active")
+        .where((eb) => eb.exists(eb.selectFrom("l").select("l.lock_count")))
         .forUpdate(),
     )
     .selectFrom("a")
