@@ -625,7 +625,7 @@ const CREDENTIAL_ALIASED = CREDENTIAL_COLUMNS.split(", ").map((c) => `${c} as c_
 const RAW = {
   read: `with a as (select ${ATTEMPT_COLUMNS} from attempts where tenant_id = $1 and id = $2 for update),
     l as (select consecutive_failures, lock_count, locked_until from lockouts where tenant_id = $3 and user_id = (select a.user_id from a) for update),
-    c as (select ${CREDENTIAL_ALIASED} from credentials where tenant_id = $4 and user_id = (select a.user_id from a) and factor_id = $5 and status = $6 for update)
+    c as (select ${CREDENTIAL_ALIASED} from credentials where tenant_id = $4 and user_id = (select a.user_id from a) and factor_id = $5 and status = $6 and exists (select l.lock_count from l) for update)
     select * from a left join l on true left join c on true`,
   write: `with att as (update attempts set chain = $1, eligible = $2, cursor = $3, status = $4, version = $5, expires_at = $6, completed_at = $7 where tenant_id = $8 and id = $9 and version = $10 returning id),
     claim as (update credentials set last_time_step = $11 where tenant_id = $12 and id = $13 and status = $14 and (last_time_step is null or last_time_step < $15) returning id),

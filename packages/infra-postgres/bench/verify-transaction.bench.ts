@@ -72,7 +72,7 @@ type Query = (text: string, params: unknown[]) => Promise<unknown>;
 const RAW = {
   read: `with a as (select * from attempts where tenant_id = $1 and id = $2 for update),
     l as (select consecutive_failures, lock_count, locked_until from lockouts where tenant_id = $1 and user_id = (select a.user_id from a) for update),
-    c as (select id as c_id, last_time_step as c_last_time_step from credentials where tenant_id = $1 and user_id = (select a.user_id from a) and factor_id = $3 and status = 'active' for update)
+    c as (select id as c_id, last_time_step as c_last_time_step from credentials where tenant_id = $1 and user_id = (select a.user_id from a) and factor_id = $3 and status = 'active' and exists (select l.lock_count from l) for update)
     select * from a left join l on true left join c on true`,
   write: `with att as (update attempts set chain = $3, eligible = $4, cursor = $5, status = 'active', version = $6, expires_at = $7, completed_at = null where tenant_id = $1 and id = $2 and version = $8 returning id),
     claim as (update credentials set last_time_step = $10 where tenant_id = $1 and id = $9 and status = 'active' and (last_time_step is null or last_time_step < $10) returning id),
