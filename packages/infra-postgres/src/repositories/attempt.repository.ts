@@ -5,7 +5,7 @@ import type { Db } from "../database/schema.js";
 import { prepared } from "../database/prepared.js";
 import { toAttempt } from "../database/rows.js";
 
-const COLUMNS = [
+export const ATTEMPT_COLUMNS = [
   "tenant_id",
   "id",
   "user_id",
@@ -48,7 +48,7 @@ export class PostgresAttemptRepository implements AttemptRepository {
   async find(tenantId: string, attemptId: string): Promise<Attempt | null> {
     const row = await this.db
       .selectFrom("attempts")
-      .select(COLUMNS)
+      .select(ATTEMPT_COLUMNS)
       .where("tenant_id", "=", tenantId)
       .where("id", "=", attemptId)
       .executeTakeFirst();
@@ -64,13 +64,7 @@ export class PostgresAttemptRepository implements AttemptRepository {
     // Identity, owner, policy version and creation never change; everything a step changes is written.
     const result = await UPDATE.execute(
       this.db,
-      JSON.stringify(a.chain),
-      JSON.stringify(a.eligible),
-      a.cursor,
-      a.status,
-      a.version,
-      new Date(a.expiresAt),
-      a.completedAt === null ? null : new Date(a.completedAt),
+      ...attemptChangeValues(a),
       a.tenantId,
       a.id,
       expectedVersion,
@@ -79,9 +73,23 @@ export class PostgresAttemptRepository implements AttemptRepository {
   }
 }
 
+/**
+ * What a step changes, in the column order chain, eligible, cursor, status, version, expires_at, completed_at (identity,
+ * owner, policy version and creation never change).
+ */
+export const attemptChangeValues = (a: Attempt): [string, string, number, Attempt["status"], number, Date, Date | null] => [
+  JSON.stringify(a.chain),
+  JSON.stringify(a.eligible),
+  a.cursor,
+  a.status,
+  a.version,
+  new Date(a.expiresAt),
+  a.completedAt === null ? null : new Date(a.completedAt),
+];
+
 // The verify path's statements, built once (database/prepared.ts).
 const FIND_FOR_UPDATE = prepared(2, (db, tenantId: string, attemptId: string) =>
-  db.selectFrom("attempts").select(COLUMNS).where("tenant_id", "=", tenantId).where("id", "=", attemptId).forUpdate(),
+  db.selectFrom("attempts").select(ATTEMPT_COLUMNS).where("tenant_id", "=", tenantId).where("id", "=", attemptId).forUpdate(),
 );
 
 const UPDATE = prepared(

@@ -8,6 +8,7 @@ import { sql, type Compilable } from "kysely";
 import type { Db } from "../database/schema.js";
 import { prepared, type PreparedQuery } from "../database/prepared.js";
 import { toAttempt, toLockState, toStoredCredential } from "../database/rows.js";
+import { ATTEMPT_COLUMNS, attemptChangeValues } from "./attempt.repository.js";
 import { AUDIT_INSERT_COLUMNS, auditRowValues } from "./audit.repository.js";
 import { PostgresLockoutRepository } from "./lockout.repository.js";
 
@@ -35,13 +36,7 @@ export class PostgresStepRepository implements StepRepository {
       tenantId,
       a.id,
       step.expectedVersion,
-      JSON.stringify(a.chain),
-      JSON.stringify(a.eligible),
-      a.cursor,
-      a.status,
-      a.version,
-      new Date(a.expiresAt),
-      a.completedAt === null ? null : new Date(a.completedAt),
+      ...attemptChangeValues(a),
       ...claimArgs(step.claim),
       ...(step.lock ? lockArgs(userId, step.lock, step.at) : []),
       ...step.events.flatMap(auditRowValues),
@@ -54,22 +49,6 @@ export class PostgresStepRepository implements StepRepository {
 }
 
 // ------------------------------------------------------------------------------------------------------------ read
-const ATTEMPT_COLUMNS = [
-  "tenant_id",
-  "id",
-  "user_id",
-  "policy_id",
-  "policy_version",
-  "chain",
-  "eligible",
-  "cursor",
-  "status",
-  "version",
-  "created_at",
-  "expires_at",
-  "completed_at",
-] as const;
-
 /** The credential's columns under a prefix, beside the attempt's own of the same names. */
 const CREDENTIAL_COLUMNS = [
   "tenant_id as c_tenant_id",
