@@ -34,6 +34,14 @@ describe("configuration from the environment", () => {
     expect(loadConfig({ HOST: "::1" }).MFA_DEMO).toBe(true);
   });
 
+  it("S32 turns the live-code endpoint on only when asked, in development, on loopback", () => {
+    expect(loadConfig({}).MFA_DEV_CODES).toBe(false);
+    expect(loadConfig({ MFA_DEV_CODES: "true" }).MFA_DEV_CODES).toBe(true);
+    expect(message({ MFA_DEV_CODES: "true", NODE_ENV: "production" })).toMatch(/MFA_DEV_CODES: .*NODE_ENV is production/);
+    expect(message({ MFA_DEV_CODES: "true", HOST: "0.0.0.0" })).toMatch(/MFA_DEV_CODES: .*not loopback/);
+    expect(loadConfig({ NODE_ENV: "production", HOST: "0.0.0.0" }).MFA_DEV_CODES).toBe(false);
+  });
+
   it("refuses unknown boolean spellings and log levels", () => {
     expect(message({ MFA_DEV_CODES: "on" })).toContain("MFA_DEV_CODES");
     expect(message({ LOG_LEVEL: "verbose" })).toContain("LOG_LEVEL");

@@ -34,8 +34,10 @@ export const configSchema = z
     MFA_ISSUER: z.string().min(1).max(64).default("mfa-chain"),
     /** Serve the demo page and create a demo tenant on first start. Default: on for the embedded database on loopback. */
     MFA_DEMO: bool.optional(),
-    /** Development only: an endpoint that reveals the current code of an attempt's step (S32). Never in production. */
+    /** Development only: an endpoint that reveals the current code of an attempt's step (S32). Refused with
+     * NODE_ENV=production and on a HOST other than loopback. */
     MFA_DEV_CODES: bool.default(false),
+    NODE_ENV: z.string().optional(),
     /** Run migrations on start. */
     MFA_MIGRATE_ON_START: bool.default(true),
     /** Proxies whose X-Forwarded-For is believed: IPs or CIDRs (S28). Empty: the socket address is the client. */
@@ -68,6 +70,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (parsed.data.MFA_DEMO && !isLoopback(parsed.data.HOST)) {
     // The demo page hands its visitors an admin key of the demo tenant: it may only be reachable from this machine.
     throw new ConfigError(`invalid configuration:\n  MFA_DEMO: the demo page is served on loopback only; HOST is "${parsed.data.HOST}" (set MFA_DEMO=false)`);
+  }
+  if (parsed.data.MFA_DEV_CODES && (parsed.data.NODE_ENV === "production" || !isLoopback(parsed.data.HOST))) {
+    // The endpoint reveals live codes: a development aid, never reachable from another machine or in production.
+    const why = parsed.data.NODE_ENV === "production" ? "NODE_ENV is production" : `HOST is "${parsed.data.HOST}", not loopback`;
+    throw new ConfigError(`invalid configuration:\n  MFA_DEV_CODES: reading live codes is for development on this machine only; ${why} (set MFA_DEV_CODES=false)`);
   }
   if (parsed.data.DATABASE_URL && !parsed.data.MFA_SECRET_KEYS) {
     throw new ConfigError("invalid configuration:\n  MFA_SECRET_KEYS: required when DATABASE_URL is set (id:base64 of 32 random bytes)");
