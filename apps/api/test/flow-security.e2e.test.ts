@@ -28,6 +28,12 @@ async function enrolled(client: ApiClient = admin) {
 const start = async (client: ApiClient, userId: string) => (await client.post("/v1/attempts", { userId, policyId: "login" })).body.attemptId as string;
 const verify = (client: ApiClient, attemptId: string, factorId: string, code: string) => client.post(`/v1/attempts/${attemptId}/verify`, { factorId, code });
 
+/** Waits, when the clock is within `marginMs` of the next 30 s step, for that step to begin. */
+async function clearOfStepBoundary(clock: { now(): number }, marginMs: number): Promise<void> {
+  const left = 30_000 - (clock.now() % 30_000);
+  if (left < marginMs) await new Promise((r) => setTimeout(r, left + 50));
+}
+
 async function completedAttempt(client: ApiClient, userId: string, g: Authenticator, m: Authenticator): Promise<string> {
   const id = await start(client, userId);
   expect((await verify(client, id, "google_auth", g.next())).body.success).toBe(true);
@@ -76,6 +82,11 @@ describe("flow, tenancy and transport", () => {
   it("S27 a tenant's key can neither read nor change another tenant's users, factors, attempts, policies or audit", async () => {
     const { userId, g } = await enrolled();
     const id = await start(admin, userId);
+    // Two failures on the owner's side, which the other tenant must neither see nor clear.
+    for (let i = 0; i < 2; i++) expect((await verify(admin, await start(admin, userId), "google_auth", g.wrong())).body.success).toBe(false);
+    const ownerLockout = (await admin.get(`/v1/users/${userId}/lockout`)).body;
+    expect(ownerLockout).toMatchObject({ consecutiveFailures: 2 });
+    const ownerAudit = (await admin.get(`/v1/audit-events?userId=${userId}&limit=200`)).body.events as unknown[];
     const credentialId = ((await admin.get(`/v1/users/${userId}/factors`)).body.factors[0] as { id: string }).id;
     const other = (await api.tenant("admin")).client;
     const checks: Array<[string, Promise<Reply>, number[]]> = [
@@ -96,16 +107,20 @@ describe("flow, tenancy and transport", () => {
     expect((await other.get(`/v1/users/${userId}/factors`)).body.factors).toEqual([]);
     expect((await other.get(`/v1/users/${userId}/lockout`)).body).toMatchObject({ locked: false, consecutiveFailures: 0 });
     expect((await other.get(`/v1/audit-events?userId=${userId}`)).body.events).toEqual([]);
-    // And nothing changed for the owner.
+    // An unlock by the other tenant's admin key reaches only its own user of that id (audited there), never the owner's.
+    expect([200, 404]).toContain((await other.post(`/v1/users/${userId}/unlock`)).status);
+    // And nothing changed for the owner: the attempt, the failure counter, the audit trail, the policy, the factors.
     expect((await admin.get(`/v1/attempts/${id}`)).body).toMatchObject({ status: "active", stepsPassed: 0 });
+    expect((await admin.get(`/v1/users/${userId}/lockout`)).body).toEqual(ownerLockout);
+    expect((await admin.get(`/v1/audit-events?userId=${userId}&limit=200`)).body.events).toEqual(ownerAudit);
     expect((await admin.get("/v1/policies/login")).status).toBe(200);
     expect((await admin.get(`/v1/users/${userId}/factors`)).body.factors.every((f: { status: string }) => f.status === "active")).toBe(true);
   });
 
   it("S28 X-Forwarded-For is believed only from a trusted proxy, and a malformed value fails closed", async () => {
-    // Embedded databases, so that each instance counts requests on its own.
-    const behindProxy = await startTestApi(null, { TRUSTED_PROXIES: "127.0.0.1,::1", RATE_LIMIT_PER_IP: "3" });
-    const direct = await startTestApi(null, { RATE_LIMIT_PER_IP: "3" });
+    // Two more instances on the same PostgreSQL database; without REDIS_URL each counts request rates on its own.
+    const behindProxy = await startTestApi(database.url, { TRUSTED_PROXIES: "127.0.0.1,::1", RATE_LIMIT_PER_IP: "3", DATABASE_POOL_SIZE: "2" });
+    const direct = await startTestApi(database.url, { RATE_LIMIT_PER_IP: "3", DATABASE_POOL_SIZE: "2" });
     try {
       const key = (await behindProxy.tenant()).apiKey;
       const directKey = (await direct.tenant()).apiKey;
@@ -165,25 +180,32 @@ describe("flow, tenancy and transport", () => {
     expect(types.filter((t) => t === "factor.enrolled").length).toBeGreaterThanOrEqual(3);
   });
 
-  it("S30 a proof of one kind never satisfies another: another user's attempt, a credential id, a confirmation code", async () => {
-    const alice = await enrolled(admin);
-    const bob = await enrolled(admin);
-    const aliceProof = await completedAttempt(service, alice.userId, alice.g, alice.m);
-    // Alice's completed attempt does not re-authenticate Bob.
-    expect((await service.post(`/v1/users/${bob.userId}/factors`, { policyId: "login", factorId: "ms_auth", reauthAttemptId: aliceProof })).status).toBe(403);
-    // A credential id is not an attempt id.
-    const credentialId = ((await service.get(`/v1/users/${bob.userId}/factors`)).body.factors[0] as { id: string }).id;
-    expect((await service.post(`/v1/users/${bob.userId}/factors`, { policyId: "login", factorId: "ms_auth", reauthAttemptId: credentialId })).status).toBe(403);
+  it("S30 single-use state is kept per credential: one factor's code neither satisfies nor consumes another's; ids of one kind are not ids of another", async () => {
+    // Codes are named by step below, so the test keeps clear of a step boundary; both factors are confirmed with
+    // step now-1.
+    await clearOfStepBoundary(api.clock, 8_000);
+    const { userId, g, m } = await enrolled();
+    // Step now on both factors of one user: each credential has its own replay guard, so both pass.
+    const id = await start(service, userId);
+    expect((await verify(service, id, "google_auth", g.at(0))).body).toMatchObject({ success: true, nextFactor: { id: "ms_auth" } });
+    expect((await verify(service, id, "ms_auth", m.at(0))).body).toMatchObject({ success: true, complete: true });
+    // Microsoft's code of step now+1 sent in Google's place: it does not pass Google's step…
+    expect((await verify(service, await start(service, userId), "google_auth", m.at(1))).body).toMatchObject({ success: false, reset: true });
+    api.clock.advance(30_000);
+    try {
+      // …and it did not use up Microsoft's step now+1 (now the current step), which passes Microsoft's own step.
+      const later = await start(service, userId);
+      expect((await verify(service, later, "google_auth", g.at(1))).body).toMatchObject({ success: true });
+      expect((await verify(service, later, "ms_auth", m.at(0))).body).toMatchObject({ success: true, complete: true });
+    } finally {
+      api.clock.advance(-30_000);
+    }
+    // Ids of one kind are not ids of another: a credential id is neither an attempt nor a re-authentication proof, and
+    // an attempt id is not a factor.
+    const credentialId = ((await service.get(`/v1/users/${userId}/factors`)).body.factors[0] as { id: string }).id;
     expect((await service.get(`/v1/attempts/${credentialId}`)).status).toBe(404);
-    // A code used to confirm an enrollment is consumed for that credential: it cannot then pass a verify step.
-    const carol = uniqueId("u");
-    const e1 = await admin.post<Enrollment>(`/v1/users/${carol}/factors`, { policyId: "login", factorId: "google_auth" });
-    const device = new Authenticator(e1.body, api.clock);
-    const code = device.current();
-    expect((await admin.post(`/v1/users/${carol}/factors/${e1.body.factor.id}/confirm`, { code })).body.confirmed).toBe(true);
-    await enrollAll(admin, api.clock, { userId: carol, policyId: "login", factorIds: ["ms_auth"] });
-    const id = await start(service, carol);
-    expect((await verify(service, id, "google_auth", code)).body.success).toBe(false);
+    expect((await service.post(`/v1/users/${userId}/factors`, { policyId: "login", factorId: "ms_auth", reauthAttemptId: credentialId })).status).toBe(403);
+    expect((await admin.post(`/v1/users/${userId}/factors/${id}/revoke`, {})).status).toBe(404);
   });
 
   it("S32 reading a live code is off by default, and only an explicit development setting turns it on", async () => {

@@ -74,8 +74,17 @@ describe("one-time codes", () => {
 
   it("S4 the window is server policy: a code two steps old fails, a client-sent window is rejected as an unknown field", async () => {
     const { userId, g, attemptId } = await userWithAttempt();
-    expect((await verify(attemptId, "google_auth", g.at(-2))).body).toMatchObject({ success: false, reset: true });
-    expect((await verify(attemptId, "google_auth", g.at(2))).body).toMatchObject({ success: false, reset: true });
+    // Confirmation used step now-1: move the server's clock 5 steps on, so that no step of the window below has been
+    // used and only the window itself can refuse a code.
+    api.clock.advance(5 * 30_000);
+    try {
+      expect((await verify(attemptId, "google_auth", g.at(-2))).body).toMatchObject({ success: false, reset: true });
+      expect((await verify(attemptId, "google_auth", g.at(2))).body).toMatchObject({ success: false, reset: true });
+      // The edge of the window passes: the two refusals above were the window's, not the replay guard's.
+      expect((await verify(attemptId, "google_auth", g.at(-1))).body).toMatchObject({ success: true, complete: false, nextFactor: { id: "ms_auth" } });
+    } finally {
+      api.clock.advance(-5 * 30_000);
+    }
     const before = await lockoutOf(userId);
     const withWindow = await client.post(`/v1/attempts/${attemptId}/verify`, { factorId: "google_auth", code: "000000", window: 100000 });
     expect(withWindow.status).toBe(400);

@@ -1,6 +1,6 @@
 // SPEC §5: each defect found in the seeds' own code, shown absent over HTTP on a real PostgreSQL.
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { Authenticator, enrollAll, startTestApi, twoFactorPolicy, uniqueId, type ApiClient, type Enrollment, type TestApi } from "./support/api.js";
 
 const database = useTestDatabase("api_seed_defects");
@@ -59,21 +59,39 @@ describe("SPEC §5: the seeds' defects are absent", () => {
     expect((await verify(attemptId, "google_auth", g.next())).status).toBe(423);
   });
 
-  it("no check-then-act race on the cursor: 20 parallel right answers to step 1 advance it once", async () => {
+  it("no check-then-act race on the cursor: parallel right answers to step 1 advance it once", async () => {
+    // One code sent 20 times at once.
     const { userId, attemptId, g } = await user();
     const code = g.next();
     const results = await Promise.all(Array.from({ length: 20 }, () => verify(attemptId, "google_auth", code)));
     expect(results.filter((r) => r.body.success === true)).toHaveLength(1);
     await client.post(`/v1/users/${userId}/unlock`);
+    // Two different right codes at once (steps now and now+1), on 8 attempts. When step now is checked first, the
+    // replay guard lets step now+1 through as well: only the attempt's own concurrency control keeps it to one advance.
+    for (let trial = 0; trial < 8; trial++) {
+      const t = await user();
+      const both = await Promise.all([t.g.at(0), t.g.at(1)].map((c) => verify(t.attemptId, "google_auth", c)));
+      expect(both.filter((r) => r.body.success === true), JSON.stringify(both.map((r) => r.body))).toHaveLength(1);
+      expect((await client.get(`/v1/attempts/${t.attemptId}`)).body.stepsPassed).toBeLessThanOrEqual(1);
+      const passed = (await client.get(`/v1/audit-events?userId=${t.userId}&type=attempt.step_succeeded`)).body.events as unknown[];
+      expect(passed).toHaveLength(1);
+    }
   });
 
-  it("a cryptographic shuffle: random mode's first factor is spread over every factor", async () => {
+  it("a cryptographic shuffle: random mode's first factor is spread over every factor, and Math.random is never used", async () => {
     const userId = uniqueId("u");
     await enrollAll(client, api.clock, { userId, policyId: "three", factorIds: ["a", "b", "c"] });
     const firsts: Record<string, number> = { a: 0, b: 0, c: 0 };
-    for (let i = 0; i < 90; i++) {
-      const started = await client.post("/v1/attempts", { userId, policyId: "three" });
-      firsts[started.body.currentFactor.id as string]! += 1;
+    // The app runs in this process: a shuffle by Math.random (the seed's) would show here.
+    const mathRandom = vi.spyOn(Math, "random");
+    try {
+      for (let i = 0; i < 90; i++) {
+        const started = await client.post("/v1/attempts", { userId, policyId: "three" });
+        firsts[started.body.currentFactor.id as string]! += 1;
+      }
+      expect(mathRandom).not.toHaveBeenCalled();
+    } finally {
+      mathRandom.mockRestore();
     }
     // Expected 30 each; 12…50 is more than four standard deviations either way.
     for (const count of Object.values(firsts)) {

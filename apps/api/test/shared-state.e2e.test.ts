@@ -80,6 +80,23 @@ describe("two API processes, one database", () => {
     await a.post(`/v1/users/${userId}/unlock`);
   });
 
+  it("S2 two different right codes for one step of one attempt, at once through both processes: one advance", async () => {
+    // Steps now and now+1: when now is checked first the replay guard passes now+1 too, so only the attempt's
+    // concurrency control keeps the cursor to one advance. Eight attempts, so both orders occur.
+    for (let trial = 0; trial < 8; trial++) {
+      const { userId, g } = await enrolledUser("lenient");
+      const attemptId = await start(a, userId, "lenient");
+      const pair = [g.at(0), g.at(1)];
+      for (const c of pair) codes.add(c);
+      const both = await Promise.all(pair.map((code, i) => via(i).post(`/v1/attempts/${attemptId}/verify`, { factorId: "google_auth", code })));
+      expect(both.map((r) => r.status).filter((s) => s !== 200 && s !== 409)).toEqual([]);
+      expect(both.filter((r) => r.body.success === true)).toHaveLength(1);
+      expect((await b.get(`/v1/attempts/${attemptId}`)).body.stepsPassed).toBeLessThanOrEqual(1);
+      const passed = (await a.get(`/v1/audit-events?userId=${userId}&type=attempt.step_succeeded`)).body.events as unknown[];
+      expect(passed).toHaveLength(1);
+    }
+  });
+
   it("S2 parallel advancing of the same step of one attempt: exactly one advance", async () => {
     const { userId, g, m } = await enrolledUser("lenient");
     const attemptId = await start(a, userId, "lenient");
@@ -130,10 +147,11 @@ describe("two API processes, one database", () => {
     const attemptId = await start(b, userId, "login");
     const bodies: string[] = [];
     const valid = [g.next(), g.next()];
-    for (const code of valid) codes.add(code);
+    const wrong = m.wrong();
+    for (const code of [...valid, wrong]) codes.add(code);
     for (const [factorId, code] of [
       ["google_auth", valid[0]],
-      ["ms_auth", m.wrong()],
+      ["ms_auth", wrong],
       ["ms_auth", "１２３４５６"],
       ["google_auth", valid[1]],
     ] as const) {
@@ -143,13 +161,41 @@ describe("two API processes, one database", () => {
     const enrolled = await a.post<Enrollment>(`/v1/users/${enrolledUserId}/factors`, { policyId: "login", factorId: "google_auth" });
     secrets.add(enrolled.body.secret);
     const wrongConfirm = new Authenticator(enrolled.body, clock).wrong();
+    codes.add(wrongConfirm);
     const bad = await a.post(`/v1/users/${enrolledUserId}/factors/${enrolled.body.factor.id}/confirm`, { code: wrongConfirm });
     expect(bad.body).toMatchObject({ confirmed: false });
     const rightConfirm = new Authenticator(enrolled.body, clock).next();
     codes.add(rightConfirm);
     bodies.push(JSON.stringify((await b.post(`/v1/users/${enrolledUserId}/factors/${enrolled.body.factor.id}/confirm`, { code: rightConfirm })).body));
-    const audit = JSON.stringify((await a.get("/v1/audit-events?limit=200")).body);
-    expect(audit.length).toBeGreaterThan(100);
+    // Error bodies: a code too long to be one (400), a right code for a factor that is not the current step (409), a
+    // code for a factor that does not exist (409), on both processes.
+    const malformed = "73".repeat(40);
+    const outOfTurn = m.next();
+    codes.add(outOfTurn);
+    const fresh = await start(a, userId, "login");
+    for (const [client, factorId, code, status] of [
+      [a, "google_auth", malformed, 400],
+      [b, "ms_auth", outOfTurn, 409],
+      [a, "no_such_factor", g.at(0), 409],
+    ] as const) {
+      const r = await client.post(`/v1/attempts/${fresh}/verify`, { factorId, code });
+      expect(r.status).toBe(status);
+      expect(r.contentType).toContain("application/problem+json");
+      bodies.push(JSON.stringify(r.body));
+    }
+    for (const code of [malformed, wrongConfirm, "１２３４５６", g.at(0)]) codes.add(code);
+
+    // Every audit record of the tenant, read from the database with all its columns (not only what the API lists).
+    const db = createDatabase({ url: database.url, poolSize: 1 });
+    let audit: string;
+    try {
+      const rows = await db.db.selectFrom("audit_events").selectAll().where("tenant_id", "=", tenantId).execute();
+      expect(rows.length).toBeGreaterThan(200);
+      expect(rows.some((r) => r.user_id === userId)).toBe(true);
+      audit = JSON.stringify(rows, (_k, v: unknown) => (typeof v === "bigint" ? String(v) : v));
+    } finally {
+      await db.close();
+    }
 
     const logs = processes.map((p) => p.output()).join("\n");
     expect(logs).toContain("mfa-chain API listening");
