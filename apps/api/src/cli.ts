@@ -7,7 +7,7 @@ import { createDatabase, databaseOptionsFromEnv, migrateToLatest, runSecretsRota
 import { createTenant, issueApiKey } from "./boot/api-keys.js";
 import { loadKeyring } from "./boot/keyring.js";
 
-const USAGE = `usage: mfa-chain-api-cli <command>
+const USAGE = `usage: pnpm mfa <command>   (built: node apps/api/dist/cli.js <command>)
   create-tenant <tenantId> [--name <name>] [--role admin|service]   create a tenant and print its first API key
   create-key <tenantId> [--name <name>] [--role admin|service]      print a new API key for an existing tenant
   migrate                                                           bring the database to the latest schema
@@ -23,8 +23,16 @@ function fail(message: string): never {
   process.exit(2);
 }
 
+/** The API's database settings, checked the way the API checks them. */
+function databaseOptions(): ReturnType<typeof databaseOptionsFromEnv> {
+  const url = process.env.DATABASE_URL?.trim();
+  if (url && !/^postgres(ql)?:\/\//i.test(url)) fail("DATABASE_URL: expected a postgres:// or postgresql:// URL");
+  if (url && !URL.canParse(url)) fail("DATABASE_URL: not a valid URL");
+  return databaseOptionsFromEnv(process.env, baseDir);
+}
+
 async function withDatabase<T>(work: (db: ReturnType<typeof createDatabase>) => Promise<T>): Promise<T> {
-  const database = createDatabase(databaseOptionsFromEnv(process.env, baseDir));
+  const database = createDatabase(databaseOptions());
   try {
     await migrateToLatest(database.db);
     return await work(database);
@@ -34,11 +42,21 @@ async function withDatabase<T>(work: (db: ReturnType<typeof createDatabase>) => 
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: { name: { type: "string" }, role: { type: "string", default: "admin" } },
-  });
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: { name: { type: "string" }, role: { type: "string", default: "admin" }, help: { type: "boolean", short: "h" } },
+    });
+  } catch (error) {
+    fail(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    out(USAGE);
+    return 0;
+  }
   const [command, arg] = positionals;
   const role = values.role === "admin" || values.role === "service" ? values.role : fail(`--role must be admin or service, not "${values.role}"`);
   switch (command) {
@@ -66,7 +84,7 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       });
     case "secrets:rotate": {
-      const options = databaseOptionsFromEnv(process.env, baseDir);
+      const options = databaseOptions();
       const keyring = loadKeyring(process.env.MFA_SECRET_KEYS, options.url ? null : (options.dataDir ?? null));
       if (options.url && !process.env.MFA_SECRET_KEYS) fail("secrets:rotate: set MFA_SECRET_KEYS (new key first, then the old ones)");
       return runSecretsRotation({ env: process.env, cipher: keyring.keyring, baseDir });

@@ -45,5 +45,6 @@ describe("configuration from the environment", () => {
   it("refuses unknown boolean spellings and log levels", () => {
     expect(message({ MFA_DEV_CODES: "on" })).toContain("MFA_DEV_CODES");
     expect(message({ LOG_LEVEL: "verbose" })).toContain("LOG_LEVEL");
+    expect(message({ REDIS_URL: "http://127.0.0.1:6379" })).toMatch(/REDIS_URL: expected a redis/);
   });
 });

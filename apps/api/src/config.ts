@@ -42,7 +42,11 @@ export const configSchema = z
     MFA_MIGRATE_ON_START: bool.default(true),
     /** Proxies whose X-Forwarded-For is believed: IPs or CIDRs (S28). Empty: the socket address is the client. */
     TRUSTED_PROXIES: csv.default([]),
-    REDIS_URL: z.string().url().optional(),
+    REDIS_URL: z
+      .string()
+      .url()
+      .refine((u) => /^rediss?:\/\//i.test(u), "expected a redis:// or rediss:// URL")
+      .optional(),
     RATE_LIMIT_PER_KEY: int(1, 100_000_000).default(6000),
     RATE_LIMIT_PER_IP: int(1, 100_000_000).default(600),
     RATE_LIMIT_WINDOW_SECONDS: int(1, 86_400).default(60),

@@ -118,8 +118,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     });
 
     const server: Server = await new Promise((ok, fail) => {
-      const s = app.listen(config.PORT, config.HOST, () => ok(s));
-      s.once("error", fail);
+      // express 5 hands a listen error to this callback as well as to "error".
+      const s = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? fail(listenError(error, config)) : ok(s)));
+      s.once("error", (error) => fail(listenError(error, config)));
     });
     // Requests in flight, and the time the last one arrived: a shutdown drains them before closing connections.
     let inFlight = 0;
@@ -179,4 +180,15 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     await cleanup().catch(() => undefined);
     throw error;
   }
+}
+
+/** A listen failure as the configuration error it usually is: the address in use or not on this machine. */
+function listenError(error: Error, config: Config): Error {
+  const code = (error as NodeJS.ErrnoException).code;
+  const where = `HOST=${config.HOST} PORT=${config.PORT}`;
+  if (code === "EADDRINUSE") return new Error(`cannot listen on ${where}: the port is in use by another process`);
+  if (code === "EADDRNOTAVAIL") return new Error(`cannot listen on ${where}: that address is not one of this machine's`);
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return new Error(`cannot listen on ${where}: the host name does not resolve`);
+  if (code === "EACCES") return new Error(`cannot listen on ${where}: permission denied (ports below 1024 need privileges)`);
+  return new Error(`cannot listen on ${where}: ${error.message}`);
 }

@@ -3,6 +3,7 @@
 // on the embedded database.
 import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -95,6 +96,18 @@ describe("mfa-chain-api-cli", () => {
     }
   });
 
+  it("the CLI prints its usage on --help, and names a bad option or DATABASE_URL", async () => {
+    const help = await node("src/cli.ts", ["--help"], {});
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain("usage: pnpm mfa <command>");
+    const bogus = await node("src/cli.ts", ["migrate", "--bogus"], dbEnv());
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toContain("Unknown option '--bogus'");
+    const badUrl = await node("src/cli.ts", ["migrate"], { DATABASE_URL: "notaurl" });
+    expect(badUrl.code).toBe(2);
+    expect(badUrl.stderr).toContain("DATABASE_URL: expected a postgres://");
+  });
+
   it("the API refuses to start on a bad configuration value, naming it", async () => {
     const bad = await node("src/main.ts", [], { PORT: "eighty", MFA_DATA_DIR: "memory://" });
     expect(bad.code).toBe(2);
@@ -105,6 +118,28 @@ describe("mfa-chain-api-cli", () => {
     const badKeys = await node("src/main.ts", [], { DATABASE_URL: database.url, MFA_SECRET_KEYS: "k1:tooshort", PORT: "0" });
     expect(badKeys.code).not.toBe(0);
     expect(badKeys.stderr).toContain("MFA_SECRET_KEYS");
+  });
+
+  it("the API names what stops it at start: a port in use, an address not on this machine, an unreachable Redis", async () => {
+    const keys = `k1:${generateKeyringKey()}`;
+    const taken = createServer();
+    await new Promise<void>((ok) => taken.listen(0, "127.0.0.1", ok));
+    try {
+      const port = String((taken.address() as AddressInfo).port);
+      const inUse = await node("src/main.ts", [], { DATABASE_URL: database.url, MFA_SECRET_KEYS: keys, PORT: port, HOST: "127.0.0.1" });
+      expect(inUse.code).toBe(1);
+      expect(inUse.stderr).toContain(`cannot listen on HOST=127.0.0.1 PORT=${port}: the port is in use`);
+    } finally {
+      taken.close();
+    }
+    // 192.0.2.1 is TEST-NET-1 (RFC 5737): never an address of this machine.
+    const foreign = await node("src/main.ts", [], { DATABASE_URL: database.url, MFA_SECRET_KEYS: keys, PORT: "0", HOST: "192.0.2.1" });
+    expect(foreign.code).toBe(1);
+    expect(foreign.stderr).toContain("cannot listen on HOST=192.0.2.1 PORT=0: that address is not one of this machine's");
+    const noRedis = await node("src/main.ts", [], { DATABASE_URL: database.url, MFA_SECRET_KEYS: keys, PORT: "0", REDIS_URL: "redis://:hunter2@127.0.0.1:1/0" });
+    expect(noRedis.code).toBe(1);
+    expect(noRedis.stderr).toContain("REDIS_URL: cannot connect to Redis at 127.0.0.1:1");
+    expect(noRedis.stderr + noRedis.stdout).not.toContain("hunter2");
   });
 });
 

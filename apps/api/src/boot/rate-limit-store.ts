@@ -28,7 +28,13 @@ export async function createRateLimitStore(config: Config, logger: Logger): Prom
   if (config.REDIS_URL) {
     const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, enableAutoPipelining: true });
     redis.on("error", (error) => logger.warn({ err: safeError(error) }, "redis error"));
-    await redis.connect();
+    try {
+      await redis.connect();
+    } catch (error) {
+      redis.disconnect();
+      // The host only: the URL may hold a password.
+      throw new Error(`REDIS_URL: cannot connect to Redis at ${new URL(config.REDIS_URL).host} (${error instanceof Error ? error.message : String(error)})`);
+    }
     // If Redis is unreachable later, each process keeps limiting on its own instead of letting everything through.
     const limiters = pair((keyPrefix, points) => new RateLimiterRedis({ keyPrefix, points, duration, storeClient: redis, insuranceLimiter: memory(keyPrefix, points) }));
     logger.info("rate limits counted in Redis");
