@@ -169,6 +169,37 @@ describe("parsePolicyDefinition: factors", () => {
     expect(issues[0]?.message).toMatch(/^duplicate label " phone " \(also factors\[0\]\.label\)/);
   });
 
+  it("compares labels as people see them: composed and decomposed accents, compatibility forms, inner spacing", () => {
+    const pairs: ReadonlyArray<readonly [string, string]> = [
+      ["Caf\u00e9", "Cafe\u0301"], // é composed, and e + combining acute
+      ["Ｐｈｏｎｅ", "phone"], // full-width letters
+      ["My  phone", "my phone"],
+    ];
+    for (const [a, b] of pairs) {
+      const issues = issuesOf(aPolicy().withFactors([{ label: a }, { label: b }]).definition());
+      expect(issues.map((i) => i.path), `${a} / ${b}`).toEqual(["factors[1].label"]);
+      expect(issues[0]?.message).toMatch(/^duplicate label/);
+    }
+    // Stored composed, so it shows and compares the same everywhere.
+    expect(valid(aPolicy().withFactors([{ label: "Cafe\u0301" }]).definition()).factors[0]?.label).toBe("Caf\u00e9");
+  });
+
+  it.each([
+    ["a zero-width space", "Goo\u200bgle", "U+200B at 3"],
+    ["only a zero-width space", "\u200b", "U+200B at 0"],
+    ["a right-to-left override", "abc\u202edef", "U+202E at 3"],
+    ["a line separator", "a\u2028b", "U+2028 at 1"],
+    ["a noncharacter", "a\uffffb", "U+FFFF at 1"],
+    ["a control character", "a\u0007b", "U+0007 at 1"],
+  ])("refuses a label with %s, naming the character", (_what, label, where) => {
+    const issues = issuesOf(aPolicy().withFactors([{ label }]).definition());
+    expect(issues).toEqual([{ path: "factors[0].label", message: `must not contain invisible, control or direction characters (${where})` }]);
+  });
+
+  it("refuses a policy name with unseen characters too", () => {
+    expect(issuesOf({ ...minimal(), name: "Login\u200b" })).toEqual([{ path: "name", message: "must not contain invisible, control or direction characters (U+200B at 5)" }]);
+  });
+
   it.each(["sms", "email", "push", "webauthn", "backup_code"])("rejects the unimplemented type %s as not implemented", (type) => {
     const issues = issuesOf({ ...minimal(), factors: [{ id: "x", label: "X", type }] });
     expect(issues).toEqual([

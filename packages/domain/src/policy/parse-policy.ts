@@ -52,6 +52,26 @@ function readString(obj: Obj, key: string, path: string, issues: Issues, maxLeng
   return v;
 }
 
+// Characters a person cannot see or that reorder what they see: controls, format characters (zero-width spaces and
+// joiners, bidi overrides), line and paragraph separators, surrogates, private use and noncharacters. A label is
+// what an authenticator app shows to tell factors apart; a name is shown to people too.
+const UNSEEN = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Zl}\p{Zp}\p{Noncharacter_Code_Point}]/u;
+
+/** A string shown to people: no unseen characters, stored in Unicode's composed form (NFC). */
+function readText(obj: Obj, key: string, path: string, issues: Issues, maxLength: number): string | undefined {
+  const v = readString(obj, key, path, issues, maxLength);
+  if (v === undefined) return undefined;
+  const unseen = UNSEEN.exec(v);
+  if (unseen) {
+    const cp = (unseen[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0");
+    return issues.add(join(path, key), `must not contain invisible, control or direction characters (U+${cp} at ${unseen.index})`), undefined;
+  }
+  return v.normalize("NFC");
+}
+
+/** Two labels that look alike to a person compare equal: compatibility forms folded, case and spacing ignored. */
+const labelKey = (label: string): string => label.normalize("NFKC").trim().replace(/\s+/gu, " ").toLowerCase();
+
 function readInteger(
   obj: Obj,
   key: string,
@@ -102,7 +122,7 @@ function readFactor(raw: unknown, path: string, issues: Issues): PolicyFactor | 
   if (id !== undefined && !FACTOR_ID_PATTERN.test(id)) {
     issues.add(join(path, "id"), `must be a slug of lowercase letters, digits, "_" or "-" (1–64, starting with a letter or digit), got ${describe(id)}`);
   }
-  const label = readString(raw, "label", path, issues, POLICY_LIMITS.labelMaxLength);
+  const label = readText(raw, "label", path, issues, POLICY_LIMITS.labelMaxLength);
   const typeAt = join(path, "type");
   const type = raw.type;
   if (type === undefined) {
@@ -150,7 +170,7 @@ export function parsePolicyDefinition(input: unknown): Result<PolicyDefinition, 
     return err({ code: "invalid_policy", issues: issues.list });
   }
   checkKeys(input, "", POLICY_KEYS, issues);
-  const name = readString(input, "name", "", issues, POLICY_LIMITS.nameMaxLength);
+  const name = readText(input, "name", "", issues, POLICY_LIMITS.nameMaxLength);
   const mode = readChoice(input, "mode", "", issues, ["fixed", "random"] as const);
 
   const factors: PolicyFactor[] = [];
@@ -179,12 +199,12 @@ export function parsePolicyDefinition(input: unknown): Result<PolicyDefinition, 
         factorsValid = false;
       } else if (id !== undefined) seenIds.set(id, i);
       // Authenticator apps list entries by label: two factors with one label are indistinguishable to the user.
-      const labelKey = label?.trim().toLowerCase();
-      const firstLabel = labelKey === undefined ? undefined : seenLabels.get(labelKey);
+      const key = label === undefined ? undefined : labelKey(label);
+      const firstLabel = key === undefined ? undefined : seenLabels.get(key);
       if (firstLabel !== undefined) {
         issues.add(`${path}.label`, `duplicate label "${label}" (also factors[${firstLabel}].label); labels must tell factors apart`);
         factorsValid = false;
-      } else if (labelKey !== undefined) seenLabels.set(labelKey, i);
+      } else if (key !== undefined) seenLabels.set(key, i);
       if (factor) factors.push(factor);
     });
   }
