@@ -231,4 +231,22 @@ describe("one-time codes", () => {
     expect((await verify(attemptId, "google_auth", fresh.current())).body.success).toBe(false);
     expect((await verify(attemptId, "google_auth", old!.next())).body.success).toBe(true);
   });
+
+  it("S13 parallel re-enrollments of one slot leave one pending enrollment, so at most one can be confirmed", async () => {
+    const userId = uniqueId("u");
+    await enrollAll(client, api.clock, { userId, policyId: "login", factorIds: ["google_auth"] });
+    const enrollments = await Promise.all(Array.from({ length: 20 }, () => client.post<Enrollment>(`/v1/users/${userId}/factors`, { policyId: "login", factorId: "google_auth" })));
+    expect(enrollments.map((e) => e.status)).toEqual(Array(20).fill(201));
+    const factors = (await client.get(`/v1/users/${userId}/factors`)).body.factors as Array<{ id: string; status: string }>;
+    expect(factors.filter((f) => f.status === "pending")).toHaveLength(1);
+    expect(factors.filter((f) => f.status === "active")).toHaveLength(1);
+    // Every one of the twenty, confirmed at once with its own right code: only the last enrollment is still there.
+    const confirmed = await Promise.all(
+      enrollments.map((e) => client.post(`/v1/users/${userId}/factors/${e.body.factor.id}/confirm`, { code: new Authenticator(e.body, api.clock).next() })),
+    );
+    expect(confirmed.filter((r) => r.status === 200 && r.body.confirmed === true)).toHaveLength(1);
+    expect(confirmed.filter((r) => r.status === 404)).toHaveLength(19);
+    const after = (await client.get(`/v1/users/${userId}/factors`)).body.factors as Array<{ status: string }>;
+    expect(after.filter((f) => f.status === "active")).toHaveLength(1);
+  });
 });

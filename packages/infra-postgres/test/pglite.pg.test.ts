@@ -59,7 +59,7 @@ describe("PGlite through Kysely", () => {
     const uow = new PostgresUnitOfWork(database.current.db);
     await expect(
       uow.run(async (r) => {
-        await r.users.ensure("lite", "u1", T0);
+        await r.users.lock("lite", "u1", T0);
         await r.attempts.insert(sampleAttempt("lite", "dup"));
         await r.attempts.insert(sampleAttempt("lite", "dup"));
       }),

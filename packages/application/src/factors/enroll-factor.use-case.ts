@@ -58,7 +58,7 @@ export class EnrollFactor {
       const allowed = await authorizeFactorChange(repos, input.actor, input.userId, input.reauthAttemptId, now);
       if (!allowed.ok) return allowed;
 
-      await repos.users.ensure(tenantId, input.userId, now);
+      await repos.users.lock(tenantId, input.userId, now);
       // Only the newest enrollment of a slot can be confirmed; earlier unconfirmed ones are discarded.
       await repos.credentials.deletePending(tenantId, input.userId, factor.id);
       const secret = deps.provisioner.generateSecret();

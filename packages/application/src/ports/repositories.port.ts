@@ -20,8 +20,12 @@ export interface PolicyRepository {
 }
 
 export interface UserRepository {
-  /** Records the relying party's user id under the tenant, if not already known. */
-  ensure(tenantId: string, userId: string, at: Instant): Promise<void>;
+  /**
+   * Records the relying party's user id under the tenant if it is not known yet, and holds the user until the unit of
+   * work ends: one user's factor changes run one at a time (two parallel enrollments of a slot cannot both stay
+   * pending). Taken before any of the user's credentials, as every writer that takes it does.
+   */
+  lock(tenantId: string, userId: string, at: Instant): Promise<void>;
 }
 
 /** A credential together with its encrypted secret; the secret never leaves the adapter unencrypted. */

@@ -6,11 +6,12 @@ import type { Db } from "../database/schema.js";
 export class PostgresUserRepository implements UserRepository {
   constructor(private readonly db: Db) {}
 
-  async ensure(tenantId: string, userId: string, at: Instant): Promise<void> {
+  async lock(tenantId: string, userId: string, at: Instant): Promise<void> {
     await this.db
       .insertInto("users")
       .values({ tenant_id: tenantId, user_id: userId, created_at: new Date(at) })
-      .onConflict((oc) => oc.columns(["tenant_id", "user_id"]).doNothing())
+      // A no-op update of a known user takes its row lock (and waits for a holder), in the same round trip.
+      .onConflict((oc) => oc.columns(["tenant_id", "user_id"]).doUpdateSet({ created_at: (eb) => eb.ref("users.created_at") }))
       .execute();
   }
 }

@@ -20,7 +20,7 @@ export function describeTenantIsolationContract(name: string, makeStorage: MakeS
         lock: { consecutiveFailures: 2, lockCount: 1, lockedUntil: null },
       };
       await run(async (r) => {
-        await r.users.ensure(a, "alice", T0);
+        await r.users.lock(a, "alice", T0);
         await r.policies.insert(rows.policy);
         await r.credentials.insert(rows.active);
         await r.credentials.insert(rows.pending);

@@ -11,7 +11,7 @@ export function describeUnitOfWorkContract(name: string, makeStorage: MakeStorag
     const { run } = storage;
 
     const writeEverything = async (r: Repositories, t: string) => {
-      await r.users.ensure(t, "alice", T0);
+      await r.users.lock(t, "alice", T0);
       await r.policies.insert(samplePolicy(t));
       await r.credentials.insert(sampleCredential(t, "c1", { status: "active" }));
       await r.attempts.insert(sampleAttempt(t, "a1"));
@@ -71,10 +71,10 @@ export function describeUnitOfWorkContract(name: string, makeStorage: MakeStorag
     it("records a user once however often it is ensured", async () => {
       const t = freshTenant();
       await run(async (r) => {
-        await r.users.ensure(t, "alice", T0);
-        await r.users.ensure(t, "alice", T0 + 1);
+        await r.users.lock(t, "alice", T0);
+        await r.users.lock(t, "alice", T0 + 1);
       });
-      await run((r) => r.users.ensure(t, "alice", T0 + 2));
+      await run((r) => r.users.lock(t, "alice", T0 + 2));
     });
   });
 }

@@ -7,7 +7,7 @@ describe("FaultInjectingUnitOfWork", () => {
   it("passes calls through untouched when nothing is armed", async () => {
     const store = new InMemoryStore();
     const uow = new FaultInjectingUnitOfWork(new InMemoryUnitOfWork(store));
-    await uow.run((r) => r.users.ensure("t", "u", 1));
+    await uow.run((r) => r.users.lock("t", "u", 1));
     expect(store.hasUser("t", "u")).toBe(true);
   });
 
@@ -15,10 +15,10 @@ describe("FaultInjectingUnitOfWork", () => {
     const store = new InMemoryStore();
     const inner = new InMemoryUnitOfWork(store);
     const uow = new FaultInjectingUnitOfWork(inner);
-    const fault = uow.failOn("users.ensure", { skip: 1, times: 1 });
-    await uow.run((r) => r.users.ensure("t", "a", 1));
-    await expect(uow.run((r) => r.users.ensure("t", "b", 1))).rejects.toBeInstanceOf(InjectedFault);
-    await uow.run((r) => r.users.ensure("t", "c", 1));
+    const fault = uow.failOn("users.lock", { skip: 1, times: 1 });
+    await uow.run((r) => r.users.lock("t", "a", 1));
+    await expect(uow.run((r) => r.users.lock("t", "b", 1))).rejects.toBeInstanceOf(InjectedFault);
+    await uow.run((r) => r.users.lock("t", "c", 1));
     expect([store.hasUser("t", "a"), store.hasUser("t", "b"), store.hasUser("t", "c")]).toEqual([true, false, true]);
     expect(fault.fired).toBe(1);
     expect(inner.rolledBack).toBe(1);
@@ -28,12 +28,12 @@ describe("FaultInjectingUnitOfWork", () => {
     const store = new InMemoryStore();
     const uow = new FaultInjectingUnitOfWork(new InMemoryUnitOfWork(store));
     const seen: unknown[][] = [];
-    const hook = uow.beforeCall("users.ensure", async (repos, args) => {
+    const hook = uow.beforeCall("users.lock", async (repos, args) => {
       seen.push([...args]);
-      await repos.users.ensure("t", "sneaky", 1);
+      await repos.users.lock("t", "sneaky", 1);
     });
-    await uow.run((r) => r.users.ensure("t", "u", 7));
-    await uow.run((r) => r.users.ensure("t", "v", 8));
+    await uow.run((r) => r.users.lock("t", "u", 7));
+    await uow.run((r) => r.users.lock("t", "v", 8));
     expect(seen).toEqual([["t", "u", 7]]);
     expect(hook.fired).toBe(1);
     expect(store.hasUser("t", "sneaky")).toBe(true);

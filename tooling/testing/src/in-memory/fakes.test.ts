@@ -51,11 +51,11 @@ describe("InMemoryUnitOfWork", () => {
     const store = new InMemoryStore();
     const uow = new InMemoryUnitOfWork(store);
     await expect(uow.run(async (r) => {
-      await r.users.ensure("t", "u", 1);
+      await r.users.lock("t", "u", 1);
       throw new Error("no");
     })).rejects.toThrow("no");
     expect(store.hasUser("t", "u")).toBe(false);
-    await uow.run((r) => r.users.ensure("t", "u", 1));
+    await uow.run((r) => r.users.lock("t", "u", 1));
     expect(store.hasUser("t", "u")).toBe(true);
     expect([uow.committed, uow.rolledBack]).toEqual([1, 1]);
   });

@@ -221,7 +221,7 @@ class InMemoryPolicyRepository extends Repo implements PolicyRepository {
 }
 
 class InMemoryUserRepository extends Repo implements UserRepository {
-  async ensure(tenantId: string, userId: string, at: Instant): Promise<void> {
+  async lock(tenantId: string, userId: string, at: Instant): Promise<void> {
     const k = key(tenantId, userId);
     if (!this.s.users.has(k)) this.s.users.set(k, at);
   }
