@@ -109,6 +109,26 @@ const cases: Case[] = [
   ["verify: NUL in the factor id", "POST", () => `/v1/attempts/${attemptId}/verify`, { factorId: "x\u0000y", code: "123456" }],
   ["verify: lone surrogate in the factor id", "POST", () => `/v1/attempts/${attemptId}/verify`, { factorId: "google_auth\udc00", code: "123456" }],
   ["enroll: NUL in the factor id", "POST", () => `/v1/users/${userId}/factors`, { policyId: "login", factorId: "google_auth\u0000" }],
+  ["policy: labels alike once normalized", "POST", () => "/v1/policies", { ...policy, id: "nfd", factors: [{ ...policy.factors[0], label: "Caf\u00e9" }, { ...policy.factors[1], label: "Cafe\u0301" }] }],
+  ["policy: invisible label", "POST", () => "/v1/policies", { ...policy, id: "zw", factors: [{ ...policy.factors[0], label: "\u200b" }, policy.factors[1]] }],
+  ["policy: direction override in a label", "POST", () => "/v1/policies", { ...policy, id: "bidi", factors: [{ ...policy.factors[0], label: "abc\u202edef" }, policy.factors[1]] }],
+  ["policy: JSON number body", "POST", () => "/v1/policies", undefined, { raw: "123", headers: { "content-type": "application/json" } }],
+  ["policy create: a query parameter", "POST", () => "/v1/policies?version=3", { ...policy, id: "qp" }],
+  ["policy read: version in hex", "GET", () => "/v1/policies/login?version=0x1"],
+  ["policy read: version with an exponent", "GET", () => "/v1/policies/login?version=1e0"],
+  ["policy delete: with a body", "DELETE", () => "/v1/policies/login", { cascade: false, dryRun: true }],
+  ["unlock: with a body", "POST", () => `/v1/users/${userId}/unlock`, { userId: "bob", force: true }],
+  ["unlock: an array body", "POST", () => `/v1/users/${userId}/unlock`, [1, 2]],
+  ["enroll: user id ..", "POST", () => "/v1/users/%2E%2E/factors", { policyId: "login", factorId: "google_auth" }],
+  ["verify: a query parameter", "POST", () => `/v1/attempts/${attemptId}/verify?window=100000`, { factorId: "google_auth", code: "000000" }],
+  ["attempt read: a query parameter", "GET", () => `/v1/attempts/${attemptId}?debug=1`],
+  ["factors list: a query parameter", "GET", () => `/v1/users/${userId}/factors?status=bogus`],
+  ["audit: limit with an exponent", "GET", () => "/v1/audit-events?limit=1e2"],
+  ["audit: limit given twice", "GET", () => "/v1/audit-events?limit=5&limit=6"],
+  ["audit: empty limit", "GET", () => "/v1/audit-events?limit="],
+  ["audit: from after to", "GET", () => "/v1/audit-events?from=2030-01-01T00:00:00Z&to=2020-01-01T00:00:00Z"],
+  ["audit: year 0", "GET", () => "/v1/audit-events?from=0000-01-01T00:00:00Z"],
+  ["audit: past year 9999 in UTC", "GET", () => "/v1/audit-events?to=9999-12-31T23:59:59-23:59"],
   ["no such route", "PATCH", () => "/v1/policies/login", {}],
   ["no such path", "GET", () => "/v1/nothing-here"],
   ["no key", "GET", () => "/v1/policies", undefined, { headers: { authorization: "" } }],
@@ -124,6 +144,23 @@ describe("S31 bad input", () => {
       expectProblem(res, what);
     }
     expect(await snapshot()).toBe(before);
+  });
+
+  it("S31 says what is wrong in words a person can act on", async () => {
+    const detail = async (method: string, path: string, body?: unknown, raw?: string) =>
+      (await client.call(method, path, body, raw === undefined ? {} : { raw, headers: { "content-type": "application/json" } })).body.detail as string;
+    expect(await detail("POST", "/v1/attempts", undefined, "null")).toBe("the body must be a JSON object");
+    expect(await detail("POST", "/v1/attempts", undefined, "{nope")).toBe("the body is not valid JSON");
+    expect(await detail("POST", "/v1/policies", { ...policy, id: "d7", factors: [{ ...policy.factors[0], options: { digits: 7 } }, policy.factors[1]] })).toContain(
+      "factors[0].options.digits: must be 6 or 8",
+    );
+    expect(await detail("POST", "/v1/policies", { ...policy, id: "w2", verifyWindow: 2 })).toContain("verifyWindow: must be 0 or 1");
+    expect(await detail("GET", "/v1/audit-events?type=bogus")).toMatch(/type: expected one of: .*attempt\.step_succeeded/);
+    expect(await detail("GET", "/v1/audit-events?from=2030-01-01T00:00:00Z&to=2020-01-01T00:00:00Z")).toContain("from: from must not be later than to");
+    expect(await detail("GET", "/v1/audit-events?limit=5&limit=6")).toContain("limit: given more than once");
+    expect(await detail("GET", "/v1/policies/login?version=1000")).toBe('policy "login" has no version 1000 (its latest is 1)');
+    expect(await detail("POST", `/v1/users/${userId}/unlock`, { userId: "bob" })).toContain('unknown field "userId"');
+    expect(await detail("GET", `/v1/users/${userId}/factors?status=active`)).toContain('unknown field "status"');
   });
 
   it("S31 names the offending field and its path", async () => {

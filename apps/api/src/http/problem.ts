@@ -106,7 +106,15 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
     const e = error as { type?: string; status?: number; expose?: boolean };
     if (e?.type === "entity.parse.failed") {
-      return sendProblem(res, { code: "invalid_request", detail: "the body is not valid JSON" });
+      // body-parser's strict mode refuses JSON that is not an object or array (null, 123, "x", true) as a parse failure.
+      const raw = (error as { body?: unknown }).body;
+      let scalar = false;
+      try {
+        scalar = typeof raw === "string" && JSON.parse(raw) !== undefined;
+      } catch {
+        // not JSON at all
+      }
+      return sendProblem(res, { code: "invalid_request", detail: scalar ? "the body must be a JSON object" : "the body is not valid JSON" });
     }
     if (e?.type === "entity.too.large") {
       return sendProblem(res, { code: "payload_too_large", detail: "the body is larger than the API accepts" });

@@ -21,7 +21,27 @@ const Text = (max: number) =>
 /** A factor id of a policy: a lowercase slug. */
 const FactorId = z.string().regex(FACTOR_ID_PATTERN, "factor ids are lowercase slugs (a–z, 0–9, _ and -; 1–64)");
 
-export const UserIdParam = z.string().regex(USER_ID_PATTERN, "user ids are 1–128 of A–Z a–z 0–9 . _ @ : + = -").openapi({ example: "alice" });
+export const UserIdParam = z
+  .string()
+  .regex(USER_ID_PATTERN, "user ids are 1–128 of A–Z a–z 0–9 . _ @ : + = -")
+  .refine((id) => id !== "." && id !== "..", "a user id cannot be . or .. (a path segment of its own)")
+  .openapi({ example: "alice" });
+
+/** A whole number in a query string: digits only (no sign, exponent, hex or blanks), within bounds. */
+const QueryInt = (min: number, max: number) =>
+  z
+    .string({ error: (i) => (Array.isArray(i.input) ? "given more than once" : "expected a whole number") })
+    .regex(/^[0-9]{1,16}$/, "expected a whole number (digits only)")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+/** An instant in a query string: ISO 8601 with a time zone, between 1970 and 9999 (UTC). */
+const QueryInstant = z.iso
+  .datetime({ offset: true, error: "expected an ISO 8601 date-time with a time zone, e.g. 2026-01-31T12:00:00Z" })
+  .refine((v) => {
+    const t = Date.parse(v);
+    return t >= 0 && t <= Date.UTC(9999, 11, 31, 23, 59, 59);
+  }, "must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z");
 export const PolicyIdParam = z.string().regex(POLICY_ID_PATTERN, "policy ids are lowercase slugs (a–z, 0–9, _ and -; 1–64)").openapi({ example: "login" });
 export const OpaqueIdParam = z.string().regex(OPAQUE_ID, "not a valid id");
 
@@ -31,7 +51,7 @@ export const CredentialParams = z.strictObject({ userId: UserIdParam, credential
 export const AttemptParams = z.strictObject({ attemptId: OpaqueIdParam });
 
 const Algorithm = z.enum(OTP_ALGORITHMS);
-const Digits = z.union([z.literal(6), z.literal(8)]);
+const Digits = z.union([z.literal(6), z.literal(8)], { error: "must be 6 or 8" });
 
 export const PolicyFactorSchema = z
   .strictObject({
@@ -42,7 +62,7 @@ export const PolicyFactorSchema = z
       .strictObject({
         algorithm: Algorithm.optional().openapi({ description: "Default SHA1 (what authenticator apps support)." }),
         digits: Digits.optional(),
-        period: z.union([z.literal(30), z.literal(60)]).optional().openapi({ description: "TOTP only." }),
+        period: z.union([z.literal(30), z.literal(60)], { error: "must be 30 or 60" }).optional().openapi({ description: "TOTP only." }),
       })
       .optional(),
   })
@@ -54,7 +74,7 @@ export const PolicyDefinitionSchema = z
     mode: z.enum(["fixed", "random"]),
     requiredSteps: z.int().min(1).max(16),
     factors: z.array(PolicyFactorSchema).min(1).max(16),
-    verifyWindow: z.union([z.literal(0), z.literal(1)]).optional().openapi({ description: "TOTP steps accepted either side of now (server policy). Default 1." }),
+    verifyWindow: z.union([z.literal(0), z.literal(1)], { error: "must be 0 or 1 (steps either side of now)" }).optional().openapi({ description: "TOTP steps accepted either side of now (server policy). Default 1." }),
     attemptTtlSeconds: z.int().min(30).max(3600).optional().openapi({ description: "Default 600." }),
     lockout: z
       .strictObject({
@@ -67,7 +87,7 @@ export const PolicyDefinitionSchema = z
   .openapi("PolicyDefinition");
 
 export const CreatePolicyBody = PolicyDefinitionSchema.extend({ id: PolicyIdParam }).openapi("CreatePolicy");
-export const PolicyVersionQuery = z.strictObject({ version: z.coerce.number().int().min(1).max(1_000_000).optional() });
+export const PolicyVersionQuery = z.strictObject({ version: QueryInt(1, 1_000_000).optional() });
 
 export const EnrollFactorBody = z
   .strictObject({
@@ -96,17 +116,21 @@ export const VerifyBody = z
   })
   .openapi("VerifyStep");
 
-export const AuditQuerySchema = z.strictObject({
-  userId: UserIdParam.optional(),
-  type: z
-    .union([z.enum(AUDIT_EVENT_TYPES), z.array(z.enum(AUDIT_EVENT_TYPES))])
-    .optional()
-    .transform((t) => (t === undefined ? undefined : Array.isArray(t) ? t : [t])),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
-  before: z.coerce.number().int().min(1).optional(),
-  limit: z.coerce.number().int().min(1).max(200).optional(),
-});
+const AuditType = z.enum(AUDIT_EVENT_TYPES, { error: `expected one of: ${AUDIT_EVENT_TYPES.join(", ")}` });
+
+export const AuditQuerySchema = z
+  .strictObject({
+    userId: UserIdParam.optional(),
+    type: z
+      .union([AuditType, z.array(AuditType)], { error: `expected one of: ${AUDIT_EVENT_TYPES.join(", ")}` })
+      .optional()
+      .transform((t) => (t === undefined ? undefined : Array.isArray(t) ? t : [t])),
+    from: QueryInstant.optional(),
+    to: QueryInstant.optional(),
+    before: QueryInt(1, Number.MAX_SAFE_INTEGER).optional(),
+    limit: QueryInt(1, 200).optional(),
+  })
+  .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) <= Date.parse(q.to), { message: "from must not be later than to", path: ["from"] });
 
 // Responses (documentation of what the routes send).
 export const FactorViewSchema = z.object({ id: z.string(), label: z.string(), type: z.enum(FACTOR_TYPES) }).openapi("FactorView");

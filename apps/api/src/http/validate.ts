@@ -1,6 +1,6 @@
 // Parses a request part with its strict schema; on failure answers 400 with every problem and its path.
-import type { Response } from "express";
-import type { z } from "zod";
+import type { RequestHandler, Response } from "express";
+import { z } from "zod";
 import { sendProblem } from "./problem.js";
 
 const formatPath = (path: readonly PropertyKey[]): string =>
@@ -22,3 +22,16 @@ export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, res: 
   });
   return undefined;
 }
+
+const NOTHING = z.strictObject({});
+const isEmpty = (value: unknown): boolean => value === undefined || (typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0);
+
+/** For a route that takes no query parameters: any parameter is an unknown field (400), as in a body. */
+export const noQuery: RequestHandler = (req, res, next) => {
+  if (isEmpty(req.query) || parseOr400(NOTHING, req.query, res, "query")) next();
+};
+
+/** For a route that takes no body: an empty body or {} passes; anything else is refused before anything changes. */
+export const noBody: RequestHandler = (req, res, next) => {
+  if (isEmpty(req.body) || parseOr400(NOTHING, req.body, res, "body")) next();
+};

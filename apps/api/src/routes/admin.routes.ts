@@ -4,19 +4,19 @@ import { actorOf } from "../http/auth.js";
 import { presentAuditEvent, presentLockout } from "../http/present.js";
 import { sendAppError } from "../http/problem.js";
 import { AuditQuerySchema, UserParams } from "../http/schemas.js";
-import { parseOr400 } from "../http/validate.js";
+import { noBody, noQuery, parseOr400 } from "../http/validate.js";
 import type { Services } from "../services.js";
 
 export function adminRoutes(s: Services): Router {
   const r = Router();
 
-  r.get("/users/:userId/lockout", async (req, res) => {
+  r.get("/users/:userId/lockout", noQuery, async (req, res) => {
     const params = parseOr400(UserParams, req.params, res, "path");
     if (!params) return;
     res.json(presentLockout(await s.getLockout.execute({ actor: actorOf(res), userId: params.userId })));
   });
 
-  r.post("/users/:userId/unlock", async (req, res) => {
+  r.post("/users/:userId/unlock", noQuery, noBody, async (req, res) => {
     const params = parseOr400(UserParams, req.params, res, "path");
     if (!params) return;
     const unlocked = await s.unlockUser.execute({ actor: actorOf(res), userId: params.userId });

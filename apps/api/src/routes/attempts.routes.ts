@@ -4,13 +4,13 @@ import type { Metrics } from "../http/metrics.js";
 import { presentAttempt, presentOutcome } from "../http/present.js";
 import { sendAppError, sendProblem } from "../http/problem.js";
 import { AttemptParams, StartAttemptBody, VerifyBody } from "../http/schemas.js";
-import { parseOr400 } from "../http/validate.js";
+import { noQuery, parseOr400 } from "../http/validate.js";
 import type { Services } from "../services.js";
 
 export function attemptRoutes(s: Services, metrics: Metrics): Router {
   const r = Router();
 
-  r.post("/attempts", async (req, res) => {
+  r.post("/attempts", noQuery, async (req, res) => {
     const body = parseOr400(StartAttemptBody, req.body, res, "body");
     if (!body) return;
     const started = await s.startAttempt.execute({ actor: actorOf(res), userId: body.userId, policyId: body.policyId });
@@ -19,7 +19,7 @@ export function attemptRoutes(s: Services, metrics: Metrics): Router {
     res.status(201).location(`/v1/attempts/${a.attemptId}`).json(a);
   });
 
-  r.get("/attempts/:attemptId", async (req, res) => {
+  r.get("/attempts/:attemptId", noQuery, async (req, res) => {
     const params = parseOr400(AttemptParams, req.params, res, "path");
     if (!params) return;
     const found = await s.getAttempt.execute({ actor: actorOf(res), attemptId: params.attemptId });
@@ -27,7 +27,7 @@ export function attemptRoutes(s: Services, metrics: Metrics): Router {
     res.json(presentAttempt(found.value));
   });
 
-  r.post("/attempts/:attemptId/verify", async (req, res) => {
+  r.post("/attempts/:attemptId/verify", noQuery, async (req, res) => {
     const params = parseOr400(AttemptParams, req.params, res, "path");
     const body = params && parseOr400(VerifyBody, req.body, res, "body");
     if (!params || !body) return;

@@ -4,11 +4,11 @@ import { Router } from "express";
 import { actorOf } from "../http/auth.js";
 import { sendAppError } from "../http/problem.js";
 import { AttemptParams } from "../http/schemas.js";
-import { parseOr400 } from "../http/validate.js";
+import { noQuery, parseOr400 } from "../http/validate.js";
 
 export function devRoutes(peek: PeekCurrentCode): Router {
   const r = Router();
-  r.get("/dev/attempts/:attemptId/current-code", async (req, res) => {
+  r.get("/dev/attempts/:attemptId/current-code", noQuery, async (req, res) => {
     const params = parseOr400(AttemptParams, req.params, res, "path");
     if (!params) return;
     const peeked = await peek.execute({ actor: actorOf(res), attemptId: params.attemptId });

@@ -3,13 +3,13 @@ import { actorOf } from "../http/auth.js";
 import { presentCredential } from "../http/present.js";
 import { sendAppError } from "../http/problem.js";
 import { ConfirmFactorBody, CredentialParams, EnrollFactorBody, ResyncFactorBody, RevokeFactorBody, UserParams } from "../http/schemas.js";
-import { parseOr400 } from "../http/validate.js";
+import { noQuery, parseOr400 } from "../http/validate.js";
 import type { Services } from "../services.js";
 
 export function factorRoutes(s: Services): Router {
   const r = Router();
 
-  r.post("/users/:userId/factors", async (req, res) => {
+  r.post("/users/:userId/factors", noQuery, async (req, res) => {
     const params = parseOr400(UserParams, req.params, res, "path");
     const body = params && parseOr400(EnrollFactorBody, req.body, res, "body");
     if (!params || !body) return;
@@ -33,14 +33,14 @@ export function factorRoutes(s: Services): Router {
     });
   });
 
-  r.get("/users/:userId/factors", async (req, res) => {
+  r.get("/users/:userId/factors", noQuery, async (req, res) => {
     const params = parseOr400(UserParams, req.params, res, "path");
     if (!params) return;
     const all = await s.listFactors.execute({ actor: actorOf(res), userId: params.userId });
     res.json({ factors: all.map(presentCredential) });
   });
 
-  r.post("/users/:userId/factors/:credentialId/confirm", async (req, res) => {
+  r.post("/users/:userId/factors/:credentialId/confirm", noQuery, async (req, res) => {
     const params = parseOr400(CredentialParams, req.params, res, "path");
     const body = params && parseOr400(ConfirmFactorBody, req.body, res, "body");
     if (!params || !body) return;
@@ -54,7 +54,7 @@ export function factorRoutes(s: Services): Router {
     sendAppError(res, confirmed.error);
   });
 
-  r.post("/users/:userId/factors/:credentialId/resync", async (req, res) => {
+  r.post("/users/:userId/factors/:credentialId/resync", noQuery, async (req, res) => {
     const params = parseOr400(CredentialParams, req.params, res, "path");
     const body = params && parseOr400(ResyncFactorBody, req.body, res, "body");
     if (!params || !body) return;
@@ -68,7 +68,7 @@ export function factorRoutes(s: Services): Router {
     sendAppError(res, resynced.error);
   });
 
-  r.post("/users/:userId/factors/:credentialId/revoke", async (req, res) => {
+  r.post("/users/:userId/factors/:credentialId/revoke", noQuery, async (req, res) => {
     const params = parseOr400(CredentialParams, req.params, res, "path");
     const body = params && parseOr400(RevokeFactorBody, req.body, res, "body");
     if (!params || !body) return;

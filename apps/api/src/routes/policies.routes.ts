@@ -3,13 +3,13 @@ import { actorOf } from "../http/auth.js";
 import { presentPolicy } from "../http/present.js";
 import { sendAppError } from "../http/problem.js";
 import { CreatePolicyBody, PolicyDefinitionSchema, PolicyParams, PolicyVersionQuery } from "../http/schemas.js";
-import { parseOr400 } from "../http/validate.js";
+import { noBody, noQuery, parseOr400 } from "../http/validate.js";
 import type { Services } from "../services.js";
 
 export function policyRoutes(s: Services): Router {
   const r = Router();
 
-  r.post("/policies", async (req, res) => {
+  r.post("/policies", noQuery, async (req, res) => {
     const body = parseOr400(CreatePolicyBody, req.body, res, "body");
     if (!body) return;
     const { id, ...definition } = body;
@@ -18,7 +18,7 @@ export function policyRoutes(s: Services): Router {
     res.status(201).location(`/v1/policies/${saved.value.id}`).json(presentPolicy(saved.value));
   });
 
-  r.get("/policies", async (_req, res) => {
+  r.get("/policies", noQuery, async (_req, res) => {
     const all = await s.listPolicies.execute({ actor: actorOf(res) });
     res.json({ policies: all.map(presentPolicy) });
   });
@@ -36,7 +36,7 @@ export function policyRoutes(s: Services): Router {
     res.json(presentPolicy(found.value));
   });
 
-  r.put("/policies/:policyId", async (req, res) => {
+  r.put("/policies/:policyId", noQuery, async (req, res) => {
     const params = parseOr400(PolicyParams, req.params, res, "path");
     const body = params && parseOr400(PolicyDefinitionSchema, req.body, res, "body");
     if (!params || !body) return;
@@ -45,7 +45,7 @@ export function policyRoutes(s: Services): Router {
     res.json(presentPolicy(saved.value));
   });
 
-  r.delete("/policies/:policyId", async (req, res) => {
+  r.delete("/policies/:policyId", noQuery, noBody, async (req, res) => {
     const params = parseOr400(PolicyParams, req.params, res, "path");
     if (!params) return;
     const deleted = await s.deletePolicy.execute({ actor: actorOf(res), policyId: params.policyId });

@@ -15,8 +15,12 @@ describe("GetPolicy, ListPolicies, DeletePolicy", () => {
     unwrap(await app.savePolicy.execute({ actor: admin, policyId: "login", definition: aPolicy().withSteps(1).definition(), mode: "update" }));
     expect(unwrap(await app.getPolicy.execute({ actor: admin, policyId: "login" })).version).toBe(2);
     expect(unwrap(await app.getPolicy.execute({ actor: admin, policyId: "login", version: 1 })).requiredSteps).toBe(2);
-    expect(errorOf(await app.getPolicy.execute({ actor: admin, policyId: "login", version: 3 })).code).toBe("policy_not_found");
-    expect(errorOf(await app.getPolicy.execute({ actor: admin, policyId: "missing" })).code).toBe("policy_not_found");
+    expect(errorOf(await app.getPolicy.execute({ actor: admin, policyId: "login", version: 3 }))).toEqual({
+      code: "policy_not_found",
+      message: 'policy "login" has no version 3 (its latest is 2)',
+    });
+    expect(errorOf(await app.getPolicy.execute({ actor: admin, policyId: "missing" }))).toEqual({ code: "policy_not_found", message: 'no policy "missing"' });
+    expect(errorOf(await app.getPolicy.execute({ actor: admin, policyId: "missing", version: 1 })).message).toBe('no policy "missing"');
   });
 
   it("ListPolicies: the latest version of each live policy of the caller's tenant", async () => {

@@ -17,7 +17,15 @@ export class GetPolicy {
         ? r.policies.findLatest(tenantId, input.policyId)
         : r.policies.findVersion(tenantId, input.policyId, input.version),
     );
-    return found ? ok(viewPolicy(found)) : err(policyNotFound(input.policyId));
+    if (found) return ok(viewPolicy(found));
+    if (input.version === undefined) return err(policyNotFound(input.policyId));
+    // Say whether the policy or only the version is missing.
+    const latest = await this.deps.uow.run((r) => r.policies.findLatest(tenantId, input.policyId));
+    return err(
+      latest
+        ? { code: "policy_not_found", message: `policy "${input.policyId}" has no version ${input.version} (its latest is ${latest.version})` }
+        : policyNotFound(input.policyId),
+    );
   }
 }
 
