@@ -161,7 +161,9 @@ describe("flow, tenancy and transport", () => {
     expect((await service.post(`/v1/users/${userId}/factors/${credentialId}/revoke`, {})).status).toBe(403);
     // An attempt that is started but not completed is no proof.
     const open = await start(service, userId);
-    expect((await service.post(`/v1/users/${userId}/factors`, { policyId: "login", factorId: "google_auth", reauthAttemptId: open })).status).toBe(403);
+    const notDone = await service.post(`/v1/users/${userId}/factors`, { policyId: "login", factorId: "google_auth", reauthAttemptId: open });
+    expect(notDone.status).toBe(403);
+    expect(notDone.body.detail).toContain('the "reauthAttemptId" given is not an attempt this user completed in the last 300 seconds (it is not completed)');
     const proof = await completedAttempt(service, userId, g, m);
     const allowed = await service.post(`/v1/users/${userId}/factors`, { policyId: "login", factorId: "google_auth", reauthAttemptId: proof });
     expect(allowed.status).toBe(201);
