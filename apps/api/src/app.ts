@@ -63,6 +63,14 @@ export function createApp(o: AppOptions): Express {
       },
     }),
   );
+  app.use((req, res, next) => {
+    // RFC 9112 §3.2: an HTTP/1.1 request without a Host header gets 400 (server.ts leaves this check to here).
+    if (req.httpVersion === "1.1" && req.headers.host === undefined) {
+      res.setHeader("Connection", "close");
+      return sendProblem(res, { code: "invalid_request", detail: "an HTTP/1.1 request needs a Host header" });
+    }
+    next();
+  });
   app.use(o.metrics.middleware);
   app.use(requestLog(o.logger));
   app.use(clientIp(o.trustedProxies));
@@ -116,7 +124,25 @@ export function createApp(o: AppOptions): Express {
   if (o.devPeek) v1.use(devRoutes(o.devPeek));
   app.use("/v1", v1);
 
-  app.use((req, res) => sendProblem(res, { code: "not_found", detail: `no route for ${req.method} ${req.path}` }));
+  // A path the API has, asked with a method it does not take: 405 with the methods it does (from the OpenAPI paths).
+  const allowedOn = methodsByPath(openapi);
+  app.use((req, res) => {
+    const allowed = allowedOn(req.path);
+    if (allowed.length > 0) {
+      return sendProblem(res, { code: "method_not_allowed", detail: `${req.method} is not allowed on ${req.path} (allowed: ${allowed.join(", ")})` }, { Allow: allowed.join(", ") });
+    }
+    sendProblem(res, { code: "not_found", detail: `no route for ${req.method} ${req.path}` });
+  });
   app.use(errorHandler(o.logger));
   return app;
+}
+
+/** The methods of the documented path that a request path matches, GET with HEAD; none when no path matches. */
+function methodsByPath(document: { paths?: object | undefined }): (path: string) => string[] {
+  const routes = Object.entries(document.paths ?? {}).map(([template, item]) => {
+    const pattern = new RegExp(`^${template.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("[^/]+")}/?$`);
+    const methods = Object.keys(item).filter((m) => ["get", "post", "put", "patch", "delete"].includes(m)).map((m) => m.toUpperCase());
+    return { pattern, methods: methods.includes("GET") ? [...methods, "HEAD"] : methods };
+  });
+  return (path) => [...new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => r.methods))];
 }

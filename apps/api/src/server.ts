@@ -1,6 +1,7 @@
 // The composition root: configuration in, a listening API out. Everything concrete is chosen here and nowhere else.
-import type { Server } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { resolve } from "node:path";
 import { PeekCurrentCode, PolicyVersionCache, type Clock } from "@mfa-chain/application";
 import { CryptoRandomSource, RandomIdGenerator, SystemClock } from "@mfa-chain/crypto";
@@ -23,7 +24,7 @@ import { createRateLimitStore, type RateLimitStore } from "./boot/rate-limit-sto
 import type { Config } from "./config.js";
 import { CachedApiKeyResolver } from "./http/auth.js";
 import { parseTrustedProxies } from "./http/client-ip.js";
-import { safeError } from "./http/problem.js";
+import { rawProblemResponse, safeError } from "./http/problem.js";
 import { createMetrics } from "./http/metrics.js";
 import { buildServices } from "./services.js";
 
@@ -117,10 +118,16 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       ...(demo ? { demo: { apiKey: demo.apiKey, policyId: demo.policyId } } : {}),
     });
 
-    const server: Server = await new Promise((ok, fail) => {
-      // express 5 hands a listen error to this callback as well as to "error".
-      const s = app.listen(config.PORT, config.HOST, (error?: Error) => (error ? fail(listenError(error, config)) : ok(s)));
-      s.once("error", (error) => fail(listenError(error, config)));
+    // Node answers an HTTP/1.1 request without Host with a bare 400 of its own; app.ts answers it in problem+json.
+    const server: Server = createServer({ requireHostHeader: false }, app);
+    await new Promise<void>((ok, fail) => {
+      server.once("error", (error) => fail(listenError(error, config)));
+      server.listen(config.PORT, config.HOST, () => ok());
+    });
+    // Requests Node's HTTP parser refuses never reach express: answer them in problem+json too.
+    server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
+      if (error.code === "ECONNRESET" || !socket.writable) return socket.destroy();
+      socket.end(rawProblemResponse(error));
     });
     // Requests in flight, and the time the last one arrived: a shutdown drains them before closing connections.
     let inFlight = 0;

@@ -1,6 +1,7 @@
 // SECURITY S31: every input is validated at the edge; a malformed request gets a 4xx problem+json body that says what
 // is wrong, never a 5xx, and changes nothing. Table-driven cases for each route, then generated bodies (fast-check).
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
+import { connect } from "node:net";
 import fc from "fast-check";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -161,6 +162,46 @@ describe("S31 bad input", () => {
     expect(await detail("GET", "/v1/policies/login?version=1000")).toBe('policy "login" has no version 1000 (its latest is 1)');
     expect(await detail("POST", `/v1/users/${userId}/unlock`, { userId: "bob" })).toContain('unknown field "userId"');
     expect(await detail("GET", `/v1/users/${userId}/factors?status=active`)).toContain('unknown field "status"');
+  });
+
+  it("S31 a method a path does not take gets 405 with the methods it does", async () => {
+    const res = await client.call("PUT", "/v1/policies", { any: 1 });
+    expect(res.status).toBe(405);
+    expect(res.contentType).toContain("application/problem+json");
+    expect(res.body).toMatchObject({ code: "method_not_allowed" });
+    expect(res.headers.get("allow")?.split(", ").sort()).toEqual(["GET", "HEAD", "POST"]);
+    const verifyByGet = await client.get(`/v1/attempts/${attemptId}/verify`);
+    expect([verifyByGet.status, verifyByGet.headers.get("allow")]).toEqual([405, "POST"]);
+    expect((await client.get("/v1/no-such-thing")).status).toBe(404);
+  });
+
+  it("S31 requests Node's HTTP parser refuses are answered in problem+json too, and change nothing", async () => {
+    const before = await snapshot();
+    const { port } = new URL(api.url);
+    const raw = (request: string) =>
+      new Promise<string>((resolve, reject) => {
+        const socket = connect(Number(port), "127.0.0.1", () => socket.end(request));
+        let answer = "";
+        socket.on("data", (chunk) => (answer += chunk.toString("latin1")));
+        socket.on("close", () => resolve(answer));
+        socket.on("error", reject);
+        socket.setTimeout(10_000, () => socket.destroy(new Error("no answer in 10 s")));
+      });
+    for (const [what, request, status] of [
+      ["a tab in the path", "GET /v1/poli\tcies HTTP/1.1\r\nHost: x\r\n\r\n", 400],
+      ["an unknown method", "FOO /v1/policies HTTP/1.1\r\nHost: x\r\n\r\n", 400],
+      ["no Host header", "GET /v1/policies HTTP/1.1\r\n\r\n", 400],
+      ["Content-Length with chunked", "POST /v1/attempts HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}", 400],
+      ["a 20 kB header", `GET /v1/policies HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`, 431],
+    ] as const) {
+      const answer = await raw(request);
+      expect(answer.split("\r\n")[0], what).toMatch(new RegExp(`^HTTP/1.1 ${status} `));
+      expect(answer, what).toContain("Content-Type: application/problem+json");
+      const body = JSON.parse(answer.slice(answer.indexOf("\r\n\r\n") + 4)) as { status: number; detail: string };
+      expect(body.status, what).toBe(status);
+      expect(body.detail.length, what).toBeGreaterThan(10);
+    }
+    expect(await snapshot()).toBe(before);
   });
 
   it("S31 names the offending field and its path", async () => {

@@ -7,6 +7,9 @@ export type EdgeErrorCode =
   | "invalid_request"
   | "unauthorized"
   | "not_found"
+  | "method_not_allowed"
+  | "request_timeout"
+  | "headers_too_large"
   | "rate_limited"
   | "payload_too_large"
   | "unsupported_media_type"
@@ -23,6 +26,8 @@ const STATUS: Record<ProblemCode, number> = {
   forbidden: 403,
   reauthentication_required: 403,
   not_found: 404,
+  method_not_allowed: 405,
+  request_timeout: 408,
   policy_not_found: 404,
   credential_not_found: 404,
   attempt_not_found: 404,
@@ -39,6 +44,7 @@ const STATUS: Record<ProblemCode, number> = {
   invalid_code: 422,
   user_locked: 423,
   rate_limited: 429,
+  headers_too_large: 431,
   internal_error: 500,
 };
 
@@ -58,23 +64,32 @@ export interface Problem {
   readonly [extension: string]: unknown;
 }
 
-export function sendProblem(res: Response, problem: Problem, headers: Record<string, string> = {}): void {
+function problemJson(problem: Problem): { status: number; title: string; body: string } {
   const { code, detail, ...extensions } = problem;
   const status = STATUS[code];
+  const title = TITLE[code] ?? code.replaceAll("_", " ");
+  return { status, title, body: JSON.stringify({ type: `/problems/${code}`, title, status, detail, code, ...extensions }) };
+}
+
+export function sendProblem(res: Response, problem: Problem, headers: Record<string, string> = {}): void {
+  const { status, body } = problemJson(problem);
   for (const [name, value] of Object.entries(headers)) res.setHeader(name, value);
-  res
-    .status(status)
-    .type("application/problem+json")
-    .send(
-      JSON.stringify({
-        type: `/problems/${code}`,
-        title: TITLE[code] ?? code.replaceAll("_", " "),
-        status,
-        detail,
-        code,
-        ...extensions,
-      }),
-    );
+  res.status(status).type("application/problem+json").send(body);
+}
+
+/**
+ * A whole HTTP/1.1 response for a request Node's parser refused before express saw it (a malformed request line or
+ * header, headers too large, a request that did not arrive in time): still problem+json, and the connection closes.
+ */
+export function rawProblemResponse(error: { code?: string | undefined }): string {
+  const problem: Problem =
+    error.code === "HPE_HEADER_OVERFLOW"
+      ? { code: "headers_too_large", detail: "the request line or headers are larger than the API accepts" }
+      : error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+        ? { code: "request_timeout", detail: "the request did not arrive in full in time" }
+        : { code: "invalid_request", detail: "the request is not well-formed HTTP/1.1" };
+  const { status, title, body } = problemJson(problem);
+  return `HTTP/1.1 ${status} ${title}\r\nContent-Type: application/problem+json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`;
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
