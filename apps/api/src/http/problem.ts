@@ -33,6 +33,7 @@ const STATUS: Record<ProblemCode, number> = {
   attempt_not_found: 404,
   policy_exists: 409,
   enrollment_not_pending: 409,
+  factor_not_active: 409,
   attempt_completed: 409,
   chain_breached: 409,
   factors_not_enrolled: 409,

@@ -49,14 +49,14 @@ describe("ListFactors and RevokeFactor", () => {
     expect(app.auditEvents().at(-1)?.data).toMatchObject({ authorizedBy: "admin" });
   });
 
-  it("an unknown, already revoked, another user's or another tenant's credential → credential_not_found", async () => {
+  it("an unknown, another user's or another tenant's credential → credential_not_found; an already revoked one → factor_not_active", async () => {
     const id = app.activeCredential("alice", "token_1").id;
     expect(errorOf(await revoke("id-9999", { actor: adminKey() })).code).toBe("credential_not_found");
     expect(errorOf(await revoke(id, { actor: adminKey(), userId: "bob" })).code).toBe("credential_not_found");
     expect(errorOf(await revoke(id, { actor: adminKey("tenant-2") })).code).toBe("credential_not_found");
     unwrap(await revoke(id, { actor: adminKey() }));
     const audits = app.auditEvents().length;
-    expect(errorOf(await revoke(id, { actor: adminKey() })).code).toBe("credential_not_found");
+    expect(errorOf(await revoke(id, { actor: adminKey() }))).toEqual({ code: "factor_not_active", message: expect.stringMatching(/^factor ".+" is already revoked \(at \d{4}-/) });
     expect(app.auditEvents()).toHaveLength(audits);
   });
 });

@@ -29,7 +29,10 @@ export class RevokeFactor {
     return this.deps.uow.run(async (repos) => {
       const now = this.deps.clock.now();
       const credential = await repos.credentials.findById(tenantId, input.userId, input.credentialId);
-      if (!credential || credential.status === "revoked") return err(credentialNotFound(input.credentialId));
+      if (!credential) return err(credentialNotFound(input.credentialId));
+      if (credential.status === "revoked") {
+        return err<AppError>({ code: "factor_not_active", message: `factor "${credential.id}" is already revoked (at ${new Date(credential.revokedAt ?? now).toISOString()})` });
+      }
       const allowed = await authorizeFactorChange(repos, input.actor, input.userId, input.reauthAttemptId, now);
       if (!allowed.ok) return allowed;
       if (!(await repos.credentials.revoke(tenantId, credential.id, now))) return err(credentialNotFound(input.credentialId));

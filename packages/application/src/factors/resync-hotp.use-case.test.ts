@@ -58,6 +58,9 @@ describe("ResyncHotpFactor (RFC 4226 §7.4, SPEC §3)", () => {
     await app.givenPolicy(aPolicy().withId("login"));
     const [totp] = await app.enrollAndConfirm("alice", "login", ["token_1"]);
     expect(errorOf(await resync(["123456", "123457"], totp!.credential.id)).code).toBe("invalid_input");
+    // A pending HOTP factor is in the wrong state, not the wrong kind.
+    const pending = await app.enroll("alice", "hotp", "counter_1");
+    expect(errorOf(await resync(["123456", "123457"], pending.credential.id)).code).toBe("factor_not_active");
     for (let i = 0; i < 5; i++) await resync(["000000", "000001"]);
     expect(errorOf(await resync([code(5), code(6)])).code).toBe("user_locked");
     expect(app.store.lockState(TEST_TENANT, "alice").lockedUntil).not.toBeNull();

@@ -38,11 +38,11 @@ export class ResyncHotpFactor {
       const now = this.deps.clock.now();
       const credential = await repos.credentials.findById(tenantId, input.userId, input.credentialId);
       if (!credential) return err(credentialNotFound(input.credentialId));
-      if (credential.status !== "active" || credential.params.type !== "hotp") {
-        return err<AppError>({
-          code: "invalid_input",
-          message: `factor "${credential.id}" is a ${credential.status} ${credential.params.type} factor: only an active HOTP factor can be resynchronised`,
-        });
+      if (credential.params.type !== "hotp") {
+        return err<AppError>({ code: "invalid_input", message: `factor "${credential.id}" is a ${credential.params.type} factor: only a HOTP factor can be resynchronised` });
+      }
+      if (credential.status !== "active") {
+        return err<AppError>({ code: "factor_not_active", message: `factor "${credential.id}" is ${credential.status}: only an active HOTP factor can be resynchronised` });
       }
       const check = await openFactorCheck(repos, { actor: input.actor, userId: input.userId, credentialId: credential.id, factorId: credential.factorId, now, failedType: "factor.resync_failed" });
       if (check.locked) return err(check.locked);

@@ -9,6 +9,7 @@ export type AppError =
   | { readonly code: "factor_not_in_policy"; readonly message: string }
   | { readonly code: "credential_not_found"; readonly message: string }
   | { readonly code: "enrollment_not_pending"; readonly message: string }
+  | { readonly code: "factor_not_active"; readonly message: string }
   | { readonly code: "enrollment_expired"; readonly message: string }
   | { readonly code: "invalid_code"; readonly message: string; readonly failuresRemaining: number; readonly lockedUntil: Instant | null }
   | { readonly code: "reauthentication_required"; readonly message: string }
