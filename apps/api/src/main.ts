@@ -19,7 +19,7 @@ async function main(): Promise<void> {
   }
   const baseDir = process.env.INIT_CWD ?? process.cwd();
   const server = await startServer({ config, baseDir });
-  if (server.demo?.createdAdminKey) showDemoAdminKey(server.demo.createdAdminKey, config.MFA_DATA_DIR, baseDir);
+  if (server.demo?.createdAdminKey) showDemoAdminKey(server.demo.createdAdminKey, config.MFA_DATA_DIR, baseDir, config.DATABASE_URL);
   if (server.demo) process.stdout.write(`\nDemo page: ${server.url}/demo/   API docs: ${server.url}/docs/\n\n`);
   const stop = (signal: NodeJS.Signals) => {
     server.logger.info({ signal }, "shutting down");
@@ -39,7 +39,7 @@ async function main(): Promise<void> {
  * The demo tenant's admin key, created at first start, is shown once to whoever started the service: on their
  * terminal, or — when output goes to a log collector — in a file only they can read, never in the log stream (S10).
  */
-function showDemoAdminKey(key: string, dataDir: string, baseDir: string): void {
+function showDemoAdminKey(key: string, dataDir: string, baseDir: string, databaseUrl: string | undefined): void {
   if (process.stdout.isTTY) {
     process.stdout.write(`\nCreated the demo tenant "demo". Its admin API key (shown this once, keep it):\n\n  ${key}\n`);
     return;
@@ -48,7 +48,9 @@ function showDemoAdminKey(key: string, dataDir: string, baseDir: string): void {
     process.stdout.write(`\nCreated the demo tenant "demo" (its admin key is not shown: output is not a terminal).\n`);
     return;
   }
-  const file = join(dirname(resolve(baseDir, dataDir)), "demo-admin-key");
+  // One file per database, so a demo on PostgreSQL never overwrites the embedded database's key (or another's).
+  const database = databaseUrl === undefined ? null : decodeURIComponent(new URL(databaseUrl).pathname.slice(1)).replace(/[^A-Za-z0-9_.-]/g, "_") || "postgres";
+  const file = join(dirname(resolve(baseDir, dataDir)), database === null ? "demo-admin-key" : `demo-admin-key.${database}`);
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   process.stdout.write(`\nCreated the demo tenant "demo". Its admin API key is in ${file} (readable by this user only).\n`);
 }

@@ -174,6 +174,17 @@ describe("the main command on the embedded database", () => {
       } finally {
         expect(await second.stop()).toBe(0);
       }
+      // The demo on PostgreSQL keeps its key in a file of that database's own: the embedded one's is untouched.
+      const embeddedKey = readFileSync(join(dir, "demo-admin-key"), "utf8");
+      const onPostgres = await spawnApi({ ...env, DATABASE_URL: database.url, MFA_SECRET_KEYS: `k1:${generateKeyringKey()}` }, 60_000);
+      try {
+        const dbName = new URL(database.url).pathname.slice(1);
+        const pgKey = readFileSync(join(dir, `demo-admin-key.${dbName}`), "utf8").trim();
+        expect((await new ApiClient(onPostgres.url, pgKey).get("/v1/policies/demo-login")).status).toBe(200);
+        expect(readFileSync(join(dir, "demo-admin-key"), "utf8")).toBe(embeddedKey);
+      } finally {
+        expect(await onPostgres.stop()).toBe(0);
+      }
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
