@@ -119,7 +119,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     });
 
     // Node answers an HTTP/1.1 request without Host with a bare 400 of its own; app.ts answers it in problem+json.
-    const server: Server = createServer({ requireHostHeader: false }, app);
+    // Incomplete requests are checked for the 30 s request timeout every 5 s (Node's default: every 30 s).
+    const server: Server = createServer({ requireHostHeader: false, connectionsCheckingInterval: 5_000 }, app);
     await new Promise<void>((ok, fail) => {
       server.once("error", (error) => fail(listenError(error, config)));
       server.listen(config.PORT, config.HOST, () => ok());

@@ -1,7 +1,7 @@
 import type { Enrollment } from "@mfa-chain/application";
+import { HOTP_RESYNC_WINDOW } from "@mfa-chain/domain";
 import { adminKey, aPolicy, errorOf, serviceKey, TEST_TENANT, TestApp, unwrap } from "@mfa-chain/testing";
 import { beforeEach, describe, expect, it } from "vitest";
-import { HOTP_RESYNC_WINDOW } from "./resync-hotp.use-case.js";
 
 const service = serviceKey();
 

@@ -2,12 +2,7 @@
 // 1000). The user proves possession with two codes read one after the other; the credential's counter then moves
 // past both, by compare-and-set, so neither code — nor any earlier one — is accepted again. A failure counts against
 // the user's failure counter like any other wrong code (S26).
-import {
-  err,
-  isCodeShape,
-  ok,
-  type Result,
-} from "@mfa-chain/domain";
+import { err, HOTP_RESYNC_WINDOW, isCodeShape, ok, type Result } from "@mfa-chain/domain";
 import type { Clock } from "../ports/clock.port.js";
 import type { OtpVerifier } from "../ports/otp.port.js";
 import type { UnitOfWork } from "../ports/repositories.port.js";
@@ -16,9 +11,6 @@ import { auditActor, type Actor } from "../shared/actor.js";
 import type { AppError } from "../shared/application.errors.js";
 import { openFactorCheck } from "../shared/factor-check.js";
 import { credentialNotFound, viewCredential, type CredentialView } from "./credential-views.js";
-
-/** How far ahead of the expected counter the first of the two codes is searched (SPEC §3). */
-export const HOTP_RESYNC_WINDOW = 1000;
 
 export interface ResyncHotpInput {
   readonly actor: Actor;
