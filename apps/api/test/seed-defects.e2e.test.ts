@@ -209,7 +209,7 @@ describe("SPEC §5: the seeds' defects are absent", () => {
     const totpUser = await user();
     const notHotp = await client.post(`/v1/users/${totpUser.userId}/factors/${totpUser.g.credentialId}/resync`, { codes: ["123456", "123457"] });
     expect(notHotp.status).toBe(400);
-    expect(notHotp.body.detail).toContain("only an active HOTP factor");
+    expect(notHotp.body.detail).toContain("is a totp factor: only a HOTP factor can be resynchronised");
   });
 
   it("replay memory is not only the last code string: an older accepted code stays refused", async () => {
