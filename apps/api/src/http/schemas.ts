@@ -86,7 +86,9 @@ export const PolicyDefinitionSchema = z
   })
   .openapi("PolicyDefinition");
 
-export const CreatePolicyBody = PolicyDefinitionSchema.extend({ id: PolicyIdParam }).openapi("CreatePolicy");
+// Spread, not `.extend`: extending a registered strict schema is documented as allOf of two closed objects, which no
+// object can satisfy (test/openapi-conformance.e2e.test.ts).
+export const CreatePolicyBody = z.strictObject({ id: PolicyIdParam, ...PolicyDefinitionSchema.shape }).openapi("CreatePolicy");
 export const PolicyVersionQuery = z.strictObject({ version: QueryInt(1, 1_000_000).optional() });
 
 export const EnrollFactorBody = z
@@ -192,7 +194,7 @@ export const ConfirmResultSchema = z
   .object({ confirmed: z.boolean(), factor: CredentialSchema.optional(), failuresRemaining: z.int().optional(), lockedUntil: z.string().nullable().optional() })
   .openapi("ConfirmResult");
 
-export const PolicySchema = PolicyDefinitionSchema.extend({ id: z.string(), version: z.int(), createdAt: z.string() }).openapi("Policy");
+export const PolicySchema = z.object({ id: z.string(), version: z.int(), ...PolicyDefinitionSchema.shape, createdAt: z.string() }).openapi("Policy");
 
 export const LockoutSchema = z
   .object({ userId: z.string(), locked: z.boolean(), lockedUntil: z.string().nullable(), consecutiveFailures: z.int(), lockCount: z.int() })

@@ -1,0 +1,169 @@
+// The API answers what /openapi.json says it answers: every response of a session that calls every documented route
+// (successes and the documented failures) has a status the route documents, the documented media type, and a body
+// that validates against the documented schema (JSON Schema 2020-12, checked by ajv, with no undocumented fields).
+import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
+import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { issueApiKey } from "../src/boot/api-keys.js";
+import { ApiClient, Authenticator, enrollAll, startTestApi, twoFactorPolicy, uniqueId, type Enrollment, type Reply, type TestApi } from "./support/api.js";
+
+const database = useTestDatabase("api_openapi_conformance");
+let api: TestApi;
+let admin: ApiClient;
+let service: ApiClient;
+
+interface Operation {
+  readonly responses: Record<string, { content?: Record<string, unknown> }>;
+}
+let doc: { paths: Record<string, Record<string, Operation>> };
+const ajv = new Ajv2020({ strict: false, allErrors: true, validateFormats: false });
+const validators = new Map<string, ValidateFunction>();
+/** Every status each documented operation answered in this session, to show that the session covered them. */
+const seen = new Map<string, Set<number>>();
+
+/** Object schemas that do not say otherwise get no undocumented fields: a field the document lacks fails the check. */
+function closeObjects(node: unknown): void {
+  if (Array.isArray(node)) return node.forEach(closeObjects);
+  if (typeof node !== "object" || node === null) return;
+  const schema = node as Record<string, unknown>;
+  if (schema.type === "object" && schema.properties !== undefined && !("additionalProperties" in schema)) schema.additionalProperties = false;
+  Object.values(schema).forEach(closeObjects);
+}
+
+const pointer = (...segments: string[]) => segments.map((s) => encodeURIComponent(s.replaceAll("~", "~0").replaceAll("/", "~1"))).join("/");
+
+function conforms(method: string, template: string, res: Reply): void {
+  const where = `${method.toUpperCase()} ${template} → ${res.status}`;
+  const operation = doc.paths[template]?.[method];
+  expect(operation, `${where}: the route is documented`).toBeDefined();
+  const documented = operation!.responses[String(res.status)];
+  expect(documented, `${where}: the status is documented (${JSON.stringify(res.body).slice(0, 200)})`).toBeDefined();
+  seen.set(`${method} ${template}`, (seen.get(`${method} ${template}`) ?? new Set()).add(res.status));
+  if (documented!.content === undefined) {
+    expect(res.body, `${where}: no body`).toBe("");
+    return;
+  }
+  const [mediaType] = Object.keys(documented!.content);
+  expect(res.contentType, `${where}: media type`).toContain(mediaType);
+  const ref = `openapi#/${pointer("paths", template, method, "responses", String(res.status), "content", mediaType!, "schema")}`;
+  let validate = validators.get(ref);
+  if (!validate) {
+    validate = ajv.getSchema(ref);
+    if (!validate) throw new Error(`${where}: no schema at ${ref}`);
+    validators.set(ref, validate);
+  }
+  expect(validate(res.body), `${where}: ${JSON.stringify(validate.errors)} in ${JSON.stringify(res.body)}`).toBe(true);
+}
+
+beforeAll(async () => {
+  api = await startTestApi(database.url);
+  const tenant = await api.tenant("admin");
+  admin = tenant.client;
+  service = new ApiClient(api.url, (await issueApiKey(api.server.database.db, tenant.tenantId, "service", "service", Date.now())).apiKey);
+  doc = (await (await fetch(`${api.url}/openapi.json`)).json()) as typeof doc;
+  closeObjects(doc);
+  ajv.addSchema(doc as object, "openapi");
+});
+afterAll(async () => api?.close());
+
+describe("OpenAPI conformance", () => {
+  it("every response of a session over every route matches the document: status, media type, body", async () => {
+    const call = async (client: ApiClient, method: string, template: string, path: string, body?: unknown) => {
+      const res = await client.call(method.toUpperCase(), path, body);
+      conforms(method, template, res);
+      return res;
+    };
+    const hotp = { id: "hotp", name: "Token", mode: "fixed", requiredSteps: 1, factors: [{ id: "token", label: "Token", type: "hotp" }] };
+
+    // Policies.
+    await call(admin, "post", "/v1/policies", "/v1/policies", twoFactorPolicy("login"));
+    await call(admin, "post", "/v1/policies", "/v1/policies", hotp);
+    await call(admin, "post", "/v1/policies", "/v1/policies", twoFactorPolicy("login"));
+    await call(admin, "post", "/v1/policies", "/v1/policies", { ...twoFactorPolicy("bad"), requiredSteps: 9 });
+    await call(new ApiClient(api.url, null), "post", "/v1/policies", "/v1/policies", twoFactorPolicy("nokey"));
+    await call(admin, "get", "/v1/policies", "/v1/policies");
+    await call(admin, "get", "/v1/policies/{policyId}", "/v1/policies/login");
+    await call(admin, "get", "/v1/policies/{policyId}", "/v1/policies/login?version=7");
+    const { id: _id, ...definition } = twoFactorPolicy("scratch");
+    await call(admin, "post", "/v1/policies", "/v1/policies", twoFactorPolicy("scratch"));
+    await call(admin, "put", "/v1/policies/{policyId}", "/v1/policies/scratch", definition);
+    await call(admin, "put", "/v1/policies/{policyId}", "/v1/policies/nope", definition);
+    await call(admin, "delete", "/v1/policies/{policyId}", "/v1/policies/scratch");
+    await call(admin, "delete", "/v1/policies/{policyId}", "/v1/policies/scratch");
+
+    // Factors: enroll, confirm (wrong, right, again), list, revoke (twice), and the refusals.
+    const userId = uniqueId("u");
+    const enrolled = await call(admin, "post", "/v1/users/{userId}/factors", `/v1/users/${userId}/factors`, { policyId: "login", factorId: "google_auth" });
+    const device = new Authenticator(enrolled.body as Enrollment, api.clock);
+    const confirmPath = `/v1/users/${userId}/factors/${device.credentialId}/confirm`;
+    await call(admin, "post", "/v1/users/{userId}/factors/{credentialId}/confirm", confirmPath, { code: device.wrong() });
+    await call(admin, "post", "/v1/users/{userId}/factors/{credentialId}/confirm", confirmPath, { code: device.next() });
+    await call(admin, "post", "/v1/users/{userId}/factors/{credentialId}/confirm", confirmPath, { code: device.current() });
+    await call(admin, "post", "/v1/users/{userId}/factors/{credentialId}/confirm", `/v1/users/${userId}/factors/nope/confirm`, { code: "123456" });
+    await call(admin, "post", "/v1/users/{userId}/factors", `/v1/users/${userId}/factors`, { policyId: "nope", factorId: "google_auth" });
+    await call(admin, "post", "/v1/users/{userId}/factors", `/v1/users/${userId}/factors`, { policyId: "login", factorId: "nope" });
+    await call(service, "post", "/v1/users/{userId}/factors", `/v1/users/${userId}/factors`, { policyId: "login", factorId: "ms_auth" });
+    // Starting before the second factor is enrolled names what is missing.
+    await call(service, "post", "/v1/attempts", "/v1/attempts", { userId, policyId: "login" });
+    const ms = (await enrollAll(admin, api.clock, { userId, policyId: "login", factorIds: ["ms_auth"] })).ms_auth!;
+    await call(admin, "get", "/v1/users/{userId}/factors", `/v1/users/${userId}/factors`);
+
+    // HOTP resync: wrong codes (an outcome), a TOTP factor, a pending one.
+    const token = (await enrollAll(admin, api.clock, { userId, policyId: "hotp", factorIds: ["token"] })).token!;
+    const resync = (credentialId: string) => `/v1/users/${userId}/factors/${credentialId}/resync`;
+    await call(admin, "post", "/v1/users/{userId}/factors/{credentialId}/resync", resync(token.credentialId), { codes: ["000000", "000001"] });
+    await call(admin, "post", "/v1/users/{userId}/factors/{credentialId}/resync", resync(device.credentialId), { codes: ["000000", "000001"] });
+    const pendingToken = await call(admin, "post", "/v1/users/{userId}/factors", `/v1/users/${userId}/factors`, { policyId: "hotp", factorId: "token" });
+    await call(admin, "post", "/v1/users/{userId}/factors/{credentialId}/resync", resync((pendingToken.body as Enrollment).factor.id), { codes: ["000000", "000001"] });
+    await call(admin, "post", "/v1/users/{userId}/factors/{credentialId}/resync", resync("nope"), { codes: ["000000", "000001"] });
+
+    // Attempts: start, read, verify (success, failure, out of order, complete, completed, unknown).
+    const started = await call(service, "post", "/v1/attempts", "/v1/attempts", { userId, policyId: "login" });
+    const attemptId = (started.body as { attemptId: string }).attemptId;
+    const verify = (id: string, factorId: string, code: string) => call(service, "post", "/v1/attempts/{attemptId}/verify", `/v1/attempts/${id}/verify`, { factorId, code });
+    await call(service, "get", "/v1/attempts/{attemptId}", `/v1/attempts/${attemptId}`);
+    await verify(attemptId, "ms_auth", ms.current());
+    await verify(attemptId, "google_auth", device.wrong());
+    await verify(attemptId, "google_auth", device.next());
+    await verify(attemptId, "ms_auth", ms.next());
+    await verify(attemptId, "ms_auth", ms.current());
+    await verify("Z".repeat(30), "google_auth", "123456");
+    await call(service, "get", "/v1/attempts/{attemptId}", `/v1/attempts/${"Z".repeat(30)}`);
+    await call(service, "post", "/v1/attempts", "/v1/attempts", { userId, policyId: "nope" });
+    // Expired.
+    const late = (await service.post("/v1/attempts", { userId, policyId: "login" })).body.attemptId as string;
+    api.clock.advance(11 * 60_000);
+    try {
+      await call(service, "get", "/v1/attempts/{attemptId}", `/v1/attempts/${late}`);
+      await verify(late, "google_auth", "123456");
+    } finally {
+      api.clock.advance(-11 * 60_000);
+    }
+
+    // Lockout: lock the user, read it, refuse start and verify while locked, unlock (service key: 403; admin: 200).
+    const locking = (await service.post("/v1/attempts", { userId, policyId: "login" })).body.attemptId as string;
+    for (let i = 0; i < 5; i++) await verify(locking, "google_auth", device.wrong());
+    await verify(locking, "google_auth", device.wrong());
+    await call(service, "post", "/v1/attempts", "/v1/attempts", { userId, policyId: "login" });
+    await call(service, "get", "/v1/users/{userId}/lockout", `/v1/users/${userId}/lockout`);
+    await call(service, "post", "/v1/users/{userId}/unlock", `/v1/users/${userId}/unlock`);
+    await call(admin, "post", "/v1/users/{userId}/unlock", `/v1/users/${userId}/unlock`);
+
+    // Revoke: a service key without re-authentication, an admin key, again, an unknown id.
+    const revoke = (client: ApiClient, credentialId: string) =>
+      call(client, "post", "/v1/users/{userId}/factors/{credentialId}/revoke", `/v1/users/${userId}/factors/${credentialId}/revoke`, {});
+    await revoke(service, token.credentialId);
+    await revoke(admin, token.credentialId);
+    await revoke(admin, token.credentialId);
+    await revoke(admin, "nope");
+
+    // Audit.
+    await call(admin, "get", "/v1/audit-events", `/v1/audit-events?userId=${userId}&limit=50`);
+    await call(admin, "get", "/v1/audit-events", "/v1/audit-events?limit=0");
+
+    // The session answered every documented operation, and with more than one status for most.
+    expect([...seen.keys()].sort()).toEqual(Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m} ${path}`)).sort());
+    const statuses = [...seen.values()].reduce((n, s) => n + s.size, 0);
+    expect(statuses).toBeGreaterThanOrEqual(40);
+  });
+});
