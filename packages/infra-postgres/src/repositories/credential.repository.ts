@@ -2,7 +2,8 @@
 // statements, so of parallel submissions of one code exactly one wins (S2, S5).
 import type { CredentialRepository, StoredCredential } from "@mfa-chain/application";
 import type { Instant } from "@mfa-chain/domain";
-import type { Db } from "../database/schema.js";
+import type { QueryCreator } from "kysely";
+import type { Database, Db } from "../database/schema.js";
 import { prepared } from "../database/prepared.js";
 import { toStoredCredential } from "../database/rows.js";
 
@@ -146,14 +147,7 @@ export class PostgresCredentialRepository implements CredentialRepository {
     if (!Number.isSafeInteger(next) || !Number.isSafeInteger(expected) || next <= expected) {
       throw new RangeError(`a HOTP counter only moves forward: from ${expected} to ${next} is not allowed`);
     }
-    const result = await this.db
-      .updateTable("credentials")
-      .set({ counter: next })
-      .where("tenant_id", "=", tenantId)
-      .where("id", "=", credentialId)
-      .where("status", "=", "active")
-      .where("counter", "=", expected)
-      .executeTakeFirst();
+    const result = await claimCounter(this.db, tenantId, credentialId, expected, next).executeTakeFirst();
     return result.numUpdatedRows === 1n;
   }
 }
@@ -170,13 +164,25 @@ const FIND_ACTIVE_BY_FACTOR = prepared(3, (db, tenantId: string, userId: string,
 );
 
 /** The replay guard: one conditional update, so of parallel claims of one step exactly one matches a row. */
-const ADVANCE_TIME_STEP = prepared(3, (db, tenantId: string, credentialId: string, step: number) =>
-  db
+/** The replay guard's move to a TOTP time step: forward only, on an active credential, in one statement (S2). */
+export const claimTimeStep = (qc: QueryCreator<Database>, tenantId: string, credentialId: string, step: number) =>
+  qc
     .updateTable("credentials")
     .set({ last_time_step: step })
     .where("tenant_id", "=", tenantId)
     .where("id", "=", credentialId)
     .where("status", "=", "active")
-    .where((eb) => eb.or([eb("last_time_step", "is", null), eb("last_time_step", "<", step)])),
-);
+    .where((eb) => eb.or([eb("last_time_step", "is", null), eb("last_time_step", "<", step)]));
+
+/** The HOTP counter's move past a matched counter: compare-and-set on an active credential, in one statement (S5). */
+export const claimCounter = (qc: QueryCreator<Database>, tenantId: string, credentialId: string, expected: number, next: number) =>
+  qc
+    .updateTable("credentials")
+    .set({ counter: next })
+    .where("tenant_id", "=", tenantId)
+    .where("id", "=", credentialId)
+    .where("status", "=", "active")
+    .where("counter", "=", expected);
+
+const ADVANCE_TIME_STEP = prepared(3, (db, tenantId: string, credentialId: string, step: number) => claimTimeStep(db, tenantId, credentialId, step));
 

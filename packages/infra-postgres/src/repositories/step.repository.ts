@@ -4,12 +4,13 @@
 // eight; each round trip costs the API process a socket write and an event-loop turn (bench/verify, docs/benchmarks.md).
 import type { StepClaim, StepRepository, StepState, StepWrite } from "@mfa-chain/application";
 import type { LockState } from "@mfa-chain/domain";
-import { sql, type Compilable } from "kysely";
-import type { Db } from "../database/schema.js";
+import { sql, type Compilable, type QueryCreator } from "kysely";
+import type { Database, Db } from "../database/schema.js";
 import { prepared, type PreparedQuery } from "../database/prepared.js";
 import { toAttempt, toLockState, toStoredCredential } from "../database/rows.js";
 import { ATTEMPT_COLUMNS, attemptChangeValues } from "./attempt.repository.js";
 import { AUDIT_INSERT_COLUMNS, auditRowValues } from "./audit.repository.js";
+import { claimCounter, claimTimeStep } from "./credential.repository.js";
 import { PostgresLockoutRepository } from "./lockout.repository.js";
 
 export class PostgresStepRepository implements StepRepository {
@@ -149,6 +150,9 @@ function writeOf(shape: WriteShape): PreparedQuery<unknown[], WriteResult> {
   return query;
 }
 
+/** A CTE's query creator as the plain schema's: the claim statements reference no earlier CTE. */
+const asBase = (w: unknown): QueryCreator<Database> => w as QueryCreator<Database>;
+
 function buildWrite(db: Db, shape: WriteShape, v: unknown[]): Compilable<WriteResult> {
   const take = (() => {
     let i = 0;
@@ -174,30 +178,12 @@ function buildWrite(db: Db, shape: WriteShape, v: unknown[]): Compilable<WriteRe
   if (shape.claim === "time_step") {
     const credentialId = take<string>();
     const stepNo = take<number>();
-    q = q.with("claim", (w) =>
-      w
-        .updateTable("credentials")
-        .set({ last_time_step: stepNo })
-        .where("tenant_id", "=", tenantId)
-        .where("id", "=", credentialId)
-        .where("status", "=", "active")
-        .where((eb) => eb.or([eb("last_time_step", "is", null), eb("last_time_step", "<", stepNo)]))
-        .returning("id"),
-    ) as unknown as typeof q;
+    q = q.with("claim", (w) => claimTimeStep(asBase(w), tenantId, credentialId, stepNo).returning("id")) as unknown as typeof q;
   } else if (shape.claim === "counter") {
     const credentialId = take<string>();
     const expected = take<number>();
     const next = take<number>();
-    q = q.with("claim", (w) =>
-      w
-        .updateTable("credentials")
-        .set({ counter: next })
-        .where("tenant_id", "=", tenantId)
-        .where("id", "=", credentialId)
-        .where("status", "=", "active")
-        .where("counter", "=", expected)
-        .returning("id"),
-    ) as unknown as typeof q;
+    q = q.with("claim", (w) => claimCounter(asBase(w), tenantId, credentialId, expected, next).returning("id")) as unknown as typeof q;
   }
   if (shape.lock) {
     const userId = take<string>();
