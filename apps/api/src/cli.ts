@@ -5,6 +5,7 @@ import { parseArgs } from "node:util";
 import { AesGcmKeyring, generateKeyringKey } from "@mfa-chain/crypto";
 import { createDatabase, databaseOptionsFromEnv, migrateToLatest, runSecretsRotation, TenantRepository } from "@mfa-chain/infra-postgres";
 import { createTenant, issueApiKey } from "./boot/api-keys.js";
+import { DatabaseUrl } from "./config.js";
 import { loadKeyring } from "./boot/keyring.js";
 
 const USAGE = `usage: pnpm mfa <command>   (built: node apps/api/dist/cli.js <command>)
@@ -26,8 +27,8 @@ function fail(message: string): never {
 /** The API's database settings, checked the way the API checks them. */
 function databaseOptions(): ReturnType<typeof databaseOptionsFromEnv> {
   const url = process.env.DATABASE_URL?.trim();
-  if (url && !/^postgres(ql)?:\/\//i.test(url)) fail("DATABASE_URL: expected a postgres:// or postgresql:// URL");
-  if (url && !URL.canParse(url)) fail("DATABASE_URL: not a valid URL");
+  const checked = url ? DatabaseUrl.safeParse(url) : undefined;
+  if (checked && !checked.success) fail(`DATABASE_URL: ${checked.error.issues.map((i) => i.message).join("; ")}`);
   return databaseOptionsFromEnv(process.env, baseDir);
 }
 

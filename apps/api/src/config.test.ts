@@ -25,6 +25,7 @@ describe("configuration from the environment", () => {
 
   it("needs a keyring with PostgreSQL, and turns the demo off there unless asked", () => {
     expect(message({ DATABASE_URL: "postgres://db/mfa" })).toContain("MFA_SECRET_KEYS");
+    expect(message({ DATABASE_URL: "mysql://db/mfa", MFA_SECRET_KEYS: "k1:x" })).toContain("DATABASE_URL: expected a postgres:// or postgresql:// URL");
     expect(loadConfig({ DATABASE_URL: "postgres://db/mfa", MFA_SECRET_KEYS: "k1:x" }).MFA_DEMO).toBe(false);
   });
 

@@ -20,12 +20,15 @@ const csv = z
   .string()
   .transform((v) => v.split(",").map((s) => s.trim()).filter((s) => s.length > 0));
 
+/** A PostgreSQL connection string; the CLI checks its DATABASE_URL with this too. */
+export const DatabaseUrl = z.string().regex(/^postgres(ql)?:\/\//i, "expected a postgres:// or postgresql:// URL").url();
+
 export const configSchema = z
   .object({
     PORT: int(0, 65535).default(3000),
     HOST: z.string().min(1).default("127.0.0.1"),
     /** PostgreSQL connection string; without it the API runs on embedded PGlite in MFA_DATA_DIR. */
-    DATABASE_URL: z.string().url().optional(),
+    DATABASE_URL: DatabaseUrl.optional(),
     /** Connections per process. A few per database core is enough: more only queue inside PostgreSQL. */
     DATABASE_POOL_SIZE: int(1, 200).default(10),
     MFA_DATA_DIR: z.string().min(1).default(".data/pglite"),

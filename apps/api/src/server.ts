@@ -122,9 +122,14 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     // Incomplete requests are checked for the 30 s request timeout every 5 s (Node's default: every 30 s).
     const server: Server = createServer({ requireHostHeader: false, connectionsCheckingInterval: 5_000 }, app);
     await new Promise<void>((ok, fail) => {
-      server.once("error", (error) => fail(listenError(error, config)));
-      server.listen(config.PORT, config.HOST, () => ok());
+      const refused = (error: Error) => fail(listenError(error, config));
+      server.once("error", refused);
+      server.listen(config.PORT, config.HOST, () => {
+        server.off("error", refused);
+        ok();
+      });
     });
+    server.on("error", (error) => logger.error({ err: safeError(error) }, "server error"));
     // Requests Node's HTTP parser refuses never reach express: answer them in problem+json too.
     server.on("clientError", (error: NodeJS.ErrnoException, socket: Duplex) => {
       if (error.code === "ECONNRESET" || !socket.writable) return socket.destroy();

@@ -26,11 +26,11 @@ const STATUS: Record<ProblemCode, number> = {
   forbidden: 403,
   reauthentication_required: 403,
   not_found: 404,
-  method_not_allowed: 405,
-  request_timeout: 408,
   policy_not_found: 404,
   credential_not_found: 404,
   attempt_not_found: 404,
+  method_not_allowed: 405,
+  request_timeout: 408,
   policy_exists: 409,
   enrollment_not_pending: 409,
   factor_not_active: 409,
@@ -124,11 +124,11 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
     if (e?.type === "entity.parse.failed") {
       // body-parser's strict mode refuses JSON that is not an object or array (null, 123, "x", true) as a parse failure.
       const raw = (error as { body?: unknown }).body;
-      let scalar = false;
+      let scalar = typeof raw === "string";
       try {
-        scalar = typeof raw === "string" && JSON.parse(raw) !== undefined;
+        if (scalar) JSON.parse(raw as string);
       } catch {
-        // not JSON at all
+        scalar = false; // not JSON at all
       }
       return sendProblem(res, { code: "invalid_request", detail: scalar ? "the body must be a JSON object" : "the body is not valid JSON" });
     }
