@@ -1,0 +1,47 @@
+-- Shards the mfa-chain schema by tenant with Citus. Run it with psql, as the schema owner, on the Citus coordinator,
+-- after `mfa migrate` has brought the schema to the latest migration, and again after every later `mfa migrate`:
+-- tables already known to Citus are skipped, so a rerun distributes only the tables new migrations created.
+--
+--   psql "$COORDINATOR_URL" -v ON_ERROR_STOP=1 -f packages/infra-postgres/sql/distribute.sql
+--
+-- Checked against the catalog test (packages/infra-postgres/test/citus-readiness.pg.test.ts), which runs this file on
+-- plain PostgreSQL with stand-ins for Citus's two functions and pg_dist_partition, and fails when a table of the
+-- migrated schema is missing here, is distributed the wrong way, or comes before a table it references.
+-- NOT run against Citus in this repository (there is no Citus package for these machines): try it on a staging
+-- cluster first. docs/deploy.md, "The path to Citus", says what changes for the operator.
+--
+-- Order matters: a table's foreign keys must point at tables Citus already knows, so the reference tables come first
+-- (tenants before api_keys, which references it), then `users`, which starts the colocation group every other
+-- tenant table joins: the rows of one tenant, in every table, live on one node, so each transaction of a verify stays
+-- on one node. With data in a table, its call copies the rows into the shards while writes to it wait: distribute
+-- before the first start, or in a maintenance window.
+
+-- Reference tables: replicated to every node.
+--   tenants   one row per tenant; referenced by api_keys.
+--   api_keys  looked up by key hash before the tenant is known (the key is what names the tenant).
+select create_reference_table('tenants')
+  where not exists (select from pg_dist_partition where logicalrelid = 'tenants'::regclass);
+select create_reference_table('api_keys')
+  where not exists (select from pg_dist_partition where logicalrelid = 'api_keys'::regclass);
+
+-- audit_events carries two triggers that look at their own row only (append-only: no UPDATE of a sealed event, no
+-- DELETE, no TRUNCATE). Citus distributes a table that has triggers only with this setting on (citusdata/citus#906).
+set citus.enable_unsafe_triggers = on;
+
+-- Distributed tables, sharded by tenant_id, all in the colocation group `users` starts.
+select create_distributed_table('users', 'tenant_id', colocate_with => 'none')
+  where not exists (select from pg_dist_partition where logicalrelid = 'users'::regclass);
+select create_distributed_table('policies', 'tenant_id', colocate_with => 'users')
+  where not exists (select from pg_dist_partition where logicalrelid = 'policies'::regclass);
+select create_distributed_table('credentials', 'tenant_id', colocate_with => 'users')
+  where not exists (select from pg_dist_partition where logicalrelid = 'credentials'::regclass);
+select create_distributed_table('attempts', 'tenant_id', colocate_with => 'users')
+  where not exists (select from pg_dist_partition where logicalrelid = 'attempts'::regclass);
+select create_distributed_table('lockouts', 'tenant_id', colocate_with => 'users')
+  where not exists (select from pg_dist_partition where logicalrelid = 'lockouts'::regclass);
+select create_distributed_table('one_time_challenges', 'tenant_id', colocate_with => 'users')
+  where not exists (select from pg_dist_partition where logicalrelid = 'one_time_challenges'::regclass);
+select create_distributed_table('audit_events', 'tenant_id', colocate_with => 'users')
+  where not exists (select from pg_dist_partition where logicalrelid = 'audit_events'::regclass);
+
+reset citus.enable_unsafe_triggers;
