@@ -7,6 +7,7 @@ import { Kysely, PostgresDialect } from "kysely";
 import pg from "pg";
 import { PGliteDialect } from "./pglite-dialect.js";
 import type { Database, Db } from "./schema.js";
+import { GuardedPool } from "./guarded-pool.js";
 import { INT8_OID, parseInt8 } from "./type-parsers.js";
 
 export interface DatabaseOptions {
@@ -16,9 +17,28 @@ export interface DatabaseOptions {
   readonly dataDir?: string | undefined;
   /** Pool size for a PostgreSQL server (default 10). */
   readonly poolSize?: number | undefined;
-  /** Called with errors of idle pooled connections (a server restart, a network cut); default: ignored. */
+  /**
+   * Called with the error of any pooled connection that fails, idle or checked out (a server restart, a terminated
+   * backend, a network cut). The connection is dropped and the pool opens a new one when asked; default: ignored.
+   */
   readonly onPoolError?: ((error: Error) => void) | undefined;
+  /** Bounds on every wait for a PostgreSQL server; see DEFAULT_TIMEOUTS. */
+  readonly timeouts?: Partial<DatabaseTimeouts> | undefined;
 }
+
+export interface DatabaseTimeouts {
+  /** Opening a connection, and waiting for a free one of the pool (pg-pool uses one bound for both). */
+  readonly connectMs: number;
+  /**
+   * The server's statement_timeout. The client gives up on an answer a second later (a server that stopped answering
+   * without refusing, e.g. a network partition) and drops that connection.
+   */
+  readonly statementMs: number;
+  /** A transaction left idle this long is ended by the server, so a stuck client cannot hold row locks. */
+  readonly idleInTransactionMs: number;
+}
+
+export const DEFAULT_TIMEOUTS: DatabaseTimeouts = { connectMs: 3_000, statementMs: 5_000, idleInTransactionMs: 10_000 };
 
 export interface MfaDatabase {
   readonly db: Db;
@@ -54,14 +74,19 @@ const pgTypes = {
 
 export function createDatabase(options: DatabaseOptions = {}): MfaDatabase {
   if (options.url) {
+    const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
     const pool = new pg.Pool({
       connectionString: options.url,
       max: options.poolSize ?? 10,
       application_name: "mfa-chain",
       types: pgTypes,
+      connectionTimeoutMillis: timeouts.connectMs,
+      statement_timeout: timeouts.statementMs,
+      query_timeout: timeouts.statementMs + 1_000,
+      idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
+      keepAlive: true,
     });
-    pool.on("error", (error) => options.onPoolError?.(error));
-    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new GuardedPool(pool, options.onPoolError) }) });
     return { db, kind: "postgres", description: `PostgreSQL ${redactUrl(options.url)}`, close: () => db.destroy() };
   }
   const dataDir = options.dataDir ?? "memory://";

@@ -17,6 +17,7 @@ import {
   type QueryResult,
   type TransactionSettings,
 } from "kysely";
+import { DatabaseUnavailableError } from "./unavailable.js";
 
 export interface PGliteDialectConfig {
   /** The PGlite instance, or a function creating it on first use. The driver closes it on destroy. */
@@ -68,7 +69,8 @@ class Mutex {
         const index = this.#waiters.indexOf(waiter);
         if (index >= 0) this.#waiters.splice(index, 1);
         reject(
-          new Error(
+          new DatabaseUnavailableError(
+            "pool_timeout",
             `waited ${timeoutMs} ms for PGlite's single connection: is a query running outside a transaction that is still open (e.g. db instead of trx, or a nested unit of work)?`,
           ),
         );
