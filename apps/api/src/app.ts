@@ -3,7 +3,8 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { PeekCurrentCode } from "@mfa-chain/application";
-import express, { type Express, type RequestHandler } from "express";
+import type { DatabaseUnavailableError } from "@mfa-chain/infra-postgres";
+import express, { type Express, type Request, type RequestHandler } from "express";
 import helmet from "helmet";
 import type { Logger } from "pino";
 import { authenticate, type ApiKeyResolver } from "./http/auth.js";
@@ -11,7 +12,7 @@ import type { BlockList } from "node:net";
 import { clientIp } from "./http/client-ip.js";
 import type { Metrics } from "./http/metrics.js";
 import { buildOpenApiDocument } from "./http/openapi.js";
-import { errorHandler, safeError, sendProblem } from "./http/problem.js";
+import { errorHandler, sendProblem, sendUnavailable } from "./http/problem.js";
 import { limitByIp, limitByKey, type RateLimiters } from "./http/rate-limit.js";
 import { adminRoutes } from "./routes/admin.routes.js";
 import { attemptRoutes } from "./routes/attempts.routes.js";
@@ -27,12 +28,16 @@ export interface AppOptions {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly trustedProxies: BlockList;
-  /** Throws when the database is not reachable. */
-  readonly checkReady: () => Promise<void>;
+  /** Null when the process can serve; otherwise why not (starting, shutting down, the database not reachable). */
+  readonly readiness: () => Promise<string | null>;
+  /** False until the database was reached (and migrated) at start: until then /v1 answers 503. */
+  readonly started: () => boolean;
+  /** Told of every request the database could not serve (answered 503). */
+  readonly onDatabaseUnavailable: (error: DatabaseUnavailableError) => void;
   /** Present only when MFA_DEV_CODES is explicitly on. */
   readonly devPeek?: PeekCurrentCode;
-  /** Serves the demo page, with the key it may use, when demo mode is on. */
-  readonly demo?: { readonly apiKey: string; readonly policyId: string };
+  /** Serves the demo page when demo mode is on; the key it may use, once the start has set the demo up. */
+  readonly demo?: () => { readonly apiKey: string; readonly policyId: string } | undefined;
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -40,13 +45,12 @@ const here = dirname(fileURLToPath(import.meta.url));
 export const publicDir = join(here, "..", "public");
 
 /** One line per request: method, route pattern, status and time. Never bodies, query strings or headers (S10). */
-function requestLog(logger: Logger): RequestHandler {
+function requestLog(logger: Logger, routeOf: RouteOf): RequestHandler {
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     res.on("finish", () => {
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : "unmatched";
       const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      logger.info({ method: req.method, route, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, "request");
+      logger.info({ method: req.method, route: routeOf(req), status: res.statusCode, ms: Math.round(ms * 10) / 10 }, "request");
     });
     next();
   };
@@ -71,25 +75,35 @@ export function createApp(o: AppOptions): Express {
     }
     next();
   });
-  app.use(o.metrics.middleware);
-  app.use(requestLog(o.logger));
+  // The route pattern of a request, never its raw path (ids stay out of logs and label values): the one express matched,
+  // else the documented path it fits (a request refused before its route ran: 401, 429, a body parser's 400/413).
+  const openapi = buildOpenApiDocument({ devCodes: o.devPeek !== undefined });
+  const documented = documentedPaths(openapi);
+  // (An error answered by the last handler finishes after its router restored `baseUrl`: hence the documented check.)
+  const documentedRoutes = new Set(documented.map((d) => d.route));
+  const fitting = (req: Request) => {
+    const path = (req.originalUrl.split("?")[0] as string) || "/";
+    return documented.find((d) => d.pattern.test(path))?.route;
+  };
+  const routeOf: RouteOf = (req) => {
+    if (!req.route?.path) return fitting(req) ?? "unmatched";
+    const matched = `${req.baseUrl}${String(req.route.path)}`;
+    return req.baseUrl !== "" || documentedRoutes.has(matched) ? matched : (fitting(req) ?? matched);
+  };
+  app.use(o.metrics.middleware(routeOf));
+  app.use(requestLog(o.logger, routeOf));
   app.use(clientIp(o.trustedProxies));
 
   app.get("/healthz", (_req, res) => void res.json({ status: "ok" }));
   app.get("/readyz", async (_req, res) => {
-    try {
-      await o.checkReady();
-      res.json({ status: "ready" });
-    } catch (error) {
-      o.logger.warn({ err: safeError(error) }, "readiness check failed");
-      res.status(503).type("application/problem+json").json({ type: "/problems/not_ready", title: "Not ready", status: 503, detail: "the database is not reachable", code: "not_ready" });
-    }
+    const notReady = await o.readiness();
+    if (notReady === null) return void res.json({ status: "ready" });
+    res.status(503).type("application/problem+json").json({ type: "/problems/not_ready", title: "Not ready", status: 503, detail: notReady, code: "not_ready" });
   });
   app.get("/metrics", async (_req, res) => {
     res.type(o.metrics.registry.contentType).send(await o.metrics.registry.metrics());
   });
 
-  const openapi = buildOpenApiDocument({ devCodes: o.devPeek !== undefined });
   app.get("/openapi.json", (_req, res) => void res.json(openapi));
   const swaggerDir = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
   app.use("/docs/assets", express.static(swaggerDir, { index: false }));
@@ -98,8 +112,10 @@ export function createApp(o: AppOptions): Express {
   if (o.demo) {
     const demo = o.demo;
     app.get("/demo/config.json", (_req, res) => {
+      const setup = demo();
+      if (!setup) return sendUnavailable(res, "the demo is being set up: the database is not reachable yet");
       res.setHeader("Cache-Control", "no-store");
-      res.json({ apiKey: demo.apiKey, policyId: demo.policyId });
+      res.json({ apiKey: setup.apiKey, policyId: setup.policyId });
     });
     app.use("/demo", express.static(join(publicDir, "demo")));
     app.get("/", (_req, res) => res.redirect(302, "/demo/"));
@@ -116,7 +132,9 @@ export function createApp(o: AppOptions): Express {
   };
 
   const v1 = express.Router();
-  v1.use(limitByIp(o.rateLimiters), authenticate(o.apiKeys), limitByKey(o.rateLimiters), requireJson, json);
+  const whenStarted: RequestHandler = (_req, res, next) =>
+    o.started() ? next() : sendUnavailable(res, "the service is starting: the database is not reachable (or not migrated) yet");
+  v1.use(whenStarted, limitByIp(o.rateLimiters), authenticate(o.apiKeys), limitByKey(o.rateLimiters), requireJson, json);
   v1.use(policyRoutes(o.services));
   v1.use(factorRoutes(o.services));
   v1.use(attemptRoutes(o.services, o.metrics));
@@ -125,7 +143,7 @@ export function createApp(o: AppOptions): Express {
   app.use("/v1", v1);
 
   // A path the API has, asked with a method it does not take: 405 with the methods it does (from the OpenAPI paths).
-  const allowedOn = methodsByPath(openapi);
+  const allowedOn = (path: string) => [...new Set(documented.filter((d) => d.pattern.test(path)).flatMap((d) => d.methods))];
   app.use((req, res) => {
     const allowed = allowedOn(req.path);
     if (allowed.length > 0) {
@@ -133,16 +151,20 @@ export function createApp(o: AppOptions): Express {
     }
     sendProblem(res, { code: "not_found", detail: `no route for ${req.method} ${req.path}` });
   });
-  app.use(errorHandler(o.logger));
+  app.use(errorHandler(o.logger, o.onDatabaseUnavailable));
   return app;
 }
 
-/** The methods of the documented path that a request path matches, GET with HEAD; none when no path matches. */
-function methodsByPath(document: { paths?: object | undefined }): (path: string) => string[] {
-  const routes = Object.entries(document.paths ?? {}).map(([template, item]) => {
+export type RouteOf = (req: Request) => string;
+
+/**
+ * The documented paths: a pattern matching request paths, the route in express's notation (`/v1/attempts/:attemptId`,
+ * as metrics and logs name routes) and the methods it takes, GET with HEAD.
+ */
+function documentedPaths(document: { paths?: object | undefined }): Array<{ pattern: RegExp; route: string; methods: string[] }> {
+  return Object.entries(document.paths ?? {}).map(([template, item]) => {
     const pattern = new RegExp(`^${template.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("[^/]+")}/?$`);
     const methods = Object.keys(item).filter((m) => ["get", "post", "put", "patch", "delete"].includes(m)).map((m) => m.toUpperCase());
-    return { pattern, methods: methods.includes("GET") ? [...methods, "HEAD"] : methods };
+    return { pattern, route: template.replace(/\{([^}]+)\}/g, ":$1"), methods: methods.includes("GET") ? [...methods, "HEAD"] : methods };
   });
-  return (path) => [...new Set(routes.filter((r) => r.pattern.test(path)).flatMap((r) => r.methods))];
 }

@@ -31,6 +31,10 @@ export const configSchema = z
     DATABASE_URL: DatabaseUrl.optional(),
     /** Connections per process. A few per database core is enough: more only queue inside PostgreSQL. */
     DATABASE_POOL_SIZE: int(1, 200).default(10),
+    /** Longest wait for a new connection or a free one of the pool, in ms; past it the request is answered 503. */
+    DATABASE_CONNECT_TIMEOUT_MS: int(100, 60_000).default(3_000),
+    /** PostgreSQL's statement_timeout, in ms; the client gives up one second later on a server that stopped answering. */
+    DATABASE_STATEMENT_TIMEOUT_MS: int(100, 600_000).default(5_000),
     MFA_DATA_DIR: z.string().min(1).default(".data/pglite"),
     /** Keyring for factor secrets: "id:base64key[,id:base64key…]", first is current. Required with DATABASE_URL. */
     MFA_SECRET_KEYS: z.string().min(1).optional(),

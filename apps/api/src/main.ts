@@ -18,9 +18,15 @@ async function main(): Promise<void> {
     throw error;
   }
   const baseDir = process.env.INIT_CWD ?? process.cwd();
-  const server = await startServer({ config, baseDir });
-  if (server.demo?.createdAdminKey) showDemoAdminKey(server.demo.createdAdminKey, config.MFA_DATA_DIR, baseDir, config.DATABASE_URL);
-  if (server.demo) process.stdout.write(`\nDemo page: ${server.url}/demo/   API docs: ${server.url}/docs/\n\n`);
+  // The demo is set up once the database was reached: the process serves /healthz and /readyz before that.
+  const server = await startServer({
+    config,
+    baseDir,
+    onStarted: ({ demo }, url) => {
+      if (demo?.createdAdminKey) showDemoAdminKey(demo.createdAdminKey, config.MFA_DATA_DIR, baseDir, config.DATABASE_URL);
+      if (demo) process.stdout.write(`\nDemo page: ${url}/demo/   API docs: ${url}/docs/\n\n`);
+    },
+  });
   const stop = (signal: NodeJS.Signals) => {
     server.logger.info({ signal }, "shutting down");
     server.close().then(

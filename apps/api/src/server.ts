@@ -6,6 +6,7 @@ import { resolve } from "node:path";
 import { PeekCurrentCode, PolicyVersionCache, type Clock } from "@mfa-chain/application";
 import { CryptoRandomSource, RandomIdGenerator, SystemClock } from "@mfa-chain/crypto";
 import {
+  asDatabaseUnavailable,
   createDatabase,
   migrateToLatest,
   PostgresAuditReader,
@@ -18,7 +19,9 @@ import { sql } from "kysely";
 import { pino, type Logger } from "pino";
 import { createApp } from "./app.js";
 import { StoredApiKeyResolver } from "./boot/api-keys.js";
+import { DatabaseHealth, describeCause } from "./boot/database-health.js";
 import { ensureDemo, type DemoSetup } from "./boot/demo.js";
+import { retryWithBackoff } from "./boot/retry.js";
 import { loadKeyring } from "./boot/keyring.js";
 import { createRateLimitStore, type RateLimitStore } from "./boot/rate-limit-store.js";
 import type { Config } from "./config.js";
@@ -37,13 +40,25 @@ export interface ServerOptions {
   readonly baseDir?: string;
   /** Overrides MFA_AUDIT_SEAL_SECONDS, in milliseconds (0 turns sealing off). */
   readonly auditSealMs?: number;
+  /** Called once the start-up work on the database is done, before "ready" is logged. */
+  readonly onStarted?: (started: Started, url: string) => void;
+}
+
+export interface Started {
+  /** In demo mode, what the start set up. */
+  readonly demo: DemoSetup | undefined;
 }
 
 export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly database: MfaDatabase;
-  readonly demo: DemoSetup | undefined;
+  /**
+   * Settles once the database was reached, migrated (MFA_MIGRATE_ON_START) and the demo set up: until then the process
+   * answers /healthz, reports not ready on /readyz and answers /v1 with 503, retrying with backoff. It never rejects
+   * for an unreachable database; it rejects only if the server is closed before it got there.
+   */
+  readonly started: Promise<Started>;
   readonly logger: Logger;
   /** Stops taking connections, lets in-flight requests finish (up to the grace period), then closes the database. */
   close(): Promise<void>;
@@ -63,9 +78,20 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     url: config.DATABASE_URL,
     dataDir,
     poolSize: config.DATABASE_POOL_SIZE,
-    onPoolError: (error) => logger.warn({ err: safeError(error) }, "idle database connection failed"),
+    timeouts: { connectMs: config.DATABASE_CONNECT_TIMEOUT_MS, statementMs: config.DATABASE_STATEMENT_TIMEOUT_MS },
+    onPoolError: (error) => onDatabaseError(error),
   });
-  const cleanups: Array<() => Promise<void> | void> = [() => database.close()];
+  const metrics = createMetrics();
+  const probe = async () => void (await sql`select 1`.execute(database.db));
+  const health = new DatabaseHealth({ probe, logger, metrics });
+  // A pooled connection that failed (idle or in use): an outage starts, or a single connection was cut and the pool
+  // replaces it. Either way it is reported, not thrown: nothing the database does may end the process.
+  const onDatabaseError = (error: Error) => {
+    const unavailable = asDatabaseUnavailable(error);
+    if (unavailable) health.report(unavailable);
+    else logger.warn({ err: safeError(error) }, "database connection failed");
+  };
+  const cleanups: Array<() => Promise<void> | void> = [() => database.close(), () => health.stop()];
   // Every step runs even if an earlier one fails (the database is closed last), and the first failure is reported.
   const cleanup = async () => {
     const failures: unknown[] = [];
@@ -74,10 +100,6 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   };
   try {
     logger.info({ database: database.description }, "database");
-    if (config.MFA_MIGRATE_ON_START) {
-      const applied = await migrateToLatest(database.db);
-      if (applied.length > 0) logger.info({ migrations: applied }, "migrations applied");
-    }
     const keyring = loadKeyring(config.MFA_SECRET_KEYS, database.kind === "pglite" ? dataDir : null);
     logger.info({ keys: keyring.description, currentKeyId: keyring.keyring.currentKeyId }, "secret keyring");
 
@@ -94,10 +116,12 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     });
 
     let draining = false;
-    const demo = config.MFA_DEMO ? await ensureDemo(database.db, services, clock.now()) : undefined;
+    let closed = false;
+    // Set once the start-up work on the database is done (below, after listening).
+    let startedWith: Started | undefined;
+    let startProblem = "starting: connecting to the database";
     const store: RateLimitStore = await createRateLimitStore(config, logger);
     cleanups.push(() => store.close());
-    const metrics = createMetrics();
     const devPeek = config.MFA_DEV_CODES
       ? new PeekCurrentCode({ uow, clock, cipher: keyring.keyring, generator: otp, policies: new PolicyVersionCache() })
       : undefined;
@@ -110,12 +134,26 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       metrics,
       logger,
       trustedProxies: parseTrustedProxies(config.TRUSTED_PROXIES),
-      checkReady: async () => {
-        if (draining) throw new Error("shutting down");
-        await sql`select 1`.execute(database.db);
+      readiness: async () => {
+        if (draining) return "shutting down";
+        if (!startedWith) return startProblem;
+        try {
+          await probe();
+          return null;
+        } catch (error) {
+          const unavailable = asDatabaseUnavailable(error);
+          if (!unavailable) {
+            logger.warn({ err: safeError(error) }, "readiness check failed");
+            return "the database is not usable";
+          }
+          health.report(unavailable);
+          return `the database is not reachable (${unavailable.reason})`;
+        }
       },
+      started: () => startedWith !== undefined,
+      onDatabaseUnavailable: (error) => health.report(error),
       ...(devPeek ? { devPeek } : {}),
-      ...(demo ? { demo: { apiKey: demo.apiKey, policyId: demo.policyId } } : {}),
+      ...(config.MFA_DEMO ? { demo: () => startedWith?.demo && { apiKey: startedWith.demo.apiKey, policyId: startedWith.demo.policyId } } : {}),
     });
 
     // Node answers an HTTP/1.1 request without Host with a bare 400 of its own; app.ts answers it in problem+json.
@@ -156,17 +194,50 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       sealMs > 0
         ? setInterval(() => {
             // Small batches: hashing a batch runs on the event loop, so a big one would stall requests for its duration.
-            sealing = sealAllAuditChains(database.db, { batchSize: 100 }).catch((error: unknown) => logger.warn({ err: safeError(error) }, "audit sealing failed"));
+            if (!startedWith || health.outage) return;
+            sealing = sealAllAuditChains(database.db, { batchSize: 100 }).catch((error: unknown) => {
+              const unavailable = asDatabaseUnavailable(error);
+              if (unavailable) health.report(unavailable);
+              else logger.warn({ err: safeError(error) }, "audit sealing failed");
+            });
           }, sealMs).unref()
         : undefined;
 
     const port = (server.address() as AddressInfo).port;
     const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
-    logger.info({ url, demo: demo ? `${url}/demo/` : undefined, docs: `${url}/docs/` }, "mfa-chain API listening");
+    logger.info({ url, demo: config.MFA_DEMO ? `${url}/demo/` : undefined, docs: `${url}/docs/` }, "mfa-chain API listening");
+
+    // What needs the database before /v1 can serve runs after listening, not before, so that a process started while
+    // the database is down still answers /healthz and /readyz, and comes up by itself when the database does.
+    const started = retryWithBackoff(
+      async (): Promise<Started> => {
+        if (config.MFA_MIGRATE_ON_START) {
+          const applied = await migrateToLatest(database.db);
+          if (applied.length > 0) logger.info({ migrations: applied }, "migrations applied");
+        }
+        return { demo: config.MFA_DEMO ? await ensureDemo(database.db, services, clock.now()) : undefined };
+      },
+      {
+        stopped: () => closed,
+        onFailure: (error, retryInMs) => {
+          const unavailable = asDatabaseUnavailable(error);
+          startProblem = `starting: ${unavailable ? `the database is not reachable (${unavailable.reason})` : "the start-up work on the database failed"}; retrying`;
+          const fields = unavailable ? { reason: unavailable.reason, error: describeCause(unavailable) } : { err: safeError(error) };
+          logger.warn({ ...fields, retryInMs }, "start-up needs the database: retrying");
+        },
+      },
+    ).then((result) => {
+      startedWith = result;
+      o.onStarted?.(result, url);
+      logger.info({ url }, "mfa-chain API ready");
+      return result;
+    });
+    started.catch(() => undefined); // rejected only when closed before it got there
 
     let closing: Promise<void> | undefined;
     const close = () =>
       (closing ??= (async () => {
+        closed = true;
         if (sealer) clearInterval(sealer);
         // Drain: /readyz fails so load balancers stop sending; requests already on the wire still arrive and are
         // answered (with Connection: close). Once none is in flight or arriving, stop listening and close idle
@@ -188,7 +259,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         await cleanup();
         logger.info("stopped");
       })());
-    return { url, port, database, demo, logger, close };
+    return { url, port, database, started, logger, close };
   } catch (error) {
     await cleanup().catch(() => undefined);
     throw error;

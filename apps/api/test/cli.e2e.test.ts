@@ -120,7 +120,7 @@ describe("mfa-chain-api-cli", () => {
     expect(badKeys.stderr).toContain("MFA_SECRET_KEYS");
   });
 
-  it("the API names what stops it at start: a port in use, an address not on this machine, an unreachable Redis", async () => {
+  it("the API names what stops it at start: a port in use, an address not on this machine", async () => {
     const keys = `k1:${generateKeyringKey()}`;
     const taken = createServer();
     await new Promise<void>((ok) => taken.listen(0, "127.0.0.1", ok));
@@ -136,10 +136,19 @@ describe("mfa-chain-api-cli", () => {
     const foreign = await node("src/main.ts", [], { DATABASE_URL: database.url, MFA_SECRET_KEYS: keys, PORT: "0", HOST: "192.0.2.1" });
     expect(foreign.code).toBe(1);
     expect(foreign.stderr).toContain("cannot listen on HOST=192.0.2.1 PORT=0: that address is not one of this machine's");
-    const noRedis = await node("src/main.ts", [], { DATABASE_URL: database.url, MFA_SECRET_KEYS: keys, PORT: "0", REDIS_URL: "redis://:hunter2@127.0.0.1:1/0" });
-    expect(noRedis.code).toBe(1);
-    expect(noRedis.stderr).toContain("REDIS_URL: cannot connect to Redis at 127.0.0.1:1");
-    expect(noRedis.stderr + noRedis.stdout).not.toContain("hunter2");
+  });
+
+  it("the API starts without its Redis, names it (never its password), and limits request rates in process meanwhile", async () => {
+    const noRedis = await spawnApi({ DATABASE_URL: database.url, MFA_SECRET_KEYS: `k1:${generateKeyringKey()}`, REDIS_URL: "redis://:hunter2@127.0.0.1:1/0", RATE_LIMIT_PER_IP: "3" });
+    try {
+      expect(noRedis.output()).toContain("REDIS_URL: cannot connect to Redis at 127.0.0.1:1");
+      const statuses: number[] = [];
+      for (let i = 0; i < 4; i++) statuses.push((await fetch(`${noRedis.url}/v1/policies`, { headers: { authorization: "Bearer not-a-valid-key-but-long-enough" } })).status);
+      expect(statuses).toEqual([401, 401, 401, 429]);
+      expect(noRedis.output()).not.toContain("hunter2");
+    } finally {
+      expect(await noRedis.stop()).toBe(0);
+    }
   });
 });
 

@@ -12,6 +12,10 @@ export interface LocalCluster {
   readonly binDir: string;
   readonly version: string;
   readonly dir: string;
+  /** Stops the server (fast shutdown: sessions are ended, as in a restart), keeping its data and port. */
+  pause(): void;
+  /** Starts a paused server again on the same port. */
+  resume(): void;
   stop(): void;
 }
 
@@ -94,10 +98,19 @@ export async function startLocalCluster(binDir: string): Promise<LocalCluster> {
         "-c full_page_writes=off",
         "-c max_connections=200",
       ].join(" ");
+      const start = () => run([...prefix, bin("pg_ctl"), "-D", data, "-l", join(dir, "server.log"), "-w", "-t", "60", "-o", options, "start"], "pg_ctl start");
       try {
-        run([...prefix, bin("pg_ctl"), "-D", data, "-l", join(dir, "server.log"), "-w", "-t", "60", "-o", options, "start"], "pg_ctl start");
+        start();
         started = true;
-        return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, binDir, version, dir, stop };
+        const pause = () => {
+          run([...prefix, bin("pg_ctl"), "-D", data, "-m", "fast", "-w", "stop"], "pg_ctl stop");
+          started = false;
+        };
+        const resume = () => {
+          start();
+          started = true;
+        };
+        return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, binDir, version, dir, pause, resume, stop };
       } catch (error) {
         // Another process may have taken the port between our probe and the server's bind: try another.
         if (tries >= 3) {

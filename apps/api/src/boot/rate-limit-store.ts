@@ -26,19 +26,32 @@ export async function createRateLimitStore(config: Config, logger: Logger): Prom
   };
 
   if (config.REDIS_URL) {
+    // The host only in every message: the URL may hold a password.
+    const host = new URL(config.REDIS_URL).host;
     const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, enableAutoPipelining: true });
-    redis.on("error", (error) => logger.warn({ err: safeError(error) }, "redis error"));
+    // ioredis reconnects by itself (with backoff) and reports every failed try: say it once per outage.
+    let up = false;
+    redis.on("error", (error) => {
+      if (!up) return;
+      up = false;
+      logger.warn({ err: safeError(error), host }, "redis unavailable: each process limits request rates on its own until it is back");
+    });
+    redis.on("ready", () => {
+      if (!up) logger.info({ host }, "rate limits counted in Redis");
+      up = true;
+    });
     try {
       await redis.connect();
     } catch (error) {
-      redis.disconnect();
-      // The host only: the URL may hold a password.
-      throw new Error(`REDIS_URL: cannot connect to Redis at ${new URL(config.REDIS_URL).host} (${error instanceof Error ? error.message : String(error)})`);
+      // Not a reason to stay down: ioredis keeps reconnecting, and meanwhile the insurance limiters below count.
+      logger.warn(
+        { host, error: error instanceof Error ? error.message : String(error) },
+        `REDIS_URL: cannot connect to Redis at ${host}; counting rate limits in this process until it answers`,
+      );
     }
-    // If Redis is unreachable later, each process keeps limiting on its own instead of letting everything through.
+    // If Redis is unreachable, each process keeps limiting on its own instead of letting everything through.
     const limiters = pair((keyPrefix, points) => new RateLimiterRedis({ keyPrefix, points, duration, storeClient: redis, insuranceLimiter: memory(keyPrefix, points) }));
-    logger.info("rate limits counted in Redis");
-    return { limiters, kind: "redis", close: async () => void (await redis.quit()) };
+    return { limiters, kind: "redis", close: async () => void (await redis.quit().catch(() => redis.disconnect())) };
   }
 
   if (config.DATABASE_URL) {

@@ -1,5 +1,5 @@
 // Prometheus metrics: requests, latency, verify outcomes and lockouts.
-import type { RequestHandler } from "express";
+import type { Request, RequestHandler } from "express";
 import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
 
 export function createMetrics() {
@@ -25,18 +25,26 @@ export function createMetrics() {
     registers: [registry],
   });
   const lockouts = new Counter({ name: "mfa_lockouts_total", help: "Users locked by a failure", registers: [registry] });
+  const databaseUnavailable = new Counter({
+    name: "mfa_database_unavailable_total",
+    help: "Requests and background tasks that found the database unavailable (answered 503), by reason",
+    labelNames: ["reason"] as const,
+    registers: [registry],
+  });
 
-  const middleware: RequestHandler = (req, res, next) => {
+  /** Counts and times every request under its route pattern (never the raw path: ids stay out of label values). */
+  const middleware =
+    (routeOf: (req: Request) => string): RequestHandler =>
+    (req, res, next) => {
     const end = latency.startTimer();
     res.on("finish", () => {
-      // The route pattern, never the raw path: ids stay out of label values.
-      const route = req.route?.path ? `${req.baseUrl}${String(req.route.path)}` : "unmatched";
+      const route = routeOf(req);
       requests.inc({ method: req.method, route, status: String(res.statusCode) });
       end({ method: req.method, route });
     });
     next();
   };
-  return { registry, middleware, verifyOutcomes, lockouts };
+  return { registry, middleware, verifyOutcomes, lockouts, databaseUnavailable };
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

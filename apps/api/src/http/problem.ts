@@ -1,6 +1,7 @@
 // Errors become HTTP here and nowhere else: RFC 9457 problem+json with a stable `code`.
 import type { AppError, AppErrorCode } from "@mfa-chain/application";
 import type { ErrorRequestHandler, Response } from "express";
+import { asDatabaseUnavailable, type DatabaseUnavailableError } from "@mfa-chain/infra-postgres";
 import type { Logger } from "pino";
 
 export type EdgeErrorCode =
@@ -14,11 +15,13 @@ export type EdgeErrorCode =
   | "payload_too_large"
   | "unsupported_media_type"
   | "chain_breached"
+  | "idempotency_key_reused"
+  | "unavailable"
   | "internal_error";
 
 export type ProblemCode = AppErrorCode | EdgeErrorCode;
 
-const STATUS: Record<ProblemCode, number> = {
+export const STATUS: Record<ProblemCode, number> = {
   invalid_input: 400,
   invalid_request: 400,
   invalid_policy: 400,
@@ -43,10 +46,12 @@ const STATUS: Record<ProblemCode, number> = {
   unsupported_media_type: 415,
   factor_not_in_policy: 422,
   invalid_code: 422,
+  idempotency_key_reused: 422,
   user_locked: 423,
   rate_limited: 429,
   headers_too_large: 431,
   internal_error: 500,
+  unavailable: 503,
 };
 
 const TITLE: Partial<Record<ProblemCode, string>> = {
@@ -57,6 +62,7 @@ const TITLE: Partial<Record<ProblemCode, string>> = {
   rate_limited: "Too many requests",
   chain_breached: "Factor out of order",
   internal_error: "Internal error",
+  unavailable: "Service unavailable",
 };
 
 export interface Problem {
@@ -117,9 +123,26 @@ export function sendAppError(res: Response, error: AppError): void {
   }
 }
 
-/** The last error handler: body-parser failures become 4xx; anything unknown is a 500 that reveals nothing. */
-export function errorHandler(logger: Logger): ErrorRequestHandler {
+/** How long a client should wait before retrying a request the database could not serve. */
+export const UNAVAILABLE_RETRY_AFTER_SECONDS = 2;
+
+/** 503: the database could not serve this request; nothing about the request itself is wrong. */
+export function sendUnavailable(res: Response, detail = "the database is not reachable right now; retry shortly"): void {
+  sendProblem(res, { code: "unavailable", detail }, { "Retry-After": String(UNAVAILABLE_RETRY_AFTER_SECONDS) });
+}
+
+/**
+ * The last error handler: body-parser failures become 4xx; a database that cannot serve becomes 503 (reported to
+ * `onUnavailable`, which logs once per outage); anything unknown is a 500 that reveals nothing.
+ */
+export function errorHandler(logger: Logger, onUnavailable: (error: DatabaseUnavailableError) => void): ErrorRequestHandler {
   return (error: unknown, req, res, _next) => {
+    const unavailable = asDatabaseUnavailable(error);
+    if (unavailable) {
+      onUnavailable(unavailable);
+      if (res.headersSent) return;
+      return sendUnavailable(res);
+    }
     const e = error as { type?: string; status?: number; expose?: boolean };
     if (e?.type === "entity.parse.failed") {
       // body-parser's strict mode refuses JSON that is not an object or array (null, 123, "x", true) as a parse failure.

@@ -85,6 +85,7 @@ export async function startTestApi(databaseUrl: string | null, env: Record<strin
     MFA_SECRET_KEYS: keySpec,
   });
   const server = await startServer({ config, clock, auditSealMs: 0 });
+  await server.started;
   return {
     server,
     url: server.url,

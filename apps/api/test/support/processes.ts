@@ -13,7 +13,11 @@ export interface ApiProcess {
   stop(): Promise<number | null>;
 }
 
-export async function spawnApi(env: Record<string, string>, timeoutMs = 30_000): Promise<ApiProcess> {
+/**
+ * Starts `src/main.ts` and resolves with its URL once it logged `until`: "ready" (default: the database was reached and
+ * migrated, /v1 serves) or "listening" (it answers /healthz and /readyz, the database perhaps not yet).
+ */
+export async function spawnApi(env: Record<string, string>, timeoutMs = 30_000, until: "ready" | "listening" = "ready"): Promise<ApiProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "--conditions=@mfa-chain/source", "src/main.ts"], {
     cwd: appDir,
     env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", MFA_DEMO: "false", ...env },
@@ -25,12 +29,13 @@ export async function spawnApi(env: Record<string, string>, timeoutMs = 30_000):
   const exited = new Promise<number | null>((ok) => child.once("exit", (code) => ok(code)));
   const url = await new Promise<string>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`API process did not start in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const awaited = until === "ready" ? "mfa-chain API ready" : "mfa-chain API listening";
     const look = () => {
       for (const line of output.split("\n")) {
         if (!line.startsWith("{")) continue;
         try {
           const entry = JSON.parse(line) as { msg?: string; url?: string };
-          if (entry.msg === "mfa-chain API listening" && entry.url) {
+          if (entry.msg === awaited && entry.url) {
             clearTimeout(timer);
             return ok(entry.url);
           }
