@@ -2,7 +2,7 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { PeekCurrentCode } from "@mfa-chain/application";
+import type { PeekCurrentCode, UnitOfWork } from "@mfa-chain/application";
 import type { DatabaseUnavailableError } from "@mfa-chain/infra-postgres";
 import express, { type Express, type Request, type RequestHandler } from "express";
 import helmet from "helmet";
@@ -10,6 +10,7 @@ import type { Logger } from "pino";
 import { authenticate, type ApiKeyResolver } from "./http/auth.js";
 import type { BlockList } from "node:net";
 import { clientIp } from "./http/client-ip.js";
+import { idempotent, type IdempotencyStore } from "./http/idempotency.js";
 import type { Metrics } from "./http/metrics.js";
 import { buildOpenApiDocument } from "./http/openapi.js";
 import { errorHandler, sendProblem, sendUnavailable } from "./http/problem.js";
@@ -34,6 +35,8 @@ export interface AppOptions {
   readonly started: () => boolean;
   /** Told of every request the database could not serve (answered 503). */
   readonly onDatabaseUnavailable: (error: DatabaseUnavailableError) => void;
+  /** Idempotency keys: where answers are kept, and the services bound to the transaction that keeps one. */
+  readonly idempotency: { readonly store: IdempotencyStore; readonly servicesOn: (uow: UnitOfWork) => Services };
   /** Present only when MFA_DEV_CODES is explicitly on. */
   readonly devPeek?: PeekCurrentCode;
   /** Serves the demo page when demo mode is on; the key it may use, once the start has set the demo up. */
@@ -136,8 +139,9 @@ export function createApp(o: AppOptions): Express {
     o.started() ? next() : sendUnavailable(res, "the service is starting: the database is not reachable (or not migrated) yet");
   v1.use(whenStarted, limitByIp(o.rateLimiters), authenticate(o.apiKeys), limitByKey(o.rateLimiters), requireJson, json);
   v1.use(policyRoutes(o.services));
-  v1.use(factorRoutes(o.services));
-  v1.use(attemptRoutes(o.services, o.metrics));
+  const once = idempotent(o.idempotency.store, o.idempotency.servicesOn);
+  v1.use(factorRoutes(o.services, once));
+  v1.use(attemptRoutes(o.services, o.metrics, once));
   v1.use(adminRoutes(o.services));
   if (o.devPeek) v1.use(devRoutes(o.devPeek));
   app.use("/v1", v1);

@@ -10,6 +10,7 @@ import {
   createDatabase,
   migrateToLatest,
   PostgresAuditReader,
+  PostgresIdempotencyStore,
   PostgresUnitOfWork,
   sealAllAuditChains,
   type MfaDatabase,
@@ -104,7 +105,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     logger.info({ keys: keyring.description, currentKeyId: keyring.keyring.currentKeyId }, "secret keyring");
 
     const uow = new PostgresUnitOfWork(database.db);
-    const services = buildServices({
+    const adapters = {
       uow,
       auditReader: new PostgresAuditReader(database.db),
       clock,
@@ -113,7 +114,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       cipher: keyring.keyring,
       otp,
       issuer: config.MFA_ISSUER,
-    });
+    };
+    const shared = { policies: new PolicyVersionCache() };
+    const services = buildServices(adapters, shared);
+    const idempotencyStore = new PostgresIdempotencyStore(database.db, keyring.keyring);
 
     let draining = false;
     let closed = false;
@@ -151,6 +155,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         }
       },
       started: () => startedWith !== undefined,
+      idempotency: { store: idempotencyStore, servicesOn: (joined) => buildServices({ ...adapters, uow: joined }, shared) },
       onDatabaseUnavailable: (error) => health.report(error),
       ...(devPeek ? { devPeek } : {}),
       ...(config.MFA_DEMO ? { demo: () => startedWith?.demo && { apiKey: startedWith.demo.apiKey, policyId: startedWith.demo.policyId } } : {}),
@@ -203,6 +208,16 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
           }, sealMs).unref()
         : undefined;
 
+    // Idempotency keys are kept 24 hours; each process deletes the expired ones now and then.
+    const purger = setInterval(() => {
+      if (!startedWith || health.outage) return;
+      idempotencyStore.purgeExpired(clock.now()).catch((error: unknown) => {
+        const unavailable = asDatabaseUnavailable(error);
+        if (unavailable) health.report(unavailable);
+        else logger.warn({ err: safeError(error) }, "purging expired idempotency keys failed");
+      });
+    }, 10 * 60_000).unref();
+
     const port = (server.address() as AddressInfo).port;
     const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
     logger.info({ url, demo: config.MFA_DEMO ? `${url}/demo/` : undefined, docs: `${url}/docs/` }, "mfa-chain API listening");
@@ -238,6 +253,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const close = () =>
       (closing ??= (async () => {
         closed = true;
+        clearInterval(purger);
         if (sealer) clearInterval(sealer);
         // Drain: /readyz fails so load balancers stop sending; requests already on the wire still arrive and are
         // answered (with Connection: close). Once none is in flight or arriving, stop listening and close idle

@@ -37,8 +37,13 @@ export interface Adapters {
   readonly issuer: string;
 }
 
-export function buildServices(a: Adapters) {
-  const policies = new PolicyVersionCache();
+/** What the services of every unit of work share: the cache of policy versions (a version never changes). */
+export interface SharedState {
+  readonly policies: PolicyVersionCache;
+}
+
+export function buildServices(a: Adapters, shared: SharedState = { policies: new PolicyVersionCache() }) {
+  const { policies } = shared;
   const base = { uow: a.uow, clock: a.clock };
   return {
     savePolicy: new SavePolicy(base),

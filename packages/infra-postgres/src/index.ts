@@ -8,6 +8,7 @@ export { CorruptRowError } from "./database/rows.js";
 export * from "./migrate.js";
 export { migrations, migrationProvider } from "./migrations/index.js";
 export * from "./unit-of-work.js";
+export * from "./idempotency/idempotency.store.js";
 export * from "./repositories/policy.repository.js";
 export * from "./repositories/user.repository.js";
 export * from "./repositories/credential.repository.js";

@@ -31,3 +31,15 @@ export class PostgresUnitOfWork implements UnitOfWork {
     return this.db.transaction().execute((trx) => work(createRepositories(trx)));
   }
 }
+
+/**
+ * A unit of work inside a transaction that is already open (and that its owner commits or rolls back): every `run`
+ * works on it. For work that must commit together with something else, such as an idempotency key's stored answer.
+ */
+export class JoinedUnitOfWork implements UnitOfWork {
+  constructor(private readonly trx: Db) {}
+
+  run<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
+    return work(createRepositories(this.trx));
+  }
+}

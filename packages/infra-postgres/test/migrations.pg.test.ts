@@ -18,7 +18,7 @@ afterAll(async () => {
   await Promise.all(opened.map((d) => d.close()));
 });
 
-const TABLES = ["api_keys", "attempts", "audit_events", "credentials", "lockouts", "one_time_challenges", "policies", "tenants", "users"];
+const TABLES = ["api_keys", "attempts", "audit_events", "credentials", "idempotency_keys", "lockouts", "one_time_challenges", "policies", "tenants", "users"];
 
 async function tables<DB>(db: Kysely<DB>): Promise<string[]> {
   const { rows } = await sql<{ table_name: string }>`

@@ -1,5 +1,6 @@
-import { Router } from "express";
+import { Router, type RequestHandler } from "express";
 import { actorOf } from "../http/auth.js";
+import { servicesFor } from "../http/idempotency.js";
 import type { Metrics } from "../http/metrics.js";
 import { presentAttempt, presentOutcome } from "../http/present.js";
 import { sendAppError, sendProblem } from "../http/problem.js";
@@ -7,10 +8,11 @@ import { AttemptParams, StartAttemptBody, VerifyBody } from "../http/schemas.js"
 import { noQuery, parseOr400 } from "../http/validate.js";
 import type { Services } from "../services.js";
 
-export function attemptRoutes(s: Services, metrics: Metrics): Router {
+export function attemptRoutes(services: Services, metrics: Metrics, idempotent: RequestHandler): Router {
   const r = Router();
 
-  r.post("/attempts", noQuery, async (req, res) => {
+  r.post("/attempts", noQuery, idempotent, async (req, res) => {
+    const s = servicesFor(res, services);
     const body = parseOr400(StartAttemptBody, req.body, res, "body");
     if (!body) return;
     const started = await s.startAttempt.execute({ actor: actorOf(res), userId: body.userId, policyId: body.policyId });
@@ -22,12 +24,13 @@ export function attemptRoutes(s: Services, metrics: Metrics): Router {
   r.get("/attempts/:attemptId", noQuery, async (req, res) => {
     const params = parseOr400(AttemptParams, req.params, res, "path");
     if (!params) return;
-    const found = await s.getAttempt.execute({ actor: actorOf(res), attemptId: params.attemptId });
+    const found = await services.getAttempt.execute({ actor: actorOf(res), attemptId: params.attemptId });
     if (!found.ok) return sendAppError(res, found.error);
     res.json(presentAttempt(found.value));
   });
 
-  r.post("/attempts/:attemptId/verify", noQuery, async (req, res) => {
+  r.post("/attempts/:attemptId/verify", noQuery, idempotent, async (req, res) => {
+    const s = servicesFor(res, services);
     const params = parseOr400(AttemptParams, req.params, res, "path");
     const body = params && parseOr400(VerifyBody, req.body, res, "body");
     if (!params || !body) return;

@@ -1,15 +1,17 @@
-import { Router } from "express";
+import { Router, type RequestHandler } from "express";
 import { actorOf } from "../http/auth.js";
+import { servicesFor } from "../http/idempotency.js";
 import { presentCredential } from "../http/present.js";
 import { sendAppError } from "../http/problem.js";
 import { ConfirmFactorBody, CredentialParams, EnrollFactorBody, ResyncFactorBody, RevokeFactorBody, UserParams } from "../http/schemas.js";
 import { noQuery, parseOr400 } from "../http/validate.js";
 import type { Services } from "../services.js";
 
-export function factorRoutes(s: Services): Router {
+export function factorRoutes(services: Services, idempotent: RequestHandler): Router {
   const r = Router();
 
-  r.post("/users/:userId/factors", noQuery, async (req, res) => {
+  r.post("/users/:userId/factors", noQuery, idempotent, async (req, res) => {
+    const s = servicesFor(res, services);
     const params = parseOr400(UserParams, req.params, res, "path");
     const body = params && parseOr400(EnrollFactorBody, req.body, res, "body");
     if (!params || !body) return;
@@ -36,11 +38,12 @@ export function factorRoutes(s: Services): Router {
   r.get("/users/:userId/factors", noQuery, async (req, res) => {
     const params = parseOr400(UserParams, req.params, res, "path");
     if (!params) return;
-    const all = await s.listFactors.execute({ actor: actorOf(res), userId: params.userId });
+    const all = await services.listFactors.execute({ actor: actorOf(res), userId: params.userId });
     res.json({ factors: all.map(presentCredential) });
   });
 
-  r.post("/users/:userId/factors/:credentialId/confirm", noQuery, async (req, res) => {
+  r.post("/users/:userId/factors/:credentialId/confirm", noQuery, idempotent, async (req, res) => {
+    const s = servicesFor(res, services);
     const params = parseOr400(CredentialParams, req.params, res, "path");
     const body = params && parseOr400(ConfirmFactorBody, req.body, res, "body");
     if (!params || !body) return;
@@ -58,7 +61,7 @@ export function factorRoutes(s: Services): Router {
     const params = parseOr400(CredentialParams, req.params, res, "path");
     const body = params && parseOr400(ResyncFactorBody, req.body, res, "body");
     if (!params || !body) return;
-    const resynced = await s.resyncHotpFactor.execute({ actor: actorOf(res), userId: params.userId, credentialId: params.credentialId, codes: body.codes });
+    const resynced = await services.resyncHotpFactor.execute({ actor: actorOf(res), userId: params.userId, credentialId: params.credentialId, codes: body.codes });
     if (resynced.ok) return void res.json({ resynced: true, factor: presentCredential(resynced.value) });
     // Like a wrong confirmation code: an outcome, 200 with what remains.
     if (resynced.error.code === "invalid_code") {
@@ -72,7 +75,7 @@ export function factorRoutes(s: Services): Router {
     const params = parseOr400(CredentialParams, req.params, res, "path");
     const body = params && parseOr400(RevokeFactorBody, req.body, res, "body");
     if (!params || !body) return;
-    const revoked = await s.revokeFactor.execute({
+    const revoked = await services.revokeFactor.execute({
       actor: actorOf(res),
       userId: params.userId,
       credentialId: params.credentialId,

@@ -112,6 +112,15 @@ export interface AuditEventsTable {
   hash: ColumnType<string | null, never, string>;
 }
 
+export interface IdempotencyKeysTable {
+  tenant_id: string;
+  key: string;
+  fingerprint: string;
+  created_at: Timestamp;
+  response_key_id: string;
+  response_ciphertext: ColumnType<Uint8Array, Uint8Array, Uint8Array>;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -122,6 +131,7 @@ export interface Database {
   lockouts: LockoutsTable;
   one_time_challenges: OneTimeChallengesTable;
   audit_events: AuditEventsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 /** A Kysely handle on the mfa-chain schema: the database itself or one of its transactions. */

@@ -1,9 +1,11 @@
 // Migrations live in code, listed here by name (sorted order is applied order): no folder scanning, so they work bundled.
 import type { Migration, MigrationProvider } from "kysely";
 import { initialSchema } from "./0001-initial-schema.js";
+import { idempotencyKeys } from "./0002-idempotency-keys.js";
 
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   "0001-initial-schema": initialSchema,
+  "0002-idempotency-keys": idempotencyKeys,
 });
 
 export const migrationProvider: MigrationProvider = {
