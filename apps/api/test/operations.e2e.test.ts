@@ -52,6 +52,20 @@ describe("operations", () => {
     expect(metrics.body.includes(attemptId)).toBe(false);
   });
 
+  it("labels answers given before the route ran (401, a body parser's 400 and 413) with the route pattern the path fits", async () => {
+    const attemptPath = `/v1/attempts/${uniqueId("a")}/verify`;
+    expect((await new ApiClient(api.url, null).post(attemptPath, {})).status).toBe(401);
+    expect((await client.call("POST", attemptPath, undefined, { raw: "{not json", headers: { "content-type": "application/json" } })).status).toBe(400);
+    expect((await client.call("POST", "/v1/policies", undefined, { raw: JSON.stringify({ name: "x".repeat(20_000) }), headers: { "content-type": "application/json" } })).status).toBe(413);
+    const metrics = (await text(`${api.url}/metrics`)).body;
+    for (const [route, status] of [["/v1/attempts/:attemptId/verify", 401], ["/v1/attempts/:attemptId/verify", 400], ["/v1/policies", 413]] as const) {
+      expect(metrics).toContain(`mfa_http_requests_total{method="POST",route="${route}",status="${status}"}`);
+    }
+    // A path the API does not have is still "unmatched", never its raw path.
+    await client.get("/v1/no/such/path");
+    expect((await text(`${api.url}/metrics`)).body).toContain('route="unmatched",status="404"');
+  });
+
   it("serves an OpenAPI 3.1 document generated from the schemas, and an interactive docs page", async () => {
     const doc = (await (await fetch(`${api.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } };
     expect(doc.openapi).toMatch(/^3\.1\./);
