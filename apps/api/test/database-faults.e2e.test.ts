@@ -2,6 +2,8 @@
 // does), a server stopped for 10 s and started again, and a process started while the database is down. The process
 // stays up, every request gets an HTTP answer (2xx, 4xx or 503 — never a 500 or a reset connection), and every write
 // the API acknowledged is in the database afterwards.
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { generateKeyringKey } from "@mfa-chain/crypto";
 import { createDatabase, type MfaDatabase } from "@mfa-chain/infra-postgres";
 import { findPostgresBinDir, startLocalCluster, type LocalCluster } from "@mfa-chain/pg-harness";
@@ -163,6 +165,48 @@ describe("a PostgreSQL server that stops and starts again", () => {
     }
   }, 120_000);
 
+  it("a database that stops answering without refusing (every server process frozen for 6 s): each request is answered 503 within its bounds, and it serves again once the server does", async () => {
+    const api = await spawnApi(env());
+    const postmaster = Number(readFileSync(join(cluster.dir, "data", "postmaster.pid"), "utf8").split("\n")[0]);
+    const signal = (name: "STOP" | "CONT") => {
+      for (const pid of [postmaster, ...childrenOf(postmaster)]) {
+        try {
+          process.kill(pid, `SIG${name}`);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== "ESRCH") throw error; // a backend that ended meanwhile
+        }
+      }
+    };
+    try {
+      const client = await setUpTenant(cluster.url, api);
+      const users = await enrolledUsers(client, 4);
+      const load = startLoad(client, users, 4);
+      let frozen = 0;
+      let thawed = 0;
+      try {
+        await sleep(1_000);
+        signal("STOP");
+        frozen = Date.now();
+        await sleep(6_000);
+        signal("CONT");
+        thawed = Date.now();
+        await timeToSuccess(async () => (await client.get("/v1/policies/faults")).status, 5_000);
+      } finally {
+        signal("CONT");
+        await load.stop();
+      }
+      expect(api.child.exitCode).toBeNull();
+      expectOnlyHonestAnswers(load.answers);
+      const during = load.answers.filter((a) => a.startedAt > frozen && a.startedAt < thawed - 3_500);
+      expect(during.length).toBeGreaterThan(3);
+      expect(during.filter((a) => a.status !== 503)).toEqual([]);
+      // connect 1 s, or statement 2 s + the client's 1 s read margin, and slack for two busy cores: never the TCP timeout.
+      expect(Math.max(...during.map((a) => a.endedAt - a.startedAt))).toBeLessThan(4_500);
+    } finally {
+      await api.stop();
+    }
+  }, 90_000);
+
   it("an API started while the database is down answers /healthz, is not ready, and becomes ready by itself when the database starts", async () => {
     cluster.pause();
     let api: ApiProcess | undefined;
@@ -190,6 +234,22 @@ describe("a PostgreSQL server that stops and starts again", () => {
     }
   }, 90_000);
 });
+
+/** The processes whose parent is `pid` (PostgreSQL's backends and workers), from /proc. */
+function childrenOf(pid: number): number[] {
+  const children: number[] = [];
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // stat: "pid (comm) state ppid …"; comm may hold spaces and parentheses, so read from the last ")".
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid) children.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return children;
+}
 
 async function isUp(cluster: LocalCluster): Promise<boolean> {
   const probe = new pg.Client({ connectionString: cluster.url, connectionTimeoutMillis: 1_000 });
