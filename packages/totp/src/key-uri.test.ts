@@ -73,10 +73,31 @@ describe("buildKeyUri → parseKeyUri", () => {
       `otpauth://totp/ACME%20Co:alice%40example.com?secret=${B32}&issuer=ACME%20Co`,
     );
     expect(buildKeyUri({ type: "totp", secret: SECRET, issuer: "Bänk", accountName: "zoë: token 2", algorithm: "SHA512", digits: 8, period: 60 })).toBe(
-      `otpauth://totp/B%C3%A4nk:zo%C3%AB:%20token%202?secret=${B32}&issuer=B%C3%A4nk&algorithm=SHA512&digits=8&period=60`,
+      `otpauth://totp/B%C3%A4nk:zo%C3%AB%3A%20token%202?secret=${B32}&issuer=B%C3%A4nk&algorithm=SHA512&digits=8&period=60`,
     );
     expect(buildKeyUri({ type: "hotp", secret: SECRET, issuer: "X", accountName: "y", algorithm: "SHA256", digits: 6, counter: 0, image: "https://x.test/a b.png" })).toBe(
       `otpauth://hotp/X:y?secret=${B32}&issuer=X&algorithm=SHA256&counter=0&image=https%3A%2F%2Fx.test%2Fa%20b.png`,
+    );
+  });
+
+  it("encodes a colon of the account name (a user id such as tenant:alice), leaving one literal colon: the issuer's", () => {
+    const uri = buildKeyUri({ type: "totp", secret: SECRET, issuer: "mfa-chain", accountName: "acme:alice (phone)", algorithm: "SHA1", digits: 6 });
+    expect(uri).toBe(`otpauth://totp/mfa-chain:acme%3Aalice%20(phone)?secret=${B32}&issuer=mfa-chain`);
+    const label = /^otpauth:\/\/totp\/([^?]*)\?/.exec(uri)?.[1] ?? "";
+    expect(label.split(":")).toEqual(["mfa-chain", "acme%3Aalice%20(phone)"]);
+    expect(parseKeyUri(uri)).toMatchObject({ issuer: "mfa-chain", accountName: "acme:alice (phone)" });
+    const peer = OTPAuth.URI.parse(uri);
+    expect([peer.issuer, peer.label]).toEqual(["mfa-chain", "acme:alice (phone)"]);
+  });
+
+  it("writes no literal colon in the account name part of the label (property)", () => {
+    fc.assert(
+      fc.property(inputArb, (x) => {
+        const label = /^otpauth:\/\/[a-z]+\/([^?]*)\?/.exec(buildKeyUri(x))?.[1] ?? "";
+        expect(label).toBe(`${encodeURIComponent(x.issuer)}:${encodeURIComponent(x.accountName)}`);
+        expect(label.split(":")).toHaveLength(2);
+      }),
+      { numRuns: 300 },
     );
   });
 

@@ -72,7 +72,8 @@ function checkName(field: "issuer" | "accountName", value: unknown): void {
 
 /**
  * Builds an `otpauth://totp/Issuer:account?secret=…&issuer=…` URI. The label and every parameter are
- * percent-encoded (spaces, `@`, `:` inside the account name, any Unicode); the issuer appears both as the label prefix
+ * percent-encoded (spaces, `@`, a `:` inside the account name as `%3A`, any Unicode), so the label has exactly one
+ * literal colon, the one after the issuer; the issuer appears both as the label prefix
  * and as the `issuer` parameter, so apps old and new group it right. Defaults (SHA1, 6 digits, period 30) are left
  * out, as authenticator apps expect. Throws a {@link KeyUriError} for input that could not round-trip: an empty or
  * padded issuer/account, a colon in the issuer, a secret outside 10–64 bytes, a period on HOTP or a counter on TOTP.
@@ -103,6 +104,10 @@ export function buildKeyUri(input: KeyUriParams): string {
     if (!Number.isSafeInteger(counter) || counter < 0) fail("invalid_counter", `counter: expected a non-negative integer, got ${String(counter)}`);
     uri = generateURI({ strategy: "hotp", ...common, counter });
   }
+  // otplib percent-encodes each colon-separated piece of the label but leaves the colons themselves literal, so an
+  // account name "a:b" would come out as "Issuer:a:b". The Key Uri Format allows exactly one separator between issuer
+  // and account name: the label is written here, with every colon of the account name encoded as %3A.
+  uri = `otpauth://${type}/${encodeURIComponent(issuer)}:${encodeURIComponent(accountName)}${uri.slice(uri.indexOf("?"))}`;
   return input.image === undefined ? uri : `${uri}&image=${encodeURIComponent(input.image)}`;
 }
 

@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import * as OTPAuth from "otpauth";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildKeyUri, type KeyUriParams } from "./key-uri.js";
 import { qrCode } from "./qr-code.js";
@@ -36,6 +37,7 @@ async function decodePng(dataUri: string, name: string): Promise<string> {
 const inputs: ReadonlyArray<readonly [string, KeyUriParams]> = [
   ["totp default", { type: "totp", secret: generateSecret(), issuer: "mfa-chain", accountName: "alice@example.com", algorithm: "SHA1", digits: 6, period: 30 }],
   ["totp sha512 8 digits 60 s, spaces, colon, unicode", { type: "totp", secret: generateSecret(), issuer: "ACME Co", accountName: "José Müller: token 2 ✓", algorithm: "SHA512", digits: 8, period: 60 }],
+  ["a user id with a colon (encoded as %3A in the label)", { type: "totp", secret: generateSecret(), issuer: "mfa-chain", accountName: "acme:alice (phone)", algorithm: "SHA1", digits: 6, period: 30 }],
   ["hotp with image", { type: "hotp", secret: generateSecret(), issuer: "Bank", accountName: "bob", algorithm: "SHA256", digits: 6, counter: 42, image: "https://example.com/logo.png" }],
 ];
 
@@ -44,6 +46,14 @@ describe("qrCode", () => {
     const uri = buildKeyUri(input);
     const images = await qrCode(uri);
     expect(await decodePng(images.png, name.replace(/\W+/g, "_"))).toBe(uri);
+  });
+
+  it("a scanned account name with a colon reads back whole in an independent parser (otpauth)", async () => {
+    const input = inputs.find(([name]) => name.startsWith("a user id with a colon"))?.[1] as KeyUriParams;
+    const scanned = await decodePng((await qrCode(buildKeyUri(input))).png, "colon_peer");
+    expect(scanned).toContain("mfa-chain:acme%3Aalice");
+    const peer = OTPAuth.URI.parse(scanned);
+    expect([peer.issuer, peer.label]).toEqual(["mfa-chain", "acme:alice (phone)"]);
   });
 
   it("returns an SVG document with QR modules", async () => {
