@@ -25,7 +25,7 @@ export const UserIdParam = z
   .string()
   .regex(USER_ID_PATTERN, "user ids are 1–128 of A–Z a–z 0–9 . _ @ : + = -")
   .refine((id) => id !== "." && id !== "..", "a user id cannot be . or .. (a path segment of its own)")
-  .openapi({ example: "alice" });
+  .openapi({ example: "alice", description: "Your id for the user, case-sensitive: `ALICE` and `alice` are two users. 1–128 of A–Z a–z 0–9 . _ @ : + = -" });
 
 /** A whole number in a query string: digits only (no sign, exponent, hex or blanks), within bounds. */
 const QueryInt = (min: number, max: number) =>
@@ -89,7 +89,14 @@ export const PolicyDefinitionSchema = z
 // Spread, not `.extend`: extending a registered strict schema is documented as allOf of two closed objects, which no
 // object can satisfy (test/openapi-conformance.e2e.test.ts).
 export const CreatePolicyBody = z.strictObject({ id: PolicyIdParam, ...PolicyDefinitionSchema.shape }).openapi("CreatePolicy");
-export const PolicyVersionQuery = z.strictObject({ version: QueryInt(1, 1_000_000).optional() });
+export const PolicyVersionQuery = z.strictObject({
+  version: QueryInt(1, 1_000_000)
+    .optional()
+    .openapi({
+      description:
+        "A version of the policy (default: the latest). A deleted policy answers 404 without it, but each of its versions still answers with it; attempts it had running still complete on their version.",
+    }),
+});
 
 export const EnrollFactorBody = z
   .strictObject({
