@@ -43,5 +43,7 @@ select create_distributed_table('one_time_challenges', 'tenant_id', colocate_wit
   where not exists (select from pg_dist_partition where logicalrelid = 'one_time_challenges'::regclass);
 select create_distributed_table('audit_events', 'tenant_id', colocate_with => 'users')
   where not exists (select from pg_dist_partition where logicalrelid = 'audit_events'::regclass);
+select create_distributed_table('idempotency_keys', 'tenant_id', colocate_with => 'users')
+  where not exists (select from pg_dist_partition where logicalrelid = 'idempotency_keys'::regclass);
 
 reset citus.enable_unsafe_triggers;

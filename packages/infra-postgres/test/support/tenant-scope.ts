@@ -38,6 +38,13 @@ export const CROSS_TENANT_STATEMENTS: readonly CrossTenantStatement[] = [
       "the operator's secrets:rotate command (rotateSecrets) pages through every tenant's credentials still sealed by " +
       "an old key; each re-sealed row is written by a statement scoped to its tenant",
   },
+  {
+    table: "idempotency_keys",
+    sql: /^delete from "idempotency_keys" where "created_at" < \$1$/,
+    reason:
+      "each process's purge (PostgresIdempotencyStore.purgeExpired, every 10 minutes) of the keys past their 24 hours, " +
+      "whatever their tenant; on Citus a multi-shard delete over idempotency_keys_created_idx",
+  },
 ];
 
 /** A Kysely instance on `url` that records every statement it sends (also failed ones). */
