@@ -169,7 +169,9 @@ function build() {
 
 /** node arguments for one of the API's entry points (main or cli), built or from source. */
 function entry(mode, name) {
-  return mode === "dist" ? [join(API_DIR, `dist/${name}.js`)] : ["--conditions=@mfa-chain/source", "--import", "tsx", join(API_DIR, `src/${name}.ts`)];
+  return mode === "dist"
+    ? [join(API_DIR, `dist/${name}.js`)]
+    : ["--conditions=@mfa-chain/source", "--import", "tsx", join(API_DIR, `src/${name}.ts`)];
 }
 
 function apiEnv(dbUrl, secretKeys, extra = {}) {
@@ -192,7 +194,12 @@ function apiEnv(dbUrl, secretKeys, extra = {}) {
 
 /** Runs the CLI's create-tenant and returns the admin key (the last line of its output), kept in memory only. */
 function createTenantKey(mode, env) {
-  const r = spawnSync(process.execPath, [...entry(mode, "cli"), "create-tenant", TENANT], { cwd: API_DIR, env, encoding: "utf8", timeout: 60_000 });
+  const r = spawnSync(process.execPath, [...entry(mode, "cli"), "create-tenant", TENANT], {
+    cwd: API_DIR,
+    env,
+    encoding: "utf8",
+    timeout: 60_000,
+  });
   if (r.status !== 0) throw new Error(`create-tenant failed (exit ${r.status}): ${(r.stderr ?? "").slice(-1000)}`);
   const key = r.stdout.trim().split("\n").at(-1)?.trim() ?? "";
   if (!/^[A-Za-z0-9_-]{20,200}$/.test(key)) throw new Error("create-tenant did not print a key on its last line");
@@ -276,7 +283,12 @@ function cpuSnapshot(apiPids) {
   const pg = pidsNamed("postgres");
   const redis = pidsNamed("redis-server");
   const self = process.cpuUsage();
-  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync("/proc/stat", "utf8").split("\n")[0].trim().split(/\s+/).slice(1).map(Number);
+  const [user, nice, system, idle, iowait, irq, softirq, steal] = readFileSync("/proc/stat", "utf8")
+    .split("\n")[0]
+    .trim()
+    .split(/\s+/)
+    .slice(1)
+    .map(Number);
   return {
     at: performance.now(),
     machine: { busy: (user + nice + system + irq + softirq) * TICK_MS, idle: (idle + iowait) * TICK_MS, steal: steal * TICK_MS },
@@ -347,7 +359,8 @@ async function provisionUsers(apis, prefix, n) {
       step = stepNow();
       confirmed = await call("POST", `/v1/users/${userId}/factors/${credentialId}/confirm`, { code: totpAt(secret, step) });
     }
-    if (confirmed.status !== 200 || confirmed.json?.confirmed !== true) throw new Error(`confirm: HTTP ${confirmed.status} ${confirmed.json?.code ?? ""}`);
+    if (confirmed.status !== 200 || confirmed.json?.confirmed !== true)
+      throw new Error(`confirm: HTTP ${confirmed.status} ${confirmed.json?.code ?? ""}`);
     users[i] = { userId, credentialId, secret, lastStep: step }; // lastStep: the highest step this credential may have used
   });
   return users;
@@ -384,7 +397,11 @@ async function prepareWorkload(apis, users, maxItems) {
     }
   }
   const needAttempt = plan.filter((p) => p.kind !== "same-attempt");
-  const ids = await startAttempts(apis, users, needAttempt.map((p) => p.user));
+  const ids = await startAttempts(
+    apis,
+    users,
+    needAttempt.map((p) => p.user),
+  );
   let k = 0;
   let last = null;
   for (const p of plan) {
@@ -485,7 +502,11 @@ async function loadPaced(target, key, plan, connections, rate, seconds) {
         const body = item.body;
         const req = httpRequest(
           `${target.url}/v1/attempts/${item.attemptId}/verify`,
-          { method: "POST", agent, headers: { authorization: `Bearer ${key}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) } },
+          {
+            method: "POST",
+            agent,
+            headers: { authorization: `Bearer ${key}`, "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+          },
           (res) => {
             const chunks = [];
             res.on("data", (c) => chunks.push(c));
@@ -516,7 +537,12 @@ async function loadPaced(target, key, plan, connections, rate, seconds) {
   latencies.sort((a, b) => a - b);
   // Where the slowest 1 % fell in time: clustered (a stall) or spread out (steady queueing).
   const slow = [...timeline].sort((x, y) => y[1] - x[1]).slice(0, Math.max(1, Math.floor(timeline.length / 100)));
-  log(`paced run: slowest ${slow.length} at ${slow.map(([t, ms]) => `${t.toFixed(2)}s/${ms.toFixed(0)}ms`).sort().join(" ")}; generator's event loop delayed up to ${generatorLagMaxMs.toFixed(1)} ms`);
+  log(
+    `paced run: slowest ${slow.length} at ${slow
+      .map(([t, ms]) => `${t.toFixed(2)}s/${ms.toFixed(0)}ms`)
+      .sort()
+      .join(" ")}; generator's event loop delayed up to ${generatorLagMaxMs.toFixed(1)} ms`,
+  );
   return { latencies, outcomes, wall, generatorLagMaxMs };
 }
 
@@ -597,7 +623,16 @@ function tally(plan, outcomes) {
   }
   const excess = (m) => [...m.values()].reduce((n, c) => n + Math.max(0, c - 1), 0);
   // Every duplicate group (original + 2 copies) should yield exactly one success when all three were answered.
-  return { responses, successes, distinctPairs: perPair.size, doubleByStep: excess(perPair), doubleByAttempt: excess(perAttempt), dupSubmitted, dupAccepted, statuses };
+  return {
+    responses,
+    successes,
+    distinctPairs: perPair.size,
+    doubleByStep: excess(perPair),
+    doubleByAttempt: excess(perAttempt),
+    dupSubmitted,
+    dupAccepted,
+    statuses,
+  };
 }
 
 /** Server-side cross-check: per user, step_succeeded audit events vs. distinct time steps the bench submitted. */
@@ -623,14 +658,17 @@ async function auditCheck(pool, users, plan, since) {
 }
 
 // ------------------------------------------------------------------------------------------------------- raw floor
-const ATTEMPT_COLUMNS = "tenant_id, id, user_id, policy_id, policy_version, chain, eligible, cursor, status, version, created_at, expires_at, completed_at";
+const ATTEMPT_COLUMNS =
+  "tenant_id, id, user_id, policy_id, policy_version, chain, eligible, cursor, status, version, created_at, expires_at, completed_at";
 const CREDENTIAL_COLUMNS =
   "tenant_id, id, user_id, factor_id, label, status, type, params, secret_key_id, secret_ciphertext, last_time_step, counter, created_at, confirmed_at, revoked_at";
 // The statements the API runs for one successful verify that completes a one-step attempt (packages/infra-postgres,
 // repositories/step.repository.ts): one read that locks the attempt, the user's failure counter and the credential, and
 // one write (claim of the time step, attempt compare-and-set, two audit events; the counter is not written when a
 // success leaves it unchanged). The same SQL text as the API's, with the API's parameters.
-const CREDENTIAL_ALIASED = CREDENTIAL_COLUMNS.split(", ").map((c) => `${c} as c_${c}`).join(", ");
+const CREDENTIAL_ALIASED = CREDENTIAL_COLUMNS.split(", ")
+  .map((c) => `${c} as c_${c}`)
+  .join(", ");
 const RAW = {
   read: `with a as (select ${ATTEMPT_COLUMNS} from attempts where tenant_id = $1 and id = $2 for update),
     l as (select consecutive_failures, lock_count, locked_until from lockouts where tenant_id = $3 and user_id = (select a.user_id from a) for update),
@@ -743,8 +781,15 @@ async function loadFloor(dbUrl, workers, seconds, users, attempts, offset, snaps
 }
 
 // -------------------------------------------------------------------------------------------------------- reporting
-const fmt = (n, digits = 1) => (Number.isFinite(n) ? n.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "n/a");
-const figures = (latencies, count, wall) => ({ rps: count / wall, p50: percentile(latencies, 0.5), p99: percentile(latencies, 0.99), count, wall });
+const fmt = (n, digits = 1) =>
+  Number.isFinite(n) ? n.toLocaleString("en", { minimumFractionDigits: digits, maximumFractionDigits: digits }) : "n/a";
+const figures = (latencies, count, wall) => ({
+  rps: count / wall,
+  p50: percentile(latencies, 0.5),
+  p99: percentile(latencies, 0.99),
+  count,
+  wall,
+});
 
 async function main() {
   const mode0 = process.env.BENCH_API ?? "dist";
@@ -791,7 +836,9 @@ async function main() {
     let t = performance.now();
     const warmUsers = await provisionUsers([callA], "w", 320);
     const warm = assignCodes(await prepareWorkload([callA], warmUsers, 640), warmUsers);
-    log(`[${elapsed()} s] warm-up: ${warm.length} verifies for ${warmUsers.length} users prepared in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    log(
+      `[${elapsed()} s] warm-up: ${warm.length} verifies for ${warmUsers.length} users prepared in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
     const warmRun = await loadVerify([a], key, warm, CONNECTIONS, 2);
     const warmRate = warmRun.latencies.length / warmRun.wall;
     log(`[${elapsed()} s] warm-up: ${fmt(warmRate, 0)} req/s over ${warmRun.latencies.length} requests`);
@@ -804,7 +851,9 @@ async function main() {
     const one = assignCodes(await prepareWorkload([callA], oneUsers, 480), oneUsers);
     const oneRun = await loadVerify([a], key, one, 1, Math.min(3, SECONDS));
     const oneFig = figures(oneRun.latencies, oneRun.latencies.length, oneRun.wall);
-    log(`[${elapsed()} s] 1 process, 1 connection: ${fmt(oneFig.rps, 0)} req/s, p50 ${fmt(oneFig.p50, 2)} ms, p99 ${fmt(oneFig.p99, 2)} ms`);
+    log(
+      `[${elapsed()} s] 1 process, 1 connection: ${fmt(oneFig.rps, 0)} req/s, p50 ${fmt(oneFig.p50, 2)} ms, p99 ${fmt(oneFig.p99, 2)} ms`,
+    );
 
     // 32 connections on one process.
     const n1 = sizeFor(warmRate);
@@ -822,7 +871,9 @@ async function main() {
     const fig1 = figures(run1.latencies, run1.latencies.length, run1.wall);
     const tally1 = tally(w1, run1.outcomes);
     const mem1 = [memoryOf(a.proc.pid)];
-    log(`[${elapsed()} s] 1 process, ${CONNECTIONS} connections: ${fmt(fig1.rps, 0)} req/s, p50 ${fmt(fig1.p50, 2)} ms, p99 ${fmt(fig1.p99, 2)} ms, peak RSS ${fmt(mem1[0].hwm)} MiB`);
+    log(
+      `[${elapsed()} s] 1 process, ${CONNECTIONS} connections: ${fmt(fig1.rps, 0)} req/s, p50 ${fmt(fig1.p50, 2)} ms, p99 ${fmt(fig1.p99, 2)} ms, peak RSS ${fmt(mem1[0].hwm)} MiB`,
+    );
     await sleep(300); // let abandoned in-flight verifies finish before reading the audit trail
     const audit1 = await auditCheck(db, users1, w1, since1);
     // The same 32 connections at a steady offered load the process sustains: half of the saturated rate above. A
@@ -834,10 +885,14 @@ async function main() {
     const wP = assignCodes(await prepareWorkload([callA], usersP, nP), usersP);
     await settle(db);
     const sinceP = Date.now();
-    const { result: runP, runtime: runtimeP } = await runtimeDuring(a.url, () => loadPaced(a, key, wP, CONNECTIONS, pacedRate, pacedSeconds));
+    const { result: runP, runtime: runtimeP } = await runtimeDuring(a.url, () =>
+      loadPaced(a, key, wP, CONNECTIONS, pacedRate, pacedSeconds),
+    );
     const figP = figures(runP.latencies, runP.latencies.length, runP.wall);
     const tallyP = tally(wP, runP.outcomes);
-    log(`[${elapsed()} s] 1 process, ${CONNECTIONS} connections paced at ${pacedRate} req/s: ${fmt(figP.rps, 0)} req/s, p50 ${fmt(figP.p50, 2)} ms, p99 ${fmt(figP.p99, 2)} ms`);
+    log(
+      `[${elapsed()} s] 1 process, ${CONNECTIONS} connections paced at ${pacedRate} req/s: ${fmt(figP.rps, 0)} req/s, p50 ${fmt(figP.p50, 2)} ms, p99 ${fmt(figP.p99, 2)} ms`,
+    );
     await sleep(300);
     const auditP = await auditCheck(db, usersP, wP, sinceP);
     if (profDir) {
@@ -863,7 +918,9 @@ async function main() {
     const more = Math.max(0, Math.ceil(n2 / 2) - reused.length);
     const users2 = [...reused, ...(more > 0 ? await provisionUsers([callB, callC], "p2", more) : [])];
     const plan2 = await prepareWorkload([callB, callC], users2, n2);
-    log(`[${elapsed()} s] started ${plan2.length} attempts for ${users2.length} users (${more} new) in ${((performance.now() - t) / 1000).toFixed(1)} s`);
+    log(
+      `[${elapsed()} s] started ${plan2.length} attempts for ${users2.length} users (${more} new) in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+    );
 
     // ---- the raw floor, while the reused credentials wait for a fresh time step: the same statements on the bare
     // driver, same concurrency, same pool size as one API process; the API processes are idle.
@@ -872,13 +929,19 @@ async function main() {
     await seedFloor(db, floorUsers, floorAttempts);
     await loadFloor(DB_URL, CONNECTIONS, 1, floorUsers, 2_000, 0); // warm-up
     const cpuFa = cpuSnapshot([b.proc.pid, c.proc.pid]);
-    const floorRun = await loadFloor(DB_URL, CONNECTIONS, SECONDS, floorUsers, floorAttempts - 4_000, 2_000, () => cpuSnapshot([b.proc.pid, c.proc.pid]));
+    const floorRun = await loadFloor(DB_URL, CONNECTIONS, SECONDS, floorUsers, floorAttempts - 4_000, 2_000, () =>
+      cpuSnapshot([b.proc.pid, c.proc.pid]),
+    );
     const cpuF = cpuPerRequest(cpuFa, floorRun.cpuEnd, floorRun.count);
     const floor = figures(floorRun.latencies, floorRun.count, floorRun.wall);
-    log(`[${elapsed()} s] raw pg floor, ${CONNECTIONS} in parallel: ${fmt(floor.rps, 0)} tx/s, p50 ${fmt(floor.p50, 2)} ms, p99 ${fmt(floor.p99, 2)} ms${floorRun.exhausted ? " (ran out of seeded rows)" : ""}`);
+    log(
+      `[${elapsed()} s] raw pg floor, ${CONNECTIONS} in parallel: ${fmt(floor.rps, 0)} tx/s, p50 ${fmt(floor.p50, 2)} ms, p99 ${fmt(floor.p99, 2)} ms${floorRun.exhausted ? " (ran out of seeded rows)" : ""}`,
+    );
     const floorOne = await loadFloor(DB_URL, 1, Math.min(3, SECONDS), floorUsers, 2_000, floorAttempts - 2_000);
     const floorOneFig = figures(floorOne.latencies, floorOne.count, floorOne.wall);
-    log(`[${elapsed()} s] raw pg floor, 1 client: ${fmt(floorOneFig.rps, 0)} tx/s, p50 ${fmt(floorOneFig.p50, 2)} ms, p99 ${fmt(floorOneFig.p99, 2)} ms`);
+    log(
+      `[${elapsed()} s] raw pg floor, 1 client: ${fmt(floorOneFig.rps, 0)} tx/s, p50 ${fmt(floorOneFig.p50, 2)} ms, p99 ${fmt(floorOneFig.p99, 2)} ms`,
+    );
 
     await untilFreshStep(users2);
     const w2 = assignCodes(plan2, users2);
@@ -891,24 +954,51 @@ async function main() {
     const tally2 = tally(w2, run2.outcomes);
     const mem2 = [memoryOf(b.proc.pid), memoryOf(c.proc.pid)];
     const perTarget2 = [0, 1].map((ti) => run2.outcomes.filter((o) => o && o.target === ti).length);
-    log(`[${elapsed()} s] 2 processes, ${CONNECTIONS} connections: ${fmt(fig2.rps, 0)} req/s, p50 ${fmt(fig2.p50, 2)} ms, p99 ${fmt(fig2.p99, 2)} ms, peak RSS ${mem2.map((m) => fmt(m.hwm)).join(" + ")} MiB`);
+    log(
+      `[${elapsed()} s] 2 processes, ${CONNECTIONS} connections: ${fmt(fig2.rps, 0)} req/s, p50 ${fmt(fig2.p50, 2)} ms, p99 ${fmt(fig2.p99, 2)} ms, peak RSS ${mem2.map((m) => fmt(m.hwm)).join(" + ")} MiB`,
+    );
     await sleep(300);
     const audit2 = await auditCheck(db, users2, w2, since2);
     await Promise.all([stopChild(b), stopChild(c)]);
 
     // ---- report
     const rows = [
-      { name: `raw pg floor (same statements, bare driver), ${CONNECTIONS} in parallel, pool ${POOL_SIZE}`, f: floor, mem: "—", unit: "tx" },
+      {
+        name: `raw pg floor (same statements, bare driver), ${CONNECTIONS} in parallel, pool ${POOL_SIZE}`,
+        f: floor,
+        mem: "—",
+        unit: "tx",
+      },
       { name: `HTTP verify, 1 API process, ${CONNECTIONS} connections`, f: fig1, mem: fmt(mem1[0].hwm), t: tally1, unit: "req" },
-      { name: `HTTP verify, 1 API process, ${CONNECTIONS} connections, open loop paced at ${pacedRate} req/s (½ of the above)`, f: figP, mem: "", t: tallyP, unit: "req" },
-      { name: `HTTP verify, 2 API processes, ${CONNECTIONS} connections (${CONNECTIONS / 2} each)`, f: fig2, mem: mem2.map((m) => fmt(m.hwm)).join(" + "), t: tally2, unit: "req" },
+      {
+        name: `HTTP verify, 1 API process, ${CONNECTIONS} connections, open loop paced at ${pacedRate} req/s (½ of the above)`,
+        f: figP,
+        mem: "",
+        t: tallyP,
+        unit: "req",
+      },
+      {
+        name: `HTTP verify, 2 API processes, ${CONNECTIONS} connections (${CONNECTIONS / 2} each)`,
+        f: fig2,
+        mem: mem2.map((m) => fmt(m.hwm)).join(" + "),
+        t: tally2,
+        unit: "req",
+      },
       { name: "raw pg floor, 1 client", f: floorOneFig, mem: "—", unit: "tx" },
       { name: "HTTP verify, 1 API process, 1 connection", f: oneFig, mem: "", t: tally(one, oneRun.outcomes), unit: "req" },
     ];
     const ratio1 = fig1.rps / floor.rps;
     const ratio2 = fig2.rps / floor.rps;
     const doubles =
-      tally1.doubleByStep + tally1.doubleByAttempt + tallyP.doubleByStep + tallyP.doubleByAttempt + tally2.doubleByStep + tally2.doubleByAttempt + audit1.excess + auditP.excess + audit2.excess;
+      tally1.doubleByStep +
+      tally1.doubleByAttempt +
+      tallyP.doubleByStep +
+      tallyP.doubleByAttempt +
+      tally2.doubleByStep +
+      tally2.doubleByAttempt +
+      audit1.excess +
+      auditP.excess +
+      audit2.excess;
     const verdict = (ok) => (ok ? "met" : "**not met**");
     const goals = [
       `- Throughput ≥ ½ of the raw floor: 1 process ${fmt(ratio1, 2)}× the floor — ${verdict(ratio1 >= 0.5)}; 2 processes ${fmt(ratio2, 2)}× — ${verdict(ratio2 >= 0.5)}.`,
@@ -944,13 +1034,18 @@ async function main() {
       "",
       "CPU time per request (ms) on the machine's cores, from `/proc/<pid>/stat` (1/100 s ticks) over each measurement:",
       "",
-      "| run | API process(es) (of which in the kernel) | load generator (autocannon / floor's pg client) | PostgreSQL | Redis | these processes, cores | machine busy / idle, cores of " + cpus().length + " | other load, cores |",
+      "| run | API process(es) (of which in the kernel) | load generator (autocannon / floor's pg client) | PostgreSQL | Redis | these processes, cores | machine busy / idle, cores of " +
+        cpus().length +
+        " | other load, cores |",
       "|---|---:|---:|---:|---:|---:|---:|---:|",
       ...[
         ["raw pg floor, " + CONNECTIONS + " in parallel", cpuF],
         ["HTTP verify, 1 API process", cpu1],
         ["HTTP verify, 2 API processes", cpu2],
-      ].map(([name, c]) => `| ${name} | ${fmt(c.per.api, 2)} (${fmt(c.apiSysPer, 2)}) | ${fmt(c.per.bench, 2)} | ${fmt(c.per.postgres, 2)} | ${fmt(c.per.redis, 2)} | ${fmt(c.busyCores, 2)} | ${fmt(c.machine.busy, 2)} / ${fmt(c.machine.idle, 2)} | ${fmt(Math.max(0, c.machine.busy - c.busyCores), 2)} |`),
+      ].map(
+        ([name, c]) =>
+          `| ${name} | ${fmt(c.per.api, 2)} (${fmt(c.apiSysPer, 2)}) | ${fmt(c.per.bench, 2)} | ${fmt(c.per.postgres, 2)} | ${fmt(c.per.redis, 2)} | ${fmt(c.busyCores, 2)} | ${fmt(c.machine.busy, 2)} / ${fmt(c.machine.idle, 2)} | ${fmt(Math.max(0, c.machine.busy - c.busyCores), 2)} |`,
+      ),
       "",
       ...goals,
       "",
@@ -995,10 +1090,21 @@ async function main() {
       writeSection(section.join("\n"));
       log(`wrote the "Verify over HTTP" section of ${DOC}`);
     }
-    if (warm2Run.errors || run1.errors || run2.errors) log(`transport errors/timeouts: 1 process ${run1.errors}, 2 processes ${run2.errors}`);
+    if (warm2Run.errors || run1.errors || run2.errors)
+      log(`transport errors/timeouts: 1 process ${run1.errors}, 2 processes ${run2.errors}`);
     log(`2-process split: ${perTarget2.join(" / ")} responses`);
-    for (const [name, c] of [["floor", cpuF], ["1 process", cpu1], ["2 processes", cpu2]]) {
-      log(`CPU ms/request ${name}: ${Object.entries(c.per).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(", ")}; busy cores ${fmt(c.busyCores, 2)}; machine: busy ${fmt(c.machine.busy, 2)}, idle ${fmt(c.machine.idle, 2)}, steal ${fmt(c.machine.steal, 2)} cores`);
+    for (const [name, c] of [
+      ["floor", cpuF],
+      ["1 process", cpu1],
+      ["2 processes", cpu2],
+    ]) {
+      log(
+        `CPU ms/request ${name}: ${Object.entries(c.per)
+          .map(([k, v]) => `${k} ${fmt(v, 2)}`)
+          .join(
+            ", ",
+          )}; busy cores ${fmt(c.busyCores, 2)}; machine: busy ${fmt(c.machine.busy, 2)}, idle ${fmt(c.machine.idle, 2)}, steal ${fmt(c.machine.steal, 2)} cores`,
+      );
     }
   } finally {
     await db.end().catch(() => {});

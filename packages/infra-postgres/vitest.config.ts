@@ -8,4 +8,3 @@ export default config({
     testTimeout: 60_000,
   },
 });
-

@@ -63,12 +63,7 @@ async function runDependencyCruiser(root, workspace) {
   const farm = makeWorkspaceLinkFarm(workspace);
   try {
     const targets = SCAN.filter((dir) => existsSync(join(root, dir)));
-    const { output } = await cruise(
-      targets,
-      options,
-      { modules: ["node_modules", "node_modules/@types", farm] },
-      { tsConfig },
-    );
+    const { output } = await cruise(targets, options, { modules: ["node_modules", "node_modules/@types", farm] }, { tsConfig });
     return typeof output === "string" ? JSON.parse(output) : output;
   } finally {
     rmSync(farm, { recursive: true, force: true });
@@ -108,9 +103,7 @@ function fileViolations(result, workspace) {
         rule: "undeclared-workspace-dependency",
         from: mod.source,
         to: dep.module,
-        detail: owner
-          ? `${target.name} is not in ${owner.folder}/package.json`
-          : `${folderMatch[1]}/${folderMatch[2]} has no package.json`,
+        detail: owner ? `${target.name} is not in ${owner.folder}/package.json` : `${folderMatch[1]}/${folderMatch[2]} has no package.json`,
       });
     }
   }
@@ -155,10 +148,7 @@ async function main() {
   const result = await runDependencyCruiser(root, workspace);
   const pkgViolations = checkPackageJsons(workspace);
   for (const [name, comment] of pkgViolations.comments) COMMENTS.set(name, comment);
-  COMMENTS.set(
-    "undeclared-workspace-dependency",
-    "a workspace package imported by a file must be declared in its package's package.json",
-  );
+  COMMENTS.set("undeclared-workspace-dependency", "a workspace package imported by a file must be declared in its package's package.json");
 
   const violations = [...fileViolations(result, workspace), ...pkgViolations.violations];
   const stats =

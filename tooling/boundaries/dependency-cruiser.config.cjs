@@ -99,8 +99,7 @@ module.exports = {
     },
     {
       name: "orchestrator-composition",
-      comment:
-        "packages/orchestrator (library composition facade) may import domain, application and @mfa-chain/totp only",
+      comment: "packages/orchestrator (library composition facade) may import domain, application and @mfa-chain/totp only",
       severity: "error",
       from: { path: ORCHESTRATOR },
       to: { path: "^packages/", pathNot: "^packages/(domain|application|totp|orchestrator)/" },
@@ -148,8 +147,7 @@ module.exports = {
     },
     {
       name: "no-deep-import",
-      comment:
-        "a workspace package is imported through its public entry (package.json exports) only; this path is not exported",
+      comment: "a workspace package is imported through its public entry (package.json exports) only; this path is not exported",
       severity: "error",
       from: {},
       to: { couldNotResolve: true, path: "^@mfa-chain/[^/]+/" },

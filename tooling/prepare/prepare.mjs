@@ -75,7 +75,9 @@ async function ensurePeers() {
     return false;
   }
   const started = Date.now();
-  say(`installing ${plan.packages.join(" ")} with ${[...plan.prefix, "apt-get"].join(" ")}: the tests run ${missing.map((p) => p.provides).join(", ")} (this can take a few minutes)`);
+  say(
+    `installing ${plan.packages.join(" ")} with ${[...plan.prefix, "apt-get"].join(" ")}: the tests run ${missing.map((p) => p.provides).join(", ")} (this can take a few minutes)`,
+  );
   if (!aptInstall(plan.prefix, plan.packages)) return false;
   const still = missingPeers(realMachine);
   if (still.length > 0) {
@@ -110,7 +112,9 @@ async function main(steps) {
     say(`PostgreSQL: TEST_DATABASE_URL (${redact(env.TEST_DATABASE_URL.trim())})`);
   } else if (!throwaway && (await postgresLetsIn({ host: "127.0.0.1", port: 5432, user: "postgres", database: "postgres" }))) {
     env.TEST_DATABASE_URL = MACHINE_POSTGRES;
-    say(`PostgreSQL: this machine's server, ${MACHINE_POSTGRES} (no password asked; MFA_TEST_SERVICES=throwaway to use throwaway clusters instead)`);
+    say(
+      `PostgreSQL: this machine's server, ${MACHINE_POSTGRES} (no password asked; MFA_TEST_SERVICES=throwaway to use throwaway clusters instead)`,
+    );
   } else {
     delete env.TEST_DATABASE_URL;
     const why = throwaway ? "MFA_TEST_SERVICES=throwaway" : "nothing lets user postgres in without a password on 127.0.0.1:5432";

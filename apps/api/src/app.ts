@@ -101,7 +101,10 @@ export function createApp(o: AppOptions): Express {
   app.get("/readyz", async (_req, res) => {
     const notReady = await o.readiness();
     if (notReady === null) return void res.json({ status: "ready" });
-    res.status(503).type("application/problem+json").json({ type: "/problems/not_ready", title: "Not ready", status: 503, detail: notReady, code: "not_ready" });
+    res
+      .status(503)
+      .type("application/problem+json")
+      .json({ type: "/problems/not_ready", title: "Not ready", status: 503, detail: notReady, code: "not_ready" });
   });
   app.get("/metrics", async (_req, res) => {
     res.type(o.metrics.registry.contentType).send(await o.metrics.registry.metrics());
@@ -151,7 +154,11 @@ export function createApp(o: AppOptions): Express {
   app.use((req, res) => {
     const allowed = allowedOn(req.path);
     if (allowed.length > 0) {
-      return sendProblem(res, { code: "method_not_allowed", detail: `${req.method} is not allowed on ${req.path} (allowed: ${allowed.join(", ")})` }, { Allow: allowed.join(", ") });
+      return sendProblem(
+        res,
+        { code: "method_not_allowed", detail: `${req.method} is not allowed on ${req.path} (allowed: ${allowed.join(", ")})` },
+        { Allow: allowed.join(", ") },
+      );
     }
     sendProblem(res, { code: "not_found", detail: `no route for ${req.method} ${req.path}` });
   });
@@ -167,8 +174,15 @@ export type RouteOf = (req: Request) => string;
  */
 function documentedPaths(document: { paths?: object | undefined }): Array<{ pattern: RegExp; route: string; methods: string[] }> {
   return Object.entries(document.paths ?? {}).map(([template, item]) => {
-    const pattern = new RegExp(`^${template.split(/\{[^}]+\}/).map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("[^/]+")}/?$`);
-    const methods = Object.keys(item).filter((m) => ["get", "post", "put", "patch", "delete"].includes(m)).map((m) => m.toUpperCase());
+    const pattern = new RegExp(
+      `^${template
+        .split(/\{[^}]+\}/)
+        .map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"))
+        .join("[^/]+")}/?$`,
+    );
+    const methods = Object.keys(item)
+      .filter((m) => ["get", "post", "put", "patch", "delete"].includes(m))
+      .map((m) => m.toUpperCase());
     return { pattern, route: template.replace(/\{([^}]+)\}/g, ":$1"), methods: methods.includes("GET") ? [...methods, "HEAD"] : methods };
   });
 }

@@ -59,7 +59,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [command, arg] = positionals;
-  const role = values.role === "admin" || values.role === "service" ? values.role : fail(`--role must be admin or service, not "${values.role}"`);
+  const role =
+    values.role === "admin" || values.role === "service" ? values.role : fail(`--role must be admin or service, not "${values.role}"`);
   switch (command) {
     case "create-tenant":
     case "create-key": {

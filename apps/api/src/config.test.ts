@@ -14,7 +14,14 @@ const message = (env: NodeJS.ProcessEnv): string => {
 describe("configuration from the environment", () => {
   it("applies the defaults, and treats a variable set to nothing as not set", () => {
     const c = loadConfig({ PORT: "", SHUTDOWN_GRACE_SECONDS: " " });
-    expect(c).toMatchObject({ PORT: 3000, HOST: "127.0.0.1", SHUTDOWN_GRACE_SECONDS: 20, MFA_DEMO: true, MFA_DEV_CODES: false, TRUSTED_PROXIES: [] });
+    expect(c).toMatchObject({
+      PORT: 3000,
+      HOST: "127.0.0.1",
+      SHUTDOWN_GRACE_SECONDS: 20,
+      MFA_DEMO: true,
+      MFA_DEV_CODES: false,
+      TRUSTED_PROXIES: [],
+    });
   });
 
   it("refuses numbers that are not plain whole numbers in range, naming the variable", () => {
@@ -25,7 +32,9 @@ describe("configuration from the environment", () => {
 
   it("needs a keyring with PostgreSQL, and turns the demo off there unless asked", () => {
     expect(message({ DATABASE_URL: "postgres://db/mfa" })).toContain("MFA_SECRET_KEYS");
-    expect(message({ DATABASE_URL: "mysql://db/mfa", MFA_SECRET_KEYS: "k1:x" })).toContain("DATABASE_URL: expected a postgres:// or postgresql:// URL");
+    expect(message({ DATABASE_URL: "mysql://db/mfa", MFA_SECRET_KEYS: "k1:x" })).toContain(
+      "DATABASE_URL: expected a postgres:// or postgresql:// URL",
+    );
     expect(loadConfig({ DATABASE_URL: "postgres://db/mfa", MFA_SECRET_KEYS: "k1:x" }).MFA_DEMO).toBe(false);
   });
 

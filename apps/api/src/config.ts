@@ -1,9 +1,7 @@
 // Configuration from the environment, parsed once at start; a bad value stops the process with a clear message.
 import { z } from "zod";
 
-const bool = z
-  .enum(["true", "false", "1", "0", "yes", "no"])
-  .transform((v) => v === "true" || v === "1" || v === "yes");
+const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
 
 const isLoopback = (host: string): boolean => host === "localhost" || host === "::1" || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
 
@@ -16,12 +14,18 @@ const int = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
-const csv = z
-  .string()
-  .transform((v) => v.split(",").map((s) => s.trim()).filter((s) => s.length > 0));
+const csv = z.string().transform((v) =>
+  v
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0),
+);
 
 /** A PostgreSQL connection string; the CLI checks its DATABASE_URL with this too. */
-export const DatabaseUrl = z.string().regex(/^postgres(ql)?:\/\//i, "expected a postgres:// or postgresql:// URL").url();
+export const DatabaseUrl = z
+  .string()
+  .regex(/^postgres(ql)?:\/\//i, "expected a postgres:// or postgresql:// URL")
+  .url();
 
 export const configSchema = z
   .object({
@@ -80,12 +84,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (parsed.data.MFA_DEMO && !isLoopback(parsed.data.HOST)) {
     // The demo page hands its visitors an admin key of the demo tenant: it may only be reachable from this machine.
-    throw new ConfigError(`invalid configuration:\n  MFA_DEMO: the demo page is served on loopback only; HOST is "${parsed.data.HOST}" (set MFA_DEMO=false)`);
+    throw new ConfigError(
+      `invalid configuration:\n  MFA_DEMO: the demo page is served on loopback only; HOST is "${parsed.data.HOST}" (set MFA_DEMO=false)`,
+    );
   }
   if (parsed.data.MFA_DEV_CODES && (parsed.data.NODE_ENV === "production" || !isLoopback(parsed.data.HOST))) {
     // The endpoint reveals live codes: a development aid, never reachable from another machine or in production.
     const why = parsed.data.NODE_ENV === "production" ? "NODE_ENV is production" : `HOST is "${parsed.data.HOST}", not loopback`;
-    throw new ConfigError(`invalid configuration:\n  MFA_DEV_CODES: reading live codes is for development on this machine only; ${why} (set MFA_DEV_CODES=false)`);
+    throw new ConfigError(
+      `invalid configuration:\n  MFA_DEV_CODES: reading live codes is for development on this machine only; ${why} (set MFA_DEV_CODES=false)`,
+    );
   }
   if (parsed.data.DATABASE_URL && !parsed.data.MFA_SECRET_KEYS) {
     throw new ConfigError("invalid configuration:\n  MFA_SECRET_KEYS: required when DATABASE_URL is set (id:base64 of 32 random bytes)");

@@ -55,7 +55,10 @@ function showDemoAdminKey(key: string, dataDir: string, baseDir: string, databas
     return;
   }
   // One file per database, so a demo on PostgreSQL never overwrites the embedded database's key (or another's).
-  const database = databaseUrl === undefined ? null : decodeURIComponent(new URL(databaseUrl).pathname.slice(1)).replace(/[^A-Za-z0-9_.-]/g, "_") || "postgres";
+  const database =
+    databaseUrl === undefined
+      ? null
+      : decodeURIComponent(new URL(databaseUrl).pathname.slice(1)).replace(/[^A-Za-z0-9_.-]/g, "_") || "postgres";
   const file = join(dirname(resolve(baseDir, dataDir)), database === null ? "demo-admin-key" : `demo-admin-key.${database}`);
   writeFileSync(file, `${key}\n`, { mode: 0o600 });
   process.stdout.write(`\nCreated the demo tenant "demo". Its admin API key is in ${file} (readable by this user only).\n`);

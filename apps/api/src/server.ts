@@ -67,14 +67,22 @@ export interface RunningServer {
 
 export function createLogger(level: Config["LOG_LEVEL"]): Logger {
   // S10: requests are logged by route and status only; the redaction is a second net, not the first.
-  return pino({ level, redact: { paths: ["req.headers.authorization", "*.secret", "*.apiKey", "*.otpauthUri", "*.params", "err.params"], censor: "[redacted]" } });
+  return pino({
+    level,
+    redact: {
+      paths: ["req.headers.authorization", "*.secret", "*.apiKey", "*.otpauthUri", "*.params", "err.params"],
+      censor: "[redacted]",
+    },
+  });
 }
 
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const { config } = o;
   const logger = o.logger ?? createLogger(config.LOG_LEVEL);
   const clock = o.clock ?? new SystemClock();
-  const dataDir = config.MFA_DATA_DIR.startsWith("memory://") ? config.MFA_DATA_DIR : resolve(o.baseDir ?? process.cwd(), config.MFA_DATA_DIR);
+  const dataDir = config.MFA_DATA_DIR.startsWith("memory://")
+    ? config.MFA_DATA_DIR
+    : resolve(o.baseDir ?? process.cwd(), config.MFA_DATA_DIR);
   const database = createDatabase({
     url: config.DATABASE_URL,
     dataDir,
@@ -96,7 +104,10 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   // Every step runs even if an earlier one fails (the database is closed last), and the first failure is reported.
   const cleanup = async () => {
     const failures: unknown[] = [];
-    for (const step of cleanups.reverse()) await Promise.resolve().then(step).catch((error: unknown) => failures.push(error));
+    for (const step of cleanups.reverse())
+      await Promise.resolve()
+        .then(step)
+        .catch((error: unknown) => failures.push(error));
     if (failures.length > 0) throw failures[0];
   };
   try {
@@ -158,7 +169,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       idempotency: { store: idempotencyStore, servicesOn: (joined) => buildServices({ ...adapters, uow: joined }, shared) },
       onDatabaseUnavailable: (error) => health.report(error),
       ...(devPeek ? { devPeek } : {}),
-      ...(config.MFA_DEMO ? { demo: () => startedWith?.demo && { apiKey: startedWith.demo.apiKey, policyId: startedWith.demo.policyId } } : {}),
+      ...(config.MFA_DEMO
+        ? { demo: () => startedWith?.demo && { apiKey: startedWith.demo.apiKey, policyId: startedWith.demo.policyId } }
+        : {}),
     });
 
     // Node answers an HTTP/1.1 request without Host with a bare 400 of its own; app.ts answers it in problem+json.

@@ -23,7 +23,9 @@ async function snapshot(): Promise<string> {
   try {
     const parts: string[] = [];
     for (const table of TABLES) {
-      const { rows } = await sql.query(`select coalesce(md5(string_agg(t::text, '|' order by t::text)), '') as h, count(*) as n from ${table} t`);
+      const { rows } = await sql.query(
+        `select coalesce(md5(string_agg(t::text, '|' order by t::text)), '') as h, count(*) as n from ${table} t`,
+      );
       parts.push(`${table}:${rows[0].n}:${rows[0].h}`);
     }
     return parts.join("\n");
@@ -51,7 +53,13 @@ beforeAll(async () => {
 });
 afterAll(async () => api?.close());
 
-type Case = readonly [what: string, method: string, path: () => string, body?: unknown, init?: { headers?: Record<string, string>; raw?: string }];
+type Case = readonly [
+  what: string,
+  method: string,
+  path: () => string,
+  body?: unknown,
+  init?: { headers?: Record<string, string>; raw?: string },
+];
 
 const policy = twoFactorPolicy("p");
 const { id: _id, ...definition } = policy;
@@ -72,7 +80,13 @@ const cases: Case[] = [
   ["policy: JSON array", "POST", () => "/v1/policies", undefined, { raw: "[1,2]", headers: { "content-type": "application/json" } }],
   ["policy: text/plain", "POST", () => "/v1/policies", undefined, { raw: "id=x", headers: { "content-type": "text/plain" } }],
   ["policy: 40 kB", "POST", () => "/v1/policies", { ...policy, name: "x".repeat(40_000) }],
-  ["policy: latin1 charset", "POST", () => "/v1/policies", undefined, { raw: "{}", headers: { "content-type": "application/json; charset=latin1" } }],
+  [
+    "policy: latin1 charset",
+    "POST",
+    () => "/v1/policies",
+    undefined,
+    { raw: "{}", headers: { "content-type": "application/json; charset=latin1" } },
+  ],
   ["policy update: bad id", "PUT", () => "/v1/policies/..%2F..", definition],
   ["policy update: missing", "PUT", () => "/v1/policies/nope", definition],
   ["policy read: version abc", "GET", () => "/v1/policies/login?version=abc"],
@@ -105,14 +119,51 @@ const cases: Case[] = [
   ["audit: unknown filter", "GET", () => "/v1/audit-events?tenantId=other"],
   ["lockout: bad user id", "GET", () => "/v1/users/%3Cscript%3E/lockout"],
   ["policy: NUL in the name", "POST", () => "/v1/policies", { ...policy, id: "nul", name: "a\u0000b" }],
-  ["policy: lone surrogate in a label", "POST", () => "/v1/policies", { ...policy, id: "sur", factors: [{ ...policy.factors[0], label: "x\ud800" }, policy.factors[1]] }],
-  ["policy: control character in a label", "POST", () => "/v1/policies", { ...policy, id: "ctl", factors: [{ ...policy.factors[0], label: "x\u001b[31m" }, policy.factors[1]] }],
+  [
+    "policy: lone surrogate in a label",
+    "POST",
+    () => "/v1/policies",
+    { ...policy, id: "sur", factors: [{ ...policy.factors[0], label: "x\ud800" }, policy.factors[1]] },
+  ],
+  [
+    "policy: control character in a label",
+    "POST",
+    () => "/v1/policies",
+    { ...policy, id: "ctl", factors: [{ ...policy.factors[0], label: "x\u001b[31m" }, policy.factors[1]] },
+  ],
   ["verify: NUL in the factor id", "POST", () => `/v1/attempts/${attemptId}/verify`, { factorId: "x\u0000y", code: "123456" }],
-  ["verify: lone surrogate in the factor id", "POST", () => `/v1/attempts/${attemptId}/verify`, { factorId: "google_auth\udc00", code: "123456" }],
+  [
+    "verify: lone surrogate in the factor id",
+    "POST",
+    () => `/v1/attempts/${attemptId}/verify`,
+    { factorId: "google_auth\udc00", code: "123456" },
+  ],
   ["enroll: NUL in the factor id", "POST", () => `/v1/users/${userId}/factors`, { policyId: "login", factorId: "google_auth\u0000" }],
-  ["policy: labels alike once normalized", "POST", () => "/v1/policies", { ...policy, id: "nfd", factors: [{ ...policy.factors[0], label: "Caf\u00e9" }, { ...policy.factors[1], label: "Cafe\u0301" }] }],
-  ["policy: invisible label", "POST", () => "/v1/policies", { ...policy, id: "zw", factors: [{ ...policy.factors[0], label: "\u200b" }, policy.factors[1]] }],
-  ["policy: direction override in a label", "POST", () => "/v1/policies", { ...policy, id: "bidi", factors: [{ ...policy.factors[0], label: "abc\u202edef" }, policy.factors[1]] }],
+  [
+    "policy: labels alike once normalized",
+    "POST",
+    () => "/v1/policies",
+    {
+      ...policy,
+      id: "nfd",
+      factors: [
+        { ...policy.factors[0], label: "Caf\u00e9" },
+        { ...policy.factors[1], label: "Cafe\u0301" },
+      ],
+    },
+  ],
+  [
+    "policy: invisible label",
+    "POST",
+    () => "/v1/policies",
+    { ...policy, id: "zw", factors: [{ ...policy.factors[0], label: "\u200b" }, policy.factors[1]] },
+  ],
+  [
+    "policy: direction override in a label",
+    "POST",
+    () => "/v1/policies",
+    { ...policy, id: "bidi", factors: [{ ...policy.factors[0], label: "abc\u202edef" }, policy.factors[1]] },
+  ],
   ["policy: JSON number body", "POST", () => "/v1/policies", undefined, { raw: "123", headers: { "content-type": "application/json" } }],
   ["policy create: a query parameter", "POST", () => "/v1/policies?version=3", { ...policy, id: "qp" }],
   ["policy read: version in hex", "GET", () => "/v1/policies/login?version=0x1"],
@@ -121,7 +172,12 @@ const cases: Case[] = [
   ["unlock: with a body", "POST", () => `/v1/users/${userId}/unlock`, { userId: "bob", force: true }],
   ["unlock: an array body", "POST", () => `/v1/users/${userId}/unlock`, [1, 2]],
   ["enroll: user id ..", "POST", () => "/v1/users/%2E%2E/factors", { policyId: "login", factorId: "google_auth" }],
-  ["verify: a query parameter", "POST", () => `/v1/attempts/${attemptId}/verify?window=100000`, { factorId: "google_auth", code: "000000" }],
+  [
+    "verify: a query parameter",
+    "POST",
+    () => `/v1/attempts/${attemptId}/verify?window=100000`,
+    { factorId: "google_auth", code: "000000" },
+  ],
   ["attempt read: a query parameter", "GET", () => `/v1/attempts/${attemptId}?debug=1`],
   ["factors list: a query parameter", "GET", () => `/v1/users/${userId}/factors?status=bogus`],
   ["audit: limit with an exponent", "GET", () => "/v1/audit-events?limit=1e2"],
@@ -149,15 +205,22 @@ describe("S31 bad input", () => {
 
   it("S31 says what is wrong in words a person can act on", async () => {
     const detail = async (method: string, path: string, body?: unknown, raw?: string) =>
-      (await client.call(method, path, body, raw === undefined ? {} : { raw, headers: { "content-type": "application/json" } })).body.detail as string;
+      (await client.call(method, path, body, raw === undefined ? {} : { raw, headers: { "content-type": "application/json" } })).body
+        .detail as string;
     expect(await detail("POST", "/v1/attempts", undefined, "null")).toBe("the body must be a JSON object");
     expect(await detail("POST", "/v1/attempts", undefined, "{nope")).toBe("the body is not valid JSON");
-    expect(await detail("POST", "/v1/policies", { ...policy, id: "d7", factors: [{ ...policy.factors[0], options: { digits: 7 } }, policy.factors[1]] })).toContain(
-      "factors[0].options.digits: must be 6 or 8",
-    );
+    expect(
+      await detail("POST", "/v1/policies", {
+        ...policy,
+        id: "d7",
+        factors: [{ ...policy.factors[0], options: { digits: 7 } }, policy.factors[1]],
+      }),
+    ).toContain("factors[0].options.digits: must be 6 or 8");
     expect(await detail("POST", "/v1/policies", { ...policy, id: "w2", verifyWindow: 2 })).toContain("verifyWindow: must be 0 or 1");
     expect(await detail("GET", "/v1/audit-events?type=bogus")).toMatch(/type: expected one of: .*attempt\.step_succeeded/);
-    expect(await detail("GET", "/v1/audit-events?from=2030-01-01T00:00:00Z&to=2020-01-01T00:00:00Z")).toContain("from: from must not be later than to");
+    expect(await detail("GET", "/v1/audit-events?from=2030-01-01T00:00:00Z&to=2020-01-01T00:00:00Z")).toContain(
+      "from: from must not be later than to",
+    );
     expect(await detail("GET", "/v1/audit-events?limit=5&limit=6")).toContain("limit: given more than once");
     expect(await detail("GET", "/v1/policies/login?version=1000")).toBe('policy "login" has no version 1000 (its latest is 1)');
     expect(await detail("POST", `/v1/users/${userId}/unlock`, { userId: "bob" })).toContain('unknown field "userId"');
@@ -191,7 +254,11 @@ describe("S31 bad input", () => {
       ["a tab in the path", "GET /v1/poli\tcies HTTP/1.1\r\nHost: x\r\n\r\n", 400],
       ["an unknown method", "FOO /v1/policies HTTP/1.1\r\nHost: x\r\n\r\n", 400],
       ["no Host header", "GET /v1/policies HTTP/1.1\r\n\r\n", 400],
-      ["Content-Length with chunked", "POST /v1/attempts HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}", 400],
+      [
+        "Content-Length with chunked",
+        "POST /v1/attempts HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n{}",
+        400,
+      ],
       ["a 20 kB header", `GET /v1/policies HTTP/1.1\r\nHost: x\r\nX-Big: ${"a".repeat(20_000)}\r\n\r\n`, 431],
     ] as const) {
       const answer = await raw(request);
@@ -205,7 +272,11 @@ describe("S31 bad input", () => {
   });
 
   it("S31 names the offending field and its path", async () => {
-    const res = await client.post("/v1/policies", { ...policy, requiredSteps: "2", factors: [policy.factors[0], { ...policy.factors[1], label: "" }] });
+    const res = await client.post("/v1/policies", {
+      ...policy,
+      requiredSteps: "2",
+      factors: [policy.factors[0], { ...policy.factors[1], label: "" }],
+    });
     expect(res.status).toBe(400);
     const paths = (res.body.errors as Array<{ path: string }>).map((e) => e.path);
     expect(paths).toEqual(expect.arrayContaining(["requiredSteps", "factors[1].label"]));
@@ -221,7 +292,10 @@ describe("S31 bad input", () => {
     ];
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 0, max: routes.length - 1 }), fc.jsonValue(), async (route, body) => {
-        const res = await client.call("POST", routes[route]!(), undefined, { raw: JSON.stringify(body), headers: { "content-type": "application/json" } });
+        const res = await client.call("POST", routes[route]!(), undefined, {
+          raw: JSON.stringify(body),
+          headers: { "content-type": "application/json" },
+        });
         expect(res.status).toBeLessThan(500);
         if (res.status >= 400) expect(res.contentType).toContain("application/problem+json");
       }),

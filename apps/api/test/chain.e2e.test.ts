@@ -33,7 +33,12 @@ describe("the seed's scenarios", () => {
 
     const one = await client.post(`/v1/attempts/${id}/verify`, { factorId: "google_auth", code: devices.google_auth!.next() });
     expect(one.status).toBe(200);
-    expect(one.body).toMatchObject({ success: true, complete: false, reset: false, nextFactor: { id: "ms_auth", label: "Microsoft Authenticator", type: "totp" } });
+    expect(one.body).toMatchObject({
+      success: true,
+      complete: false,
+      reset: false,
+      nextFactor: { id: "ms_auth", label: "Microsoft Authenticator", type: "totp" },
+    });
 
     const two = await client.post(`/v1/attempts/${id}/verify`, { factorId: "ms_auth", code: devices.ms_auth!.next() });
     expect(two.body).toMatchObject({ success: true, complete: true, reset: false, nextFactor: null, lockedUntil: null });
@@ -49,7 +54,13 @@ describe("the seed's scenarios", () => {
     await client.post(`/v1/attempts/${id}/verify`, { factorId: "google_auth", code: devices.google_auth!.next() });
     const wrong = await client.post(`/v1/attempts/${id}/verify`, { factorId: "ms_auth", code: devices.ms_auth!.wrong() });
     expect(wrong.status).toBe(200);
-    expect(wrong.body).toMatchObject({ success: false, complete: false, reset: true, nextFactor: { id: "google_auth" }, failuresRemaining: 4 });
+    expect(wrong.body).toMatchObject({
+      success: false,
+      complete: false,
+      reset: true,
+      nextFactor: { id: "google_auth" },
+      failuresRemaining: 4,
+    });
     expect((await client.get(`/v1/attempts/${id}`)).body).toMatchObject({ stepsPassed: 0, currentFactor: { id: "google_auth" } });
   });
 
@@ -68,7 +79,10 @@ describe("the seed's scenarios", () => {
     await enrollAll(client, api.clock, { userId, policyId: "login", factorIds: ["google_auth"] });
     const started = await client.post("/v1/attempts", { userId, policyId: "login" });
     expect(started.status).toBe(409);
-    expect(started.body).toMatchObject({ code: "factors_not_enrolled", missing: [{ id: "ms_auth", label: "Microsoft Authenticator", type: "totp" }] });
+    expect(started.body).toMatchObject({
+      code: "factors_not_enrolled",
+      missing: [{ id: "ms_auth", label: "Microsoft Authenticator", type: "totp" }],
+    });
     expect(started.body.detail).toContain("ms_auth");
   });
 });
@@ -110,7 +124,10 @@ describe("SPEC §2 beyond the seed", () => {
     expect(Date.parse(started.body.expiresAt) - api.clock.now()).toBeGreaterThan(590_000);
     api.clock.advance(601_000);
     try {
-      const late = await client.post(`/v1/attempts/${started.body.attemptId}/verify`, { factorId: "google_auth", code: devices.google_auth!.next() });
+      const late = await client.post(`/v1/attempts/${started.body.attemptId}/verify`, {
+        factorId: "google_auth",
+        code: devices.google_auth!.next(),
+      });
       expect(late.status).toBe(410);
       expect(late.body.code).toBe("attempt_expired");
       expect((await client.get(`/v1/users/${userId}/lockout`)).body.consecutiveFailures).toBe(0);
@@ -160,7 +177,12 @@ describe("audit events over HTTP", () => {
     await client.post(`/v1/attempts/${id}/verify`, { factorId: "google_auth", code: devices.google_auth!.next() });
     await client.post(`/v1/attempts/${id}/verify`, { factorId: "ms_auth", code: devices.ms_auth!.wrong() });
 
-    const all = (await client.get(`/v1/audit-events?userId=${userId}&limit=200`)).body.events as Array<{ seq: number; type: string; at: string; userId: string }>;
+    const all = (await client.get(`/v1/audit-events?userId=${userId}&limit=200`)).body.events as Array<{
+      seq: number;
+      type: string;
+      at: string;
+      userId: string;
+    }>;
     expect(all.map((e) => e.type)).toEqual(
       expect.arrayContaining(["factor.enrolled", "factor.confirmed", "attempt.started", "attempt.step_succeeded", "attempt.step_failed"]),
     );
@@ -181,7 +203,10 @@ describe("audit events over HTTP", () => {
     }
     expect(pages).toEqual(seqs);
 
-    const failed = (await client.get(`/v1/audit-events?userId=${userId}&type=attempt.step_failed`)).body.events as Array<{ type: string; data: Record<string, unknown> }>;
+    const failed = (await client.get(`/v1/audit-events?userId=${userId}&type=attempt.step_failed`)).body.events as Array<{
+      type: string;
+      data: Record<string, unknown>;
+    }>;
     expect(failed).toHaveLength(1);
     expect(failed[0]!.data).toMatchObject({ reason: "invalid_code", step: 2, failures: 1 });
     const future = new Date(api.clock.now() + 60_000).toISOString();

@@ -19,7 +19,11 @@ const database = useTestDatabase("api_cli");
 const appDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const run = promisify(execFile);
 
-async function node(script: string, args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
+async function node(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "--conditions=@mfa-chain/source", script, ...args], {
       cwd: appDir,
@@ -89,8 +93,12 @@ describe("mfa-chain-api-cli", () => {
     try {
       const c = new ApiClient(after.url, client.apiKey);
       const attemptId = (await c.post("/v1/attempts", { userId, policyId: "login" })).body.attemptId;
-      expect((await c.post(`/v1/attempts/${attemptId}/verify`, { factorId: "google_auth", code: devices.google_auth!.next() })).body.success).toBe(true);
-      expect((await c.post(`/v1/attempts/${attemptId}/verify`, { factorId: "ms_auth", code: devices.ms_auth!.next() })).body.complete).toBe(true);
+      expect(
+        (await c.post(`/v1/attempts/${attemptId}/verify`, { factorId: "google_auth", code: devices.google_auth!.next() })).body.success,
+      ).toBe(true);
+      expect((await c.post(`/v1/attempts/${attemptId}/verify`, { factorId: "ms_auth", code: devices.ms_auth!.next() })).body.complete).toBe(
+        true,
+      );
     } finally {
       await after.close();
     }
@@ -139,11 +147,19 @@ describe("mfa-chain-api-cli", () => {
   });
 
   it("the API starts without its Redis, names it (never its password), and limits request rates in process meanwhile", async () => {
-    const noRedis = await spawnApi({ DATABASE_URL: database.url, MFA_SECRET_KEYS: `k1:${generateKeyringKey()}`, REDIS_URL: "redis://:hunter2@127.0.0.1:1/0", RATE_LIMIT_PER_IP: "3" });
+    const noRedis = await spawnApi({
+      DATABASE_URL: database.url,
+      MFA_SECRET_KEYS: `k1:${generateKeyringKey()}`,
+      REDIS_URL: "redis://:hunter2@127.0.0.1:1/0",
+      RATE_LIMIT_PER_IP: "3",
+    });
     try {
       expect(noRedis.output()).toContain("REDIS_URL: cannot connect to Redis at 127.0.0.1:1");
       const statuses: number[] = [];
-      for (let i = 0; i < 4; i++) statuses.push((await fetch(`${noRedis.url}/v1/policies`, { headers: { authorization: "Bearer not-a-valid-key-but-long-enough" } })).status);
+      for (let i = 0; i < 4; i++)
+        statuses.push(
+          (await fetch(`${noRedis.url}/v1/policies`, { headers: { authorization: "Bearer not-a-valid-key-but-long-enough" } })).status,
+        );
       expect(statuses).toEqual([401, 401, 401, 429]);
       expect(noRedis.output()).not.toContain("hunter2");
     } finally {

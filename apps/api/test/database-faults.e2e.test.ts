@@ -45,14 +45,23 @@ function expectOnlyHonestAnswers(answers: readonly Answer[]): void {
 /** The load would spend the default request budgets in seconds (a 503 is answered fast): lift them. */
 const NO_RATE_LIMITS = { RATE_LIMIT_PER_IP: "1000000", RATE_LIMIT_PER_KEY: "1000000" };
 
-const outputLines = (api: ApiProcess, msg: string): number => api.output().split("\n").filter((line) => line.includes(`"msg":"${msg}`)).length;
+const outputLines = (api: ApiProcess, msg: string): number =>
+  api
+    .output()
+    .split("\n")
+    .filter((line) => line.includes(`"msg":"${msg}`)).length;
 
 describe("backends terminated under load", () => {
   const database = useTestDatabase("faults");
   let api: ApiProcess;
   let admin: pg.Client;
   beforeAll(async () => {
-    api = await spawnApi({ DATABASE_URL: database.url, MFA_SECRET_KEYS: `k1:${generateKeyringKey()}`, DATABASE_POOL_SIZE: "8", ...NO_RATE_LIMITS });
+    api = await spawnApi({
+      DATABASE_URL: database.url,
+      MFA_SECRET_KEYS: `k1:${generateKeyringKey()}`,
+      DATABASE_POOL_SIZE: "8",
+      ...NO_RATE_LIMITS,
+    });
     admin = new pg.Client({ connectionString: database.url });
     await admin.connect();
   });
@@ -96,7 +105,10 @@ describe("a PostgreSQL server that stops and starts again", () => {
   let cluster: LocalCluster;
   beforeAll(async () => {
     const binDir = findPostgresBinDir();
-    if (!binDir) throw new Error("these tests stop and start a PostgreSQL server of their own: install Debian's `postgresql` package (initdb, pg_ctl)");
+    if (!binDir)
+      throw new Error(
+        "these tests stop and start a PostgreSQL server of their own: install Debian's `postgresql` package (initdb, pg_ctl)",
+      );
     cluster = await startLocalCluster(binDir);
   }, 120_000);
   afterAll(() => cluster?.stop());
@@ -216,7 +228,9 @@ describe("a PostgreSQL server that stops and starts again", () => {
       expect((await fetch(`${api.url}/healthz`)).status).toBe(200);
       const notReady = await fetch(`${api.url}/readyz`);
       expect(notReady.status).toBe(503);
-      expect(((await notReady.json()) as { detail: string }).detail).toMatch(/^starting: the database is not reachable \(connection_refused\)/);
+      expect(((await notReady.json()) as { detail: string }).detail).toMatch(
+        /^starting: the database is not reachable \(connection_refused\)/,
+      );
       const v1 = await fetch(`${api.url}/v1/policies`, { headers: { authorization: `Bearer mfa_${"x".repeat(43)}` } });
       expect(v1.status).toBe(503);
       expect(((await v1.json()) as { code: string }).code).toBe("unavailable");
@@ -266,7 +280,12 @@ async function isUp(cluster: LocalCluster): Promise<boolean> {
 /** Each user's acknowledged wrong codes are all counted: in the failure counter and as audit events. */
 async function expectFailuresKept(database: MfaDatabase, failures: ReadonlyMap<string, number>): Promise<void> {
   expect(failures.size).toBeGreaterThan(0);
-  const counted = new Map((await database.db.selectFrom("lockouts").select(["user_id", "consecutive_failures"]).execute()).map((r) => [r.user_id, r.consecutive_failures]));
+  const counted = new Map(
+    (await database.db.selectFrom("lockouts").select(["user_id", "consecutive_failures"]).execute()).map((r) => [
+      r.user_id,
+      r.consecutive_failures,
+    ]),
+  );
   const audited = new Map<string, number>();
   for (const row of await database.db.selectFrom("audit_events").select("user_id").where("type", "=", "attempt.step_failed").execute()) {
     audited.set(row.user_id as string, (audited.get(row.user_id as string) ?? 0) + 1);

@@ -127,7 +127,8 @@ describe("demo page in Chromium", () => {
     });
     page.on("requestfailed", (request) => problems.push(`request failed: ${request.method()} ${new URL(request.url()).pathname}`));
     page.on("response", (response) => {
-      if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.request().method()} ${new URL(response.url()).pathname}`);
+      if (response.status() >= 400)
+        problems.push(`HTTP ${response.status()}: ${response.request().method()} ${new URL(response.url()).pathname}`);
     });
   });
 
@@ -165,7 +166,9 @@ describe("demo page in Chromium", () => {
 
       const qr = r.getByTestId("qr");
       await qr.waitFor({ state: "visible" });
-      await expect.poll(() => qr.evaluate((img) => (img as unknown as ImageLike).complete && (img as unknown as ImageLike).naturalWidth > 0)).toBe(true);
+      await expect
+        .poll(() => qr.evaluate((img) => (img as unknown as ImageLike).complete && (img as unknown as ImageLike).naturalWidth > 0))
+        .toBe(true);
       expect(await qr.getAttribute("src")).toMatch(/^data:image\/png;base64,/);
       expect(await qr.getAttribute("alt")).toBe(`QR code for ${label} (${factorId})`);
       await expectText(r.getByTestId("status"), /^pending confirmation$/);
@@ -217,7 +220,10 @@ describe("demo page in Chromium", () => {
     await expectStep(2, "ms_auth", "Microsoft Authenticator");
 
     await submitCode(apps.ms_auth!.wrong());
-    await expectText(status(), /^Wrong code: the chain was reset to step 1, Google Authenticator \(google_auth\)\. 4 tries left before a lock\.$/);
+    await expectText(
+      status(),
+      /^Wrong code: the chain was reset to step 1, Google Authenticator \(google_auth\)\. 4 tries left before a lock\.$/,
+    );
     expect(await status().getAttribute("data-state")).toBe("reset");
     await expectStep(1, "google_auth", "Google Authenticator");
     expect(await page.getByTestId("progress").locator("li.passed").count()).toBe(0);
@@ -233,7 +239,10 @@ describe("demo page in Chromium", () => {
   it("locks the user after too many wrong codes, with the time remaining, until unlocked", async () => {
     for (const left of [3, 2, 1]) {
       await submitCode(apps.google_auth!.wrong());
-      await expectText(status(), new RegExp(`reset to step 1, Google Authenticator \\(google_auth\\)\\. ${left} tries left before a lock\\.$`));
+      await expectText(
+        status(),
+        new RegExp(`reset to step 1, Google Authenticator \\(google_auth\\)\\. ${left} tries left before a lock\\.$`),
+      );
     }
     await submitCode(apps.google_auth!.wrong());
     await expectText(status(), /The user is now locked\.$/);

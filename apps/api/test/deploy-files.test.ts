@@ -98,7 +98,9 @@ describe("Dockerfile", () => {
     expect(pkg.scripts.build).toMatch(/\bsrc\/cli\.ts\b/);
     expect(existsSync(join(root, "apps/api/public"))).toBe(true);
     // The build context keeps local node_modules, builds and data out.
-    const ignored = read(".dockerignore").split("\n").map((l) => l.trim());
+    const ignored = read(".dockerignore")
+      .split("\n")
+      .map((l) => l.trim());
     expect(ignored).toEqual(expect.arrayContaining(["**/node_modules", "**/dist", ".data", ".git"]));
   });
 

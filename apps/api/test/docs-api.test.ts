@@ -18,7 +18,12 @@ function section(title: string): string {
 /** The body rows of the first Markdown table in a text, as trimmed cells. */
 function tableRows(text: string): string[][] {
   const lines = text.split("\n").filter((l) => l.startsWith("|"));
-  return lines.slice(2).map((l) => l.slice(1, l.endsWith("|") ? -1 : undefined).split("|").map((c) => c.trim()));
+  return lines.slice(2).map((l) =>
+    l
+      .slice(1, l.endsWith("|") ? -1 : undefined)
+      .split("|")
+      .map((c) => c.trim()),
+  );
 }
 
 const known = STATUS as Record<string, number>;
@@ -37,8 +42,10 @@ describe(`${DOC_PATH} and STATUS in src/http/problem.ts`, () => {
       documented.set(code, Number(statusCell));
     }
     for (const [code, status] of Object.entries(known)) {
-      if (!documented.has(code)) problems.push(`${code} (${status}): in problem.ts, missing from the Error codes table of ${DOC_PATH} — add its row`);
-      else if (documented.get(code) !== status) problems.push(`${code}: ${DOC_PATH} says ${String(documented.get(code))}, problem.ts answers ${status}`);
+      if (!documented.has(code))
+        problems.push(`${code} (${status}): in problem.ts, missing from the Error codes table of ${DOC_PATH} — add its row`);
+      else if (documented.get(code) !== status)
+        problems.push(`${code}: ${DOC_PATH} says ${String(documented.get(code))}, problem.ts answers ${status}`);
     }
     for (const code of documented.keys()) {
       if (!(code in known)) problems.push(`${code}: documented in ${DOC_PATH}, but problem.ts has no such code`);
@@ -62,7 +69,8 @@ describe(`${DOC_PATH} and STATUS in src/http/problem.ts`, () => {
       }
       codes.forEach((code, i) => {
         if (!(code in known)) problems.push(`"${situation}": ${code} is not a code of problem.ts`);
-        else if (known[code] !== statuses[i]) problems.push(`"${situation}": ${code} is listed with ${String(statuses[i])}, problem.ts answers ${String(known[code])}`);
+        else if (known[code] !== statuses[i])
+          problems.push(`"${situation}": ${code} is listed with ${String(statuses[i])}, problem.ts answers ${String(known[code])}`);
       });
     }
     expect(problems).toEqual([]);

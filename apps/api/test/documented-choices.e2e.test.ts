@@ -23,7 +23,9 @@ describe("a deleted policy", () => {
     const userId = uniqueId("u");
     const devices = await enrollAll(client, api.clock, { userId, policyId, factorIds: ["google_auth", "ms_auth"] });
     const attemptId = (await client.post("/v1/attempts", { userId, policyId })).body.attemptId as string;
-    expect((await client.post(`/v1/attempts/${attemptId}/verify`, { factorId: "google_auth", code: devices.google_auth!.next() })).body).toMatchObject({ success: true });
+    expect(
+      (await client.post(`/v1/attempts/${attemptId}/verify`, { factorId: "google_auth", code: devices.google_auth!.next() })).body,
+    ).toMatchObject({ success: true });
 
     expect((await client.delete(`/v1/policies/${policyId}`)).status).toBe(204);
 
@@ -53,7 +55,10 @@ describe("user ids", () => {
     expect((await client.get(`/v1/users/${lower}/factors`)).body.factors).toHaveLength(2);
     expect((await client.get(`/v1/users/${upper}/factors`)).body.factors).toEqual([]);
     expect((await client.post("/v1/attempts", { userId: lower, policyId })).status).toBe(201);
-    expect((await client.post("/v1/attempts", { userId: upper, policyId })).body).toMatchObject({ status: 409, code: "factors_not_enrolled" });
+    expect((await client.post("/v1/attempts", { userId: upper, policyId })).body).toMatchObject({
+      status: 409,
+      code: "factors_not_enrolled",
+    });
   });
 
   it("with a colon are percent-encoded in the otpauth label, and read back whole", async () => {

@@ -2,7 +2,17 @@
 import { issueApiKey } from "../src/boot/api-keys.js";
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ApiClient, Authenticator, enrollAll, startTestApi, twoFactorPolicy, uniqueId, type Enrollment, type Reply, type TestApi } from "./support/api.js";
+import {
+  ApiClient,
+  Authenticator,
+  enrollAll,
+  startTestApi,
+  twoFactorPolicy,
+  uniqueId,
+  type Enrollment,
+  type Reply,
+  type TestApi,
+} from "./support/api.js";
 
 const database = useTestDatabase("api_flow_security");
 let api: TestApi;
@@ -25,8 +35,10 @@ async function enrolled(client: ApiClient = admin) {
   const devices = await enrollAll(client, api.clock, { userId, policyId: "login", factorIds: ["google_auth", "ms_auth"] });
   return { userId, g: devices.google_auth as Authenticator, m: devices.ms_auth as Authenticator };
 }
-const start = async (client: ApiClient, userId: string) => (await client.post("/v1/attempts", { userId, policyId: "login" })).body.attemptId as string;
-const verify = (client: ApiClient, attemptId: string, factorId: string, code: string) => client.post(`/v1/attempts/${attemptId}/verify`, { factorId, code });
+const start = async (client: ApiClient, userId: string) =>
+  (await client.post("/v1/attempts", { userId, policyId: "login" })).body.attemptId as string;
+const verify = (client: ApiClient, attemptId: string, factorId: string, code: string) =>
+  client.post(`/v1/attempts/${attemptId}/verify`, { factorId, code });
 
 /** Waits, when the clock is within `marginMs` of the next 30 s step, for that step to begin. */
 async function clearOfStepBoundary(clock: { now(): number }, marginMs: number): Promise<void> {
@@ -51,7 +63,12 @@ describe("flow, tenancy and transport", () => {
     expect((await service.get(`/v1/attempts/${id}`)).body).toMatchObject({ status: "active", complete: false, stepsPassed: 0 });
     const one = await verify(service, id, "google_auth", g.next());
     expect(one.body).toMatchObject({ success: true, complete: false });
-    expect((await service.get(`/v1/attempts/${id}`)).body).toMatchObject({ status: "active", complete: false, stepsPassed: 1, completedAt: null });
+    expect((await service.get(`/v1/attempts/${id}`)).body).toMatchObject({
+      status: "active",
+      complete: false,
+      stepsPassed: 1,
+      completedAt: null,
+    });
     // The same factor twice is not two steps.
     const twice = await verify(service, id, "google_auth", g.next());
     expect(twice.body).toMatchObject({ code: "chain_breached", complete: false });
@@ -64,7 +81,9 @@ describe("flow, tenancy and transport", () => {
     await verify(service, id, "google_auth", g.wrong());
     // A failed confirmation of a new factor counts on the same counter.
     const pending = await admin.post<Enrollment>(`/v1/users/${userId}/factors`, { policyId: "login", factorId: "ms_auth" });
-    const confirm = await admin.post(`/v1/users/${userId}/factors/${pending.body.factor.id}/confirm`, { code: new Authenticator(pending.body, api.clock).wrong() });
+    const confirm = await admin.post(`/v1/users/${userId}/factors/${pending.body.factor.id}/confirm`, {
+      code: new Authenticator(pending.body, api.clock).wrong(),
+    });
     expect(confirm.status).toBe(200);
     expect(confirm.body).toMatchObject({ confirmed: false });
     expect((await service.get(`/v1/users/${userId}/lockout`)).body.consecutiveFailures).toBe(2);
@@ -73,9 +92,14 @@ describe("flow, tenancy and transport", () => {
     const unlocked = await admin.post(`/v1/users/${userId}/unlock`);
     expect(unlocked.status).toBe(200);
     expect(unlocked.body).toMatchObject({ locked: false, consecutiveFailures: 0 });
-    const events = (await admin.get(`/v1/audit-events?userId=${userId}&limit=100`)).body.events as Array<{ type: string; actor: { kind: string } }>;
+    const events = (await admin.get(`/v1/audit-events?userId=${userId}&limit=100`)).body.events as Array<{
+      type: string;
+      actor: { kind: string };
+    }>;
     const types = events.map((e) => e.type);
-    expect(types).toEqual(expect.arrayContaining(["attempt.step_failed", "factor.confirm_failed", "user.unlocked", "attempt.started", "factor.confirmed"]));
+    expect(types).toEqual(
+      expect.arrayContaining(["attempt.step_failed", "factor.confirm_failed", "user.unlocked", "attempt.started", "factor.confirmed"]),
+    );
     expect(events.find((e) => e.type === "user.unlocked")?.actor.kind).toBe("api_key");
   });
 
@@ -83,7 +107,8 @@ describe("flow, tenancy and transport", () => {
     const { userId, g } = await enrolled();
     const id = await start(admin, userId);
     // Two failures on the owner's side, which the other tenant must neither see nor clear.
-    for (let i = 0; i < 2; i++) expect((await verify(admin, await start(admin, userId), "google_auth", g.wrong())).body.success).toBe(false);
+    for (let i = 0; i < 2; i++)
+      expect((await verify(admin, await start(admin, userId), "google_auth", g.wrong())).body.success).toBe(false);
     const ownerLockout = (await admin.get(`/v1/users/${userId}/lockout`)).body;
     expect(ownerLockout).toMatchObject({ consecutiveFailures: 2 });
     const ownerAudit = (await admin.get(`/v1/audit-events?userId=${userId}&limit=200`)).body.events as unknown[];
@@ -114,17 +139,24 @@ describe("flow, tenancy and transport", () => {
     expect((await admin.get(`/v1/users/${userId}/lockout`)).body).toEqual(ownerLockout);
     expect((await admin.get(`/v1/audit-events?userId=${userId}&limit=200`)).body.events).toEqual(ownerAudit);
     expect((await admin.get("/v1/policies/login")).status).toBe(200);
-    expect((await admin.get(`/v1/users/${userId}/factors`)).body.factors.every((f: { status: string }) => f.status === "active")).toBe(true);
+    expect((await admin.get(`/v1/users/${userId}/factors`)).body.factors.every((f: { status: string }) => f.status === "active")).toBe(
+      true,
+    );
   });
 
   it("S28 X-Forwarded-For is believed only from a trusted proxy, and a malformed value fails closed", async () => {
     // Two more instances on the same PostgreSQL database; without REDIS_URL each counts request rates on its own.
-    const behindProxy = await startTestApi(database.url, { TRUSTED_PROXIES: "127.0.0.1,::1", RATE_LIMIT_PER_IP: "3", DATABASE_POOL_SIZE: "2" });
+    const behindProxy = await startTestApi(database.url, {
+      TRUSTED_PROXIES: "127.0.0.1,::1",
+      RATE_LIMIT_PER_IP: "3",
+      DATABASE_POOL_SIZE: "2",
+    });
     const direct = await startTestApi(database.url, { RATE_LIMIT_PER_IP: "3", DATABASE_POOL_SIZE: "2" });
     try {
       const key = (await behindProxy.tenant()).apiKey;
       const directKey = (await direct.tenant()).apiKey;
-      const through = (client: ApiClient, ip: string) => client.call("GET", "/v1/policies", undefined, { headers: { "x-forwarded-for": ip } });
+      const through = (client: ApiClient, ip: string) =>
+        client.call("GET", "/v1/policies", undefined, { headers: { "x-forwarded-for": ip } });
       const proxied = new ApiClient(behindProxy.url, key);
       for (let i = 0; i < 3; i++) expect((await through(proxied, "203.0.113.7")).status).toBe(200);
       const limited = await through(proxied, "203.0.113.7");
@@ -161,11 +193,21 @@ describe("flow, tenancy and transport", () => {
     expect((await service.post(`/v1/users/${userId}/factors/${credentialId}/revoke`, {})).status).toBe(403);
     // An attempt that is started but not completed is no proof.
     const open = await start(service, userId);
-    const notDone = await service.post(`/v1/users/${userId}/factors`, { policyId: "login", factorId: "google_auth", reauthAttemptId: open });
+    const notDone = await service.post(`/v1/users/${userId}/factors`, {
+      policyId: "login",
+      factorId: "google_auth",
+      reauthAttemptId: open,
+    });
     expect(notDone.status).toBe(403);
-    expect(notDone.body.detail).toContain('the "reauthAttemptId" given is not an attempt this user completed in the last 300 seconds (it is not completed)');
+    expect(notDone.body.detail).toContain(
+      'the "reauthAttemptId" given is not an attempt this user completed in the last 300 seconds (it is not completed)',
+    );
     const proof = await completedAttempt(service, userId, g, m);
-    const allowed = await service.post(`/v1/users/${userId}/factors`, { policyId: "login", factorId: "google_auth", reauthAttemptId: proof });
+    const allowed = await service.post(`/v1/users/${userId}/factors`, {
+      policyId: "login",
+      factorId: "google_auth",
+      reauthAttemptId: proof,
+    });
     expect(allowed.status).toBe(201);
     // A proof goes stale.
     api.clock.advance(6 * 60_000);
@@ -177,7 +219,9 @@ describe("flow, tenancy and transport", () => {
     const revoked = await admin.post(`/v1/users/${userId}/factors/${credentialId}/revoke`, {});
     expect(revoked.status).toBe(200);
     expect(revoked.body.factor.status).toBe("revoked");
-    const types = ((await admin.get(`/v1/audit-events?userId=${userId}&type=factor.enrolled&type=factor.revoked`)).body.events as Array<{ type: string }>).map((e) => e.type);
+    const types = (
+      (await admin.get(`/v1/audit-events?userId=${userId}&type=factor.enrolled&type=factor.revoked`)).body.events as Array<{ type: string }>
+    ).map((e) => e.type);
     expect(types).toContain("factor.revoked");
     expect(types.filter((t) => t === "factor.enrolled").length).toBeGreaterThanOrEqual(3);
   });
@@ -192,7 +236,10 @@ describe("flow, tenancy and transport", () => {
     expect((await verify(service, id, "google_auth", g.at(0))).body).toMatchObject({ success: true, nextFactor: { id: "ms_auth" } });
     expect((await verify(service, id, "ms_auth", m.at(0))).body).toMatchObject({ success: true, complete: true });
     // Microsoft's code of step now+1 sent in Google's place: it does not pass Google's step…
-    expect((await verify(service, await start(service, userId), "google_auth", m.at(1))).body).toMatchObject({ success: false, reset: true });
+    expect((await verify(service, await start(service, userId), "google_auth", m.at(1))).body).toMatchObject({
+      success: false,
+      reset: true,
+    });
     api.clock.advance(30_000);
     try {
       // …and it did not use up Microsoft's step now+1 (now the current step), which passes Microsoft's own step.
@@ -206,7 +253,9 @@ describe("flow, tenancy and transport", () => {
     // an attempt id is not a factor.
     const credentialId = ((await service.get(`/v1/users/${userId}/factors`)).body.factors[0] as { id: string }).id;
     expect((await service.get(`/v1/attempts/${credentialId}`)).status).toBe(404);
-    expect((await service.post(`/v1/users/${userId}/factors`, { policyId: "login", factorId: "ms_auth", reauthAttemptId: credentialId })).status).toBe(403);
+    expect(
+      (await service.post(`/v1/users/${userId}/factors`, { policyId: "login", factorId: "ms_auth", reauthAttemptId: credentialId })).status,
+    ).toBe(403);
     expect((await admin.post(`/v1/users/${userId}/factors/${id}/revoke`, {})).status).toBe(404);
   });
 

@@ -5,7 +5,16 @@ import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import { connect } from "node:net";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Authenticator, enrollAll, startTestApi, twoFactorPolicy, uniqueId, type ApiClient, type Enrollment, type TestApi } from "./support/api.js";
+import {
+  Authenticator,
+  enrollAll,
+  startTestApi,
+  twoFactorPolicy,
+  uniqueId,
+  type ApiClient,
+  type Enrollment,
+  type TestApi,
+} from "./support/api.js";
 
 const database = useTestDatabase("api_idempotency");
 let api: TestApi;
@@ -30,8 +39,14 @@ const post = (path: string, body: unknown, key: string) => client.call("POST", p
 
 /** The user's failure counter and the number of audit events about them: what a replay must leave as it was. */
 async function stateOf(userId: string): Promise<{ failures: number; events: number }> {
-  const failures = await sql.query<{ n: number }>("select consecutive_failures as n from lockouts where tenant_id = $1 and user_id = $2", [tenantId, userId]);
-  const events = await sql.query<{ n: number }>("select count(*)::int as n from audit_events where tenant_id = $1 and user_id = $2", [tenantId, userId]);
+  const failures = await sql.query<{ n: number }>("select consecutive_failures as n from lockouts where tenant_id = $1 and user_id = $2", [
+    tenantId,
+    userId,
+  ]);
+  const events = await sql.query<{ n: number }>("select count(*)::int as n from audit_events where tenant_id = $1 and user_id = $2", [
+    tenantId,
+    userId,
+  ]);
   return { failures: failures.rows[0]?.n ?? 0, events: events.rows[0]?.n ?? 0 };
 }
 
@@ -125,7 +140,10 @@ describe("Idempotency-Key", () => {
     expect((await client.get(`/v1/users/${userId}/factors`)).body.factors).toHaveLength(1);
     // The stored answer holds the secret: sealed, never in plain text (S9).
     const secret = (first.body as Enrollment).secret;
-    const stored = await sql.query<{ dump: string }>("select encode(response_ciphertext, 'escape') as dump from idempotency_keys where tenant_id = $1 and key = $2", [tenantId, key]);
+    const stored = await sql.query<{ dump: string }>(
+      "select encode(response_ciphertext, 'escape') as dump from idempotency_keys where tenant_id = $1 and key = $2",
+      [tenantId, key],
+    );
     expect(stored.rows).toHaveLength(1);
     expect(stored.rows[0]?.dump).not.toContain(secret);
 
@@ -148,7 +166,11 @@ describe("Idempotency-Key", () => {
     const key = uniqueId("k");
     expect((await post(`/v1/attempts/${attemptId}/verify`, { factorId: "google_auth", code: google.wrong() }, key)).status).toBe(200);
     const before = await stateOf(userId);
-    const reused = await post(`/v1/attempts/${attemptId}/verify`, { factorId: "google_auth", code: google.wrong().replace(/^./, "9") }, key);
+    const reused = await post(
+      `/v1/attempts/${attemptId}/verify`,
+      { factorId: "google_auth", code: google.wrong().replace(/^./, "9") },
+      key,
+    );
     expect(reused.status).toBe(422);
     expect(reused.contentType).toContain("application/problem+json");
     expect(reused.body.code).toBe("idempotency_key_reused");
@@ -159,7 +181,12 @@ describe("Idempotency-Key", () => {
     // Another tenant's request under the same key is its own.
     const other = await api.tenant();
     expect((await other.client.post("/v1/policies", twoFactorPolicy("login"))).status).toBe(201);
-    const enrolled = await other.client.call("POST", `/v1/users/${uniqueId("u")}/factors`, { policyId: "login", factorId: "google_auth" }, withKey(key));
+    const enrolled = await other.client.call(
+      "POST",
+      `/v1/users/${uniqueId("u")}/factors`,
+      { policyId: "login", factorId: "google_auth" },
+      withKey(key),
+    );
     expect(enrolled.status).toBe(201);
     expect(enrolled.headers.get("idempotent-replayed")).toBeNull();
   });

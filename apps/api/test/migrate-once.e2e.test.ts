@@ -61,7 +61,9 @@ async function appliedMigrations(database: TestDatabaseHandle): Promise<{ name: 
   const client = new pg.Client({ connectionString: database.url });
   await client.connect();
   try {
-    const { rows } = await client.query<{ name: string; times: number }>("select name, count(*)::int as times from kysely_migration group by name order by name");
+    const { rows } = await client.query<{ name: string; times: number }>(
+      "select name, count(*)::int as times from kysely_migration group by name order by name",
+    );
     return rows;
   } finally {
     await client.end();
@@ -144,14 +146,15 @@ describe("migrations on start, with several replicas", () => {
   });
 
   it("`mfa migrate` (the deployment's one-shot job) racing a replica on an empty database: both succeed, once", async () => {
-    const run = () => promisify(execFile)(process.execPath, ["--import", "tsx", "--conditions=@mfa-chain/source", "src/cli.ts", "migrate"], {
-      cwd: appDir,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", DATABASE_URL: second.url },
-      timeout: 60_000,
-    }).then(
-      ({ stdout }) => stdout,
-      (error: Error & { stdout?: string; stderr?: string }) => `failed: ${error.message}\n${error.stdout ?? ""}${error.stderr ?? ""}`,
-    );
+    const run = () =>
+      promisify(execFile)(process.execPath, ["--import", "tsx", "--conditions=@mfa-chain/source", "src/cli.ts", "migrate"], {
+        cwd: appDir,
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", DATABASE_URL: second.url },
+        timeout: 60_000,
+      }).then(
+        ({ stdout }) => stdout,
+        (error: Error & { stdout?: string; stderr?: string }) => `failed: ${error.message}\n${error.stdout ?? ""}${error.stderr ?? ""}`,
+      );
     const [cli, [api]] = await raceForTheLock(second, 2, () => Promise.all([run(), startTogether(env(second))]));
     expect(cli).toMatch(/^migrate: .*: up to date$/m);
     await readyWithin(api as ApiProcess, 60_000);

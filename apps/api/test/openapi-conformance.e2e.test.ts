@@ -5,7 +5,17 @@ import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "../src/boot/api-keys.js";
-import { ApiClient, Authenticator, enrollAll, startTestApi, twoFactorPolicy, uniqueId, type Enrollment, type Reply, type TestApi } from "./support/api.js";
+import {
+  ApiClient,
+  Authenticator,
+  enrollAll,
+  startTestApi,
+  twoFactorPolicy,
+  uniqueId,
+  type Enrollment,
+  type Reply,
+  type TestApi,
+} from "./support/api.js";
 
 const database = useTestDatabase("api_openapi_conformance");
 let api: TestApi;
@@ -26,7 +36,8 @@ function closeObjects(node: unknown): void {
   if (Array.isArray(node)) return node.forEach(closeObjects);
   if (typeof node !== "object" || node === null) return;
   const schema = node as Record<string, unknown>;
-  if (schema.type === "object" && schema.properties !== undefined && !("additionalProperties" in schema)) schema.additionalProperties = false;
+  if (schema.type === "object" && schema.properties !== undefined && !("additionalProperties" in schema))
+    schema.additionalProperties = false;
   Object.values(schema).forEach(closeObjects);
 }
 
@@ -93,13 +104,18 @@ describe("OpenAPI conformance", () => {
 
     // Factors: enroll, confirm (wrong, right, again), list, revoke (twice), and the refusals.
     const userId = uniqueId("u");
-    const enrolled = await call(admin, "post", "/v1/users/{userId}/factors", `/v1/users/${userId}/factors`, { policyId: "login", factorId: "google_auth" });
+    const enrolled = await call(admin, "post", "/v1/users/{userId}/factors", `/v1/users/${userId}/factors`, {
+      policyId: "login",
+      factorId: "google_auth",
+    });
     const device = new Authenticator(enrolled.body as Enrollment, api.clock);
     const confirmPath = `/v1/users/${userId}/factors/${device.credentialId}/confirm`;
     await call(admin, "post", "/v1/users/{userId}/factors/{credentialId}/confirm", confirmPath, { code: device.wrong() });
     await call(admin, "post", "/v1/users/{userId}/factors/{credentialId}/confirm", confirmPath, { code: device.next() });
     await call(admin, "post", "/v1/users/{userId}/factors/{credentialId}/confirm", confirmPath, { code: device.current() });
-    await call(admin, "post", "/v1/users/{userId}/factors/{credentialId}/confirm", `/v1/users/${userId}/factors/nope/confirm`, { code: "123456" });
+    await call(admin, "post", "/v1/users/{userId}/factors/{credentialId}/confirm", `/v1/users/${userId}/factors/nope/confirm`, {
+      code: "123456",
+    });
     await call(admin, "post", "/v1/users/{userId}/factors", `/v1/users/${userId}/factors`, { policyId: "nope", factorId: "google_auth" });
     await call(admin, "post", "/v1/users/{userId}/factors", `/v1/users/${userId}/factors`, { policyId: "login", factorId: "nope" });
     await call(service, "post", "/v1/users/{userId}/factors", `/v1/users/${userId}/factors`, { policyId: "login", factorId: "ms_auth" });
@@ -111,16 +127,26 @@ describe("OpenAPI conformance", () => {
     // HOTP resync: wrong codes (an outcome), a TOTP factor, a pending one.
     const token = (await enrollAll(admin, api.clock, { userId, policyId: "hotp", factorIds: ["token"] })).token!;
     const resync = (credentialId: string) => `/v1/users/${userId}/factors/${credentialId}/resync`;
-    await call(admin, "post", "/v1/users/{userId}/factors/{credentialId}/resync", resync(token.credentialId), { codes: ["000000", "000001"] });
-    await call(admin, "post", "/v1/users/{userId}/factors/{credentialId}/resync", resync(device.credentialId), { codes: ["000000", "000001"] });
-    const pendingToken = await call(admin, "post", "/v1/users/{userId}/factors", `/v1/users/${userId}/factors`, { policyId: "hotp", factorId: "token" });
-    await call(admin, "post", "/v1/users/{userId}/factors/{credentialId}/resync", resync((pendingToken.body as Enrollment).factor.id), { codes: ["000000", "000001"] });
+    await call(admin, "post", "/v1/users/{userId}/factors/{credentialId}/resync", resync(token.credentialId), {
+      codes: ["000000", "000001"],
+    });
+    await call(admin, "post", "/v1/users/{userId}/factors/{credentialId}/resync", resync(device.credentialId), {
+      codes: ["000000", "000001"],
+    });
+    const pendingToken = await call(admin, "post", "/v1/users/{userId}/factors", `/v1/users/${userId}/factors`, {
+      policyId: "hotp",
+      factorId: "token",
+    });
+    await call(admin, "post", "/v1/users/{userId}/factors/{credentialId}/resync", resync((pendingToken.body as Enrollment).factor.id), {
+      codes: ["000000", "000001"],
+    });
     await call(admin, "post", "/v1/users/{userId}/factors/{credentialId}/resync", resync("nope"), { codes: ["000000", "000001"] });
 
     // Attempts: start, read, verify (success, failure, out of order, complete, completed, unknown).
     const started = await call(service, "post", "/v1/attempts", "/v1/attempts", { userId, policyId: "login" });
     const attemptId = (started.body as { attemptId: string }).attemptId;
-    const verify = (id: string, factorId: string, code: string) => call(service, "post", "/v1/attempts/{attemptId}/verify", `/v1/attempts/${id}/verify`, { factorId, code });
+    const verify = (id: string, factorId: string, code: string) =>
+      call(service, "post", "/v1/attempts/{attemptId}/verify", `/v1/attempts/${id}/verify`, { factorId, code });
     await call(service, "get", "/v1/attempts/{attemptId}", `/v1/attempts/${attemptId}`);
     await verify(attemptId, "ms_auth", ms.current());
     await verify(attemptId, "google_auth", device.wrong());
@@ -162,7 +188,11 @@ describe("OpenAPI conformance", () => {
     await call(admin, "get", "/v1/audit-events", "/v1/audit-events?limit=0");
 
     // The session answered every documented operation, and with more than one status for most.
-    expect([...seen.keys()].sort()).toEqual(Object.entries(doc.paths).flatMap(([path, item]) => Object.keys(item).map((m) => `${m} ${path}`)).sort());
+    expect([...seen.keys()].sort()).toEqual(
+      Object.entries(doc.paths)
+        .flatMap(([path, item]) => Object.keys(item).map((m) => `${m} ${path}`))
+        .sort(),
+    );
     const statuses = [...seen.values()].reduce((n, s) => n + s.size, 0);
     expect(statuses).toBeGreaterThanOrEqual(40);
   });

@@ -55,10 +55,23 @@ describe("operations", () => {
   it("labels answers given before the route ran (401, a body parser's 400 and 413) with the route pattern the path fits", async () => {
     const attemptPath = `/v1/attempts/${uniqueId("a")}/verify`;
     expect((await new ApiClient(api.url, null).post(attemptPath, {})).status).toBe(401);
-    expect((await client.call("POST", attemptPath, undefined, { raw: "{not json", headers: { "content-type": "application/json" } })).status).toBe(400);
-    expect((await client.call("POST", "/v1/policies", undefined, { raw: JSON.stringify({ name: "x".repeat(20_000) }), headers: { "content-type": "application/json" } })).status).toBe(413);
+    expect(
+      (await client.call("POST", attemptPath, undefined, { raw: "{not json", headers: { "content-type": "application/json" } })).status,
+    ).toBe(400);
+    expect(
+      (
+        await client.call("POST", "/v1/policies", undefined, {
+          raw: JSON.stringify({ name: "x".repeat(20_000) }),
+          headers: { "content-type": "application/json" },
+        })
+      ).status,
+    ).toBe(413);
     const metrics = (await text(`${api.url}/metrics`)).body;
-    for (const [route, status] of [["/v1/attempts/:attemptId/verify", 401], ["/v1/attempts/:attemptId/verify", 400], ["/v1/policies", 413]] as const) {
+    for (const [route, status] of [
+      ["/v1/attempts/:attemptId/verify", 401],
+      ["/v1/attempts/:attemptId/verify", 400],
+      ["/v1/policies", 413],
+    ] as const) {
       expect(metrics).toContain(`mfa_http_requests_total{method="POST",route="${route}",status="${status}"}`);
     }
     // A path the API does not have is still "unmatched", never its raw path.
@@ -67,12 +80,24 @@ describe("operations", () => {
   });
 
   it("serves an OpenAPI 3.1 document generated from the schemas, and an interactive docs page", async () => {
-    const doc = (await (await fetch(`${api.url}/openapi.json`)).json()) as { openapi: string; paths: Record<string, unknown>; components: { schemas: Record<string, unknown> } };
+    const doc = (await (await fetch(`${api.url}/openapi.json`)).json()) as {
+      openapi: string;
+      paths: Record<string, unknown>;
+      components: { schemas: Record<string, unknown> };
+    };
     expect(doc.openapi).toMatch(/^3\.1\./);
-    for (const path of ["/v1/policies", "/v1/users/{userId}/factors", "/v1/attempts", "/v1/attempts/{attemptId}/verify", "/v1/audit-events"]) {
+    for (const path of [
+      "/v1/policies",
+      "/v1/users/{userId}/factors",
+      "/v1/attempts",
+      "/v1/attempts/{attemptId}/verify",
+      "/v1/audit-events",
+    ]) {
       expect(Object.keys(doc.paths)).toContain(path);
     }
-    expect(Object.keys(doc.components.schemas)).toEqual(expect.arrayContaining(["VerifyStep", "VerifyOutcome", "PolicyDefinition", "Problem"]));
+    expect(Object.keys(doc.components.schemas)).toEqual(
+      expect.arrayContaining(["VerifyStep", "VerifyOutcome", "PolicyDefinition", "Problem"]),
+    );
     const page = await text(`${api.url}/docs/`);
     expect(page.status).toBe(200);
     expect(page.body).toContain("swagger");

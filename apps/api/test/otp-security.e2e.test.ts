@@ -5,7 +5,16 @@ import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import { decodeBase32 } from "@mfa-chain/totp";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Authenticator, enrollAll, startTestApi, twoFactorPolicy, uniqueId, type ApiClient, type Enrollment, type TestApi } from "./support/api.js";
+import {
+  Authenticator,
+  enrollAll,
+  startTestApi,
+  twoFactorPolicy,
+  uniqueId,
+  type ApiClient,
+  type Enrollment,
+  type TestApi,
+} from "./support/api.js";
 
 const database = useTestDatabase("api_otp_security");
 let api: TestApi;
@@ -81,7 +90,11 @@ describe("one-time codes", () => {
       expect((await verify(attemptId, "google_auth", g.at(-2))).body).toMatchObject({ success: false, reset: true });
       expect((await verify(attemptId, "google_auth", g.at(2))).body).toMatchObject({ success: false, reset: true });
       // The edge of the window passes: the two refusals above were the window's, not the replay guard's.
-      expect((await verify(attemptId, "google_auth", g.at(-1))).body).toMatchObject({ success: true, complete: false, nextFactor: { id: "ms_auth" } });
+      expect((await verify(attemptId, "google_auth", g.at(-1))).body).toMatchObject({
+        success: true,
+        complete: false,
+        nextFactor: { id: "ms_auth" },
+      });
     } finally {
       api.clock.advance(-5 * 30_000);
     }
@@ -181,7 +194,10 @@ describe("one-time codes", () => {
       await sql.end();
     }
     // The first factor's valid code, sent to confirm the second: its secret cannot be opened, so nothing is accepted.
-    const firstDevice = new Authenticator({ factor: { type: "totp", params: { algorithm: "SHA1", digits: 6, period: 30 } }, secret: secrets[0] } as Enrollment, api.clock);
+    const firstDevice = new Authenticator(
+      { factor: { type: "totp", params: { algorithm: "SHA1", digits: 6, period: 30 } }, secret: secrets[0] } as Enrollment,
+      api.clock,
+    );
     const confirm = await client.post(`/v1/users/${userId}/factors/${ids[1]}/confirm`, { code: firstDevice.current() });
     expect(confirm.status).toBe(500);
     expect(confirm.body.code).toBe("internal_error");
@@ -223,7 +239,9 @@ describe("one-time codes", () => {
     expect(refused.status).toBe(409);
     expect(refused.body.missing.map((m: { id: string }) => m.id)).toEqual(["google_auth"]);
 
-    const [old] = Object.values(await enrollAll(client, api.clock, { userId, policyId: "login", factorIds: ["google_auth"] })) as Authenticator[];
+    const [old] = Object.values(
+      await enrollAll(client, api.clock, { userId, policyId: "login", factorIds: ["google_auth"] }),
+    ) as Authenticator[];
     const attemptId = (await client.post("/v1/attempts", { userId, policyId: "login" })).body.attemptId;
     const replacement = await client.post<Enrollment>(`/v1/users/${userId}/factors`, { policyId: "login", factorId: "google_auth" });
     expect(replacement.status).toBe(201);
@@ -235,14 +253,20 @@ describe("one-time codes", () => {
   it("S13 parallel re-enrollments of one slot leave one pending enrollment, so at most one can be confirmed", async () => {
     const userId = uniqueId("u");
     await enrollAll(client, api.clock, { userId, policyId: "login", factorIds: ["google_auth"] });
-    const enrollments = await Promise.all(Array.from({ length: 20 }, () => client.post<Enrollment>(`/v1/users/${userId}/factors`, { policyId: "login", factorId: "google_auth" })));
+    const enrollments = await Promise.all(
+      Array.from({ length: 20 }, () =>
+        client.post<Enrollment>(`/v1/users/${userId}/factors`, { policyId: "login", factorId: "google_auth" }),
+      ),
+    );
     expect(enrollments.map((e) => e.status)).toEqual(Array(20).fill(201));
     const factors = (await client.get(`/v1/users/${userId}/factors`)).body.factors as Array<{ id: string; status: string }>;
     expect(factors.filter((f) => f.status === "pending")).toHaveLength(1);
     expect(factors.filter((f) => f.status === "active")).toHaveLength(1);
     // Every one of the twenty, confirmed at once with its own right code: only the last enrollment is still there.
     const confirmed = await Promise.all(
-      enrollments.map((e) => client.post(`/v1/users/${userId}/factors/${e.body.factor.id}/confirm`, { code: new Authenticator(e.body, api.clock).next() })),
+      enrollments.map((e) =>
+        client.post(`/v1/users/${userId}/factors/${e.body.factor.id}/confirm`, { code: new Authenticator(e.body, api.clock).next() }),
+      ),
     );
     expect(confirmed.filter((r) => r.status === 200 && r.body.confirmed === true)).toHaveLength(1);
     expect(confirmed.filter((r) => r.status === 404)).toHaveLength(19);

@@ -42,7 +42,15 @@ beforeAll(async () => {
     expect(created.status).toBe(201);
   }
   expect(
-    (await client.post("/v1/policies", { id: "hotp", name: "HOTP", mode: "fixed", requiredSteps: 1, factors: [{ id: "token", label: "Token", type: "hotp" }] })).status,
+    (
+      await client.post("/v1/policies", {
+        id: "hotp",
+        name: "HOTP",
+        mode: "fixed",
+        requiredSteps: 1,
+        factors: [{ id: "token", label: "Token", type: "hotp" }],
+      })
+    ).status,
   ).toBe(201);
 });
 afterAll(async () => api?.close());
@@ -60,7 +68,14 @@ describe("oathtool", () => {
       const totp = (atSeconds: number) =>
         execFileSync(
           oathtool,
-          [`--totp=${p.options.algorithm}`, `--digits=${p.options.digits}`, `--time-step-size=${p.options.period}s`, `--now=@${atSeconds}`, "--base32", "-"],
+          [
+            `--totp=${p.options.algorithm}`,
+            `--digits=${p.options.digits}`,
+            `--time-step-size=${p.options.period}s`,
+            `--now=@${atSeconds}`,
+            "--base32",
+            "-",
+          ],
           { input: secret, encoding: "utf8" },
         ).trim();
       const now = Math.floor(api.clock.now() / 1000);
@@ -82,10 +97,16 @@ describe("oathtool", () => {
     const oathtool = tool("oathtool", "oathtool");
     const userId = uniqueId("u");
     const enrolled = await client.post<Enrollment>(`/v1/users/${userId}/factors`, { policyId: "hotp", factorId: "token" });
-    const hotp = (counter: number) => execFileSync(oathtool, ["--hotp", `--counter=${counter}`, hex(enrolled.body.secret)], { encoding: "utf8" }).trim();
-    expect((await client.post(`/v1/users/${userId}/factors/${enrolled.body.factor.id}/confirm`, { code: hotp(0) })).body.confirmed).toBe(true);
+    const hotp = (counter: number) =>
+      execFileSync(oathtool, ["--hotp", `--counter=${counter}`, hex(enrolled.body.secret)], { encoding: "utf8" }).trim();
+    expect((await client.post(`/v1/users/${userId}/factors/${enrolled.body.factor.id}/confirm`, { code: hotp(0) })).body.confirmed).toBe(
+      true,
+    );
     const attemptId = (await client.post("/v1/attempts", { userId, policyId: "hotp" })).body.attemptId;
-    expect((await client.post(`/v1/attempts/${attemptId}/verify`, { factorId: "token", code: hotp(4) })).body).toMatchObject({ success: true, complete: true });
+    expect((await client.post(`/v1/attempts/${attemptId}/verify`, { factorId: "token", code: hotp(4) })).body).toMatchObject({
+      success: true,
+      complete: true,
+    });
   });
 });
 
@@ -94,7 +115,8 @@ describe("HOTP resynchronisation with oathtool's codes", () => {
     const oathtool = tool("oathtool", "oathtool");
     const userId = uniqueId("u");
     const enrolled = await client.post<Enrollment>(`/v1/users/${userId}/factors`, { policyId: "hotp", factorId: "token" });
-    const hotp = (counter: number) => execFileSync(oathtool, ["--hotp", `--counter=${counter}`, hex(enrolled.body.secret)], { encoding: "utf8" }).trim();
+    const hotp = (counter: number) =>
+      execFileSync(oathtool, ["--hotp", `--counter=${counter}`, hex(enrolled.body.secret)], { encoding: "utf8" }).trim();
     const credential = enrolled.body.factor.id;
     expect((await client.post(`/v1/users/${userId}/factors/${credential}/confirm`, { code: hotp(0) })).body.confirmed).toBe(true);
     const verify = async (code: string) => {
@@ -109,7 +131,11 @@ describe("HOTP resynchronisation with oathtool's codes", () => {
     expect((await verify(hotp(302))).success).toBe(false);
     const again = await client.post(`/v1/users/${userId}/factors/${credential}/resync`, { codes: [hotp(301), hotp(302)] });
     expect(again.body).toMatchObject({ resynced: false });
-    const types = ((await client.get(`/v1/audit-events?userId=${userId}&type=factor.resynced&type=factor.resync_failed`)).body.events as Array<{ type: string }>).map((e) => e.type);
+    const types = (
+      (await client.get(`/v1/audit-events?userId=${userId}&type=factor.resynced&type=factor.resync_failed`)).body.events as Array<{
+        type: string;
+      }>
+    ).map((e) => e.type);
     expect(types).toEqual(["factor.resync_failed", "factor.resynced"]);
     const oneCode = await client.post(`/v1/users/${userId}/factors/${credential}/resync`, { codes: ["123456"] });
     expect(oneCode.status).toBe(400);
@@ -128,7 +154,10 @@ describe("zbarimg", () => {
     try {
       const file = join(dir, "qr.png");
       writeFileSync(file, Buffer.from(qr.png.slice("data:image/png;base64,".length), "base64"));
-      const decoded = execFileSync(zbarimg, ["--quiet", "--raw", "-Sbinary", file], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+      const decoded = execFileSync(zbarimg, ["--quiet", "--raw", "-Sbinary", file], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      }).trim();
       expect(decoded).toBe(otpauthUri);
       const uri = new URL(decoded);
       expect(uri.protocol).toBe("otpauth:");

@@ -1,7 +1,16 @@
 // SPEC §5: each defect found in the seeds' own code, shown absent over HTTP on a real PostgreSQL.
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { Authenticator, enrollAll, startTestApi, twoFactorPolicy, uniqueId, type ApiClient, type Enrollment, type TestApi } from "./support/api.js";
+import {
+  Authenticator,
+  enrollAll,
+  startTestApi,
+  twoFactorPolicy,
+  uniqueId,
+  type ApiClient,
+  type Enrollment,
+  type TestApi,
+} from "./support/api.js";
 
 const database = useTestDatabase("api_seed_defects");
 let api: TestApi;
@@ -71,7 +80,10 @@ describe("SPEC §5: the seeds' defects are absent", () => {
     for (let trial = 0; trial < 8; trial++) {
       const t = await user();
       const both = await Promise.all([t.g.at(0), t.g.at(1)].map((c) => verify(t.attemptId, "google_auth", c)));
-      expect(both.filter((r) => r.body.success === true), JSON.stringify(both.map((r) => r.body))).toHaveLength(1);
+      expect(
+        both.filter((r) => r.body.success === true),
+        JSON.stringify(both.map((r) => r.body)),
+      ).toHaveLength(1);
       expect((await client.get(`/v1/attempts/${t.attemptId}`)).body.stepsPassed).toBeLessThanOrEqual(1);
       const passed = (await client.get(`/v1/audit-events?userId=${t.userId}&type=attempt.step_succeeded`)).body.events as unknown[];
       expect(passed).toHaveLength(1);
@@ -108,10 +120,18 @@ describe("SPEC §5: the seeds' defects are absent", () => {
 
   it("the secret is bound to the factor: a caller-supplied secret is refused at enrollment and at verify", async () => {
     const { userId, attemptId } = await user();
-    const enroll = await client.post(`/v1/users/${userId}x/factors`, { policyId: "login", factorId: "google_auth", secret: "JBSWY3DPEHPK3PXP" });
+    const enroll = await client.post(`/v1/users/${userId}x/factors`, {
+      policyId: "login",
+      factorId: "google_auth",
+      secret: "JBSWY3DPEHPK3PXP",
+    });
     expect(enroll.status).toBe(400);
     expect(enroll.body.detail).toContain('unknown field "secret"');
-    const v = await client.post(`/v1/attempts/${attemptId}/verify`, { factorId: "google_auth", code: "123456", secret: "JBSWY3DPEHPK3PXP" });
+    const v = await client.post(`/v1/attempts/${attemptId}/verify`, {
+      factorId: "google_auth",
+      code: "123456",
+      secret: "JBSWY3DPEHPK3PXP",
+    });
     expect(v.status).toBe(400);
   });
 
@@ -140,7 +160,12 @@ describe("SPEC §5: the seeds' defects are absent", () => {
     const again = await client.post<Enrollment>(`/v1/users/${userId}/factors`, { policyId: "login", factorId: "google_auth" });
     expect(again.status).toBe(201);
     const factors = (await client.get(`/v1/users/${userId}/factors`)).body.factors as Array<{ factorId: string; status: string }>;
-    expect(factors.filter((f) => f.factorId === "google_auth").map((f) => f.status).sort()).toEqual(["active", "pending"]);
+    expect(
+      factors
+        .filter((f) => f.factorId === "google_auth")
+        .map((f) => f.status)
+        .sort(),
+    ).toEqual(["active", "pending"]);
     expect((await verify(attemptId, "google_auth", g.next())).body.success).toBe(true);
   });
 
@@ -159,14 +184,20 @@ describe("SPEC §5: the seeds' defects are absent", () => {
 
   it("responses name the next factor by id and label", async () => {
     const { attemptId, g } = await user();
-    expect((await verify(attemptId, "google_auth", g.next())).body.nextFactor).toEqual({ id: "ms_auth", label: "Microsoft Authenticator", type: "totp" });
+    expect((await verify(attemptId, "google_auth", g.next())).body.nextFactor).toEqual({
+      id: "ms_auth",
+      label: "Microsoft Authenticator",
+      type: "totp",
+    });
   });
 
   it("a failed code is answered alike everywhere: 200 with the outcome, never 401", async () => {
     const { userId, attemptId, g } = await user();
     const atVerify = await verify(attemptId, "google_auth", g.wrong());
     const pending = await client.post<Enrollment>(`/v1/users/${userId}/factors`, { policyId: "login", factorId: "ms_auth" });
-    const atConfirm = await client.post(`/v1/users/${userId}/factors/${pending.body.factor.id}/confirm`, { code: new Authenticator(pending.body, api.clock).wrong() });
+    const atConfirm = await client.post(`/v1/users/${userId}/factors/${pending.body.factor.id}/confirm`, {
+      code: new Authenticator(pending.body, api.clock).wrong(),
+    });
     expect([atVerify.status, atConfirm.status]).toEqual([200, 200]);
     expect(atVerify.body).toMatchObject({ success: false, failuresRemaining: 4 });
     expect(atConfirm.body).toMatchObject({ confirmed: false, failuresRemaining: 3 });
@@ -207,7 +238,9 @@ describe("SPEC §5: the seeds' defects are absent", () => {
     expect(failed).toBeGreaterThan(0);
     expect((await client.get(`/v1/users/${userId}/lockout`)).body.consecutiveFailures).toBe(failed);
     const totpUser = await user();
-    const notHotp = await client.post(`/v1/users/${totpUser.userId}/factors/${totpUser.g.credentialId}/resync`, { codes: ["123456", "123457"] });
+    const notHotp = await client.post(`/v1/users/${totpUser.userId}/factors/${totpUser.g.credentialId}/resync`, {
+      codes: ["123456", "123457"],
+    });
     expect(notHotp.status).toBe(400);
     expect(notHotp.body.detail).toContain("is a totp factor: only a HOTP factor can be resynchronised");
   });

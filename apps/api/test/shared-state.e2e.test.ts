@@ -64,7 +64,9 @@ describe("two API processes, one database", () => {
     const attemptId = await start(a, userId, "lenient");
     const code = g.next();
     codes.add(code);
-    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => via(i).post(`/v1/attempts/${attemptId}/verify`, { factorId: "google_auth", code })));
+    const results = await Promise.all(
+      Array.from({ length: 30 }, (_, i) => via(i).post(`/v1/attempts/${attemptId}/verify`, { factorId: "google_auth", code })),
+    );
     expect(results.map((r) => r.status).filter((s) => s !== 200 && s !== 409)).toEqual([]);
     expect(results.filter((r) => r.body.success === true)).toHaveLength(1);
     const attempt = (await b.get(`/v1/attempts/${attemptId}`)).body;
@@ -75,7 +77,9 @@ describe("two API processes, one database", () => {
     const attempts = await Promise.all(Array.from({ length: 30 }, (_, i) => start(via(i), userId, "lenient")));
     const next = g.next();
     codes.add(next);
-    const across = await Promise.all(attempts.map((id, i) => via(i).post(`/v1/attempts/${id}/verify`, { factorId: "google_auth", code: next })));
+    const across = await Promise.all(
+      attempts.map((id, i) => via(i).post(`/v1/attempts/${id}/verify`, { factorId: "google_auth", code: next })),
+    );
     expect(across.filter((r) => r.body.success === true)).toHaveLength(1);
     await a.post(`/v1/users/${userId}/unlock`);
   });
@@ -88,7 +92,9 @@ describe("two API processes, one database", () => {
       const attemptId = await start(a, userId, "lenient");
       const pair = [g.at(0), g.at(1)];
       for (const c of pair) codes.add(c);
-      const both = await Promise.all(pair.map((code, i) => via(i).post(`/v1/attempts/${attemptId}/verify`, { factorId: "google_auth", code })));
+      const both = await Promise.all(
+        pair.map((code, i) => via(i).post(`/v1/attempts/${attemptId}/verify`, { factorId: "google_auth", code })),
+      );
       expect(both.map((r) => r.status).filter((s) => s !== 200 && s !== 409)).toEqual([]);
       expect(both.filter((r) => r.body.success === true)).toHaveLength(1);
       expect((await b.get(`/v1/attempts/${attemptId}`)).body.stepsPassed).toBeLessThanOrEqual(1);
@@ -103,7 +109,9 @@ describe("two API processes, one database", () => {
     const one = await a.post(`/v1/attempts/${attemptId}/verify`, { factorId: "google_auth", code: g.next() });
     expect(one.body.success).toBe(true);
     const code = m.next();
-    const results = await Promise.all(Array.from({ length: 24 }, (_, i) => via(i).post(`/v1/attempts/${attemptId}/verify`, { factorId: "ms_auth", code })));
+    const results = await Promise.all(
+      Array.from({ length: 24 }, (_, i) => via(i).post(`/v1/attempts/${attemptId}/verify`, { factorId: "ms_auth", code })),
+    );
     expect(results.filter((r) => r.body.complete === true)).toHaveLength(1);
     expect((await a.get(`/v1/attempts/${attemptId}`)).body).toMatchObject({ status: "completed", stepsPassed: 2 });
     await a.post(`/v1/users/${userId}/unlock`);
@@ -115,9 +123,14 @@ describe("two API processes, one database", () => {
     const n = 40;
     const results = await Promise.all(
       Array.from({ length: n }, (_, i) =>
-        via(i).call("POST", `/v1/attempts/${attempts[i % 2]}/verify`, { factorId: i % 3 === 0 ? "ms_auth" : "google_auth", code: (i % 2 ? g : m).wrong() }, {
-          headers: { "x-forwarded-for": `10.0.0.${i}` },
-        }),
+        via(i).call(
+          "POST",
+          `/v1/attempts/${attempts[i % 2]}/verify`,
+          { factorId: i % 3 === 0 ? "ms_auth" : "google_auth", code: (i % 2 ? g : m).wrong() },
+          {
+            headers: { "x-forwarded-for": `10.0.0.${i}` },
+          },
+        ),
       ),
     );
     expect(results.map((r) => r.status).filter((s) => s !== 200 && s !== 409)).toEqual([]);
@@ -129,14 +142,18 @@ describe("two API processes, one database", () => {
     const { userId, g } = await enrolledUser("login");
     const attempts = await Promise.all([start(a, userId, "login"), start(b, userId, "login")]);
     const results = await Promise.all(
-      Array.from({ length: 30 }, (_, i) => via(i).post(`/v1/attempts/${attempts[i % 2]}/verify`, { factorId: "google_auth", code: g.wrong() })),
+      Array.from({ length: 30 }, (_, i) =>
+        via(i).post(`/v1/attempts/${attempts[i % 2]}/verify`, { factorId: "google_auth", code: g.wrong() }),
+      ),
     );
     expect(results.filter((r) => r.status === 200)).toHaveLength(5);
     expect(results.filter((r) => r.status === 423)).toHaveLength(25);
     // Locked: right codes, in parallel, through both processes, are all refused alike.
     const right = g.next();
     codes.add(right);
-    const after = await Promise.all(Array.from({ length: 20 }, (_, i) => via(i).post(`/v1/attempts/${attempts[i % 2]}/verify`, { factorId: "google_auth", code: right })));
+    const after = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => via(i).post(`/v1/attempts/${attempts[i % 2]}/verify`, { factorId: "google_auth", code: right })),
+    );
     expect(after.every((r) => r.status === 423 && r.body.code === "user_locked")).toBe(true);
     expect((await a.get(`/v1/users/${userId}/lockout`)).body).toMatchObject({ locked: true, consecutiveFailures: 5, lockCount: 1 });
   });
@@ -166,7 +183,9 @@ describe("two API processes, one database", () => {
     expect(bad.body).toMatchObject({ confirmed: false });
     const rightConfirm = new Authenticator(enrolled.body, clock).next();
     codes.add(rightConfirm);
-    bodies.push(JSON.stringify((await b.post(`/v1/users/${enrolledUserId}/factors/${enrolled.body.factor.id}/confirm`, { code: rightConfirm })).body));
+    bodies.push(
+      JSON.stringify((await b.post(`/v1/users/${enrolledUserId}/factors/${enrolled.body.factor.id}/confirm`, { code: rightConfirm })).body),
+    );
     // Error bodies: a code too long to be one (400), a right code for a factor that is not the current step (409), a
     // code for a factor that does not exist (409), on both processes.
     const malformed = "73".repeat(40);

@@ -118,7 +118,10 @@ export class AesGcmKeyring implements SecretCipher {
   open(sealed: SealedSecret, binding: SecretBinding): Uint8Array {
     const key = this.#keys.get(sealed.keyId);
     if (!key) {
-      throw new CryptoError("unknown_key", `sealed by key "${sealed.keyId}", which the keyring does not hold (it has ${this.keyIds.join(", ")})`);
+      throw new CryptoError(
+        "unknown_key",
+        `sealed by key "${sealed.keyId}", which the keyring does not hold (it has ${this.keyIds.join(", ")})`,
+      );
     }
     const data = sealed.ciphertext;
     if (data.length < HEADER_BYTES + TAG_BYTES) {

@@ -10,7 +10,9 @@ describe("HmacKeyedHasher", () => {
   const hasher = new HmacKeyedHasher(key);
 
   it("is HMAC-SHA256 over a JSON array of context and value", () => {
-    const expected = createHmac("sha256", key).update(JSON.stringify(["email_code", "t1", "123456"])).digest("hex");
+    const expected = createHmac("sha256", key)
+      .update(JSON.stringify(["email_code", "t1", "123456"]))
+      .digest("hex");
     expect(hasher.hash("123456", ["email_code", "t1"])).toBe(expected);
   });
 

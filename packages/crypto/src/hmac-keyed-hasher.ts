@@ -21,13 +21,18 @@ export class HmacKeyedHasher {
   /** From base64 configuration, e.g. `MFA_CODE_HASH_KEY`. The error names the variable, never its value. */
   static fromBase64(encoded: string | undefined, source = "MFA_CODE_HASH_KEY"): HmacKeyedHasher {
     if (encoded === undefined || encoded.trim() === "") {
-      throw new CryptoError("hasher_key_invalid", `${source} is not set or empty: expected a base64 key of at least ${MIN_KEY_BYTES} bytes`);
+      throw new CryptoError(
+        "hasher_key_invalid",
+        `${source} is not set or empty: expected a base64 key of at least ${MIN_KEY_BYTES} bytes`,
+      );
     }
     const key = Buffer.from(encoded.trim(), "base64");
     try {
       return new HmacKeyedHasher(key);
     } catch (cause) {
-      throw new CryptoError("hasher_key_invalid", `${source}: the key must decode to at least ${MIN_KEY_BYTES} bytes, got ${key.length}`, { cause });
+      throw new CryptoError("hasher_key_invalid", `${source}: the key must decode to at least ${MIN_KEY_BYTES} bytes, got ${key.length}`, {
+        cause,
+      });
     } finally {
       key.fill(0);
     }
@@ -50,7 +55,9 @@ export class HmacKeyedHasher {
   }
 
   private digest(value: string, context: readonly string[]): Buffer {
-    return createHmac("sha256", this.#key).update(JSON.stringify([...context, value]), "utf8").digest();
+    return createHmac("sha256", this.#key)
+      .update(JSON.stringify([...context, value]), "utf8")
+      .digest();
   }
 
   toJSON(): string {

@@ -38,7 +38,9 @@ async function seed(database: MfaDatabase, tenant: string, workers: number): Pro
   await new PostgresUnitOfWork(database.db).run(async (r) => {
     for (let w = 0; w < workers; w++) {
       await r.attempts.insert({ ...sampleAttempt(tenant, attemptId(w)), userId: user(w) });
-      await r.credentials.insert(sampleCredential(tenant, credentialId(w), { userId: user(w), status: "active", factorId: "token_2", lastTimeStep: 0 }));
+      await r.credentials.insert(
+        sampleCredential(tenant, credentialId(w), { userId: user(w), status: "active", factorId: "token_2", lastTimeStep: 0 }),
+      );
       await r.lockouts.save(tenant, user(w), { consecutiveFailures: 0, lockCount: 0, lockedUntil: null }, T0);
     }
   });
@@ -58,7 +60,18 @@ function ours(database: MfaDatabase, tenant: string): Case {
           expectedVersion: attempt.version,
           claim: { kind: "time_step", credentialId: state.credential.id, step: i },
           lock: { ...lock, consecutiveFailures: 0 },
-          events: [{ tenantId: tenant, type: "attempt.step_succeeded", at: T0 + i, actor: { kind: "api_key", id: "k" }, userId: user(w), attemptId: attempt.id, factorId: "token_2", data: { step: i } }],
+          events: [
+            {
+              tenantId: tenant,
+              type: "attempt.step_succeeded",
+              at: T0 + i,
+              actor: { kind: "api_key", id: "k" },
+              userId: user(w),
+              attemptId: attempt.id,
+              factorId: "token_2",
+              data: { step: i },
+            },
+          ],
           at: T0 + i,
         });
         if (!written) throw new Error("bench step not written");
@@ -89,7 +102,21 @@ function raw(name: string, tenant: string, transaction: (work: (q: Query) => Pro
       transaction(async (q) => {
         await q(RAW.read, [tenant, attemptId(w), "token_2"]);
         const version = versions.get(w) ?? 1;
-        await q(RAW.write, [tenant, attemptId(w), '["token_2","token_1"]', '["token_1","token_2","token_3"]', i % 2, version + 1, new Date(T0 + 600_000), version, credentialId(w), i, user(w), new Date(T0 + i), JSON.stringify({ step: i })]);
+        await q(RAW.write, [
+          tenant,
+          attemptId(w),
+          '["token_2","token_1"]',
+          '["token_1","token_2","token_3"]',
+          i % 2,
+          version + 1,
+          new Date(T0 + 600_000),
+          version,
+          credentialId(w),
+          i,
+          user(w),
+          new Date(T0 + i),
+          JSON.stringify({ step: i }),
+        ]);
         versions.set(w, version + 1);
       }),
   };
@@ -128,7 +155,12 @@ async function measure(cases: Case[], workers: number): Promise<Figures[]> {
   }
   return cases.map((c, k) => {
     const sorted = (latencies[k] as number[]).sort((a, b) => a - b);
-    return { name: c.name, median: percentile(sorted, 0.5), p99: percentile(sorted, 0.99), opsPerSecond: sorted.length / (busy[k] as number) };
+    return {
+      name: c.name,
+      median: percentile(sorted, 0.5),
+      p99: percentile(sorted, 0.99),
+      opsPerSecond: sorted.length / (busy[k] as number),
+    };
   });
 }
 
@@ -139,7 +171,10 @@ function table(title: string, rows: Figures[]): string[] {
     "",
     "| implementation | median ms | p99 ms | tx/s | × floor (median) |",
     "|---|---:|---:|---:|---:|",
-    ...rows.map((r) => `| ${r.name} | ${r.median.toFixed(2)} | ${r.p99.toFixed(2)} | ${Math.round(r.opsPerSecond).toLocaleString("en")} | ${(r.median / floor.median).toFixed(2)} |`),
+    ...rows.map(
+      (r) =>
+        `| ${r.name} | ${r.median.toFixed(2)} | ${r.p99.toFixed(2)} | ${Math.round(r.opsPerSecond).toLocaleString("en")} | ${(r.median / floor.median).toFixed(2)} |`,
+    ),
     "",
   ];
 }
@@ -168,9 +203,17 @@ async function main(): Promise<void> {
     for (const workers of [1, CONCURRENCY]) {
       await seed(database, `${TENANT}-ours-${workers}`, workers);
       await seed(database, `${TENANT}-raw-${workers}`, workers);
-      const pair = [raw("raw pg (same SQL, no Kysely, no validation)", `${TENANT}-raw-${workers}`, pgTransaction), ours(database, `${TENANT}-ours-${workers}`)];
+      const pair = [
+        raw("raw pg (same SQL, no Kysely, no validation)", `${TENANT}-raw-${workers}`, pgTransaction),
+        ours(database, `${TENANT}-ours-${workers}`),
+      ];
       const figures = await measure(pair, workers);
-      lines.push(...table(`PostgreSQL ${server.kind === "env" ? "(TEST_DATABASE_URL)" : `(${server.kind})`}, ${workers > 1 ? `${workers} clients in parallel` : "1 client"}`, figures));
+      lines.push(
+        ...table(
+          `PostgreSQL ${server.kind === "env" ? "(TEST_DATABASE_URL)" : `(${server.kind})`}, ${workers > 1 ? `${workers} clients in parallel` : "1 client"}`,
+          figures,
+        ),
+      );
       out(lines.slice(-6).join("\n"));
     }
     await pool.end();

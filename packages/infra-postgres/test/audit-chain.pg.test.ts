@@ -18,10 +18,16 @@ function describeAuditChain(name: string, database: DatabaseRef) {
     const db = () => database.current.db;
     const append = (t: string, count: number, from = 0) =>
       new PostgresUnitOfWork(db()).run(async (r) => {
-        for (let i = from; i < from + count; i++) await r.audit.append(sampleEvent(t, { at: T0 + i * 1000, data: { i, z: "last", a: true } }));
+        for (let i = from; i < from + count; i++)
+          await r.audit.append(sampleEvent(t, { at: T0 + i * 1000, data: { i, z: "last", a: true } }));
       });
     const rows = (t: string) =>
-      db().selectFrom("audit_events").select(["seq", "chain_index", "prev_hash", "hash"]).where("tenant_id", "=", t).orderBy("seq").execute();
+      db()
+        .selectFrom("audit_events")
+        .select(["seq", "chain_index", "prev_hash", "hash"])
+        .where("tenant_id", "=", t)
+        .orderBy("seq")
+        .execute();
 
     it("seals unsealed events in sequence order, linking each to the one before", async () => {
       const t = tenant();
@@ -63,9 +69,13 @@ function describeAuditChain(name: string, database: DatabaseRef) {
       await append(t, 2);
       const [first] = await rows(t);
       const seq = first?.seq as number;
-      await expect(sql`update audit_events set user_id = 'mallory' where tenant_id = ${t} and seq = ${seq}`.execute(db())).rejects.toThrow(/only sealing/);
+      await expect(sql`update audit_events set user_id = 'mallory' where tenant_id = ${t} and seq = ${seq}`.execute(db())).rejects.toThrow(
+        /only sealing/,
+      );
       await sealAuditChain(db(), t);
-      await expect(sql`update audit_events set hash = ${"f".repeat(64)} where tenant_id = ${t} and seq = ${seq}`.execute(db())).rejects.toThrow(/is sealed/);
+      await expect(
+        sql`update audit_events set hash = ${"f".repeat(64)} where tenant_id = ${t} and seq = ${seq}`.execute(db()),
+      ).rejects.toThrow(/is sealed/);
       await expect(sql`delete from audit_events where tenant_id = ${t}`.execute(db())).rejects.toThrow(/append-only/);
       await expect(sql`truncate audit_events`.execute(db())).rejects.toThrow(/append-only/);
       expect(await verifyAuditChain(db(), t)).toMatchObject({ ok: true, checked: 2 });
@@ -73,11 +83,13 @@ function describeAuditChain(name: string, database: DatabaseRef) {
 
     describe("detects tampering by someone who gets past the trigger", () => {
       const tamper = async (statement: ReturnType<typeof sql>) => {
-        await db().transaction().execute(async (trx) => {
-          await sql`alter table audit_events disable trigger audit_events_append_only`.execute(trx);
-          await statement.execute(trx);
-          await sql`alter table audit_events enable trigger audit_events_append_only`.execute(trx);
-        });
+        await db()
+          .transaction()
+          .execute(async (trx) => {
+            await sql`alter table audit_events disable trigger audit_events_append_only`.execute(trx);
+            await statement.execute(trx);
+            await sql`alter table audit_events enable trigger audit_events_append_only`.execute(trx);
+          });
       };
 
       it("a changed field: reports the first bad seq", async () => {
@@ -96,7 +108,9 @@ function describeAuditChain(name: string, database: DatabaseRef) {
         const all = await rows(t);
         const second = (await new PostgresAuditReader(db()).list({ tenantId: t, limit: 10 })).find((e) => e.seq === all[1]?.seq);
         const forged = { ...(second as NonNullable<typeof second>), userId: "mallory" };
-        await tamper(sql`update audit_events set user_id = 'mallory', hash = ${chainHash(all[0]?.hash as string, forged)} where tenant_id = ${t} and seq = ${all[1]?.seq}`);
+        await tamper(
+          sql`update audit_events set user_id = 'mallory', hash = ${chainHash(all[0]?.hash as string, forged)} where tenant_id = ${t} and seq = ${all[1]?.seq}`,
+        );
         expect(await verifyAuditChain(db(), t)).toMatchObject({ ok: false, firstBadSeq: all[2]?.seq, reason: "broken_link" });
       });
 

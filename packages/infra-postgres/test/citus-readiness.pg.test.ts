@@ -44,11 +44,17 @@ async function rolledBack<T>(work: () => Promise<T>): Promise<T> {
 }
 
 /** The problems the check finds after `ddl`, split into those about planted tables and the rest. */
-async function afterPlanting(ddl: string, declarations: CitusDeclarations = DECLARATIONS): Promise<{ planted: Problem[]; others: Problem[] }> {
+async function afterPlanting(
+  ddl: string,
+  declarations: CitusDeclarations = DECLARATIONS,
+): Promise<{ planted: Problem[]; others: Problem[] }> {
   return rolledBack(async () => {
     await client.query(ddl);
     const problems = checkCitusReadiness(await readCatalog(client), declarations);
-    return { planted: problems.filter((p) => p.table.startsWith("planted")), others: problems.filter((p) => !p.table.startsWith("planted")) };
+    return {
+      planted: problems.filter((p) => p.table.startsWith("planted")),
+      others: problems.filter((p) => !p.table.startsWith("planted")),
+    };
   });
 }
 
@@ -57,7 +63,11 @@ const summary = (problems: readonly Problem[]) => problems.map((p) => `${p.rule}
 describe("the migrated schema, as Citus would judge it", () => {
   it("breaks no rule: tenant_id in every key and foreign key, named constraints, only declared identities and triggers", async () => {
     const catalog = await readCatalog(client);
-    const of = (kind: string) => catalog.filter((t) => tableKind(t.name) === kind).map((t) => t.name).sort();
+    const of = (kind: string) =>
+      catalog
+        .filter((t) => tableKind(t.name) === kind)
+        .map((t) => t.name)
+        .sort();
     // Not vacuous: the schema's tables are all read, and most of them are sharded.
     expect(of("reference")).toEqual(Object.keys(DECLARATIONS.referenceTables).sort());
     expect(of("local")).toEqual(Object.keys(DECLARATIONS.localTables).sort());
@@ -226,14 +236,19 @@ describe("sql/distribute.sql (run on stand-ins for Citus's functions, not on Cit
       `create table planted_idempotency (tenant_id text not null, key text not null, constraint planted_idempotency_pkey primary key (tenant_id, key))`,
     );
     expect(checkDistributionCalls(catalog, calls)).toEqual([
-      expect.stringMatching(/^planted_idempotency is not in sql\/distribute\.sql: add, .*\nselect create_distributed_table\('planted_idempotency', 'tenant_id', colocate_with => 'users'\)/),
+      expect.stringMatching(
+        /^planted_idempotency is not in sql\/distribute\.sql: add, .*\nselect create_distributed_table\('planted_idempotency', 'tenant_id', colocate_with => 'users'\)/,
+      ),
     ]);
   });
 
   it("is found wanting when a table comes before one it references, or is distributed by another column or as a reference", async () => {
     const reordered = script
       .replace(/select create_reference_table\('tenants'\)/, "select create_distributed_table('tenants', 'id', colocate_with => 'none')")
-      .replace("select create_distributed_table('credentials', 'tenant_id', colocate_with => 'users')", "select create_reference_table('credentials')");
+      .replace(
+        "select create_distributed_table('credentials', 'tenant_id', colocate_with => 'users')",
+        "select create_reference_table('credentials')",
+      );
     const { catalog, calls } = await run(
       // tenants now comes after api_keys, which references it: move its line to the end.
       reordered.replace(/(select create_distributed_table\('tenants'[^;]*;)([\s\S]*)$/, "$2\n$1"),
@@ -249,6 +264,8 @@ describe("sql/distribute.sql (run on stand-ins for Citus's functions, not on Cit
   });
 
   it("is refused, like Citus refuses it, without citus.enable_unsafe_triggers for audit_events", async () => {
-    await expect(run(script.replace(/^set citus\.enable_unsafe_triggers = on;$/m, ""))).rejects.toThrow(/triggers are not supported on distributed tables \(audit_events\)/);
+    await expect(run(script.replace(/^set citus\.enable_unsafe_triggers = on;$/m, ""))).rejects.toThrow(
+      /triggers are not supported on distributed tables \(audit_events\)/,
+    );
   });
 });

@@ -74,7 +74,14 @@ describe("parallel transactions on PostgreSQL", () => {
 
   it("S5 50 parallel claims of one HOTP counter (advanceCounter): exactly one wins", async () => {
     await uow().run((r) =>
-      r.credentials.insert(sampleCredential("tc", "hotp", { status: "active", factorId: "token_3", params: { type: "hotp", algorithm: "SHA1", digits: 6 }, counter: 7 })),
+      r.credentials.insert(
+        sampleCredential("tc", "hotp", {
+          status: "active",
+          factorId: "token_3",
+          params: { type: "hotp", algorithm: "SHA1", digits: 6 },
+          counter: 7,
+        }),
+      ),
     );
     const won = await inParallel((r) => r.credentials.advanceCounter("tc", "hotp", 7, 8));
     expect(won.filter(Boolean)).toHaveLength(1);

@@ -18,11 +18,24 @@ afterAll(async () => {
   await Promise.all(opened.map((d) => d.close()));
 });
 
-const TABLES = ["api_keys", "attempts", "audit_events", "credentials", "idempotency_keys", "lockouts", "one_time_challenges", "policies", "tenants", "users"];
+const TABLES = [
+  "api_keys",
+  "attempts",
+  "audit_events",
+  "credentials",
+  "idempotency_keys",
+  "lockouts",
+  "one_time_challenges",
+  "policies",
+  "tenants",
+  "users",
+];
 
 async function tables<DB>(db: Kysely<DB>): Promise<string[]> {
   const { rows } = await sql<{ table_name: string }>`
-    select table_name from information_schema.tables where table_schema = 'public' and table_name not like 'kysely%' order by 1`.execute(db);
+    select table_name from information_schema.tables where table_schema = 'public' and table_name not like 'kysely%' order by 1`.execute(
+    db,
+  );
   return rows.map((r) => r.table_name);
 }
 

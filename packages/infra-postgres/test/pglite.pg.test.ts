@@ -88,7 +88,9 @@ describe("PGlite through Kysely", () => {
     await new PostgresUnitOfWork(db).run((r) => r.attempts.insert(sampleAttempt("lite", "corrupt")));
     await sql`update attempts set chain = '[1, 2]' where tenant_id = 'lite' and id = 'corrupt'`.execute(db);
     await expect(new PostgresUnitOfWork(db).run((r) => r.attempts.find("lite", "corrupt"))).rejects.toThrow(CorruptRowError);
-    await sql`update credentials set params = '{"type":"totp","algorithm":"MD5","digits":6,"period":30}' where tenant_id = 'lite' and id = 'c1'`.execute(db);
+    await sql`update credentials set params = '{"type":"totp","algorithm":"MD5","digits":6,"period":30}' where tenant_id = 'lite' and id = 'c1'`.execute(
+      db,
+    );
     await expect(new PostgresUnitOfWork(db).run((r) => r.credentials.findById("lite", "alice", "c1"))).rejects.toThrow(/params\.algorithm/);
   });
 
@@ -117,7 +119,12 @@ describe("PGlite through Kysely", () => {
     await migrateToLatest(setup.db);
     await new PostgresUnitOfWork(setup.db).run(async (r) => {
       for (const id of ["a", "b"]) {
-        await r.credentials.insert(sampleCredential("rot", id, { factorId: id, secret: old.seal(new Uint8Array(20).fill(7), { tenantId: "rot", userId: "alice", credentialId: id }) }));
+        await r.credentials.insert(
+          sampleCredential("rot", id, {
+            factorId: id,
+            secret: old.seal(new Uint8Array(20).fill(7), { tenantId: "rot", userId: "alice", credentialId: id }),
+          }),
+        );
       }
     });
     await setup.close();
@@ -165,9 +172,15 @@ describe("prepared hot-path queries", () => {
     const { prepared } = await import("../src/database/prepared.js");
     const db = database.current.db;
     const q = prepared(2, (d, a: number, b: string) =>
-      d.selectFrom("tenants").select((eb) => [eb.val(a).as("a1"), eb.val(a).as("a2"), eb.val(b).as("b"), eb.val("const").as("c")]).limit(1),
+      d
+        .selectFrom("tenants")
+        .select((eb) => [eb.val(a).as("a1"), eb.val(a).as("a2"), eb.val(b).as("b"), eb.val("const").as("c")])
+        .limit(1),
     );
-    await db.insertInto("tenants").values({ id: `prep-${Date.now()}`, name: "prep", created_at: new Date() }).execute();
+    await db
+      .insertInto("tenants")
+      .values({ id: `prep-${Date.now()}`, name: "prep", created_at: new Date() })
+      .execute();
     expect((await q.execute(db, 1, "x")).rows).toEqual([{ a1: "1", a2: "1", b: "x", c: "const" }]);
     expect((await q.execute(db, 7, "y")).rows).toEqual([{ a1: "7", a2: "7", b: "y", c: "const" }]);
     await expect(q.execute(db, 1, undefined as unknown as string)).rejects.toThrow(/undefined/);

@@ -43,7 +43,9 @@ function describeRotation(name: string, database: DatabaseRef) {
     }
 
     const keyIds = async (t: string) =>
-      (await database.current.db.selectFrom("credentials").select("secret_key_id").where("tenant_id", "=", t).execute()).map((r) => r.secret_key_id);
+      (await database.current.db.selectFrom("credentials").select("secret_key_id").where("tenant_id", "=", t).execute()).map(
+        (r) => r.secret_key_id,
+      );
 
     it("re-seals every secret under the new current key, in batches, and is a no-op when run again", async () => {
       const t = `rot-${name.length}-${Date.now()}`;
@@ -93,7 +95,9 @@ describe("sealed secrets on PGlite", () => {
     const bind = (id: string) => ({ tenantId: t, userId: "alice", credentialId: id });
     await new PostgresUnitOfWork(pglite.current.db).run(async (r) => {
       await r.credentials.insert(sampleCredential(t, "a", { secret: keyring.seal(new Uint8Array(20).fill(1), bind("a")) }));
-      await r.credentials.insert(sampleCredential(t, "b", { factorId: "token_2", secret: keyring.seal(new Uint8Array(20).fill(2), bind("b")) }));
+      await r.credentials.insert(
+        sampleCredential(t, "b", { factorId: "token_2", secret: keyring.seal(new Uint8Array(20).fill(2), bind("b")) }),
+      );
     });
     await copySecret(pglite.current.db, t, "a", "b");
     const b = await new PostgresUnitOfWork(pglite.current.db).run((r) => r.credentials.findById(t, "alice", "b"));

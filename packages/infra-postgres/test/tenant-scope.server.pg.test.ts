@@ -17,7 +17,14 @@ import { rotateSecrets } from "../src/secrets/rotate-secrets.js";
 import { PostgresUnitOfWork } from "../src/unit-of-work.js";
 import { PostgresIdempotencyStore } from "../src/idempotency/idempotency.store.js";
 import type { UnitOfWork } from "@mfa-chain/application";
-import { capturingDatabase, checkTenantScope, conjuncts, CROSS_TENANT_STATEMENTS, fixesTenant, type Statement } from "./support/tenant-scope.js";
+import {
+  capturingDatabase,
+  checkTenantScope,
+  conjuncts,
+  CROSS_TENANT_STATEMENTS,
+  fixesTenant,
+  type Statement,
+} from "./support/tenant-scope.js";
 import { TestKeyring } from "./support/test-keyring.js";
 
 const database = useTestDatabase("tenant_scope");
@@ -68,7 +75,15 @@ describe("what the port contracts do not call", () => {
     const keys = new ApiKeyRepository(capture.db);
     await tenants.insert({ id: "scope-acme", name: "Acme", createdAt: T0 });
     expect(await tenants.find("scope-acme")).not.toBeNull();
-    const key = { tenantId: "scope-acme", id: "k1", name: "server", keyHash: "a".repeat(64), role: "admin" as const, createdAt: T0, revokedAt: null };
+    const key = {
+      tenantId: "scope-acme",
+      id: "k1",
+      name: "server",
+      keyHash: "a".repeat(64),
+      role: "admin" as const,
+      createdAt: T0,
+      revokedAt: null,
+    };
     await keys.insert(key);
     expect(await keys.findByHash(key.keyHash)).toEqual(key);
     expect(await keys.revoke("scope-acme", "k1", T0 + 1)).toBe(true);
@@ -114,11 +129,25 @@ describe("what the port contracts do not call", () => {
 describe("every statement the repositories ran", () => {
   it("came from every method of every repository class", () => {
     expect(repositoryClasses.map(([name]) => name).sort()).toEqual(
-      expect.arrayContaining(["ApiKeyRepository", "PostgresAttemptRepository", "PostgresIdempotencyStore", "PostgresUnitOfWork", "PostgresAuditLog", "PostgresAuditReader", "PostgresCredentialRepository",
-        "PostgresLockoutRepository", "PostgresPolicyRepository", "PostgresStepRepository", "PostgresUserRepository", "TenantRepository"]),
+      expect.arrayContaining([
+        "ApiKeyRepository",
+        "PostgresAttemptRepository",
+        "PostgresIdempotencyStore",
+        "PostgresUnitOfWork",
+        "PostgresAuditLog",
+        "PostgresAuditReader",
+        "PostgresCredentialRepository",
+        "PostgresLockoutRepository",
+        "PostgresPolicyRepository",
+        "PostgresStepRepository",
+        "PostgresUserRepository",
+        "TenantRepository",
+      ]),
     );
     const methods = repositoryClasses.flatMap(([name, cls]) =>
-      Object.getOwnPropertyNames(cls.prototype).filter((m) => m !== "constructor").map((m) => `${name}.${m}`),
+      Object.getOwnPropertyNames(cls.prototype)
+        .filter((m) => m !== "constructor")
+        .map((m) => `${name}.${m}`),
     );
     // A method no contract and no call above ran: exercise it in "what the port contracts do not call".
     expect(methods.filter((m) => !ran.has(m))).toEqual([]);
@@ -164,7 +193,11 @@ describe("every statement the repositories ran", () => {
   });
 
   it("reads AND-ed conditions, not OR-ed ones or look-alikes", () => {
-    expect(conjuncts("((tenant_id = 'a'::text) AND ((id = 'b'::text) AND (x > 1)))")).toEqual(["tenant_id = 'a'::text", "id = 'b'::text", "x > 1"]);
+    expect(conjuncts("((tenant_id = 'a'::text) AND ((id = 'b'::text) AND (x > 1)))")).toEqual([
+      "tenant_id = 'a'::text",
+      "id = 'b'::text",
+      "x > 1",
+    ]);
     expect(fixesTenant(["((a.tenant_id = 'it''s AND (x'::text) AND (a.id = 'b'::text))"])).toBe(true);
     expect(fixesTenant(["((tenant_id = 'a'::text) OR (id = 'b'::text))"])).toBe(false);
     expect(fixesTenant(["(other_tenant_id = 'a'::text)", "(tenant_id <> 'a'::text)", "(tenant_id = other.tenant_id)"])).toBe(false);

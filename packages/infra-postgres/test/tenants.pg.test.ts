@@ -21,7 +21,15 @@ describe("tenants and API keys", () => {
     const tenants = new TenantRepository(database.current.db);
     const keys = new ApiKeyRepository(database.current.db);
     await tenants.insert({ id: "globex", name: "Globex", createdAt: T0 });
-    const record = { tenantId: "globex", id: "k1", name: "server", keyHash: sha256("mfa_live_secret"), role: "service" as const, createdAt: T0, revokedAt: null };
+    const record = {
+      tenantId: "globex",
+      id: "k1",
+      name: "server",
+      keyHash: sha256("mfa_live_secret"),
+      role: "service" as const,
+      createdAt: T0,
+      revokedAt: null,
+    };
     await keys.insert(record);
     expect(await keys.findByHash(sha256("mfa_live_secret"))).toEqual(record);
     expect(await keys.findByHash(sha256("other"))).toBeNull();

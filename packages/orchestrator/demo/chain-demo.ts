@@ -18,13 +18,15 @@ const orchestrator = new MfaOrchestrator({
   secrets: Object.fromEntries(Object.entries(secrets).map(([id, s]) => [id, encodeBase32(s)])),
 });
 let step = 0;
-const code = (id: string) => generateTotp(secrets[id as keyof typeof secrets], Date.now() + 30_000 * step, { algorithm: "SHA1", digits: 6, period: 30 });
+const code = (id: string) =>
+  generateTotp(secrets[id as keyof typeof secrets], Date.now() + 30_000 * step, { algorithm: "SHA1", digits: 6, period: 30 });
 const say = (s: string) => process.stdout.write(`${s}\n`);
 
 let { currentFactor, steps } = orchestrator.startAttempt();
 say(`attempt started: ${steps} steps, step 1 is ${currentFactor.id} (${currentFactor.label})`);
 const wrong = orchestrator.verifyStep({ factorId: currentFactor.id, code: "000000" === code(currentFactor.id) ? "111111" : "000000" });
-if (wrong.status === "verified") say(`wrong code → reset=${wrong.reset}, step 1 is now ${wrong.nextFactor?.id}, ${wrong.failuresRemaining} tries left`);
+if (wrong.status === "verified")
+  say(`wrong code → reset=${wrong.reset}, step 1 is now ${wrong.nextFactor?.id}, ${wrong.failuresRemaining} tries left`);
 if (wrong.status === "verified" && wrong.nextFactor) currentFactor = wrong.nextFactor;
 const other = ["token_1", "token_2", "token_3"].find((id) => id !== currentFactor.id) as string;
 try {

@@ -100,9 +100,9 @@ describe("MfaOrchestrator (library facade)", () => {
   });
 
   it("rejects an invalid policy with every problem and its path", () => {
-    expect(() => new MfaOrchestrator({ policy: { name: "x", mode: "fixed", requiredSteps: "2", factors: [], window: 100000 }, secrets: {} })).toThrow(
-      PolicyError,
-    );
+    expect(
+      () => new MfaOrchestrator({ policy: { name: "x", mode: "fixed", requiredSteps: "2", factors: [], window: 100000 }, secrets: {} }),
+    ).toThrow(PolicyError);
     try {
       new MfaOrchestrator({ policy: { name: "x", mode: "fixed", requiredSteps: "2", factors: [], window: 100000 }, secrets: {} });
     } catch (e) {

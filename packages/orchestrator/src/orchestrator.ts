@@ -93,7 +93,14 @@ export class MfaOrchestrator {
   /** Draws a new chain (fixed or random per policy) and returns its first step. Failures are not forgiven by this. */
   startAttempt(): StartResult {
     const started = startAttempt(
-      { id: String(++this.sequence), tenantId: "local", userId: "local", policy: this.policy, confirmedFactorIds: new Set(this.secrets.keys()), now: this.now() },
+      {
+        id: String(++this.sequence),
+        tenantId: "local",
+        userId: "local",
+        policy: this.policy,
+        confirmedFactorIds: new Set(this.secrets.keys()),
+        now: this.now(),
+      },
       this.random,
     );
     if (!started.ok) throw new PolicyError(started.error.message, []);
@@ -113,7 +120,8 @@ export class MfaOrchestrator {
     const admission = admitSubmission(ctx, input);
     if (admission.kind === "rejected") return { status: admission.code };
     if (admission.kind === "locked") return { status: "locked", lockedUntil: admission.lockedUntil };
-    const result: StepResult = admission.kind === "failed" ? { ok: false, reason: admission.reason } : this.check(admission.factor, admission.code, ctx.now);
+    const result: StepResult =
+      admission.kind === "failed" ? { ok: false, reason: admission.reason } : this.check(admission.factor, admission.code, ctx.now);
     const next = applyStepResult(ctx, result, this.random);
     this.attempt = next.attempt;
     this.lock = next.lock;
@@ -133,7 +141,14 @@ export class MfaOrchestrator {
     const secret = this.secrets.get(factor.id);
     if (!secret) return { ok: false, reason: "invalid_code" };
     if (factor.type === "totp") {
-      const match = verifyTotp({ secret, code, ...factor.options, window: this.policy.verifyWindow, now, afterTimeStep: this.lastTimeStep.get(factor.id) ?? null });
+      const match = verifyTotp({
+        secret,
+        code,
+        ...factor.options,
+        window: this.policy.verifyWindow,
+        now,
+        afterTimeStep: this.lastTimeStep.get(factor.id) ?? null,
+      });
       if (match.kind !== "match") return { ok: false, reason: match.kind === "replayed" ? "code_replayed" : "invalid_code" };
       this.lastTimeStep.set(factor.id, match.step);
       return { ok: true };

@@ -46,7 +46,8 @@ function floor(code: string): boolean {
     counterBuffer.writeUInt32BE(s >>> 0, 4);
     const mac = createHmac("sha1", keyBuffer).update(counterBuffer).digest();
     const o = (mac[mac.length - 1] as number) & 0x0f;
-    const bin = (((mac[o] as number) & 0x7f) << 24) | ((mac[o + 1] as number) << 16) | ((mac[o + 2] as number) << 8) | (mac[o + 3] as number);
+    const bin =
+      (((mac[o] as number) & 0x7f) << 24) | ((mac[o + 1] as number) << 16) | ((mac[o + 2] as number) << 8) | (mac[o + 3] as number);
     if (bin % 1_000_000 === wanted) found = true;
   }
   return found;
@@ -65,7 +66,12 @@ function otplibNoble(code: string): boolean {
   return verifySync({ secret, token: code, epoch, epochTolerance: 30, algorithm: "sha1", digits: 6, period: 30 }).valid;
 }
 
-const otpauthTotp = new OTPAuth.TOTP({ secret: new OTPAuth.Secret({ buffer: secret.slice().buffer }), algorithm: "SHA1", digits: 6, period: 30 });
+const otpauthTotp = new OTPAuth.TOTP({
+  secret: new OTPAuth.Secret({ buffer: secret.slice().buffer }),
+  algorithm: "SHA1",
+  digits: 6,
+  period: 30,
+});
 function otpauth(code: string): boolean {
   return otpauthTotp.validate({ token: code, timestamp: now, window: 1 }) !== null;
 }
@@ -122,10 +128,18 @@ function quantile(values: number[], q: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] as number;
 }
 
-const floorMedian = (code: "wrong" | "right"): number => quantile((cases.find((c) => c.impl === impls[0]?.[0] && c.code === code) as Case).batch, 0.5);
+const floorMedian = (code: "wrong" | "right"): number =>
+  quantile((cases.find((c) => c.impl === impls[0]?.[0] && c.code === code) as Case).batch, 0.5);
 const rows = cases.map((c) => {
   const median = quantile(c.batch, 0.5);
-  return { impl: c.impl, code: c.code, median, p99: quantile(c.single, 0.99), opsPerSecond: 1e9 / median, ratio: median / floorMedian("wrong") };
+  return {
+    impl: c.impl,
+    code: c.code,
+    median,
+    p99: quantile(c.single, 0.99),
+    opsPerSecond: 1e9 / median,
+    ratio: median / floorMedian("wrong"),
+  };
 });
 
 // ── report ───────────────────────────────────────────────────────────────────────────────────────────────────────
@@ -143,7 +157,9 @@ const details = [
   `Run ${when} · Node ${process.version} · ${cpu} × ${cpus().length} · ${ROUNDS} interleaved rounds of ${BATCH}-op batches`,
   `(${fmt(seconds, 1)} s measured after ${fmt(WARMUP_OPS)} warm-up ops per case) · peak RSS ${fmt(peakRssMiB, 1)} MiB for the whole process.`,
 ].join("\n");
-process.stdout.write(`\nTOTP verify, ±1 step (SHA1, 6 digits, 30 s)\n${details}\n\n${table}\n\nGoal (ours, wrong code, ≤ 1.5× floor): ${goal}${oursWrong ? ` — ${fmt(oursWrong.ratio, 2)}×` : ""}\n`);
+process.stdout.write(
+  `\nTOTP verify, ±1 step (SHA1, 6 digits, 30 s)\n${details}\n\n${table}\n\nGoal (ours, wrong code, ≤ 1.5× floor): ${goal}${oursWrong ? ` — ${fmt(oursWrong.ratio, 2)}×` : ""}\n`,
+);
 if (sink === 0) process.stdout.write("(no right code was accepted?)\n");
 
 if (write) {
@@ -169,7 +185,9 @@ if (write) {
     "  100-op batches. Peak RSS is that of the whole bench process (tsx, all five implementations).",
     END,
   ].join("\n");
-  let text = existsSync(docs) ? readFileSync(docs, "utf8") : "# Benchmarks\n\nFigures measured by the benchmarks under `bench/` and `packages/*/bench/`. They are never part of `pnpm test`.\n";
+  let text = existsSync(docs)
+    ? readFileSync(docs, "utf8")
+    : "# Benchmarks\n\nFigures measured by the benchmarks under `bench/` and `packages/*/bench/`. They are never part of `pnpm test`.\n";
   if (text.includes(BEGIN) && text.includes(END)) {
     text = text.slice(0, text.indexOf(BEGIN)) + body + text.slice(text.indexOf(END) + END.length);
   } else {

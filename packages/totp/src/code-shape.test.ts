@@ -62,9 +62,14 @@ describe("isAsciiDigits", () => {
 
   it("accepts every string of exactly N ASCII digits (property)", () => {
     fc.assert(
-      fc.property(fc.constantFrom(6, 8).chain((n) => fc.tuple(fc.constant(n), fc.string({ unit: fc.constantFrom(..."0123456789"), minLength: n, maxLength: n }))), ([n, s]) => {
-        expect(isAsciiDigits(s, n)).toBe(true);
-      }),
+      fc.property(
+        fc
+          .constantFrom(6, 8)
+          .chain((n) => fc.tuple(fc.constant(n), fc.string({ unit: fc.constantFrom(..."0123456789"), minLength: n, maxLength: n }))),
+        ([n, s]) => {
+          expect(isAsciiDigits(s, n)).toBe(true);
+        },
+      ),
     );
   });
 });

@@ -7,7 +7,14 @@ import type { HotpVerifyInput, OtpAlgorithm, OtpDigits } from "./otp.types.js";
 const SECRET = new TextEncoder().encode("12345678901234567890"); // RFC 4226 test secret
 const OPTIONS = { algorithm: "SHA1", digits: 6 } as const;
 const codeAt = (counter: number, secret: Uint8Array = SECRET): string => generateHotp(secret, counter, OPTIONS);
-const input = (code: string, extra: Partial<HotpVerifyInput> = {}): HotpVerifyInput => ({ secret: SECRET, code, ...OPTIONS, counter: 100, lookAhead: 10, ...extra });
+const input = (code: string, extra: Partial<HotpVerifyInput> = {}): HotpVerifyInput => ({
+  secret: SECRET,
+  code,
+  ...OPTIONS,
+  counter: 100,
+  lookAhead: 10,
+  ...extra,
+});
 
 describe("verifyHotp", () => {
   it("matches counter … counter+lookAhead and nothing past it", () => {
@@ -35,7 +42,10 @@ describe("verifyHotp", () => {
     expect(() => verifyHotp(input("000000", { counter: -1 }))).toThrow(RangeError);
     expect(() => verifyHotp(input("000000", { counter: 0.5 }))).toThrow(RangeError);
     expect(() => verifyHotp(input("000000", { counter: Number.MAX_SAFE_INTEGER }))).toThrow(RangeError);
-    expect(verifyHotp(input(codeAt(MAX_HOTP_LOOK_AHEAD), { counter: 0, lookAhead: MAX_HOTP_LOOK_AHEAD }))).toEqual({ kind: "match", step: MAX_HOTP_LOOK_AHEAD });
+    expect(verifyHotp(input(codeAt(MAX_HOTP_LOOK_AHEAD), { counter: 0, lookAhead: MAX_HOTP_LOOK_AHEAD }))).toEqual({
+      kind: "match",
+      step: MAX_HOTP_LOOK_AHEAD,
+    });
   });
 
   it("handles counters above 2^32 (RFC 4226: an 8-byte counter)", () => {
@@ -63,7 +73,8 @@ describe("verifyHotp", () => {
           const options = { algorithm, digits };
           const code = generateHotp(secret, Math.max(0, counter + offset), options);
           let expected: number | null = null;
-          for (let c = counter; c <= counter + lookAhead && expected === null; c++) if (generateHotp(secret, c, options) === code) expected = c;
+          for (let c = counter; c <= counter + lookAhead && expected === null; c++)
+            if (generateHotp(secret, c, options) === code) expected = c;
           const result = verifyHotp({ secret, code, ...options, counter, lookAhead });
           expect(result).toEqual(expected === null ? { kind: "no_match" } : { kind: "match", step: expected });
         },
@@ -75,13 +86,22 @@ describe("verifyHotp", () => {
 
 describe("resyncHotp", () => {
   const resync = (codes: [string, string], extra: { counter?: number; window?: number } = {}) =>
-    resyncHotp({ secret: SECRET, codes, ...OPTIONS, counter: extra.counter ?? 100, ...(extra.window === undefined ? {} : { window: extra.window }) });
+    resyncHotp({
+      secret: SECRET,
+      codes,
+      ...OPTIONS,
+      counter: extra.counter ?? 100,
+      ...(extra.window === undefined ? {} : { window: extra.window }),
+    });
 
   it("finds two consecutive codes and returns the counter after both", () => {
     expect(resync([codeAt(600), codeAt(601)])).toEqual({ firstCounter: 600, nextCounter: 602 });
     expect(resync([codeAt(100), codeAt(101)])).toEqual({ firstCounter: 100, nextCounter: 102 });
     // RFC 4226 Appendix D codes for counters 3 and 4.
-    expect(resyncHotp({ secret: SECRET, codes: ["969429", "338314"], ...OPTIONS, counter: 0 })).toEqual({ firstCounter: 3, nextCounter: 5 });
+    expect(resyncHotp({ secret: SECRET, codes: ["969429", "338314"], ...OPTIONS, counter: 0 })).toEqual({
+      firstCounter: 3,
+      nextCounter: 5,
+    });
   });
 
   it("searches 1000 counters by default: counter+1000 is found, counter+1001 is not", () => {
@@ -104,7 +124,8 @@ describe("resyncHotp", () => {
     const codes: [string, string] = [codeAt(700), codeAt(701)];
     const result = resync(codes);
     expect(result).not.toBeNull();
-    for (const code of codes) expect(verifyHotp(input(code, { counter: result?.nextCounter ?? 0, lookAhead: 10 }))).toEqual({ kind: "no_match" });
+    for (const code of codes)
+      expect(verifyHotp(input(code, { counter: result?.nextCounter ?? 0, lookAhead: 10 }))).toEqual({ kind: "no_match" });
     expect(verifyHotp(input(codeAt(702), { counter: result?.nextCounter ?? 0 }))).toEqual({ kind: "match", step: 702 });
   });
 

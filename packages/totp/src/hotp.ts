@@ -56,7 +56,6 @@ export function verifyHotp(input: HotpVerifyInput): OtpMatch {
   return NO_MATCH;
 }
 
-
 /**
  * Resynchronises a HOTP token that ran ahead of the server (RFC 4226 §7.4): finds a counter `c` in
  * `counter … counter + window` where the first code is HOTP(c) and the second is HOTP(c + 1). Two consecutive codes

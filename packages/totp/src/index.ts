@@ -20,14 +20,7 @@ export { Base32Error, KeyUriError, OtpError } from "./otp.errors.js";
 export type { Base32ErrorCode, KeyUriErrorCode, OtpErrorCode } from "./otp.errors.js";
 export { decodeBase32, encodeBase32, generateSecret, MAX_SECRET_BYTES, MIN_SECRET_BYTES, SECRET_BYTES } from "./secret.js";
 export { isAsciiDigits } from "./code-shape.js";
-export {
-  DEFAULT_HOTP_RESYNC_WINDOW,
-  generateHotp,
-  MAX_HOTP_LOOK_AHEAD,
-  MAX_HOTP_RESYNC_WINDOW,
-  resyncHotp,
-  verifyHotp,
-} from "./hotp.js";
+export { DEFAULT_HOTP_RESYNC_WINDOW, generateHotp, MAX_HOTP_LOOK_AHEAD, MAX_HOTP_RESYNC_WINDOW, resyncHotp, verifyHotp } from "./hotp.js";
 export type { HotpResync, HotpResyncInput } from "./otp.types.js";
 export { generateTotp, timeStepAt, verifyTotp } from "./totp.js";
 export { buildKeyUri, MAX_KEY_URI_LENGTH, parseKeyUri } from "./key-uri.js";

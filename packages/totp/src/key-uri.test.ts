@@ -20,7 +20,14 @@ function normalized(x: KeyUriParams): ParsedKeyUri {
 // Names as people type them: spaces, @, colons (account only), any Unicode; never padded with whitespace.
 const nameArb = (allowColon: boolean): fc.Arbitrary<string> =>
   fc
-    .string({ unit: fc.oneof(fc.constantFrom(" ", "@", ":", "%", "&", "=", "?", "#", "/", "+"), fc.string({ unit: "grapheme", minLength: 1, maxLength: 1 })), minLength: 1, maxLength: 30 })
+    .string({
+      unit: fc.oneof(
+        fc.constantFrom(" ", "@", ":", "%", "&", "=", "?", "#", "/", "+"),
+        fc.string({ unit: "grapheme", minLength: 1, maxLength: 1 }),
+      ),
+      minLength: 1,
+      maxLength: 30,
+    })
     .filter((s) => s.trim() === s && s.length > 0 && (allowColon || !s.includes(":")));
 
 const inputArb: fc.Arbitrary<KeyUriParams> = fc
@@ -69,19 +76,43 @@ describe("buildKeyUri → parseKeyUri", () => {
   });
 
   it("percent-encodes the label and puts the issuer in the label prefix and the issuer parameter", () => {
-    expect(buildKeyUri({ type: "totp", secret: SECRET, issuer: "ACME Co", accountName: "alice@example.com", algorithm: "SHA1", digits: 6 })).toBe(
-      `otpauth://totp/ACME%20Co:alice%40example.com?secret=${B32}&issuer=ACME%20Co`,
-    );
-    expect(buildKeyUri({ type: "totp", secret: SECRET, issuer: "Bänk", accountName: "zoë: token 2", algorithm: "SHA512", digits: 8, period: 60 })).toBe(
-      `otpauth://totp/B%C3%A4nk:zo%C3%AB%3A%20token%202?secret=${B32}&issuer=B%C3%A4nk&algorithm=SHA512&digits=8&period=60`,
-    );
-    expect(buildKeyUri({ type: "hotp", secret: SECRET, issuer: "X", accountName: "y", algorithm: "SHA256", digits: 6, counter: 0, image: "https://x.test/a b.png" })).toBe(
-      `otpauth://hotp/X:y?secret=${B32}&issuer=X&algorithm=SHA256&counter=0&image=https%3A%2F%2Fx.test%2Fa%20b.png`,
-    );
+    expect(
+      buildKeyUri({ type: "totp", secret: SECRET, issuer: "ACME Co", accountName: "alice@example.com", algorithm: "SHA1", digits: 6 }),
+    ).toBe(`otpauth://totp/ACME%20Co:alice%40example.com?secret=${B32}&issuer=ACME%20Co`);
+    expect(
+      buildKeyUri({
+        type: "totp",
+        secret: SECRET,
+        issuer: "Bänk",
+        accountName: "zoë: token 2",
+        algorithm: "SHA512",
+        digits: 8,
+        period: 60,
+      }),
+    ).toBe(`otpauth://totp/B%C3%A4nk:zo%C3%AB%3A%20token%202?secret=${B32}&issuer=B%C3%A4nk&algorithm=SHA512&digits=8&period=60`);
+    expect(
+      buildKeyUri({
+        type: "hotp",
+        secret: SECRET,
+        issuer: "X",
+        accountName: "y",
+        algorithm: "SHA256",
+        digits: 6,
+        counter: 0,
+        image: "https://x.test/a b.png",
+      }),
+    ).toBe(`otpauth://hotp/X:y?secret=${B32}&issuer=X&algorithm=SHA256&counter=0&image=https%3A%2F%2Fx.test%2Fa%20b.png`);
   });
 
   it("encodes a colon of the account name (a user id such as tenant:alice), leaving one literal colon: the issuer's", () => {
-    const uri = buildKeyUri({ type: "totp", secret: SECRET, issuer: "mfa-chain", accountName: "acme:alice (phone)", algorithm: "SHA1", digits: 6 });
+    const uri = buildKeyUri({
+      type: "totp",
+      secret: SECRET,
+      issuer: "mfa-chain",
+      accountName: "acme:alice (phone)",
+      algorithm: "SHA1",
+      digits: 6,
+    });
     expect(uri).toBe(`otpauth://totp/mfa-chain:acme%3Aalice%20(phone)?secret=${B32}&issuer=mfa-chain`);
     const label = /^otpauth:\/\/totp\/([^?]*)\?/.exec(uri)?.[1] ?? "";
     expect(label.split(":")).toEqual(["mfa-chain", "acme%3Aalice%20(phone)"]);
@@ -125,7 +156,15 @@ describe("buildKeyUri → parseKeyUri", () => {
     ["a javascript: image", { image: "javascript:alert(1)" }, "invalid_image"],
     ["an unknown type", { type: "motp" as "totp" }, "unsupported_type"],
   ])("refuses to build with %s", (_, change, code) => {
-    const input = { type: "totp", secret: SECRET, issuer: "ACME", accountName: "alice", algorithm: "SHA1", digits: 6, ...change } as KeyUriParams;
+    const input = {
+      type: "totp",
+      secret: SECRET,
+      issuer: "ACME",
+      accountName: "alice",
+      algorithm: "SHA1",
+      digits: 6,
+      ...change,
+    } as KeyUriParams;
     expect(() => buildKeyUri(input)).toThrow(expect.objectContaining({ name: "KeyUriError", code }));
   });
 
@@ -163,7 +202,11 @@ describe("buildKeyUri → parseKeyUri", () => {
 
 describe("parseKeyUri", () => {
   it("reads the Key URI Format's own example, with every parameter", () => {
-    expect(parseKeyUri("otpauth://totp/ACME%20Co:john.doe@email.com?secret=HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ&issuer=ACME%20Co&algorithm=SHA1&digits=6&period=30")).toEqual({
+    expect(
+      parseKeyUri(
+        "otpauth://totp/ACME%20Co:john.doe@email.com?secret=HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ&issuer=ACME%20Co&algorithm=SHA1&digits=6&period=30",
+      ),
+    ).toEqual({
       type: "totp",
       secret: decodeBase32("HXDMVJECJJWSRB3HWIZR4IFUGFTMXBOZ"),
       issuer: "ACME Co",
@@ -178,10 +221,18 @@ describe("parseKeyUri", () => {
     ["no issuer at all", `otpauth://totp/alice%40google.com?secret=${B32}`, { issuer: "", accountName: "alice@google.com" }],
     ["the issuer only in the label", `otpauth://totp/Example:alice?secret=${B32}`, { issuer: "Example", accountName: "alice" }],
     ["the issuer only as a parameter", `otpauth://totp/alice?secret=${B32}&issuer=Example`, { issuer: "Example", accountName: "alice" }],
-    ["an encoded colon and a space after it", `otpauth://totp/Example%3A%20alice?secret=${B32}&issuer=Example`, { issuer: "Example", accountName: "alice" }],
+    [
+      "an encoded colon and a space after it",
+      `otpauth://totp/Example%3A%20alice?secret=${B32}&issuer=Example`,
+      { issuer: "Example", accountName: "alice" },
+    ],
     ["a colon inside the account name", `otpauth://totp/Ex:a:b?secret=${B32}`, { issuer: "Ex", accountName: "a:b" }],
     ["a lower-case padded secret", `otpauth://totp/a?secret=jbswy3dpehpk3pxp`, { secret: decodeBase32("JBSWY3DPEHPK3PXP") }],
-    ["8 digits, SHA256, 60 s", `otpauth://totp/a?secret=${B32}&digits=8&algorithm=SHA256&period=60`, { digits: 8, algorithm: "SHA256", period: 60 }],
+    [
+      "8 digits, SHA256, 60 s",
+      `otpauth://totp/a?secret=${B32}&digits=8&algorithm=SHA256&period=60`,
+      { digits: 8, algorithm: "SHA256", period: 60 },
+    ],
     ["an unusual period", `otpauth://totp/a?secret=${B32}&period=15`, { period: 15 }],
     ["HOTP with a counter", `otpauth://hotp/a?secret=${B32}&counter=9007199254740991`, { type: "hotp", counter: Number.MAX_SAFE_INTEGER }],
     ["an image", `otpauth://totp/a?secret=${B32}&image=https%3A%2F%2Fexample.com%2Flogo.png`, { image: "https://example.com/logo.png" }],
@@ -248,12 +299,19 @@ describe("parseKeyUri", () => {
 
   it("keeps the base32 error as the cause of invalid_secret", () => {
     expect(() => parseKeyUri("otpauth://totp/a?secret=AAAA-AAA")).toThrow(
-      expect.objectContaining({ code: "invalid_secret", cause: expect.objectContaining({ name: "Base32Error", code: "invalid_character" }) }),
+      expect.objectContaining({
+        code: "invalid_secret",
+        cause: expect.objectContaining({ name: "Base32Error", code: "invalid_character" }),
+      }),
     );
   });
 
   it("never throws anything but a KeyUriError on arbitrary strings (property)", () => {
-    const prefixed = fc.oneof(fc.string(), fc.string().map((s) => `otpauth://${s}`), fc.string().map((s) => `otpauth://totp/a?${s}`));
+    const prefixed = fc.oneof(
+      fc.string(),
+      fc.string().map((s) => `otpauth://${s}`),
+      fc.string().map((s) => `otpauth://totp/a?${s}`),
+    );
     fc.assert(
       fc.property(prefixed, (s) => {
         try {

@@ -34,7 +34,11 @@ export interface ParsedKeyUri {
   readonly image?: string;
 }
 
-const ALGORITHMS = new Map<string, OtpAlgorithm>([["SHA1", "SHA1"], ["SHA256", "SHA256"], ["SHA512", "SHA512"]]);
+const ALGORITHMS = new Map<string, OtpAlgorithm>([
+  ["SHA1", "SHA1"],
+  ["SHA256", "SHA256"],
+  ["SHA512", "SHA512"],
+]);
 const KNOWN_PARAMETERS = new Set(["secret", "issuer", "algorithm", "digits", "period", "counter", "image"]);
 
 function fail(code: ConstructorParameters<typeof KeyUriError>[0], message: string, cause?: unknown): never {
@@ -96,12 +100,14 @@ export function buildKeyUri(input: KeyUriParams): string {
   if (type === "totp") {
     if (input.counter !== undefined) fail("unexpected_parameter", "counter: only an HOTP URI has a counter");
     const period = input.period ?? 30;
-    if (!Number.isSafeInteger(period) || period <= 0) fail("invalid_period", `period: expected a positive integer of seconds, got ${String(period)}`);
+    if (!Number.isSafeInteger(period) || period <= 0)
+      fail("invalid_period", `period: expected a positive integer of seconds, got ${String(period)}`);
     uri = generateURI({ strategy: "totp", ...common, period });
   } else {
     if (input.period !== undefined) fail("unexpected_parameter", "period: only a TOTP URI has a period");
     const counter = input.counter ?? 0;
-    if (!Number.isSafeInteger(counter) || counter < 0) fail("invalid_counter", `counter: expected a non-negative integer, got ${String(counter)}`);
+    if (!Number.isSafeInteger(counter) || counter < 0)
+      fail("invalid_counter", `counter: expected a non-negative integer, got ${String(counter)}`);
     uri = generateURI({ strategy: "hotp", ...common, counter });
   }
   // otplib percent-encodes each colon-separated piece of the label but leaves the colons themselves literal, so an
@@ -146,7 +152,8 @@ export function parseKeyUri(uri: string): ParsedKeyUri {
   if (uri.length > MAX_KEY_URI_LENGTH) fail("invalid_uri", `longer than ${MAX_KEY_URI_LENGTH} characters`);
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(uri);
   if (!scheme) fail("invalid_uri", `expected otpauth://…, got ${JSON.stringify(uri.slice(0, 40))}`);
-  if ((scheme[1] as string).toLowerCase() !== "otpauth") fail("invalid_scheme", `expected the otpauth: scheme, got ${JSON.stringify(scheme[1])}`);
+  if ((scheme[1] as string).toLowerCase() !== "otpauth")
+    fail("invalid_scheme", `expected the otpauth: scheme, got ${JSON.stringify(scheme[1])}`);
   const m = /^otpauth:\/\/([^/?#]*)\/([^?#]*)(?:\?([^#]*))?$/i.exec(uri);
   if (!m) fail("invalid_uri", "expected otpauth://TYPE/LABEL?PARAMETERS (no fragment)");
   const [, rawType = "", rawLabel = "", query = ""] = m;
@@ -199,13 +206,15 @@ export function parseKeyUri(uri: string): ParsedKeyUri {
     if (params.has("counter")) fail("unexpected_parameter", "counter: a TOTP URI has no counter");
     const rawPeriod = params.get("period");
     const period = rawPeriod === undefined ? 30 : /^[1-9][0-9]*$/.test(rawPeriod) ? Number(rawPeriod) : NaN;
-    if (!Number.isSafeInteger(period)) fail("invalid_period", `period: expected a positive integer of seconds, got ${JSON.stringify(rawPeriod)}`);
+    if (!Number.isSafeInteger(period))
+      fail("invalid_period", `period: expected a positive integer of seconds, got ${JSON.stringify(rawPeriod)}`);
     return { ...base, period };
   }
   if (params.has("period")) fail("unexpected_parameter", "period: an HOTP URI has no period");
   const rawCounter = params.get("counter");
   if (rawCounter === undefined) fail("missing_counter", "counter: required for HOTP");
   const counter = /^[0-9]+$/.test(rawCounter) ? Number(rawCounter) : NaN;
-  if (!Number.isSafeInteger(counter)) fail("invalid_counter", `counter: expected a non-negative integer, got ${JSON.stringify(rawCounter)}`);
+  if (!Number.isSafeInteger(counter))
+    fail("invalid_counter", `counter: expected a non-negative integer, got ${JSON.stringify(rawCounter)}`);
   return { ...base, counter };
 }

@@ -9,13 +9,50 @@ type Instant = number;
 type OtpAlgorithm = "SHA1" | "SHA256" | "SHA512";
 type OtpDigits = 6 | 8;
 type TotpPeriod = 30 | 60;
-interface TotpVerifyInput { readonly secret: Uint8Array; readonly code: string; readonly algorithm: OtpAlgorithm; readonly digits: OtpDigits; readonly period: TotpPeriod; readonly window: 0 | 1; readonly now: Instant; readonly afterTimeStep: number | null }
-interface HotpVerifyInput { readonly secret: Uint8Array; readonly code: string; readonly algorithm: OtpAlgorithm; readonly digits: OtpDigits; readonly counter: number; readonly lookAhead: number }
-type OtpMatch = { readonly kind: "match"; readonly step: number } | { readonly kind: "replayed"; readonly step: number } | { readonly kind: "no_match" };
-interface OtpVerifier { verifyTotp(input: TotpVerifyInput): OtpMatch; verifyHotp(input: HotpVerifyInput): OtpMatch }
-interface KeyUriInput { readonly type: "totp" | "hotp"; readonly secret: Uint8Array; readonly issuer: string; readonly accountName: string; readonly algorithm: OtpAlgorithm; readonly digits: OtpDigits; readonly period?: TotpPeriod; readonly counter?: number }
-interface QrImages { readonly png: string; readonly svg: string }
-interface OtpProvisioner { generateSecret(): Uint8Array; encodeSecret(secret: Uint8Array): string; keyUri(input: KeyUriInput): string; qrCode(uri: string): Promise<QrImages> }
+interface TotpVerifyInput {
+  readonly secret: Uint8Array;
+  readonly code: string;
+  readonly algorithm: OtpAlgorithm;
+  readonly digits: OtpDigits;
+  readonly period: TotpPeriod;
+  readonly window: 0 | 1;
+  readonly now: Instant;
+  readonly afterTimeStep: number | null;
+}
+interface HotpVerifyInput {
+  readonly secret: Uint8Array;
+  readonly code: string;
+  readonly algorithm: OtpAlgorithm;
+  readonly digits: OtpDigits;
+  readonly counter: number;
+  readonly lookAhead: number;
+}
+type OtpMatch =
+  { readonly kind: "match"; readonly step: number } | { readonly kind: "replayed"; readonly step: number } | { readonly kind: "no_match" };
+interface OtpVerifier {
+  verifyTotp(input: TotpVerifyInput): OtpMatch;
+  verifyHotp(input: HotpVerifyInput): OtpMatch;
+}
+interface KeyUriInput {
+  readonly type: "totp" | "hotp";
+  readonly secret: Uint8Array;
+  readonly issuer: string;
+  readonly accountName: string;
+  readonly algorithm: OtpAlgorithm;
+  readonly digits: OtpDigits;
+  readonly period?: TotpPeriod;
+  readonly counter?: number;
+}
+interface QrImages {
+  readonly png: string;
+  readonly svg: string;
+}
+interface OtpProvisioner {
+  generateSecret(): Uint8Array;
+  encodeSecret(secret: Uint8Array): string;
+  keyUri(input: KeyUriInput): string;
+  qrCode(uri: string): Promise<QrImages>;
+}
 interface OtpGenerator {
   generateTotp(secret: Uint8Array, now: Instant, options: { algorithm: OtpAlgorithm; digits: OtpDigits; period: TotpPeriod }): string;
   generateHotp(secret: Uint8Array, counter: number, options: { algorithm: OtpAlgorithm; digits: OtpDigits }): string;
@@ -40,7 +77,15 @@ describe("NodeOtp", () => {
     const secret = generateSecret();
     expect(secret.length).toBe(20);
     expect(encodeSecret(secret)).toMatch(/^[A-Z2-7]{32}$/);
-    const uri = keyUri({ type: "totp", secret, issuer: "mfa-chain", accountName: "alice (phone)", algorithm: "SHA1", digits: 6, period: 30 });
+    const uri = keyUri({
+      type: "totp",
+      secret,
+      issuer: "mfa-chain",
+      accountName: "alice (phone)",
+      algorithm: "SHA1",
+      digits: 6,
+      period: 30,
+    });
     expect(parseKeyUri(uri).secret).toEqual(secret);
     const images = await qrCode(uri);
     expect(images.png).toMatch(/^data:image\/png;base64,[A-Za-z0-9+/]+=*$/);
@@ -50,7 +95,9 @@ describe("NodeOtp", () => {
     const first = verifyTotp({ secret, code, algorithm: "SHA1", digits: 6, period: 30, window: 1, now, afterTimeStep: null });
     expect(first.kind).toBe("match");
     const step = first.kind === "match" ? first.step : null;
-    expect(verifyTotp({ secret, code, algorithm: "SHA1", digits: 6, period: 30, window: 1, now, afterTimeStep: step }).kind).toBe("replayed");
+    expect(verifyTotp({ secret, code, algorithm: "SHA1", digits: 6, period: 30, window: 1, now, afterTimeStep: step }).kind).toBe(
+      "replayed",
+    );
   });
 
   it("verifies HOTP through the port", () => {
@@ -60,7 +107,26 @@ describe("NodeOtp", () => {
   });
 
   it("exports the documented public API", () => {
-    for (const name of ["generateSecret", "encodeBase32", "decodeBase32", "generateHotp", "generateTotp", "timeStepAt", "isAsciiDigits", "verifyTotp", "verifyHotp", "resyncHotp", "buildKeyUri", "parseKeyUri", "qrCode", "NodeOtp", "otp", "OtpError", "Base32Error", "KeyUriError"]) {
+    for (const name of [
+      "generateSecret",
+      "encodeBase32",
+      "decodeBase32",
+      "generateHotp",
+      "generateTotp",
+      "timeStepAt",
+      "isAsciiDigits",
+      "verifyTotp",
+      "verifyHotp",
+      "resyncHotp",
+      "buildKeyUri",
+      "parseKeyUri",
+      "qrCode",
+      "NodeOtp",
+      "otp",
+      "OtpError",
+      "Base32Error",
+      "KeyUriError",
+    ]) {
       expect(api, name).toHaveProperty(name);
     }
   });

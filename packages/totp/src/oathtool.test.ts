@@ -46,7 +46,18 @@ const hex = (bytes: Uint8Array): string => Buffer.from(bytes).toString("hex");
 async function oathtoolCodes(c: Case): Promise<string[]> {
   const args =
     c.kind === "totp"
-      ? [`--totp=${c.algorithm}`, "-d", String(c.digits), "-s", `${c.period}s`, "-N", `@${Math.floor(c.nowMs / 1000)}`, "-w", "2", hex(c.secret)]
+      ? [
+          `--totp=${c.algorithm}`,
+          "-d",
+          String(c.digits),
+          "-s",
+          `${c.period}s`,
+          "-N",
+          `@${Math.floor(c.nowMs / 1000)}`,
+          "-w",
+          "2",
+          hex(c.secret),
+        ]
       : ["--hotp", "-d", String(c.digits), "-c", String(c.counter), "-w", "2", hex(c.secret)];
   const { stdout } = await run("oathtool", args);
   return stdout.trim().split("\n");
@@ -109,12 +120,18 @@ describe(`oathtool agreement (${CASES} random cases, seed ${SEED})`, () => {
           const result = verifyTotp({ secret: c.secret, code, ...options, window: 1, now: later, afterTimeStep: null });
           expect(result, label).toEqual({ kind: "match", step: step + k });
         });
-        expect(verifyTotp({ secret: c.secret, code: codes[0] as string, ...options, window: 0, now: c.nowMs, afterTimeStep: null }), label).toEqual({ kind: "match", step });
+        expect(
+          verifyTotp({ secret: c.secret, code: codes[0] as string, ...options, window: 0, now: c.nowMs, afterTimeStep: null }),
+          label,
+        ).toEqual({ kind: "match", step });
       } else {
         const options = { algorithm: c.algorithm, digits: c.digits };
         codes.forEach((code, k) => {
           expect(generateHotp(c.secret, c.counter + k, options), label).toBe(code);
-          expect(verifyHotp({ secret: c.secret, code, ...options, counter: c.counter, lookAhead: 2 }), label).toEqual({ kind: "match", step: c.counter + k });
+          expect(verifyHotp({ secret: c.secret, code, ...options, counter: c.counter, lookAhead: 2 }), label).toEqual({
+            kind: "match",
+            step: c.counter + k,
+          });
         });
       }
       compared += codes.length;

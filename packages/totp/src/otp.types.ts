@@ -41,9 +41,7 @@ export interface HotpVerifyInput {
 
 /** `step` is the matched time step (TOTP) or counter (HOTP). */
 export type OtpMatch =
-  | { readonly kind: "match"; readonly step: number }
-  | { readonly kind: "replayed"; readonly step: number }
-  | { readonly kind: "no_match" };
+  { readonly kind: "match"; readonly step: number } | { readonly kind: "replayed"; readonly step: number } | { readonly kind: "no_match" };
 
 /** Checks one-time codes against a factor's own secret. */
 export interface OtpVerifier {

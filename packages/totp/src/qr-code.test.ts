@@ -18,7 +18,10 @@ beforeAll(async () => {
   try {
     await run("zbarimg", ["--version"]);
   } catch (error) {
-    throw new Error("zbarimg is required for these tests and was not found: install the Debian package `zbar-tools` (apt-get install -y zbar-tools)", { cause: error });
+    throw new Error(
+      "zbarimg is required for these tests and was not found: install the Debian package `zbar-tools` (apt-get install -y zbar-tools)",
+      { cause: error },
+    );
   }
   dir = await mkdtemp(join(tmpdir(), "mfa-totp-qr-"));
 });
@@ -35,10 +38,55 @@ async function decodePng(dataUri: string, name: string): Promise<string> {
 }
 
 const inputs: ReadonlyArray<readonly [string, KeyUriParams]> = [
-  ["totp default", { type: "totp", secret: generateSecret(), issuer: "mfa-chain", accountName: "alice@example.com", algorithm: "SHA1", digits: 6, period: 30 }],
-  ["totp sha512 8 digits 60 s, spaces, colon, unicode", { type: "totp", secret: generateSecret(), issuer: "ACME Co", accountName: "José Müller: token 2 ✓", algorithm: "SHA512", digits: 8, period: 60 }],
-  ["a user id with a colon (encoded as %3A in the label)", { type: "totp", secret: generateSecret(), issuer: "mfa-chain", accountName: "acme:alice (phone)", algorithm: "SHA1", digits: 6, period: 30 }],
-  ["hotp with image", { type: "hotp", secret: generateSecret(), issuer: "Bank", accountName: "bob", algorithm: "SHA256", digits: 6, counter: 42, image: "https://example.com/logo.png" }],
+  [
+    "totp default",
+    {
+      type: "totp",
+      secret: generateSecret(),
+      issuer: "mfa-chain",
+      accountName: "alice@example.com",
+      algorithm: "SHA1",
+      digits: 6,
+      period: 30,
+    },
+  ],
+  [
+    "totp sha512 8 digits 60 s, spaces, colon, unicode",
+    {
+      type: "totp",
+      secret: generateSecret(),
+      issuer: "ACME Co",
+      accountName: "José Müller: token 2 ✓",
+      algorithm: "SHA512",
+      digits: 8,
+      period: 60,
+    },
+  ],
+  [
+    "a user id with a colon (encoded as %3A in the label)",
+    {
+      type: "totp",
+      secret: generateSecret(),
+      issuer: "mfa-chain",
+      accountName: "acme:alice (phone)",
+      algorithm: "SHA1",
+      digits: 6,
+      period: 30,
+    },
+  ],
+  [
+    "hotp with image",
+    {
+      type: "hotp",
+      secret: generateSecret(),
+      issuer: "Bank",
+      accountName: "bob",
+      algorithm: "SHA256",
+      digits: 6,
+      counter: 42,
+      image: "https://example.com/logo.png",
+    },
+  ],
 ];
 
 describe("qrCode", () => {

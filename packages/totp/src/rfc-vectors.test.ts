@@ -28,9 +28,15 @@ const TOTP_TABLE: ReadonlyArray<readonly [seconds: number, step: number, codes: 
 describe("RFC 4226 Appendix D (HOTP, SHA1, 6 digits)", () => {
   it.each(HOTP_CODES.map((code, counter) => [counter, code] as const))("counter %i → %s", (counter, code) => {
     expect(generateHotp(HOTP_SECRET, counter, { algorithm: "SHA1", digits: 6 })).toBe(code);
-    expect(verifyHotp({ secret: HOTP_SECRET, code, algorithm: "SHA1", digits: 6, counter, lookAhead: 0 })).toEqual({ kind: "match", step: counter });
+    expect(verifyHotp({ secret: HOTP_SECRET, code, algorithm: "SHA1", digits: 6, counter, lookAhead: 0 })).toEqual({
+      kind: "match",
+      step: counter,
+    });
     // Searching from counter 0 finds each code at its own counter, not earlier.
-    expect(verifyHotp({ secret: HOTP_SECRET, code, algorithm: "SHA1", digits: 6, counter: 0, lookAhead: 9 })).toEqual({ kind: "match", step: counter });
+    expect(verifyHotp({ secret: HOTP_SECRET, code, algorithm: "SHA1", digits: 6, counter: 0, lookAhead: 9 })).toEqual({
+      kind: "match",
+      step: counter,
+    });
   });
 });
 

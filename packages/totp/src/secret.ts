@@ -27,7 +27,12 @@ export function encodeBase32(bytes: Uint8Array): string {
 
 // Characters left over after the last whole byte, by the length of the last 8-character group.
 const VALID_TAIL_LENGTHS = new Set([0, 2, 4, 5, 7]);
-const UNUSED_BITS_BY_TAIL = new Map([[2, 2], [4, 4], [5, 1], [7, 3]]);
+const UNUSED_BITS_BY_TAIL = new Map([
+  [2, 2],
+  [4, 4],
+  [5, 1],
+  [7, 3],
+]);
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
 
 /**
@@ -63,9 +68,7 @@ export function decodeBase32(text: string): Uint8Array {
   const unused = UNUSED_BITS_BY_TAIL.get(tail) ?? 0;
   // Clear the unused low bits of the last character: the underlying decoder rejects them, real-world seeds have them.
   const canonical =
-    unused === 0
-      ? upper
-      : upper.slice(0, -1) + ALPHABET.charAt(ALPHABET.indexOf(upper.charAt(upper.length - 1)) & ~((1 << unused) - 1));
+    unused === 0 ? upper : upper.slice(0, -1) + ALPHABET.charAt(ALPHABET.indexOf(upper.charAt(upper.length - 1)) & ~((1 << unused) - 1));
   try {
     return base32.decode(canonical);
   } catch (cause) {

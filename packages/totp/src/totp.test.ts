@@ -9,8 +9,11 @@ const SECRET = new TextEncoder().encode("12345678901234567890"); // RFC 6238 tes
 const OPTIONS = { algorithm: "SHA1", digits: 6, period: 30 } as const;
 const NOW = 1_700_000_012_345; // epoch ms, inside step 56_666_667
 const STEP = 56_666_667;
-const codeAt = (step: number, secret: Uint8Array = SECRET, options: typeof OPTIONS | Parameters<typeof generateTotp>[2] = OPTIONS): string =>
-  generateTotp(secret, step * options.period * 1000, options);
+const codeAt = (
+  step: number,
+  secret: Uint8Array = SECRET,
+  options: typeof OPTIONS | Parameters<typeof generateTotp>[2] = OPTIONS,
+): string => generateTotp(secret, step * options.period * 1000, options);
 const input = (code: string, extra: Partial<TotpVerifyInput> = {}): TotpVerifyInput => ({
   secret: SECRET,
   code,
@@ -22,7 +25,14 @@ const input = (code: string, extra: Partial<TotpVerifyInput> = {}): TotpVerifyIn
 });
 
 /** The specification, written independently of the implementation: first step matching in order current, previous, next. */
-function model(secret: Uint8Array, code: string, options: { algorithm: OtpAlgorithm; digits: OtpDigits; period: TotpPeriod }, now: number, window: 0 | 1, after: number | null): OtpMatch {
+function model(
+  secret: Uint8Array,
+  code: string,
+  options: { algorithm: OtpAlgorithm; digits: OtpDigits; period: TotpPeriod },
+  now: number,
+  window: 0 | 1,
+  after: number | null,
+): OtpMatch {
   const current = Math.floor(now / 1000 / options.period);
   const order = window === 1 ? [current, current - 1, current + 1] : [current];
   for (const step of order) {
@@ -95,7 +105,16 @@ describe("verifyTotp", () => {
   it("rejects codes of the wrong shape even when their digits are right", () => {
     const code = codeAt(STEP);
     const fullWidth = [...code].map((d) => String.fromCharCode(0xff10 + Number(d))).join("");
-    for (const bad of [fullWidth, ` ${code}`, `${code} `, `+${code.slice(1)}`, code.slice(1), `${code}0`, "", `${code.slice(0, 3)} ${code.slice(3)}`]) {
+    for (const bad of [
+      fullWidth,
+      ` ${code}`,
+      `${code} `,
+      `+${code.slice(1)}`,
+      code.slice(1),
+      `${code}0`,
+      "",
+      `${code.slice(0, 3)} ${code.slice(3)}`,
+    ]) {
       expect(verifyTotp(input(bad))).toEqual({ kind: "no_match" });
     }
   });
@@ -131,15 +150,20 @@ describe("verifyTotp", () => {
 
   it("agrees with the specification model on random secrets, instants and offsets (property)", () => {
     fc.assert(
-      fc.property(paramsArb, fc.integer({ min: -3, max: 3 }), fc.option(fc.integer({ min: -3, max: 2 }), { nil: null }), (p, offset, afterOffset) => {
-        const options = { algorithm: p.algorithm, digits: p.digits, period: p.period };
-        const current = timeStepAt(p.now, p.period);
-        const step = Math.max(0, current + offset);
-        const code = generateTotp(p.secret, step * p.period * 1000, options);
-        const after = afterOffset === null ? null : Math.max(0, current + afterOffset);
-        const result = verifyTotp({ secret: p.secret, code, ...options, window: p.window, now: p.now, afterTimeStep: after });
-        expect(result).toEqual(model(p.secret, code, options, p.now, p.window, after));
-      }),
+      fc.property(
+        paramsArb,
+        fc.integer({ min: -3, max: 3 }),
+        fc.option(fc.integer({ min: -3, max: 2 }), { nil: null }),
+        (p, offset, afterOffset) => {
+          const options = { algorithm: p.algorithm, digits: p.digits, period: p.period };
+          const current = timeStepAt(p.now, p.period);
+          const step = Math.max(0, current + offset);
+          const code = generateTotp(p.secret, step * p.period * 1000, options);
+          const after = afterOffset === null ? null : Math.max(0, current + afterOffset);
+          const result = verifyTotp({ secret: p.secret, code, ...options, window: p.window, now: p.now, afterTimeStep: after });
+          expect(result).toEqual(model(p.secret, code, options, p.now, p.window, after));
+        },
+      ),
       { numRuns: 400 },
     );
   });

@@ -7,7 +7,8 @@ import type { OtpMatch, TotpOptions, TotpVerifyInput } from "./otp.types.js";
 const NO_MATCH: OtpMatch = Object.freeze({ kind: "no_match" });
 
 function assertPeriod(period: number): void {
-  if (!Number.isSafeInteger(period) || period <= 0) throw new RangeError(`period: expected a positive integer of seconds, got ${String(period)}`);
+  if (!Number.isSafeInteger(period) || period <= 0)
+    throw new RangeError(`period: expected a positive integer of seconds, got ${String(period)}`);
 }
 
 /**

@@ -37,7 +37,9 @@ describe("verification cost", () => {
   it("computes no HMAC for a malformed code", () => {
     for (const bad of ["１２３４５６", "12345", "1234567", "", " 12345", "abcdef"]) {
       expect(totp(bad, 1)).toEqual({ kind: "no_match" });
-      expect(verifyHotp({ secret: SECRET, code: bad, algorithm: "SHA1", digits: 6, counter: 0, lookAhead: 10 })).toEqual({ kind: "no_match" });
+      expect(verifyHotp({ secret: SECRET, code: bad, algorithm: "SHA1", digits: 6, counter: 0, lookAhead: 10 })).toEqual({
+        kind: "no_match",
+      });
     }
     expect(createHmac).not.toHaveBeenCalled();
   });
@@ -67,7 +69,9 @@ describe("verification cost", () => {
   it("searches exactly lookAhead + 1 counters for a wrong HOTP code", () => {
     const wrong = generateHotp(SECRET, 500, { algorithm: "SHA1", digits: 6 });
     createHmac.mockClear();
-    expect(verifyHotp({ secret: SECRET, code: wrong, algorithm: "SHA1", digits: 6, counter: 0, lookAhead: 10 })).toEqual({ kind: "no_match" });
+    expect(verifyHotp({ secret: SECRET, code: wrong, algorithm: "SHA1", digits: 6, counter: 0, lookAhead: 10 })).toEqual({
+      kind: "no_match",
+    });
     expect(createHmac).toHaveBeenCalledTimes(11);
   });
 });

@@ -130,9 +130,7 @@ function expectViolations(run: CheckRun, expected: Expected[]): void {
     .filter((m): m is RegExpExecArray => m !== null)
     .map(([, rule, from, to]) => ({ rule: rule ?? "", from: from ?? "", to: to ?? "" }));
   for (const want of expected) {
-    const hit = violations.some(
-      (v) => v.rule === want.rule && matches(v.from, want.from, false) && matches(v.to, want.to, true),
-    );
+    const hit = violations.some((v) => v.rule === want.rule && matches(v.from, want.from, false) && matches(v.to, want.to, true));
     expect(hit, `expected "${want.rule}: ${String(want.from)} → ${String(want.to)}" in:\n${run.output}`).toBe(true);
   }
 }
@@ -205,11 +203,7 @@ const cases: PlantedCase[] = [
   {
     name: "application → npm package (zod, not installed; fast-check, installed)",
     plant: (root) =>
-      write(
-        root,
-        APPLICATION_PLANT,
-        `import { z } from "zod";\nimport fc from "fast-check";\nexport const planted = [z, fc];\n`,
-      ),
+      write(root, APPLICATION_PLANT, `import { z } from "zod";\nimport fc from "fast-check";\nexport const planted = [z, fc];\n`),
     expected: [
       { rule: "application-no-npm", from: APPLICATION_PLANT, to: "zod" },
       { rule: "application-no-npm", from: APPLICATION_PLANT, to: "fast-check" },
@@ -217,8 +211,7 @@ const cases: PlantedCase[] = [
   },
   {
     name: "application → node:crypto",
-    plant: (root) =>
-      write(root, APPLICATION_PLANT, `import { createHash } from "node:crypto";\nexport const planted = createHash;\n`),
+    plant: (root) => write(root, APPLICATION_PLANT, `import { createHash } from "node:crypto";\nexport const planted = createHash;\n`),
     expected: [{ rule: "application-no-node-builtins", from: APPLICATION_PLANT, to: "node:crypto" }],
   },
   {
@@ -235,19 +228,13 @@ const cases: PlantedCase[] = [
       ensure(root, "packages/totp/src/index.ts");
       write(root, "packages/crypto/src/__planted__.ts", `import * as totp from "@mfa-chain/totp";\nexport const planted = totp;\n`);
     },
-    expected: [
-      { rule: "adapter-no-other-adapter", from: "packages/crypto/src/__planted__.ts", to: "packages/totp/src/index.ts" },
-    ],
+    expected: [{ rule: "adapter-no-other-adapter", from: "packages/crypto/src/__planted__.ts", to: "packages/totp/src/index.ts" }],
   },
   {
     name: "adapter → adapter from a new adapter folder (packages/webauthn → infra-postgres), by role",
     plant: (root) => {
       ensure(root, "packages/infra-postgres/src/index.ts");
-      write(
-        root,
-        "packages/webauthn/src/index.ts",
-        `import * as pg from "@mfa-chain/infra-postgres";\nexport const planted = pg;\n`,
-      );
+      write(root, "packages/webauthn/src/index.ts", `import * as pg from "@mfa-chain/infra-postgres";\nexport const planted = pg;\n`);
     },
     expected: [
       {
@@ -281,17 +268,18 @@ const cases: PlantedCase[] = [
   },
   {
     name: "package source → tooling (application src → @mfa-chain/testing)",
-    plant: (root) =>
-      write(root, APPLICATION_PLANT, `import * as testing from "@mfa-chain/testing";\nexport const planted = testing;\n`),
+    plant: (root) => write(root, APPLICATION_PLANT, `import * as testing from "@mfa-chain/testing";\nexport const planted = testing;\n`),
     expected: [{ rule: "no-tooling-in-source", from: APPLICATION_PLANT, to: "tooling/testing/src/index.ts" }],
   },
   {
     name: "totp → any workspace package (@mfa-chain/domain)",
     plant: (root) =>
-      write(root, "packages/totp/src/__planted__.ts", `import type { FactorType } from "@mfa-chain/domain";\nexport type Planted = FactorType;\n`),
-    expected: [
-      { rule: "totp-standalone", from: "packages/totp/src/__planted__.ts", to: "packages/domain/src/index.ts" },
-    ],
+      write(
+        root,
+        "packages/totp/src/__planted__.ts",
+        `import type { FactorType } from "@mfa-chain/domain";\nexport type Planted = FactorType;\n`,
+      ),
+    expected: [{ rule: "totp-standalone", from: "packages/totp/src/__planted__.ts", to: "packages/domain/src/index.ts" }],
   },
   {
     name: "orchestrator → an adapter other than totp (crypto)",
@@ -303,9 +291,7 @@ const cases: PlantedCase[] = [
         `import * as crypto from "@mfa-chain/crypto";\nexport const planted = crypto;\n`,
       );
     },
-    expected: [
-      { rule: "orchestrator-composition", from: "packages/orchestrator/src/__planted__.ts", to: "packages/crypto/src/index.ts" },
-    ],
+    expected: [{ rule: "orchestrator-composition", from: "packages/orchestrator/src/__planted__.ts", to: "packages/crypto/src/index.ts" }],
   },
   {
     name: "anything → orchestrator (apps/api → @mfa-chain/orchestrator)",
@@ -313,9 +299,7 @@ const cases: PlantedCase[] = [
       ensure(root, "packages/orchestrator/src/index.ts");
       write(root, "apps/api/src/__planted__.ts", `import * as o from "@mfa-chain/orchestrator";\nexport const planted = o;\n`);
     },
-    expected: [
-      { rule: "no-import-orchestrator", from: "apps/api/src/__planted__.ts", to: "packages/orchestrator/src/index.ts" },
-    ],
+    expected: [{ rule: "no-import-orchestrator", from: "apps/api/src/__planted__.ts", to: "packages/orchestrator/src/index.ts" }],
   },
   {
     name: "app → another app (apps/admin → apps/api)",
@@ -338,7 +322,9 @@ const cases: PlantedCase[] = [
       write(root, "packages/domain/src/__cycle_b__.ts", `import { a } from "./__cycle_a__.js";\nexport const b = (): number => a() - 1;\n`);
     },
     // dependency-cruiser reports a cycle once, on the edge it meets first
-    expected: [{ rule: "no-circular", from: /^packages\/domain\/src\/__cycle_[ab]__\.ts$/, to: /^packages\/domain\/src\/__cycle_[ab]__\.ts/ }],
+    expected: [
+      { rule: "no-circular", from: /^packages\/domain\/src\/__cycle_[ab]__\.ts$/, to: /^packages\/domain\/src\/__cycle_[ab]__\.ts/ },
+    ],
   },
   {
     name: "package.json dependencies against the direction",
@@ -359,8 +345,7 @@ const cases: PlantedCase[] = [
   },
   {
     name: "package.json dependency cycle (domain ⇄ application)",
-    plant: (root) =>
-      editPackageJson(root, "packages/domain", addDependency("dependencies", "@mfa-chain/application", "workspace:*")),
+    plant: (root) => editPackageJson(root, "packages/domain", addDependency("dependencies", "@mfa-chain/application", "workspace:*")),
     expected: [
       { rule: "pkg-domain-no-dependencies", from: "packages/domain/package.json", to: "@mfa-chain/application" },
       { rule: "pkg-no-cycle", from: /^packages\/(domain|application)\/package\.json$/, to: /^@mfa-chain\/(domain|application) / },
@@ -384,12 +369,9 @@ describe("check:boundaries allows what the rules allow", () => {
     ensure(root, "packages/totp/src/index.ts");
     ensure(root, "packages/crypto/src/index.ts");
     const allowed = {
-      "packages/application/src/__planted__.test.ts":
-        `import { createHash } from "node:crypto";\nimport { it } from "vitest";\nimport * as testing from "@mfa-chain/testing";\nit("x", () => void [createHash, testing]);\n`,
-      "packages/orchestrator/src/__planted__.ts":
-        `import * as totp from "@mfa-chain/totp";\nimport type { FactorType } from "@mfa-chain/domain";\nexport const planted = totp;\nexport type P = FactorType;\n`,
-      "apps/api/src/__planted__.ts":
-        `import * as totp from "@mfa-chain/totp";\nimport * as crypto from "@mfa-chain/crypto";\nimport * as application from "@mfa-chain/application";\nexport const planted = [totp, crypto, application];\n`,
+      "packages/application/src/__planted__.test.ts": `import { createHash } from "node:crypto";\nimport { it } from "vitest";\nimport * as testing from "@mfa-chain/testing";\nit("x", () => void [createHash, testing]);\n`,
+      "packages/orchestrator/src/__planted__.ts": `import * as totp from "@mfa-chain/totp";\nimport type { FactorType } from "@mfa-chain/domain";\nexport const planted = totp;\nexport type P = FactorType;\n`,
+      "apps/api/src/__planted__.ts": `import * as totp from "@mfa-chain/totp";\nimport * as crypto from "@mfa-chain/crypto";\nimport * as application from "@mfa-chain/application";\nexport const planted = [totp, crypto, application];\n`,
     };
     for (const [file, content] of Object.entries(allowed)) write(root, file, content);
     const run = await runCheck(root);

@@ -34,7 +34,10 @@ export function createPgGlobalSetup(options: PgGlobalSetupOptions) {
     try {
       const stale = await dropStaleTestDatabases(server.adminUrl);
       if (stale.length > 0) log(`dropped ${stale.length} stale test database(s) of earlier runs`);
-      const label = options.label.toLowerCase().replace(/[^a-z0-9]+/g, "_").slice(0, 20);
+      const label = options.label
+        .toLowerCase()
+        .replace(/[^a-z0-9]+/g, "_")
+        .slice(0, 20);
       const template = `${TEST_DATABASE_PREFIX}${Math.floor(Date.now() / 1000)}_tmpl_${label}_${randomBytes(3).toString("hex")}`;
       const started = Date.now();
       await ensureTemplate(server.adminUrl, template, options.migrate);

@@ -25,7 +25,10 @@ describe("test database names", () => {
 describe("server resolution", () => {
   it("takes TEST_DATABASE_URL first, and says so", async () => {
     const lines: string[] = [];
-    const server = await resolvePostgresServer({ env: { TEST_DATABASE_URL: "postgres://u:secret@db:5432/postgres" }, log: (l) => lines.push(l) });
+    const server = await resolvePostgresServer({
+      env: { TEST_DATABASE_URL: "postgres://u:secret@db:5432/postgres" },
+      log: (l) => lines.push(l),
+    });
     expect(server.kind).toBe("env");
     expect(lines.join("\n")).toContain("TEST_DATABASE_URL");
     expect(lines.join("\n")).not.toContain("secret");

@@ -62,10 +62,13 @@ function runAsPrefix(): { prefix: string[]; uid?: number; gid?: number } {
   const id = spawnSync("id", ["-u", "postgres"], { encoding: "utf8" });
   const gid = spawnSync("id", ["-g", "postgres"], { encoding: "utf8" });
   if (id.status !== 0) {
-    throw new HarnessError("running as root, and initdb refuses root: create a `postgres` user (Debian's postgresql package does) or run the tests as another user");
+    throw new HarnessError(
+      "running as root, and initdb refuses root: create a `postgres` user (Debian's postgresql package does) or run the tests as another user",
+    );
   }
   const runuser = ["/usr/sbin/runuser", "/sbin/runuser", "/usr/bin/runuser"].find((p) => existsSync(p));
-  if (!runuser) throw new HarnessError("running as root, and initdb refuses root: `runuser` (util-linux) is needed to run it as `postgres`");
+  if (!runuser)
+    throw new HarnessError("running as root, and initdb refuses root: `runuser` (util-linux) is needed to run it as `postgres`");
   return { prefix: [runuser, "-u", "postgres", "--"], uid: Number(id.stdout.trim()), gid: Number(gid.stdout.trim()) };
 }
 
@@ -98,7 +101,11 @@ export async function startLocalCluster(binDir: string): Promise<LocalCluster> {
         "-c full_page_writes=off",
         "-c max_connections=200",
       ].join(" ");
-      const start = () => run([...prefix, bin("pg_ctl"), "-D", data, "-l", join(dir, "server.log"), "-w", "-t", "60", "-o", options, "start"], "pg_ctl start");
+      const start = () =>
+        run(
+          [...prefix, bin("pg_ctl"), "-D", data, "-l", join(dir, "server.log"), "-w", "-t", "60", "-o", options, "start"],
+          "pg_ctl start",
+        );
       try {
         start();
         started = true;
@@ -114,7 +121,9 @@ export async function startLocalCluster(binDir: string): Promise<LocalCluster> {
       } catch (error) {
         // Another process may have taken the port between our probe and the server's bind: try another.
         if (tries >= 3) {
-          const log = existsSync(join(dir, "server.log")) ? readFileSync(join(dir, "server.log"), "utf8").split("\n").slice(-10).join("\n") : "";
+          const log = existsSync(join(dir, "server.log"))
+            ? readFileSync(join(dir, "server.log"), "utf8").split("\n").slice(-10).join("\n")
+            : "";
           throw new HarnessError(`${(error as Error).message}\nserver log:\n${log}`);
         }
       }

@@ -31,11 +31,18 @@ export async function pgDump(url: string): Promise<Buffer> {
   const candidates = process.env.PG_DUMP ? [{ path: process.env.PG_DUMP, major: 0 }] : pgDumpBinaries();
   const binary = candidates.find((c) => c.major === 0 || c.major >= serverMajor);
   if (!binary) {
-    throw new HarnessError(`no pg_dump for PostgreSQL ${serverMajor} found (Debian: apt-get install postgresql-client-${serverMajor}, or set PG_DUMP)`);
+    throw new HarnessError(
+      `no pg_dump for PostgreSQL ${serverMajor} found (Debian: apt-get install postgresql-client-${serverMajor}, or set PG_DUMP)`,
+    );
   }
-  const result = spawnSync(binary.path, ["--no-owner", "--no-privileges", `--dbname=${url}`], { maxBuffer: 512 * 1024 * 1024, timeout: 120_000 });
+  const result = spawnSync(binary.path, ["--no-owner", "--no-privileges", `--dbname=${url}`], {
+    maxBuffer: 512 * 1024 * 1024,
+    timeout: 120_000,
+  });
   if (result.error || result.status !== 0) {
-    throw new HarnessError(`pg_dump failed (${result.error?.message ?? `exit ${String(result.status)}`}): ${result.stderr.toString().trim()}`);
+    throw new HarnessError(
+      `pg_dump failed (${result.error?.message ?? `exit ${String(result.status)}`}): ${result.stderr.toString().trim()}`,
+    );
   }
   return result.stdout;
 }

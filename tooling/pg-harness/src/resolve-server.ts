@@ -32,7 +32,12 @@ export async function resolvePostgresServer(options: { env?: NodeJS.ProcessEnv; 
 
   const fromEnv = env.TEST_DATABASE_URL?.trim();
   if (fromEnv) {
-    const server: PostgresServer = { kind: "env", adminUrl: fromEnv, description: `TEST_DATABASE_URL (${redact(fromEnv)})`, stop: async () => {} };
+    const server: PostgresServer = {
+      kind: "env",
+      adminUrl: fromEnv,
+      description: `TEST_DATABASE_URL (${redact(fromEnv)})`,
+      stop: async () => {},
+    };
     log(`using PostgreSQL from ${server.description}`);
     return server;
   }
@@ -42,7 +47,11 @@ export async function resolvePostgresServer(options: { env?: NodeJS.ProcessEnv; 
   if (docker.available) {
     log(`${docker.detail}: starting postgres:15-alpine with testcontainers`);
     const { PostgreSqlContainer } = await import("@testcontainers/postgresql");
-    const container = await new PostgreSqlContainer("postgres:15-alpine").withDatabase("postgres").withUsername("postgres").withPassword("postgres").start();
+    const container = await new PostgreSqlContainer("postgres:15-alpine")
+      .withDatabase("postgres")
+      .withUsername("postgres")
+      .withPassword("postgres")
+      .start();
     const adminUrl = container.getConnectionUri();
     const server: PostgresServer = {
       kind: "testcontainers",

@@ -11,7 +11,9 @@ const STALE_AFTER_MS = 12 * 3600 * 1000;
 
 export function assertTestDatabaseName(name: string): void {
   if (!TEST_DATABASE_NAME.test(name)) {
-    throw new HarnessError(`refusing database "${name}": a test database is named ${TEST_DATABASE_PREFIX}… (lowercase letters, digits and _, at most 63 characters)`);
+    throw new HarnessError(
+      `refusing database "${name}": a test database is named ${TEST_DATABASE_PREFIX}… (lowercase letters, digits and _, at most 63 characters)`,
+    );
   }
 }
 
@@ -34,7 +36,12 @@ const ident = (name: string): string => {
 
 /** `mfa_test_<epoch seconds>_<label>_<random>`: unique, and dated for the stale sweep. */
 export function testDatabaseName(label: string): string {
-  const clean = label.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 24) || "db";
+  const clean =
+    label
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "_")
+      .replace(/^_+|_+$/g, "")
+      .slice(0, 24) || "db";
   return `${TEST_DATABASE_PREFIX}${Math.floor(Date.now() / 1000)}_${clean}_${randomBytes(4).toString("hex")}`;
 }
 

@@ -108,7 +108,22 @@ export async function startThrowawayRedis(binary) {
     const port = await freePort();
     const child = spawn(
       binary,
-      ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", dir, "--daemonize", "no", "--loglevel", "warning"],
+      [
+        "--port",
+        String(port),
+        "--bind",
+        "127.0.0.1",
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--dir",
+        dir,
+        "--daemonize",
+        "no",
+        "--loglevel",
+        "warning",
+      ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );
     let output = "";

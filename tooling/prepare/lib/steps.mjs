@@ -44,7 +44,10 @@ export function duration(seconds) {
 export function summarize(results, planned) {
   const total = duration(results.reduce((sum, r) => sum + r.seconds, 0));
   const failed = results.filter((r) => r.code !== 0);
-  const lines = results.map((r) => `${r.code === 0 ? "passed" : "FAILED"}  ${r.command}  (${r.code === null ? `killed by ${r.signal}` : `exit ${r.code}`}, ${duration(r.seconds)})`);
+  const lines = results.map(
+    (r) =>
+      `${r.code === 0 ? "passed" : "FAILED"}  ${r.command}  (${r.code === null ? `killed by ${r.signal}` : `exit ${r.code}`}, ${duration(r.seconds)})`,
+  );
   if (results.length < planned) {
     lines.push(`interrupted after ${results.length} of ${planned} steps (${total})`);
     return { lines, status: 1 };

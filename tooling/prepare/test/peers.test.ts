@@ -3,12 +3,18 @@ import { describe, expect, it } from "vitest";
 import { installPlan, missingPeers, PEERS, postgresBinDir, type Machine } from "../lib/peers.mjs";
 
 /** A machine with exactly these executables (and the folders they imply). */
-function machineWith(executables: string[], env: Record<string, string> = { PATH: "/usr/local/bin:/usr/bin:/bin" }, pgConfigBindir?: string): Machine {
+function machineWith(
+  executables: string[],
+  env: Record<string, string> = { PATH: "/usr/local/bin:/usr/bin:/bin" },
+  pgConfigBindir?: string,
+): Machine {
   const files = new Set(executables);
   return {
     env,
     isExecutable: (path) => files.has(path),
-    listDir: (dir) => [...new Set([...files].filter((f) => f.startsWith(`${dir}/`)).map((f) => f.slice(dir.length + 1).split("/")[0] ?? ""))],
+    listDir: (dir) => [
+      ...new Set([...files].filter((f) => f.startsWith(`${dir}/`)).map((f) => f.slice(dir.length + 1).split("/")[0] ?? "")),
+    ],
     run: (file) => (file === "pg_config" && pgConfigBindir ? { status: 0, stdout: `${pgConfigBindir}\n` } : { status: 1, stdout: "" }),
   };
 }
@@ -49,11 +55,18 @@ describe("missing peers", () => {
   });
 
   it("finds the server binaries as the PostgreSQL harness does: PG_BIN_DIR, the newest /usr/lib/postgresql/<n>, pg_config", () => {
-    const two = machineWith(["/usr/lib/postgresql/13/bin/initdb", "/usr/lib/postgresql/13/bin/pg_ctl", "/usr/lib/postgresql/16/bin/initdb", "/usr/lib/postgresql/16/bin/pg_ctl"]);
+    const two = machineWith([
+      "/usr/lib/postgresql/13/bin/initdb",
+      "/usr/lib/postgresql/13/bin/pg_ctl",
+      "/usr/lib/postgresql/16/bin/initdb",
+      "/usr/lib/postgresql/16/bin/pg_ctl",
+    ]);
     expect(postgresBinDir(two)).toBe("/usr/lib/postgresql/16/bin");
     expect(postgresBinDir(machineWith(["/srv/pg/initdb", "/srv/pg/pg_ctl"], { PATH: "", PG_BIN_DIR: "/srv/pg" }))).toBe("/srv/pg");
     expect(postgresBinDir(machineWith([], { PATH: "", PG_BIN_DIR: "/srv/pg" }))).toBeNull();
-    expect(postgresBinDir(machineWith(["/usr/bin/pg_config", "/opt/pg/bin/initdb", "/opt/pg/bin/pg_ctl"], { PATH: "/usr/bin" }, "/opt/pg/bin"))).toBe("/opt/pg/bin");
+    expect(
+      postgresBinDir(machineWith(["/usr/bin/pg_config", "/opt/pg/bin/initdb", "/opt/pg/bin/pg_ctl"], { PATH: "/usr/bin" }, "/opt/pg/bin")),
+    ).toBe("/opt/pg/bin");
     expect(postgresBinDir(machineWith(["/usr/lib/postgresql/15/bin/initdb"]))).toBeNull();
   });
 });
@@ -69,7 +82,11 @@ describe("installing them", () => {
 
   it("as root with apt-get, or with passwordless sudo", () => {
     expect(installPlan(missing, { ...debian, uid: 0 })).toEqual({ kind: "install", prefix: [], packages: ["oathtool", "zbar-tools"] });
-    expect(installPlan(missing, { ...debian, sudo: true })).toEqual({ kind: "install", prefix: ["sudo", "-n"], packages: ["oathtool", "zbar-tools"] });
+    expect(installPlan(missing, { ...debian, sudo: true })).toEqual({
+      kind: "install",
+      prefix: ["sudo", "-n"],
+      packages: ["oathtool", "zbar-tools"],
+    });
   });
 
   it("otherwise stops, naming the packages, what they provide and the command that installs them", () => {
@@ -83,7 +100,9 @@ describe("installing them", () => {
 
   it("stops with MFA_TEST_INSTALL=no even as root, and names Debian's packages as such without apt-get", () => {
     const optedOut = installPlan(missing, { ...debian, uid: 0, optOut: true });
-    expect(optedOut.kind === "stop" && optedOut.message).toMatch(/MFA_TEST_INSTALL=no[\s\S]*apt-get install -y --no-install-recommends oathtool zbar-tools/);
+    expect(optedOut.kind === "stop" && optedOut.message).toMatch(
+      /MFA_TEST_INSTALL=no[\s\S]*apt-get install -y --no-install-recommends oathtool zbar-tools/,
+    );
     const elsewhere = installPlan(missing, { ...debian, uid: 0, aptGet: false });
     expect(elsewhere.kind === "stop" && elsewhere.message).toMatch(/no apt-get here; these are Debian's package names/);
   });

@@ -22,7 +22,8 @@ interface Run {
 /** Runs prepare.mjs with these steps; the services and install settings of the surrounding run are left out. */
 function prepare(steps: string[], env: Record<string, string | undefined> = {}): Promise<Run> {
   const base: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of ["TEST_DATABASE_URL", "REDIS_URL_TEST", "MFA_TEST_SERVICES", "MFA_TEST_INSTALL", "TURBO_TELEMETRY_DISABLED"]) delete base[name];
+  for (const name of ["TEST_DATABASE_URL", "REDIS_URL_TEST", "MFA_TEST_SERVICES", "MFA_TEST_INSTALL", "TURBO_TELEMETRY_DISABLED"])
+    delete base[name];
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [PREPARE, ...steps], { env: { ...base, ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let stdout = "";
@@ -54,7 +55,10 @@ describe("prepare.mjs", () => {
   it("runs every step though one fails, exits non-zero naming it, and gives the steps a throwaway Redis only while they run", async () => {
     const seen = join(work, "seen.json");
     const last = join(work, "last");
-    const run = await prepare([probeStep(seen), "exit 3", `echo ran > '${last}'`], { MFA_TEST_SERVICES: "throwaway", MFA_TEST_INSTALL: "no" });
+    const run = await prepare([probeStep(seen), "exit 3", `echo ran > '${last}'`], {
+      MFA_TEST_SERVICES: "throwaway",
+      MFA_TEST_INSTALL: "no",
+    });
 
     expect(run.status, run.stdout + run.stderr).toBe(1);
     expect(existsSync(last)).toBe(true); // the step after the failing one ran
@@ -74,13 +78,21 @@ describe("prepare.mjs", () => {
   it("exits 0 when every step passes, and keeps the services it is given", async () => {
     const seen = join(work, "given.json");
     const redis = await startedRedisUrl();
-    const run = await prepare([probeStep(seen), "true"], { MFA_TEST_INSTALL: "no", REDIS_URL_TEST: redis.url, TEST_DATABASE_URL: "postgres://u:secret@db.invalid:5432/postgres" });
+    const run = await prepare([probeStep(seen), "true"], {
+      MFA_TEST_INSTALL: "no",
+      REDIS_URL_TEST: redis.url,
+      TEST_DATABASE_URL: "postgres://u:secret@db.invalid:5432/postgres",
+    });
     try {
       expect(run.status, run.stdout + run.stderr).toBe(0);
       expect(run.stdout).toMatch(/all 2 steps passed/);
       expect(run.stdout).toContain("PostgreSQL: TEST_DATABASE_URL (postgres://u:***@db.invalid:5432/postgres)");
       expect(run.stdout + run.stderr).not.toContain("secret");
-      expect(JSON.parse(readFileSync(seen, "utf8"))).toMatchObject({ redis: redis.url, pong: true, db: "postgres://u:secret@db.invalid:5432/postgres" });
+      expect(JSON.parse(readFileSync(seen, "utf8"))).toMatchObject({
+        redis: redis.url,
+        pong: true,
+        db: "postgres://u:secret@db.invalid:5432/postgres",
+      });
     } finally {
       await redis.stop();
     }

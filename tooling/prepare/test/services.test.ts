@@ -42,7 +42,11 @@ describe("is the machine's PostgreSQL usable without a password?", () => {
     let startup = Buffer.alloc(0);
     const port = await fakeServer((socket, data) => {
       startup = Buffer.concat([startup, data]);
-      const reply = Buffer.concat([message("R", int32(0)), message("S", Buffer.from("server_version\x0015.0\x00")), message("Z", Buffer.from("I"))]);
+      const reply = Buffer.concat([
+        message("R", int32(0)),
+        message("S", Buffer.from("server_version\x0015.0\x00")),
+        message("Z", Buffer.from("I")),
+      ]);
       socket.write(reply.subarray(0, 7));
       setTimeout(() => socket.write(reply.subarray(7)), 20);
     });

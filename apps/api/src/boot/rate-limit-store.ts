@@ -28,7 +28,12 @@ export async function createRateLimitStore(config: Config, logger: Logger): Prom
   if (config.REDIS_URL) {
     // The host only in every message: the URL may hold a password.
     const host = new URL(config.REDIS_URL).host;
-    const redis = new Redis(config.REDIS_URL, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: true, enableAutoPipelining: true });
+    const redis = new Redis(config.REDIS_URL, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      lazyConnect: true,
+      enableAutoPipelining: true,
+    });
     // ioredis reconnects by itself (with backoff) and reports every failed try: say it once per outage.
     let up = false;
     redis.on("error", (error) => {
@@ -50,7 +55,10 @@ export async function createRateLimitStore(config: Config, logger: Logger): Prom
       );
     }
     // If Redis is unreachable, each process keeps limiting on its own instead of letting everything through.
-    const limiters = pair((keyPrefix, points) => new RateLimiterRedis({ keyPrefix, points, duration, storeClient: redis, insuranceLimiter: memory(keyPrefix, points) }));
+    const limiters = pair(
+      (keyPrefix, points) =>
+        new RateLimiterRedis({ keyPrefix, points, duration, storeClient: redis, insuranceLimiter: memory(keyPrefix, points) }),
+    );
     return { limiters, kind: "redis", close: async () => void (await redis.quit().catch(() => redis.disconnect())) };
   }
 

@@ -47,7 +47,11 @@ export function authenticate(resolver: ApiKeyResolver): RequestHandler {
   return async (req, res, next) => {
     const match = BEARER.exec(req.get("authorization") ?? "");
     if (!match) {
-      return sendProblem(res, { code: "unauthorized", detail: "send an API key as `Authorization: Bearer <key>`" }, { "WWW-Authenticate": "Bearer" });
+      return sendProblem(
+        res,
+        { code: "unauthorized", detail: "send an API key as `Authorization: Bearer <key>`" },
+        { "WWW-Authenticate": "Bearer" },
+      );
     }
     const actor = await resolver.resolve(hashApiKey(match[1] as string));
     if (!actor) return sendProblem(res, { code: "unauthorized", detail: "the API key is not valid" }, { "WWW-Authenticate": "Bearer" });

@@ -21,14 +21,18 @@ const KEY = /^[\x21-\x7e]{1,255}$/;
 const REPLAYED_HEADERS = ["content-type", "location", "retry-after", "cache-control", "www-authenticate"] as const;
 
 /** The services a route should call: bound to the idempotency key's transaction when the request carries one. */
-export const servicesFor = (res: Response, services: Services): Services => (res.locals.idempotentServices as Services | undefined) ?? services;
+export const servicesFor = (res: Response, services: Services): Services =>
+  (res.locals.idempotentServices as Services | undefined) ?? services;
 
 export function idempotent(store: IdempotencyStore, servicesOn: (uow: UnitOfWork) => Services): RequestHandler {
   return async (req, res, next) => {
     const key = req.get("idempotency-key");
     if (key === undefined) return next();
     if (!KEY.test(key)) {
-      return sendProblem(res, { code: "invalid_request", detail: "Idempotency-Key must be 1 to 255 visible ASCII characters (for example a UUID)" });
+      return sendProblem(res, {
+        code: "invalid_request",
+        detail: "Idempotency-Key must be 1 to 255 visible ASCII characters (for example a UUID)",
+      });
     }
     const fingerprint = createHash("sha256")
       .update(`${req.method} ${req.originalUrl.split("?")[0] ?? ""} ${JSON.stringify(req.body ?? {})}`)
@@ -56,7 +60,10 @@ export function idempotent(store: IdempotencyStore, servicesOn: (uow: UnitOfWork
         return void res.status(outcome.answer.status).send(outcome.answer.body);
       case "mismatch":
         held.discard();
-        return sendProblem(res, { code: "idempotency_key_reused", detail: "this Idempotency-Key was used for a different request in the last 24 hours; use a new key" });
+        return sendProblem(res, {
+          code: "idempotency_key_reused",
+          detail: "this Idempotency-Key was used for a different request in the last 24 hours; use a new key",
+        });
     }
   };
 }

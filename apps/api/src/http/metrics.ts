@@ -36,14 +36,14 @@ export function createMetrics() {
   const middleware =
     (routeOf: (req: Request) => string): RequestHandler =>
     (req, res, next) => {
-    const end = latency.startTimer();
-    res.on("finish", () => {
-      const route = routeOf(req);
-      requests.inc({ method: req.method, route, status: String(res.statusCode) });
-      end({ method: req.method, route });
-    });
-    next();
-  };
+      const end = latency.startTimer();
+      res.on("finish", () => {
+        const route = routeOf(req);
+        requests.inc({ method: req.method, route, status: String(res.statusCode) });
+        end({ method: req.method, route });
+      });
+      next();
+    };
   return { registry, middleware, verifyOutcomes, lockouts, databaseUnavailable };
 }
 

@@ -15,7 +15,9 @@ export function buildOpenApiDocument(options: { devCodes: boolean }) {
     400: problem("Malformed request"),
     401: problem("Missing or invalid API key"),
     429: problem("Rate limited"),
-    503: problem("The database is not reachable right now (code `unavailable`): retry after `Retry-After` seconds, with the same Idempotency-Key where the route takes one"),
+    503: problem(
+      "The database is not reachable right now (code `unavailable`): retry after `Retry-After` seconds, with the same Idempotency-Key where the route takes one",
+    ),
   };
   // Routes that change state a client may need to retry take an optional Idempotency-Key.
   const idempotencyKey = z.object({
@@ -32,27 +34,189 @@ export function buildOpenApiDocument(options: { devCodes: boolean }) {
   const add = (route: Omit<RouteConfig, "security" | "responses"> & { responses: RouteConfig["responses"] }) =>
     registry.registerPath({ ...route, security, responses: { ...common, ...route.responses } });
 
-  add({ method: "post", path: "/v1/policies", tags: ["policies"], summary: "Create a policy", request: { body: body(S.CreatePolicyBody) }, responses: { 201: json(S.PolicySchema, "Created, version 1"), 409: problem("Id taken") } });
-  add({ method: "get", path: "/v1/policies", tags: ["policies"], summary: "List policies (latest versions)", responses: { 200: json(z.object({ policies: z.array(S.PolicySchema) }), "Policies") } });
-  add({ method: "get", path: "/v1/policies/{policyId}", tags: ["policies"], summary: "Read a policy", request: { params: S.PolicyParams, query: S.PolicyVersionQuery }, responses: { 200: json(S.PolicySchema, "The policy"), 404: problem("No such policy") } });
-  add({ method: "put", path: "/v1/policies/{policyId}", tags: ["policies"], summary: "Update a policy (makes a new version)", request: { params: S.PolicyParams, body: body(S.PolicyDefinitionSchema) }, responses: { 200: json(S.PolicySchema, "The new version"), 404: problem("No such policy") } });
-  add({ method: "delete", path: "/v1/policies/{policyId}", tags: ["policies"], summary: "Delete a policy", request: { params: S.PolicyParams }, responses: { 204: { description: "Deleted" }, 404: problem("No such policy") } });
+  add({
+    method: "post",
+    path: "/v1/policies",
+    tags: ["policies"],
+    summary: "Create a policy",
+    request: { body: body(S.CreatePolicyBody) },
+    responses: { 201: json(S.PolicySchema, "Created, version 1"), 409: problem("Id taken") },
+  });
+  add({
+    method: "get",
+    path: "/v1/policies",
+    tags: ["policies"],
+    summary: "List policies (latest versions)",
+    responses: { 200: json(z.object({ policies: z.array(S.PolicySchema) }), "Policies") },
+  });
+  add({
+    method: "get",
+    path: "/v1/policies/{policyId}",
+    tags: ["policies"],
+    summary: "Read a policy",
+    request: { params: S.PolicyParams, query: S.PolicyVersionQuery },
+    responses: { 200: json(S.PolicySchema, "The policy"), 404: problem("No such policy") },
+  });
+  add({
+    method: "put",
+    path: "/v1/policies/{policyId}",
+    tags: ["policies"],
+    summary: "Update a policy (makes a new version)",
+    request: { params: S.PolicyParams, body: body(S.PolicyDefinitionSchema) },
+    responses: { 200: json(S.PolicySchema, "The new version"), 404: problem("No such policy") },
+  });
+  add({
+    method: "delete",
+    path: "/v1/policies/{policyId}",
+    tags: ["policies"],
+    summary: "Delete a policy",
+    request: { params: S.PolicyParams },
+    responses: { 204: { description: "Deleted" }, 404: problem("No such policy") },
+  });
 
-  add({ method: "post", path: "/v1/users/{userId}/factors", tags: ["factors"], summary: "Enroll a TOTP or HOTP factor for a policy slot", request: { params: S.UserParams, headers: idempotencyKey, body: body(S.EnrollFactorBody) }, responses: { 201: json(S.EnrollmentSchema, "Pending factor with its secret, shown once (and again to a retry with the same Idempotency-Key)"), 403: problem("Re-authentication required"), 404: problem("No such policy"), 422: problem("No such factor in the policy, or an Idempotency-Key used before for a different request") } });
-  add({ method: "get", path: "/v1/users/{userId}/factors", tags: ["factors"], summary: "List a user's factors", request: { params: S.UserParams }, responses: { 200: json(z.object({ factors: z.array(S.CredentialSchema) }), "Factors") } });
-  add({ method: "post", path: "/v1/users/{userId}/factors/{credentialId}/confirm", tags: ["factors"], summary: "Confirm an enrollment with a code", request: { params: S.CredentialParams, headers: idempotencyKey, body: body(S.ConfirmFactorBody) }, responses: { 422: keyReused, 200: json(S.ConfirmResultSchema, "Confirmed, or not (a wrong code is an outcome)"), 404: problem("No such factor"), 409: problem("Not pending"), 410: problem("Enrollment expired"), 423: problem("User locked") } });
-  add({ method: "post", path: "/v1/users/{userId}/factors/{credentialId}/resync", tags: ["factors"], summary: "Resynchronise a HOTP token with two consecutive codes (within 1000 counters)", request: { params: S.CredentialParams, body: body(S.ResyncFactorBody) }, responses: { 200: json(z.object({ resynced: z.boolean(), factor: S.CredentialSchema.optional(), failuresRemaining: z.int().optional(), lockedUntil: z.string().nullable().optional() }), "Resynchronised, or not (wrong codes are an outcome)"), 400: problem("Not a HOTP factor"), 404: problem("No such factor"), 409: problem("The factor is pending or revoked"), 423: problem("User locked") } });
-  add({ method: "post", path: "/v1/users/{userId}/factors/{credentialId}/revoke", tags: ["factors"], summary: "Revoke a factor", request: { params: S.CredentialParams, body: body(S.RevokeFactorBody) }, responses: { 200: json(z.object({ factor: S.CredentialSchema }), "Revoked"), 403: problem("Re-authentication required"), 404: problem("No such factor"), 409: problem("Already revoked") } });
+  add({
+    method: "post",
+    path: "/v1/users/{userId}/factors",
+    tags: ["factors"],
+    summary: "Enroll a TOTP or HOTP factor for a policy slot",
+    request: { params: S.UserParams, headers: idempotencyKey, body: body(S.EnrollFactorBody) },
+    responses: {
+      201: json(S.EnrollmentSchema, "Pending factor with its secret, shown once (and again to a retry with the same Idempotency-Key)"),
+      403: problem("Re-authentication required"),
+      404: problem("No such policy"),
+      422: problem("No such factor in the policy, or an Idempotency-Key used before for a different request"),
+    },
+  });
+  add({
+    method: "get",
+    path: "/v1/users/{userId}/factors",
+    tags: ["factors"],
+    summary: "List a user's factors",
+    request: { params: S.UserParams },
+    responses: { 200: json(z.object({ factors: z.array(S.CredentialSchema) }), "Factors") },
+  });
+  add({
+    method: "post",
+    path: "/v1/users/{userId}/factors/{credentialId}/confirm",
+    tags: ["factors"],
+    summary: "Confirm an enrollment with a code",
+    request: { params: S.CredentialParams, headers: idempotencyKey, body: body(S.ConfirmFactorBody) },
+    responses: {
+      422: keyReused,
+      200: json(S.ConfirmResultSchema, "Confirmed, or not (a wrong code is an outcome)"),
+      404: problem("No such factor"),
+      409: problem("Not pending"),
+      410: problem("Enrollment expired"),
+      423: problem("User locked"),
+    },
+  });
+  add({
+    method: "post",
+    path: "/v1/users/{userId}/factors/{credentialId}/resync",
+    tags: ["factors"],
+    summary: "Resynchronise a HOTP token with two consecutive codes (within 1000 counters)",
+    request: { params: S.CredentialParams, body: body(S.ResyncFactorBody) },
+    responses: {
+      200: json(
+        z.object({
+          resynced: z.boolean(),
+          factor: S.CredentialSchema.optional(),
+          failuresRemaining: z.int().optional(),
+          lockedUntil: z.string().nullable().optional(),
+        }),
+        "Resynchronised, or not (wrong codes are an outcome)",
+      ),
+      400: problem("Not a HOTP factor"),
+      404: problem("No such factor"),
+      409: problem("The factor is pending or revoked"),
+      423: problem("User locked"),
+    },
+  });
+  add({
+    method: "post",
+    path: "/v1/users/{userId}/factors/{credentialId}/revoke",
+    tags: ["factors"],
+    summary: "Revoke a factor",
+    request: { params: S.CredentialParams, body: body(S.RevokeFactorBody) },
+    responses: {
+      200: json(z.object({ factor: S.CredentialSchema }), "Revoked"),
+      403: problem("Re-authentication required"),
+      404: problem("No such factor"),
+      409: problem("Already revoked"),
+    },
+  });
 
-  add({ method: "post", path: "/v1/attempts", tags: ["attempts"], summary: "Start an attempt (draws the chain)", request: { headers: idempotencyKey, body: body(S.StartAttemptBody) }, responses: { 422: keyReused, 201: json(S.AttemptSchema, "Started"), 404: problem("No such policy"), 409: problem("Factors not enrolled"), 423: problem("User locked") } });
-  add({ method: "get", path: "/v1/attempts/{attemptId}", tags: ["attempts"], summary: "Read an attempt", request: { params: S.AttemptParams }, responses: { 200: json(S.AttemptSchema, "The attempt"), 404: problem("Unknown"), 410: problem("Expired") } });
-  add({ method: "post", path: "/v1/attempts/{attemptId}/verify", tags: ["attempts"], summary: "Verify the current step", request: { params: S.AttemptParams, headers: idempotencyKey, body: body(S.VerifyBody) }, responses: { 422: keyReused, 200: json(S.VerifyOutcomeSchema, "The outcome: success, or a failure that reset the chain"), 404: problem("Unknown attempt"), 409: problem("Completed, or chain_breached (the chain was reset)"), 410: problem("Expired"), 423: problem("User locked") } });
+  add({
+    method: "post",
+    path: "/v1/attempts",
+    tags: ["attempts"],
+    summary: "Start an attempt (draws the chain)",
+    request: { headers: idempotencyKey, body: body(S.StartAttemptBody) },
+    responses: {
+      422: keyReused,
+      201: json(S.AttemptSchema, "Started"),
+      404: problem("No such policy"),
+      409: problem("Factors not enrolled"),
+      423: problem("User locked"),
+    },
+  });
+  add({
+    method: "get",
+    path: "/v1/attempts/{attemptId}",
+    tags: ["attempts"],
+    summary: "Read an attempt",
+    request: { params: S.AttemptParams },
+    responses: { 200: json(S.AttemptSchema, "The attempt"), 404: problem("Unknown"), 410: problem("Expired") },
+  });
+  add({
+    method: "post",
+    path: "/v1/attempts/{attemptId}/verify",
+    tags: ["attempts"],
+    summary: "Verify the current step",
+    request: { params: S.AttemptParams, headers: idempotencyKey, body: body(S.VerifyBody) },
+    responses: {
+      422: keyReused,
+      200: json(S.VerifyOutcomeSchema, "The outcome: success, or a failure that reset the chain"),
+      404: problem("Unknown attempt"),
+      409: problem("Completed, or chain_breached (the chain was reset)"),
+      410: problem("Expired"),
+      423: problem("User locked"),
+    },
+  });
 
-  add({ method: "get", path: "/v1/users/{userId}/lockout", tags: ["lockout"], summary: "Read a user's lockout", request: { params: S.UserParams }, responses: { 200: json(S.LockoutSchema, "Lockout state") } });
-  add({ method: "post", path: "/v1/users/{userId}/unlock", tags: ["lockout"], summary: "Unlock a user (admin key)", request: { params: S.UserParams }, responses: { 200: json(S.LockoutSchema, "Unlocked"), 403: problem("Not an admin key") } });
-  add({ method: "get", path: "/v1/audit-events", tags: ["audit"], summary: "List audit events, newest first", request: { query: S.AuditQuerySchema }, responses: { 200: json(z.object({ events: z.array(S.AuditEventSchema), nextBefore: z.int().nullable() }), "A page of events") } });
+  add({
+    method: "get",
+    path: "/v1/users/{userId}/lockout",
+    tags: ["lockout"],
+    summary: "Read a user's lockout",
+    request: { params: S.UserParams },
+    responses: { 200: json(S.LockoutSchema, "Lockout state") },
+  });
+  add({
+    method: "post",
+    path: "/v1/users/{userId}/unlock",
+    tags: ["lockout"],
+    summary: "Unlock a user (admin key)",
+    request: { params: S.UserParams },
+    responses: { 200: json(S.LockoutSchema, "Unlocked"), 403: problem("Not an admin key") },
+  });
+  add({
+    method: "get",
+    path: "/v1/audit-events",
+    tags: ["audit"],
+    summary: "List audit events, newest first",
+    request: { query: S.AuditQuerySchema },
+    responses: { 200: json(z.object({ events: z.array(S.AuditEventSchema), nextBefore: z.int().nullable() }), "A page of events") },
+  });
   if (options.devCodes) {
-    add({ method: "get", path: "/v1/dev/attempts/{attemptId}/current-code", tags: ["development"], summary: "DEVELOPMENT ONLY: the live code of the current step", request: { params: S.AttemptParams }, responses: { 200: json(z.object({ factorId: z.string(), code: z.string() }), "The code") } });
+    add({
+      method: "get",
+      path: "/v1/dev/attempts/{attemptId}/current-code",
+      tags: ["development"],
+      summary: "DEVELOPMENT ONLY: the live code of the current step",
+      request: { params: S.AttemptParams },
+      responses: { 200: json(z.object({ factorId: z.string(), code: z.string() }), "The code") },
+    });
   }
 
   return new OpenApiGeneratorV31(registry.definitions).generateDocument({

@@ -106,7 +106,11 @@ const retryAfter = (until: number) => String(Math.max(1, Math.ceil((until - Date
 export function sendAppError(res: Response, error: AppError): void {
   switch (error.code) {
     case "user_locked":
-      return sendProblem(res, { code: error.code, detail: error.message, lockedUntil: iso(error.lockedUntil) }, { "Retry-After": retryAfter(error.lockedUntil) });
+      return sendProblem(
+        res,
+        { code: error.code, detail: error.message, lockedUntil: iso(error.lockedUntil) },
+        { "Retry-After": retryAfter(error.lockedUntil) },
+      );
     case "invalid_policy":
       return sendProblem(res, { code: error.code, detail: error.message, errors: error.issues });
     case "factors_not_enrolled":
@@ -153,13 +157,19 @@ export function errorHandler(logger: Logger, onUnavailable: (error: DatabaseUnav
       } catch {
         scalar = false; // not JSON at all
       }
-      return sendProblem(res, { code: "invalid_request", detail: scalar ? "the body must be a JSON object" : "the body is not valid JSON" });
+      return sendProblem(res, {
+        code: "invalid_request",
+        detail: scalar ? "the body must be a JSON object" : "the body is not valid JSON",
+      });
     }
     if (e?.type === "entity.too.large") {
       return sendProblem(res, { code: "payload_too_large", detail: "the body is larger than the API accepts" });
     }
     if (e?.type === "charset.unsupported" || e?.type === "encoding.unsupported") {
-      return sendProblem(res, { code: "unsupported_media_type", detail: "the body's charset or encoding is not supported; send UTF-8 JSON" });
+      return sendProblem(res, {
+        code: "unsupported_media_type",
+        detail: "the body's charset or encoding is not supported; send UTF-8 JSON",
+      });
     }
     if (error instanceof URIError) {
       return sendProblem(res, { code: "invalid_request", detail: "the path holds a malformed percent-encoding" });

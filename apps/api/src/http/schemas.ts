@@ -25,7 +25,10 @@ export const UserIdParam = z
   .string()
   .regex(USER_ID_PATTERN, "user ids are 1–128 of A–Z a–z 0–9 . _ @ : + = -")
   .refine((id) => id !== "." && id !== "..", "a user id cannot be . or .. (a path segment of its own)")
-  .openapi({ example: "alice", description: "Your id for the user, case-sensitive: `ALICE` and `alice` are two users. 1–128 of A–Z a–z 0–9 . _ @ : + = -" });
+  .openapi({
+    example: "alice",
+    description: "Your id for the user, case-sensitive: `ALICE` and `alice` are two users. 1–128 of A–Z a–z 0–9 . _ @ : + = -",
+  });
 
 /** A whole number in a query string: digits only (no sign, exponent, hex or blanks), within bounds. */
 const QueryInt = (min: number, max: number) =>
@@ -42,7 +45,10 @@ const QueryInstant = z.iso
     const t = Date.parse(v);
     return t >= 0 && t <= Date.UTC(9999, 11, 31, 23, 59, 59);
   }, "must be between 1970-01-01T00:00:00Z and 9999-12-31T23:59:59Z");
-export const PolicyIdParam = z.string().regex(POLICY_ID_PATTERN, "policy ids are lowercase slugs (a–z, 0–9, _ and -; 1–64)").openapi({ example: "login" });
+export const PolicyIdParam = z
+  .string()
+  .regex(POLICY_ID_PATTERN, "policy ids are lowercase slugs (a–z, 0–9, _ and -; 1–64)")
+  .openapi({ example: "login" });
 export const OpaqueIdParam = z.string().regex(OPAQUE_ID, "not a valid id");
 
 export const UserParams = z.strictObject({ userId: UserIdParam });
@@ -62,7 +68,10 @@ export const PolicyFactorSchema = z
       .strictObject({
         algorithm: Algorithm.optional().openapi({ description: "Default SHA1 (what authenticator apps support)." }),
         digits: Digits.optional(),
-        period: z.union([z.literal(30), z.literal(60)], { error: "must be 30 or 60" }).optional().openapi({ description: "TOTP only." }),
+        period: z
+          .union([z.literal(30), z.literal(60)], { error: "must be 30 or 60" })
+          .optional()
+          .openapi({ description: "TOTP only." }),
       })
       .optional(),
   })
@@ -74,7 +83,10 @@ export const PolicyDefinitionSchema = z
     mode: z.enum(["fixed", "random"]),
     requiredSteps: z.int().min(1).max(16),
     factors: z.array(PolicyFactorSchema).min(1).max(16),
-    verifyWindow: z.union([z.literal(0), z.literal(1)], { error: "must be 0 or 1 (steps either side of now)" }).optional().openapi({ description: "TOTP steps accepted either side of now (server policy). Default 1." }),
+    verifyWindow: z
+      .union([z.literal(0), z.literal(1)], { error: "must be 0 or 1 (steps either side of now)" })
+      .optional()
+      .openapi({ description: "TOTP steps accepted either side of now (server policy). Default 1." }),
     attemptTtlSeconds: z.int().min(30).max(3600).optional().openapi({ description: "Default 600." }),
     lockout: z
       .strictObject({
@@ -90,19 +102,20 @@ export const PolicyDefinitionSchema = z
 // object can satisfy (test/openapi-conformance.e2e.test.ts).
 export const CreatePolicyBody = z.strictObject({ id: PolicyIdParam, ...PolicyDefinitionSchema.shape }).openapi("CreatePolicy");
 export const PolicyVersionQuery = z.strictObject({
-  version: QueryInt(1, 1_000_000)
-    .optional()
-    .openapi({
-      description:
-        "A version of the policy (default: the latest). A deleted policy answers 404 without it, but each of its versions still answers with it; attempts it had running still complete on their version.",
-    }),
+  version: QueryInt(1, 1_000_000).optional().openapi({
+    description:
+      "A version of the policy (default: the latest). A deleted policy answers 404 without it, but each of its versions still answers with it; attempts it had running still complete on their version.",
+  }),
 });
 
 export const EnrollFactorBody = z
   .strictObject({
     policyId: PolicyIdParam,
     factorId: FactorId.openapi({ example: "token_1" }),
-    reauthAttemptId: OpaqueIdParam.optional().openapi({ description: "A completed attempt of this user (last 5 minutes); needed once the user has an active factor, unless an admin key is used." }),
+    reauthAttemptId: OpaqueIdParam.optional().openapi({
+      description:
+        "A completed attempt of this user (last 5 minutes); needed once the user has an active factor, unless an admin key is used.",
+    }),
   })
   .openapi("EnrollFactor");
 
@@ -139,7 +152,10 @@ export const AuditQuerySchema = z
     before: QueryInt(1, Number.MAX_SAFE_INTEGER).optional(),
     limit: QueryInt(1, 200).optional(),
   })
-  .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) <= Date.parse(q.to), { message: "from must not be later than to", path: ["from"] });
+  .refine((q) => q.from === undefined || q.to === undefined || Date.parse(q.from) <= Date.parse(q.to), {
+    message: "from must not be later than to",
+    path: ["from"],
+  });
 
 // Responses (documentation of what the routes send).
 export const FactorViewSchema = z.object({ id: z.string(), label: z.string(), type: z.enum(FACTOR_TYPES) }).openapi("FactorView");
@@ -198,10 +214,17 @@ export const EnrollmentSchema = z
   .openapi("Enrollment");
 
 export const ConfirmResultSchema = z
-  .object({ confirmed: z.boolean(), factor: CredentialSchema.optional(), failuresRemaining: z.int().optional(), lockedUntil: z.string().nullable().optional() })
+  .object({
+    confirmed: z.boolean(),
+    factor: CredentialSchema.optional(),
+    failuresRemaining: z.int().optional(),
+    lockedUntil: z.string().nullable().optional(),
+  })
   .openapi("ConfirmResult");
 
-export const PolicySchema = z.object({ id: z.string(), version: z.int(), ...PolicyDefinitionSchema.shape, createdAt: z.string() }).openapi("Policy");
+export const PolicySchema = z
+  .object({ id: z.string(), version: z.int(), ...PolicyDefinitionSchema.shape, createdAt: z.string() })
+  .openapi("Policy");
 
 export const LockoutSchema = z
   .object({ userId: z.string(), locked: z.boolean(), lockedUntil: z.string().nullable(), consecutiveFailures: z.int(), lockCount: z.int() })

@@ -6,7 +6,12 @@ import { sendProblem } from "./problem.js";
 const formatPath = (path: readonly PropertyKey[]): string =>
   path.reduce<string>((acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), "");
 
-export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, res: Response, part: "body" | "path" | "query"): z.infer<S> | undefined {
+export function parseOr400<S extends z.ZodType>(
+  schema: S,
+  value: unknown,
+  res: Response,
+  part: "body" | "path" | "query",
+): z.infer<S> | undefined {
   const parsed = schema.safeParse(value ?? {});
   if (parsed.success) return parsed.data;
   const errors = parsed.error.issues.map((issue) => {
@@ -24,7 +29,8 @@ export function parseOr400<S extends z.ZodType>(schema: S, value: unknown, res: 
 }
 
 const NOTHING = z.strictObject({});
-const isEmpty = (value: unknown): boolean => value === undefined || (typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0);
+const isEmpty = (value: unknown): boolean =>
+  value === undefined || (typeof value === "object" && value !== null && !Array.isArray(value) && Object.keys(value).length === 0);
 
 /** For a route that takes no query parameters: any parameter is an unknown field (400), as in a body. */
 export const noQuery: RequestHandler = (req, res, next) => {

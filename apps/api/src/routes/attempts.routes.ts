@@ -34,7 +34,12 @@ export function attemptRoutes(services: Services, metrics: Metrics, idempotent: 
     const params = parseOr400(AttemptParams, req.params, res, "path");
     const body = params && parseOr400(VerifyBody, req.body, res, "body");
     if (!params || !body) return;
-    const verified = await s.verifyStep.execute({ actor: actorOf(res), attemptId: params.attemptId, factorId: body.factorId, code: body.code });
+    const verified = await s.verifyStep.execute({
+      actor: actorOf(res),
+      attemptId: params.attemptId,
+      factorId: body.factorId,
+      code: body.code,
+    });
     if (!verified.ok) {
       metrics.verifyOutcomes.inc({ outcome: verified.error.code });
       return sendAppError(res, verified.error);

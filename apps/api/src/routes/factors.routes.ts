@@ -47,12 +47,21 @@ export function factorRoutes(services: Services, idempotent: RequestHandler): Ro
     const params = parseOr400(CredentialParams, req.params, res, "path");
     const body = params && parseOr400(ConfirmFactorBody, req.body, res, "body");
     if (!params || !body) return;
-    const confirmed = await s.confirmFactor.execute({ actor: actorOf(res), userId: params.userId, credentialId: params.credentialId, code: body.code });
+    const confirmed = await s.confirmFactor.execute({
+      actor: actorOf(res),
+      userId: params.userId,
+      credentialId: params.credentialId,
+      code: body.code,
+    });
     if (confirmed.ok) return void res.json({ confirmed: true, factor: presentCredential(confirmed.value) });
     // A wrong code is an outcome, answered like a failed verify: 200 with what remains.
     if (confirmed.error.code === "invalid_code") {
       const { failuresRemaining, lockedUntil } = confirmed.error;
-      return void res.json({ confirmed: false, failuresRemaining, lockedUntil: lockedUntil === null ? null : new Date(lockedUntil).toISOString() });
+      return void res.json({
+        confirmed: false,
+        failuresRemaining,
+        lockedUntil: lockedUntil === null ? null : new Date(lockedUntil).toISOString(),
+      });
     }
     sendAppError(res, confirmed.error);
   });
@@ -61,12 +70,21 @@ export function factorRoutes(services: Services, idempotent: RequestHandler): Ro
     const params = parseOr400(CredentialParams, req.params, res, "path");
     const body = params && parseOr400(ResyncFactorBody, req.body, res, "body");
     if (!params || !body) return;
-    const resynced = await services.resyncHotpFactor.execute({ actor: actorOf(res), userId: params.userId, credentialId: params.credentialId, codes: body.codes });
+    const resynced = await services.resyncHotpFactor.execute({
+      actor: actorOf(res),
+      userId: params.userId,
+      credentialId: params.credentialId,
+      codes: body.codes,
+    });
     if (resynced.ok) return void res.json({ resynced: true, factor: presentCredential(resynced.value) });
     // Like a wrong confirmation code: an outcome, 200 with what remains.
     if (resynced.error.code === "invalid_code") {
       const { failuresRemaining, lockedUntil } = resynced.error;
-      return void res.json({ resynced: false, failuresRemaining, lockedUntil: lockedUntil === null ? null : new Date(lockedUntil).toISOString() });
+      return void res.json({
+        resynced: false,
+        failuresRemaining,
+        lockedUntil: lockedUntil === null ? null : new Date(lockedUntil).toISOString(),
+      });
     }
     sendAppError(res, resynced.error);
   });

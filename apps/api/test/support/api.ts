@@ -33,7 +33,12 @@ export class ApiClient {
     readonly apiKey: string | null,
   ) {}
 
-  async call<T = any>(method: string, path: string, body?: unknown, init: { headers?: Record<string, string>; raw?: string } = {}): Promise<Reply<T>> {
+  async call<T = any>(
+    method: string,
+    path: string,
+    body?: unknown,
+    init: { headers?: Record<string, string>; raw?: string } = {},
+  ): Promise<Reply<T>> {
     const headers: Record<string, string> = { ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}) };
     let payload: string | undefined;
     if (init.raw !== undefined) payload = init.raw;
@@ -41,7 +46,11 @@ export class ApiClient {
       payload = JSON.stringify(body);
       headers["content-type"] = "application/json";
     }
-    const res = await fetch(`${this.baseUrl}${path}`, { method, headers: { ...headers, ...init.headers }, ...(payload === undefined ? {} : { body: payload }) });
+    const res = await fetch(`${this.baseUrl}${path}`, {
+      method,
+      headers: { ...headers, ...init.headers },
+      ...(payload === undefined ? {} : { body: payload }),
+    });
     const text = await res.text();
     const contentType = res.headers.get("content-type") ?? "";
     let parsed: unknown = text;
@@ -101,7 +110,14 @@ export async function startTestApi(databaseUrl: string | null, env: Record<strin
 }
 
 export interface Enrollment {
-  readonly factor: { id: string; factorId: string; label: string; type: "totp" | "hotp"; status: string; params: { algorithm: OtpAlgorithm; digits: 6 | 8; period?: number } };
+  readonly factor: {
+    id: string;
+    factorId: string;
+    label: string;
+    type: "totp" | "hotp";
+    status: string;
+    params: { algorithm: OtpAlgorithm; digits: 6 | 8; period?: number };
+  };
   readonly secret: string;
   readonly otpauthUri: string;
   readonly qr: { png: string; svg: string };
@@ -186,7 +202,8 @@ export async function enrollAll(
     if (enrolled.status !== 201) throw new Error(`enroll ${factorId}: ${enrolled.status} ${JSON.stringify(enrolled.body)}`);
     const device = new Authenticator(enrolled.body, clock);
     const confirmed = await client.post(`/v1/users/${input.userId}/factors/${device.credentialId}/confirm`, { code: device.next() });
-    if (confirmed.status !== 200 || confirmed.body.confirmed !== true) throw new Error(`confirm ${factorId}: ${JSON.stringify(confirmed.body)}`);
+    if (confirmed.status !== 200 || confirmed.body.confirmed !== true)
+      throw new Error(`confirm ${factorId}: ${JSON.stringify(confirmed.body)}`);
     result[factorId] = device;
   }
   return result;

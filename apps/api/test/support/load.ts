@@ -2,7 +2,7 @@
 // A small mixed load for the fault tests: clients that enroll factors, start attempts and send wrong codes against an
 // API process, recording every answer (or the lack of one) and every write the API acknowledged.
 import { SystemClock } from "@mfa-chain/crypto";
-import type { ApiClient, Authenticator} from "./api.js";
+import type { ApiClient, Authenticator } from "./api.js";
 import { enrollAll, uniqueId, type Enrollment } from "./api.js";
 
 export const ONE_FACTOR_POLICY = {
@@ -62,7 +62,14 @@ export function startLoad(client: ApiClient, users: ReadonlyArray<{ userId: stri
     const startedAt = Date.now();
     try {
       const reply = await client.post(path, body);
-      answers.push({ op, status: reply.status, code: reply.body?.code, retryAfter: reply.headers.get("retry-after"), startedAt, endedAt: Date.now() });
+      answers.push({
+        op,
+        status: reply.status,
+        code: reply.body?.code,
+        retryAfter: reply.headers.get("retry-after"),
+        startedAt,
+        endedAt: Date.now(),
+      });
       return reply;
     } catch {
       answers.push({ op, status: "no answer", startedAt, endedAt: Date.now() });
@@ -92,7 +99,8 @@ export function startLoad(client: ApiClient, users: ReadonlyArray<{ userId: stri
           if (!lastAttempt) break;
           const { userId, attemptId, device } = lastAttempt;
           const reply = await call("verify", `/v1/attempts/${attemptId}/verify`, { factorId: "app", code: device.wrong() });
-          if (reply?.status === 200 && reply.body.success === false) acknowledged.failures.set(userId, (acknowledged.failures.get(userId) ?? 0) + 1);
+          if (reply?.status === 200 && reply.body.success === false)
+            acknowledged.failures.set(userId, (acknowledged.failures.get(userId) ?? 0) + 1);
         }
       }
     }

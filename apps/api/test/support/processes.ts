@@ -17,10 +17,22 @@ export interface ApiProcess {
  * Starts `src/main.ts` and resolves with its URL once it logged `until`: "ready" (default: the database was reached and
  * migrated, /v1 serves) or "listening" (it answers /healthz and /readyz, the database perhaps not yet).
  */
-export async function spawnApi(env: Record<string, string>, timeoutMs = 30_000, until: "ready" | "listening" = "ready"): Promise<ApiProcess> {
+export async function spawnApi(
+  env: Record<string, string>,
+  timeoutMs = 30_000,
+  until: "ready" | "listening" = "ready",
+): Promise<ApiProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", "--conditions=@mfa-chain/source", "src/main.ts"], {
     cwd: appDir,
-    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", PORT: "0", HOST: "127.0.0.1", LOG_LEVEL: "info", MFA_DEMO: "false", ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      HOME: process.env.HOME ?? "",
+      PORT: "0",
+      HOST: "127.0.0.1",
+      LOG_LEVEL: "info",
+      MFA_DEMO: "false",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -15,7 +15,13 @@ describe("GetAttempt", () => {
 
   it("shows progress and the current step only, never the steps after it", async () => {
     const { attemptId } = await app.start("alice", "login");
-    expect(unwrap(await get(attemptId))).toMatchObject({ status: "active", complete: false, stepsPassed: 0, steps: 2, currentFactor: { id: "token_1" } });
+    expect(unwrap(await get(attemptId))).toMatchObject({
+      status: "active",
+      complete: false,
+      stepsPassed: 0,
+      steps: 2,
+      currentFactor: { id: "token_1" },
+    });
     await app.passCurrentStep(attemptId);
     const view = unwrap(await get(attemptId));
     expect(view).toMatchObject({ stepsPassed: 1, currentFactor: { id: "token_2", label: "Token 2", type: "totp" } });
@@ -28,7 +34,14 @@ describe("GetAttempt", () => {
     await app.passCurrentStep(attemptId);
     const completedAt = app.clock.now();
     app.clock.set(expiresAt - 1);
-    expect(unwrap(await get(attemptId))).toMatchObject({ status: "completed", complete: true, stepsPassed: 2, currentFactor: null, completedAt, expiresAt });
+    expect(unwrap(await get(attemptId))).toMatchObject({
+      status: "completed",
+      complete: true,
+      stepsPassed: 2,
+      currentFactor: null,
+      completedAt,
+      expiresAt,
+    });
     app.clock.set(expiresAt);
     expect(errorOf(await get(attemptId)).code).toBe("attempt_expired");
   });

@@ -15,7 +15,8 @@ export class GetAttempt {
     return this.deps.uow.run(async (repos) => {
       const attempt = await repos.attempts.find(tenantId, input.attemptId);
       if (!attempt) return err(attemptNotFound());
-      if (isExpired(attempt, this.deps.clock.now())) return err<AppError>({ code: "attempt_expired", message: "this attempt has expired; start a new one" });
+      if (isExpired(attempt, this.deps.clock.now()))
+        return err<AppError>({ code: "attempt_expired", message: "this attempt has expired; start a new one" });
       const policy = await this.deps.policies.get(repos.policies, tenantId, attempt.policyId, attempt.policyVersion);
       if (!policy) throw new InvariantViolation(`attempt ${attempt.id} refers to a missing policy version`);
       return ok(viewAttempt(attempt, policy));

@@ -1,8 +1,20 @@
-import { adminKey, aPolicy, errorOf, noRandomness, ScriptedRandom, serviceKey, TEST_EPOCH, TEST_TENANT, TestApp, unwrap } from "@mfa-chain/testing";
+import {
+  adminKey,
+  aPolicy,
+  errorOf,
+  noRandomness,
+  ScriptedRandom,
+  serviceKey,
+  TEST_EPOCH,
+  TEST_TENANT,
+  TestApp,
+  unwrap,
+} from "@mfa-chain/testing";
 import { describe, expect, it } from "vitest";
 
 const service = serviceKey();
-const start = (app: TestApp, userId = "alice", policyId = "login", actor = service) => app.startAttempt.execute({ actor, userId, policyId });
+const start = (app: TestApp, userId = "alice", policyId = "login", actor = service) =>
+  app.startAttempt.execute({ actor, userId, policyId });
 
 describe("StartAttempt", () => {
   it("fixed: the first requiredSteps factors in policy order; reveals only the current one", async () => {
@@ -73,11 +85,25 @@ describe("StartAttempt", () => {
     await app.givenPolicy(aPolicy().withId("login").withTotpFactors(1));
     await app.enrollAndConfirm("alice", "login", ["token_1"]);
     unwrap(await start(app));
-    unwrap(await app.savePolicy.execute({ actor: adminKey(), policyId: "login", definition: aPolicy().withTotpFactors(1, { digits: 8 }).definition(), mode: "update" }));
+    unwrap(
+      await app.savePolicy.execute({
+        actor: adminKey(),
+        policyId: "login",
+        definition: aPolicy().withTotpFactors(1, { digits: 8 }).definition(),
+        mode: "update",
+      }),
+    );
     expect(errorOf(await start(app))).toMatchObject({ code: "factors_not_enrolled", missing: [{ id: "token_1" }] });
     // Nor another algorithm or period.
     for (const options of [{ algorithm: "SHA256" as const }, { period: 60 as const }]) {
-      unwrap(await app.savePolicy.execute({ actor: adminKey(), policyId: "login", definition: aPolicy().withTotpFactors(1, options).definition(), mode: "update" }));
+      unwrap(
+        await app.savePolicy.execute({
+          actor: adminKey(),
+          policyId: "login",
+          definition: aPolicy().withTotpFactors(1, options).definition(),
+          mode: "update",
+        }),
+      );
       expect(errorOf(await start(app)).code).toBe("factors_not_enrolled");
     }
   });
@@ -86,7 +112,9 @@ describe("StartAttempt", () => {
     const app = new TestApp();
     await app.givenPolicy(aPolicy().withId("login").withTotpFactors(1));
     await app.enrollAndConfirm("alice", "login", ["token_1"]);
-    unwrap(await app.revokeFactor.execute({ actor: adminKey(), userId: "alice", credentialId: app.activeCredential("alice", "token_1").id }));
+    unwrap(
+      await app.revokeFactor.execute({ actor: adminKey(), userId: "alice", credentialId: app.activeCredential("alice", "token_1").id }),
+    );
     expect(errorOf(await start(app)).code).toBe("factors_not_enrolled");
   });
 

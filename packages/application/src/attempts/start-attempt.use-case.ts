@@ -1,5 +1,15 @@
 // Starts an attempt: draws the chain from the factors the user has confirmed for the policy's slots.
-import { err, isLocked, ok, satisfies, startAttempt, USER_ID_PATTERN, type Instant, type RandomSource, type Result } from "@mfa-chain/domain";
+import {
+  err,
+  isLocked,
+  ok,
+  satisfies,
+  startAttempt,
+  USER_ID_PATTERN,
+  type Instant,
+  type RandomSource,
+  type Result,
+} from "@mfa-chain/domain";
 import type { Clock } from "../ports/clock.port.js";
 import type { IdGenerator } from "../ports/id-generator.port.js";
 import type { UnitOfWork } from "../ports/repositories.port.js";
@@ -30,10 +40,11 @@ export class StartAttempt {
       const lock = await repos.lockouts.find(tenantId, input.userId);
       if (isLocked(lock, now)) return err(lockedError(lock.lockedUntil as Instant));
       const credentials = await repos.credentials.listByUser(tenantId, input.userId);
-      const confirmed = new Set(
-        policy.factors.filter((f) => credentials.some((c) => satisfies(c, f))).map((f) => f.id),
+      const confirmed = new Set(policy.factors.filter((f) => credentials.some((c) => satisfies(c, f))).map((f) => f.id));
+      const started = startAttempt(
+        { id: this.deps.ids.newId(), tenantId, userId: input.userId, policy, confirmedFactorIds: confirmed, now },
+        this.deps.random,
       );
-      const started = startAttempt({ id: this.deps.ids.newId(), tenantId, userId: input.userId, policy, confirmedFactorIds: confirmed, now }, this.deps.random);
       if (!started.ok) return err<AppError>({ ...started.error });
       const attempt = started.value;
       await repos.attempts.insert(attempt);

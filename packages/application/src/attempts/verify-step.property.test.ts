@@ -17,10 +17,13 @@ type Action =
 
 const scenarioArb = fc
   .record({
-    factors: fc.array(fc.record({ type: fc.constantFrom("totp" as const, "hotp" as const), digits: fc.constantFrom(6 as OtpDigits, 8 as OtpDigits) }), {
-      minLength: 1,
-      maxLength: 4,
-    }),
+    factors: fc.array(
+      fc.record({ type: fc.constantFrom("totp" as const, "hotp" as const), digits: fc.constantFrom(6 as OtpDigits, 8 as OtpDigits) }),
+      {
+        minLength: 1,
+        maxLength: 4,
+      },
+    ),
     mode: fc.constantFrom("fixed" as const, "random" as const),
     window: fc.constantFrom(0 as const, 1 as const),
     maxFailures: fc.integer({ min: 2, max: 8 }),
@@ -41,7 +44,10 @@ const scenarioArb = fc
           {
             weight: 1,
             arbitrary: fc
-              .oneof(fc.string({ maxLength: 10 }), fc.constantFrom("１２３４５６", "١٢٣٤٥٦", " 123456", "+12345", "-12345", "", "1234567", "12345678 "))
+              .oneof(
+                fc.string({ maxLength: 10 }),
+                fc.constantFrom("１２３４５６", "١٢٣٤٥٦", " 123456", "+12345", "-12345", "", "1234567", "12345678 "),
+              )
               .filter((code) => !/^(?:[0-9]{6}|[0-9]{8})$/.test(code))
               .map<Action>((code) => ({ kind: "garbage", code })),
           },
@@ -92,7 +98,9 @@ describe("VerifyStep (property, through the real use cases with fakes)", () => {
           }
           const t = app.otp.timeStep(app.clock.now(), c.params.period);
           const steps = s.window === 1 ? [t - 1, t, t + 1] : [t];
-          return steps.some((step) => (c.lastTimeStep === null || step > c.lastTimeStep) && app.otp.codeOfStep(secret, step, c.params) === code);
+          return steps.some(
+            (step) => (c.lastTimeStep === null || step > c.lastTimeStep) && app.otp.codeOfStep(secret, step, c.params) === code,
+          );
         };
 
         for (const action of actions) {

@@ -20,7 +20,11 @@ const service = serviceKey();
 const admin = adminKey();
 
 /** A TestApp with `policy` saved and alice's factors enrolled and confirmed (clock then one period on). */
-async function appWith(policy: PolicyBuilder, factorIds: readonly string[] = ["token_1", "token_2"], app = new TestApp()): Promise<TestApp> {
+async function appWith(
+  policy: PolicyBuilder,
+  factorIds: readonly string[] = ["token_1", "token_2"],
+  app = new TestApp(),
+): Promise<TestApp> {
   const { id } = policy.build();
   await app.givenPolicy(policy);
   await app.enrollAndConfirm("alice", id, factorIds);
@@ -48,8 +52,22 @@ describe("VerifyStep", () => {
     const e1 = unwrap(await fresh.enrollFactor.execute({ actor: service, userId: "bob", policyId: "seed", factorId: "token_1" }));
     const e2 = unwrap(await fresh.enrollFactor.execute({ actor: admin, userId: "bob", policyId: "seed", factorId: "token_2" }));
     const now = () => fresh.clock.now();
-    unwrap(await fresh.confirmFactor.execute({ actor: service, userId: "bob", credentialId: e1.credential.id, code: fresh.otp.codeAt(e1.secret, now()) }));
-    unwrap(await fresh.confirmFactor.execute({ actor: service, userId: "bob", credentialId: e2.credential.id, code: fresh.otp.codeAt(e2.secret, now()) }));
+    unwrap(
+      await fresh.confirmFactor.execute({
+        actor: service,
+        userId: "bob",
+        credentialId: e1.credential.id,
+        code: fresh.otp.codeAt(e1.secret, now()),
+      }),
+    );
+    unwrap(
+      await fresh.confirmFactor.execute({
+        actor: service,
+        userId: "bob",
+        credentialId: e2.credential.id,
+        code: fresh.otp.codeAt(e2.secret, now()),
+      }),
+    );
     fresh.nextPeriod();
     const started = unwrap(await fresh.startAttempt.execute({ actor: service, userId: "bob", policyId: "seed" }));
     expect(started.currentFactor).toEqual(view("token_1"));
@@ -110,12 +128,23 @@ describe("VerifyStep", () => {
     // token_1 again, with its own valid code of this step: still out of order.
     app.nextPeriod();
     const outcome = outcomeOf(await verify("token_1", right("token_1")));
-    expect(outcome).toMatchObject({ success: false, reset: true, failure: "chain_breached", nextFactor: view("token_1"), failuresRemaining: 4 });
+    expect(outcome).toMatchObject({
+      success: false,
+      reset: true,
+      failure: "chain_breached",
+      nextFactor: view("token_1"),
+      failuresRemaining: 4,
+    });
     expect(app.attempt(attempt.attemptId).cursor).toBe(0);
     // A factor that is not in the policy at all is a breach as well.
     expect(outcomeOf(await verify("token_9", "123456"))).toMatchObject({ failure: "chain_breached", failuresRemaining: 3 });
     app.otp.assertNoVerification();
-    expect(app.auditEvents().slice(-2).map((e) => [e.type, e.factorId, e.data])).toEqual([
+    expect(
+      app
+        .auditEvents()
+        .slice(-2)
+        .map((e) => [e.type, e.factorId, e.data]),
+    ).toEqual([
       ["attempt.chain_breached", "token_1", { reason: "chain_breached", step: 2, failures: 1 }],
       ["attempt.chain_breached", "token_9", { reason: "chain_breached", step: 1, failures: 2 }],
     ]);
@@ -153,7 +182,10 @@ describe("VerifyStep", () => {
       // …so the current and previous steps' codes, never used, are now refused too.
       const b = await oneStep.start("alice", "one");
       for (const step of [t, t - 1]) {
-        expect(outcomeOf(await oneStep.verify(b.attemptId, "token_1", codeOf(step)))).toMatchObject({ success: false, failure: "code_replayed" });
+        expect(outcomeOf(await oneStep.verify(b.attemptId, "token_1", codeOf(step)))).toMatchObject({
+          success: false,
+          failure: "code_replayed",
+        });
       }
       // The verifier is told the last accepted step, so it can report the replay without a claim.
       expect(oneStep.otp.verifications.at(-1)).toMatchObject({ kind: "verifyTotp", afterTimeStep: t + 1 });
@@ -195,14 +227,24 @@ describe("VerifyStep", () => {
     expect(h.activeCredential("alice", "counter_1").counter).toBe(12);
     expect(h.otp.verifications.map((v) => (v.kind === "verifyHotp" ? v.lookAhead : null))).toEqual([10, 10]);
     const b = await h.start("alice", "hotp");
-    for (const used of [11, 5, 1]) expect(outcomeOf(await h.verify(b.attemptId, "counter_1", code(used)))).toMatchObject({ success: false, failure: "invalid_code" });
+    for (const used of [11, 5, 1])
+      expect(outcomeOf(await h.verify(b.attemptId, "counter_1", code(used)))).toMatchObject({ success: false, failure: "invalid_code" });
     expect(outcomeOf(await h.verify(b.attemptId, "counter_1", code(12)))).toMatchObject({ success: true });
     expect(h.activeCredential("alice", "counter_1").counter).toBe(13);
   });
 
   describe("failure counting and lockout (S6, S7, S8)", () => {
     it("S6 one failure raises the count by exactly one, across attempts, factors, policies and a failed confirm", async () => {
-      await app.givenPolicy(aPolicy().withId("reverse").withFactors([{ id: "token_2", label: "Token 2" }, { id: "token_1", label: "Token 1" }, { id: "token_3", label: "Token 3" }]).withSteps(2));
+      await app.givenPolicy(
+        aPolicy()
+          .withId("reverse")
+          .withFactors([
+            { id: "token_2", label: "Token 2" },
+            { id: "token_1", label: "Token 1" },
+            { id: "token_3", label: "Token 3" },
+          ])
+          .withSteps(2),
+      );
       const expectCount = (n: number) => expect(app.failures("alice")).toBe(n);
       await verify("token_1", wrong("token_1"));
       expectCount(1);
@@ -213,7 +255,14 @@ describe("VerifyStep", () => {
       await verify("token_1", "１２３４５６", second.attemptId); // malformed
       expectCount(3);
       const pending = await app.enroll("alice", "reverse", "token_3");
-      errorOf(await app.confirmFactor.execute({ actor: service, userId: "alice", credentialId: pending.credential.id, code: app.otp.wrongCodeAt(pending.secret, app.clock.now()) }));
+      errorOf(
+        await app.confirmFactor.execute({
+          actor: service,
+          userId: "alice",
+          credentialId: pending.credential.id,
+          code: app.otp.wrongCodeAt(pending.secret, app.clock.now()),
+        }),
+      );
       expectCount(4);
       const reverse = await app.start("alice", "reverse");
       const last = outcomeOf(await app.verify(reverse.attemptId, "token_2", wrong("token_2")));
@@ -352,7 +401,11 @@ describe("VerifyStep", () => {
     await app.passCurrentStep(attempt.attemptId);
     await app.passCurrentStep(attempt.attemptId);
     app.nextPeriod();
-    for (const [factorId, code] of [["token_1", right("token_1")], ["token_2", wrong("token_2")], ["nope", ""]] as const) {
+    for (const [factorId, code] of [
+      ["token_1", right("token_1")],
+      ["token_2", wrong("token_2")],
+      ["nope", ""],
+    ] as const) {
       expect(errorOf(await verify(factorId, code)).code).toBe("attempt_completed");
     }
     expect(app.failures("alice")).toBe(0);
@@ -361,7 +414,12 @@ describe("VerifyStep", () => {
 
   it("an unknown attempt, or another tenant's, → attempt_not_found (S27)", async () => {
     expect(errorOf(await verify("token_1", right("token_1"), "no-such-attempt")).code).toBe("attempt_not_found");
-    const foreign = await app.verifyStep.execute({ actor: serviceKey("tenant-2"), attemptId: attempt.attemptId, factorId: "token_1", code: right("token_1") });
+    const foreign = await app.verifyStep.execute({
+      actor: serviceKey("tenant-2"),
+      attemptId: attempt.attemptId,
+      factorId: "token_1",
+      code: right("token_1"),
+    });
     expect(errorOf(foreign).code).toBe("attempt_not_found");
     expect(app.attempt(attempt.attemptId).cursor).toBe(0);
     expect(app.failures("alice")).toBe(0);
@@ -369,7 +427,11 @@ describe("VerifyStep", () => {
 
   it("random mode redraws the chain on every reset (SeededRandom); fixed mode draws nothing", async () => {
     const random = new SeededRandom(7);
-    const r = await appWith(aPolicy().withId("rnd").random().withTotpFactors(4).withSteps(2).withLockout({ maxFailures: 100 }), ["token_1", "token_2", "token_3", "token_4"], new TestApp({ random }));
+    const r = await appWith(
+      aPolicy().withId("rnd").random().withTotpFactors(4).withSteps(2).withLockout({ maxFailures: 100 }),
+      ["token_1", "token_2", "token_3", "token_4"],
+      new TestApp({ random }),
+    );
     const { attemptId } = await r.start("alice", "rnd");
     const chains = new Set<string>();
     for (let i = 0; i < 12; i++) {
@@ -399,7 +461,10 @@ describe("VerifyStep", () => {
 
   it("an authenticator re-provisioned with other options since the attempt started cannot pass its step", async () => {
     // v2 of the policy wants SHA256 for token_1; alice re-enrolls token_1 under it while a v1 (SHA1) attempt runs.
-    const v2 = aPolicy().withFactors([{ id: "token_1", label: "Token 1", options: { algorithm: "SHA256" } }, { id: "token_2", label: "Token 2" }]);
+    const v2 = aPolicy().withFactors([
+      { id: "token_1", label: "Token 1", options: { algorithm: "SHA256" } },
+      { id: "token_2", label: "Token 2" },
+    ]);
     unwrap(await app.savePolicy.execute({ actor: admin, policyId: "login", definition: v2.definition(), mode: "update" }));
     const renewed = await app.enroll("alice", "login", "token_1");
     await app.confirm("alice", renewed);
@@ -411,7 +476,14 @@ describe("VerifyStep", () => {
   });
 
   it("a running attempt keeps its policy version after an update, and after a delete", async () => {
-    unwrap(await app.savePolicy.execute({ actor: admin, policyId: "login", definition: aPolicy().withSteps(1).withVerifyWindow(0).definition(), mode: "update" }));
+    unwrap(
+      await app.savePolicy.execute({
+        actor: admin,
+        policyId: "login",
+        definition: aPolicy().withSteps(1).withVerifyWindow(0).definition(),
+        mode: "update",
+      }),
+    );
     // v1: window 1, so the previous step's code still passes; and two steps are still required.
     app.nextPeriod();
     const secret = app.secretOf(app.activeCredential("alice", "token_1").id);
@@ -419,11 +491,16 @@ describe("VerifyStep", () => {
     expect(outcomeOf(await verify("token_1", previous))).toMatchObject({ success: true, complete: false, nextFactor: view("token_2") });
     unwrap(await app.deletePolicy.execute({ actor: admin, policyId: "login" }));
     expect(outcomeOf(await verify("token_2", right("token_2")))).toMatchObject({ success: true, complete: true });
-    expect(unwrap(await app.getAttempt.execute({ actor: service, attemptId: attempt.attemptId }))).toMatchObject({ policyVersion: 1, steps: 2 });
+    expect(unwrap(await app.getAttempt.execute({ actor: service, attemptId: attempt.attemptId }))).toMatchObject({
+      policyVersion: 1,
+      steps: 2,
+    });
   });
 
   it("a new attempt after an update runs on the new version", async () => {
-    unwrap(await app.savePolicy.execute({ actor: admin, policyId: "login", definition: aPolicy().withSteps(1).definition(), mode: "update" }));
+    unwrap(
+      await app.savePolicy.execute({ actor: admin, policyId: "login", definition: aPolicy().withSteps(1).definition(), mode: "update" }),
+    );
     const v2 = await app.start("alice", "login");
     expect(v2).toMatchObject({ policyVersion: 2, steps: 1 });
     expect(outcomeOf(await app.verify(v2.attemptId, "token_1", right("token_1")))).toMatchObject({ complete: true });
@@ -455,7 +532,8 @@ describe("VerifyStep", () => {
       ["attempt.step_succeeded", "token_2", { step: 2 }],
       ["attempt.completed", null, { steps: 2 }],
     ]);
-    for (const e of events) expect(e).toMatchObject({ tenantId: TEST_TENANT, userId: "alice", attemptId, actor: { kind: "api_key", id: service.keyId } });
+    for (const e of events)
+      expect(e).toMatchObject({ tenantId: TEST_TENANT, userId: "alice", attemptId, actor: { kind: "api_key", id: service.keyId } });
   });
 
   it("S10 no audit record, credential row or error message holds a code or a secret", async () => {
@@ -486,7 +564,12 @@ describe("VerifyStep", () => {
     expect(secrets.length).toBeGreaterThanOrEqual(3);
     const leaves: unknown[] = [];
     const walk = (v: unknown): void => {
-      if (v instanceof Uint8Array) leaves.push(Array.from(v, (b) => b.toString(16).padStart(2, "0")).join("").toUpperCase());
+      if (v instanceof Uint8Array)
+        leaves.push(
+          Array.from(v, (b) => b.toString(16).padStart(2, "0"))
+            .join("")
+            .toUpperCase(),
+        );
       else if (Array.isArray(v)) v.forEach(walk);
       else if (v !== null && typeof v === "object") Object.values(v).forEach(walk);
       else leaves.push(v);
@@ -497,7 +580,8 @@ describe("VerifyStep", () => {
     expect(messages.length).toBeGreaterThan(0);
     for (const leaf of leaves) {
       for (const code of codes) {
-        if (typeof leaf === "string" && code.trim().length >= 6) expect(leaf, `a stored value contains the code ${code}`).not.toContain(code.trim());
+        if (typeof leaf === "string" && code.trim().length >= 6)
+          expect(leaf, `a stored value contains the code ${code}`).not.toContain(code.trim());
         if (typeof leaf === "number" && Number(code) >= 1000) expect(leaf).not.toBe(Number(code));
       }
       for (const secret of secrets) if (typeof leaf === "string") expect(leaf.toUpperCase()).not.toContain(secret);
@@ -523,31 +607,38 @@ describe("VerifyStep", () => {
       const fault = app.uow.failOn("steps.write", { times: 1 });
       await expect(verify("token_2", wrong("token_2"))).rejects.toBeInstanceOf(InjectedFault);
       expect(fault.fired).toBe(1);
-      expect({ attempt: app.attempt(attempt.attemptId), lock: app.store.lockState(TEST_TENANT, "alice"), audit: app.auditEvents() }).toEqual(before);
-    });
-
-    it.each(["steps.lockForStep", "steps.write"] as const)("a throw inside the unit of work (%s) leaves nothing written, and the code is not spent", async (target) => {
-      await app.passCurrentStep(attempt.attemptId);
-      const code2 = right("token_2");
-      const before = {
-        attempt: app.attempt(attempt.attemptId),
-        lock: app.store.lockState(TEST_TENANT, "alice"),
-        credentials: app.store.credentials(TEST_TENANT),
-        audit: app.auditEvents(),
-      };
-      const fault = app.uow.failOn(target, { times: 1 });
-      await expect(verify("token_2", code2)).rejects.toBeInstanceOf(InjectedFault);
-      expect(fault.fired).toBe(1);
-      expect(app.transactions.rolledBack).toBe(1);
       expect({
         attempt: app.attempt(attempt.attemptId),
         lock: app.store.lockState(TEST_TENANT, "alice"),
-        credentials: app.store.credentials(TEST_TENANT),
         audit: app.auditEvents(),
       }).toEqual(before);
-      // The replay guard was rolled back with the rest: the same code now passes.
-      expect(outcomeOf(await verify("token_2", code2))).toMatchObject({ success: true, complete: true });
     });
+
+    it.each(["steps.lockForStep", "steps.write"] as const)(
+      "a throw inside the unit of work (%s) leaves nothing written, and the code is not spent",
+      async (target) => {
+        await app.passCurrentStep(attempt.attemptId);
+        const code2 = right("token_2");
+        const before = {
+          attempt: app.attempt(attempt.attemptId),
+          lock: app.store.lockState(TEST_TENANT, "alice"),
+          credentials: app.store.credentials(TEST_TENANT),
+          audit: app.auditEvents(),
+        };
+        const fault = app.uow.failOn(target, { times: 1 });
+        await expect(verify("token_2", code2)).rejects.toBeInstanceOf(InjectedFault);
+        expect(fault.fired).toBe(1);
+        expect(app.transactions.rolledBack).toBe(1);
+        expect({
+          attempt: app.attempt(attempt.attemptId),
+          lock: app.store.lockState(TEST_TENANT, "alice"),
+          credentials: app.store.credentials(TEST_TENANT),
+          audit: app.auditEvents(),
+        }).toEqual(before);
+        // The replay guard was rolled back with the rest: the same code now passes.
+        expect(outcomeOf(await verify("token_2", code2))).toMatchObject({ success: true, complete: true });
+      },
+    );
 
     it("a write that finds the attempt moved (its compare-and-set fails after the claim was written) is abandoned whole: the claim is rolled back too", async () => {
       const code = right("token_1");
@@ -559,7 +650,11 @@ describe("VerifyStep", () => {
       await expect(verify("token_1", code)).rejects.toBeInstanceOf(InvariantViolation);
       expect(race.fired).toBe(1);
       expect(app.transactions.rolledBack).toBe(1);
-      expect({ attempt: app.attempt(attempt.attemptId), credentials: app.store.credentials(TEST_TENANT), audit: app.auditEvents() }).toEqual(before);
+      expect({
+        attempt: app.attempt(attempt.attemptId),
+        credentials: app.store.credentials(TEST_TENANT),
+        audit: app.auditEvents(),
+      }).toEqual(before);
       expect(outcomeOf(await verify("token_1", code))).toMatchObject({ success: true });
     });
 
@@ -568,7 +663,8 @@ describe("VerifyStep", () => {
       const race = app.uow.beforeCall("steps.write", async (repos, [tenantId, , step]) => {
         const claim = (step as StepWrite).claim;
         expect(claim?.kind).toBe("time_step");
-        if (claim?.kind === "time_step") expect(await repos.credentials.advanceTimeStep(tenantId as string, claim.credentialId, claim.step)).toBe(true);
+        if (claim?.kind === "time_step")
+          expect(await repos.credentials.advanceTimeStep(tenantId as string, claim.credentialId, claim.step)).toBe(true);
       });
       await expect(verify("token_1", right("token_1"))).rejects.toBeInstanceOf(InvariantViolation);
       expect(race.fired).toBe(1);
@@ -582,7 +678,8 @@ describe("VerifyStep", () => {
       const race = h.uow.beforeCall("steps.write", async (repos, [tenantId, , step]) => {
         const claim = (step as StepWrite).claim;
         expect(claim?.kind).toBe("counter");
-        if (claim?.kind === "counter") expect(await repos.credentials.advanceCounter(tenantId as string, claim.credentialId, claim.expected, claim.next)).toBe(true);
+        if (claim?.kind === "counter")
+          expect(await repos.credentials.advanceCounter(tenantId as string, claim.credentialId, claim.expected, claim.next)).toBe(true);
       });
       await expect(h.verify(attemptId, "counter_1", h.rightCode("alice", "counter_1"))).rejects.toBeInstanceOf(InvariantViolation);
       expect(race.fired).toBe(1);
@@ -609,7 +706,10 @@ describe("VerifyStep", () => {
     // token_2's current code is valid for token_2 only: it cannot pass token_1's step.
     const other = await app.start("alice", "login");
     app.nextPeriod();
-    expect(outcomeOf(await app.verify(other.attemptId, "token_1", right("token_2")))).toMatchObject({ success: false, failure: "invalid_code" });
+    expect(outcomeOf(await app.verify(other.attemptId, "token_1", right("token_2")))).toMatchObject({
+      success: false,
+      failure: "invalid_code",
+    });
     expect(FakeOtp.decodeSecret(app.secretOf(credential.id))).toHaveLength(20);
   });
 });

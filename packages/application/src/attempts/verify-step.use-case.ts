@@ -132,4 +132,3 @@ export class VerifyStep {
 
 const sameLockState = (a: LockState, b: LockState): boolean =>
   a.consecutiveFailures === b.consecutiveFailures && a.lockCount === b.lockCount && a.lockedUntil === b.lockedUntil;
-

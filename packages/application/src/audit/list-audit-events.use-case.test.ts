@@ -17,7 +17,8 @@ describe("ListAuditEvents", () => {
     await app.givenPolicy(aPolicy().withId("elsewhere"), adminKey("tenant-2"));
   });
 
-  const list = (input: Omit<Parameters<TestApp["listAuditEvents"]["execute"]>[0], "actor"> = {}) => app.listAuditEvents.execute({ actor: admin, ...input });
+  const list = (input: Omit<Parameters<TestApp["listAuditEvents"]["execute"]>[0], "actor"> = {}) =>
+    app.listAuditEvents.execute({ actor: admin, ...input });
 
   it("lists the caller's tenant only, newest first", async () => {
     const { events, nextBefore } = await list();

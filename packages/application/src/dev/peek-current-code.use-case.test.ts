@@ -36,7 +36,9 @@ describe("PeekCurrentCode (development only, S32)", () => {
     const running = await app.start("alice", "login");
     expect(errorOf(await peek(running.attemptId, serviceKey("tenant-2"))).code).toBe("attempt_not_found");
     expect(errorOf(await peek("nope")).code).toBe("attempt_not_found");
-    unwrap(await app.revokeFactor.execute({ actor: adminKey(), userId: "alice", credentialId: app.activeCredential("alice", "token_1").id }));
+    unwrap(
+      await app.revokeFactor.execute({ actor: adminKey(), userId: "alice", credentialId: app.activeCredential("alice", "token_1").id }),
+    );
     expect(errorOf(await peek(running.attemptId)).code).toBe("credential_not_found");
     app.clock.set(running.expiresAt);
     expect(errorOf(await peek(running.attemptId)).code).toBe("attempt_expired");

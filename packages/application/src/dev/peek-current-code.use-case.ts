@@ -33,7 +33,8 @@ export class PeekCurrentCode {
       if (!policy) throw new InvariantViolation(`attempt ${attempt.id} refers to a missing policy version`);
       const factor = currentFactor(attempt, policy);
       const credential = factor && (await repos.credentials.findActiveByFactor(tenantId, attempt.userId, factor.id));
-      if (!factor || !credential) return err<AppError>({ code: "credential_not_found", message: "the current factor has no active credential" });
+      if (!factor || !credential)
+        return err<AppError>({ code: "credential_not_found", message: "the current factor has no active credential" });
       const secret = this.deps.cipher.open(credential.secret, { tenantId, userId: credential.userId, credentialId: credential.id });
       try {
         const p = credential.params;

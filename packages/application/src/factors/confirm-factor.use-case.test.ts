@@ -24,7 +24,12 @@ describe("ConfirmFactor", () => {
     const view = unwrap(await confirm(rightCode()));
     expect(view).toMatchObject({ id: enrollment.credential.id, status: "active", confirmedAt: app.clock.now() });
     expect(statusOf(enrollment.credential.id)).toBe("active");
-    expect(app.auditEvents().at(-1)).toMatchObject({ type: "factor.confirmed", userId: "alice", factorId: "token_1", data: { credentialId: enrollment.credential.id } });
+    expect(app.auditEvents().at(-1)).toMatchObject({
+      type: "factor.confirmed",
+      userId: "alice",
+      factorId: "token_1",
+      data: { credentialId: enrollment.credential.id },
+    });
     expect(app.failures("alice")).toBe(0);
   });
 
@@ -70,20 +75,28 @@ describe("ConfirmFactor", () => {
     expect(error).toMatchObject({ code: "invalid_code", failuresRemaining: 4, lockedUntil: null });
     expect(app.failures("alice")).toBe(1);
     expect(statusOf(enrollment.credential.id)).toBe("pending");
-    expect(app.auditEvents().at(-1)).toMatchObject({ type: "factor.confirm_failed", factorId: "token_1", data: { credentialId: enrollment.credential.id, reason: "invalid_code" } });
+    expect(app.auditEvents().at(-1)).toMatchObject({
+      type: "factor.confirm_failed",
+      factorId: "token_1",
+      data: { credentialId: enrollment.credential.id, reason: "invalid_code" },
+    });
     // Still confirmable with the right code.
     unwrap(await confirm(rightCode()));
   });
 
-  it.each(["", "12345", "1234567", " 12345", "+12345", "１２３４５６"])("S12 a malformed code %j fails as invalid_code_format and counts", async (code) => {
-    expect(errorOf(await confirm(code)).code).toBe("invalid_code");
-    expect(app.failures("alice")).toBe(1);
-    expect(app.auditEvents().at(-1)?.data).toMatchObject({ reason: "invalid_code_format" });
-    app.otp.assertNoVerification();
-  });
+  it.each(["", "12345", "1234567", " 12345", "+12345", "１２３４５６"])(
+    "S12 a malformed code %j fails as invalid_code_format and counts",
+    async (code) => {
+      expect(errorOf(await confirm(code)).code).toBe("invalid_code");
+      expect(app.failures("alice")).toBe(1);
+      expect(app.auditEvents().at(-1)?.data).toMatchObject({ reason: "invalid_code_format" });
+      app.otp.assertNoVerification();
+    },
+  );
 
   it("5 wrong codes lock the user: the 5th says until when, the next (even right) code → user_locked unchecked (S8)", async () => {
-    for (let i = 1; i <= 4; i++) expect(errorOf(await confirm(wrongCode()))).toMatchObject({ code: "invalid_code", failuresRemaining: 5 - i, lockedUntil: null });
+    for (let i = 1; i <= 4; i++)
+      expect(errorOf(await confirm(wrongCode()))).toMatchObject({ code: "invalid_code", failuresRemaining: 5 - i, lockedUntil: null });
     const fifth = errorOf(await confirm(wrongCode()));
     const lockedUntil = app.clock.now() + 300_000;
     expect(fifth).toMatchObject({ code: "invalid_code", failuresRemaining: 0, lockedUntil });
@@ -131,7 +144,9 @@ describe("ConfirmFactor", () => {
     it("S13 an abandoned enrollment leaves nothing usable", async () => {
       app.clock.advanceSeconds(3600);
       expect(errorOf(await confirm(rightCode())).code).toBe("enrollment_expired");
-      expect(errorOf(await app.startAttempt.execute({ actor: service, userId: "alice", policyId: "login" })).code).toBe("factors_not_enrolled");
+      expect(errorOf(await app.startAttempt.execute({ actor: service, userId: "alice", policyId: "login" })).code).toBe(
+        "factors_not_enrolled",
+      );
       expect(app.store.credentials(TEST_TENANT).filter((c) => c.status === "active")).toEqual([]);
     });
 
@@ -144,19 +159,36 @@ describe("ConfirmFactor", () => {
 
       // The running attempt still checks the old, active secret: the pending one's code fails…
       app.otp.clearCalls();
-      expect(unwrap(await app.verify(running.attemptId, "token_1", app.otp.codeAt(renewed.secret, now())))).toMatchObject({ success: false });
+      expect(unwrap(await app.verify(running.attemptId, "token_1", app.otp.codeAt(renewed.secret, now())))).toMatchObject({
+        success: false,
+      });
       expect(app.otp.verifications.map((v) => v.secretHex)).toEqual([old1.secret]);
       // …and the old one's code passes.
       expect(unwrap(await app.verify(running.attemptId, "token_1", app.otp.codeAt(old1.secret, now())))).toMatchObject({ success: true });
 
       app.nextPeriod();
-      unwrap(await app.confirmFactor.execute({ actor: service, userId: "alice", credentialId: renewed.credential.id, code: app.otp.codeAt(renewed.secret, now()) }));
-      const statuses = Object.fromEntries(app.store.credentials(TEST_TENANT).filter((c) => c.factorId === "token_1").map((c) => [c.id, c.status]));
+      unwrap(
+        await app.confirmFactor.execute({
+          actor: service,
+          userId: "alice",
+          credentialId: renewed.credential.id,
+          code: app.otp.codeAt(renewed.secret, now()),
+        }),
+      );
+      const statuses = Object.fromEntries(
+        app.store
+          .credentials(TEST_TENANT)
+          .filter((c) => c.factorId === "token_1")
+          .map((c) => [c.id, c.status]),
+      );
       expect(statuses).toEqual({ [old1.credential.id]: "revoked", [renewed.credential.id]: "active" });
 
       app.nextPeriod();
       const next = await app.start("alice", "login");
-      expect(unwrap(await app.verify(next.attemptId, "token_1", app.otp.codeAt(old1.secret, now())))).toMatchObject({ success: false, failure: "invalid_code" });
+      expect(unwrap(await app.verify(next.attemptId, "token_1", app.otp.codeAt(old1.secret, now())))).toMatchObject({
+        success: false,
+        failure: "invalid_code",
+      });
       expect(unwrap(await app.verify(next.attemptId, "token_1", app.otp.codeAt(renewed.secret, now())))).toMatchObject({ success: true });
     });
   });

@@ -1,11 +1,5 @@
 // Confirms a pending enrollment with a code from the new authenticator; only then can the factor pass a step (S13).
-import {
-  err,
-  isCodeShape,
-  isPendingExpired,
-  ok,
-  type Result,
-} from "@mfa-chain/domain";
+import { err, isCodeShape, isPendingExpired, ok, type Result } from "@mfa-chain/domain";
 import type { Clock } from "../ports/clock.port.js";
 import type { OtpVerifier } from "../ports/otp.port.js";
 import type { UnitOfWork } from "../ports/repositories.port.js";
@@ -38,19 +32,31 @@ export class ConfirmFactor {
       const credential = await repos.credentials.findById(tenantId, input.userId, input.credentialId);
       if (!credential) return err(credentialNotFound(input.credentialId));
       if (credential.status !== "pending") {
-        return err<AppError>({ code: "enrollment_not_pending", message: `factor "${credential.id}" is ${credential.status}, not pending confirmation` });
+        return err<AppError>({
+          code: "enrollment_not_pending",
+          message: `factor "${credential.id}" is ${credential.status}, not pending confirmation`,
+        });
       }
       if (isPendingExpired(credential, now)) {
         return err<AppError>({ code: "enrollment_expired", message: "this enrollment was not confirmed in time; enroll again" });
       }
-      const check = await openFactorCheck(repos, { actor: input.actor, userId: input.userId, credentialId: credential.id, factorId: credential.factorId, now, failedType: "factor.confirm_failed" });
+      const check = await openFactorCheck(repos, {
+        actor: input.actor,
+        userId: input.userId,
+        credentialId: credential.id,
+        factorId: credential.factorId,
+        now,
+        failedType: "factor.confirm_failed",
+      });
       if (check.locked) return err(check.locked);
 
       const matched = isCodeShape(input.code, credential.params.digits)
         ? matchCode(this.deps, credential, input.code, CONFIRM_WINDOW, now)
         : ({ ok: false, reason: "invalid_code_format" } as const);
       if (!matched.ok) {
-        return err(await check.fail(matched.reason, "the code does not match this authenticator; check the device's clock and try the current code"));
+        return err(
+          await check.fail(matched.reason, "the code does not match this authenticator; check the device's clock and try the current code"),
+        );
       }
       const isTotp = credential.params.type === "totp";
       const guard = { lastTimeStep: isTotp ? matched.step : null, counter: isTotp ? 0 : matched.step + 1 };

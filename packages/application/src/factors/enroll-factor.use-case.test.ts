@@ -58,7 +58,9 @@ describe("EnrollFactor", () => {
     if (!row) throw new Error("no credential stored");
     expect(row.secret.keyId).toBe(app.cipher.currentKeyId);
     expect(containsBytes(row.secret.ciphertext, plaintext)).toBe(false);
-    const dump = JSON.stringify(app.store.credentials(TEST_TENANT), (_k, v: unknown) => (v instanceof Uint8Array ? Array.from(v, (b) => b.toString(16).padStart(2, "0")).join("") : v));
+    const dump = JSON.stringify(app.store.credentials(TEST_TENANT), (_k, v: unknown) =>
+      v instanceof Uint8Array ? Array.from(v, (b) => b.toString(16).padStart(2, "0")).join("") : v,
+    );
     expect(dump.toUpperCase()).not.toContain(enrollment.secret);
     // It opens only under its own binding.
     const binding = { tenantId: TEST_TENANT, userId: "alice", credentialId: row.id };

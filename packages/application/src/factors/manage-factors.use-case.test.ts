@@ -39,7 +39,11 @@ describe("ListFactors and RevokeFactor", () => {
     const reauthAttemptId = await app.completedAttempt("alice", "login");
     const view = unwrap(await revoke(id, { reauthAttemptId }));
     expect(view).toMatchObject({ id, status: "revoked", revokedAt: app.clock.now() });
-    expect(app.auditEvents().at(-1)).toMatchObject({ type: "factor.revoked", factorId: "token_2", data: { credentialId: id, authorizedBy: "reauthentication" } });
+    expect(app.auditEvents().at(-1)).toMatchObject({
+      type: "factor.revoked",
+      factorId: "token_2",
+      data: { credentialId: id, authorizedBy: "reauthentication" },
+    });
   });
 
   it("S29 an admin key revokes without re-authentication, audited as such", async () => {
@@ -56,7 +60,10 @@ describe("ListFactors and RevokeFactor", () => {
     expect(errorOf(await revoke(id, { actor: adminKey("tenant-2") })).code).toBe("credential_not_found");
     unwrap(await revoke(id, { actor: adminKey() }));
     const audits = app.auditEvents().length;
-    expect(errorOf(await revoke(id, { actor: adminKey() }))).toEqual({ code: "factor_not_active", message: expect.stringMatching(/^factor ".+" is already revoked \(at \d{4}-/) });
+    expect(errorOf(await revoke(id, { actor: adminKey() }))).toEqual({
+      code: "factor_not_active",
+      message: expect.stringMatching(/^factor ".+" is already revoked \(at \d{4}-/),
+    });
     expect(app.auditEvents()).toHaveLength(audits);
   });
 });

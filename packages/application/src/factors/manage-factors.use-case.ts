@@ -31,7 +31,10 @@ export class RevokeFactor {
       const credential = await repos.credentials.findById(tenantId, input.userId, input.credentialId);
       if (!credential) return err(credentialNotFound(input.credentialId));
       if (credential.status === "revoked") {
-        return err<AppError>({ code: "factor_not_active", message: `factor "${credential.id}" is already revoked (at ${new Date(credential.revokedAt ?? now).toISOString()})` });
+        return err<AppError>({
+          code: "factor_not_active",
+          message: `factor "${credential.id}" is already revoked (at ${new Date(credential.revokedAt ?? now).toISOString()})`,
+        });
       }
       const allowed = await authorizeFactorChange(repos, input.actor, input.userId, input.reauthAttemptId, now);
       if (!allowed.ok) return allowed;

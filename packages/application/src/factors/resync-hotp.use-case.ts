@@ -31,12 +31,25 @@ export class ResyncHotpFactor {
       const credential = await repos.credentials.findById(tenantId, input.userId, input.credentialId);
       if (!credential) return err(credentialNotFound(input.credentialId));
       if (credential.params.type !== "hotp") {
-        return err<AppError>({ code: "invalid_input", message: `factor "${credential.id}" is a ${credential.params.type} factor: only a HOTP factor can be resynchronised` });
+        return err<AppError>({
+          code: "invalid_input",
+          message: `factor "${credential.id}" is a ${credential.params.type} factor: only a HOTP factor can be resynchronised`,
+        });
       }
       if (credential.status !== "active") {
-        return err<AppError>({ code: "factor_not_active", message: `factor "${credential.id}" is ${credential.status}: only an active HOTP factor can be resynchronised` });
+        return err<AppError>({
+          code: "factor_not_active",
+          message: `factor "${credential.id}" is ${credential.status}: only an active HOTP factor can be resynchronised`,
+        });
       }
-      const check = await openFactorCheck(repos, { actor: input.actor, userId: input.userId, credentialId: credential.id, factorId: credential.factorId, now, failedType: "factor.resync_failed" });
+      const check = await openFactorCheck(repos, {
+        actor: input.actor,
+        userId: input.userId,
+        credentialId: credential.id,
+        factorId: credential.factorId,
+        now,
+        failedType: "factor.resync_failed",
+      });
       if (check.locked) return err(check.locked);
 
       const { digits, algorithm } = credential.params;
@@ -45,13 +58,21 @@ export class ResyncHotpFactor {
       if (isCodeShape(first, digits) && isCodeShape(second, digits)) {
         const secret = this.deps.cipher.open(credential.secret, { tenantId, userId: credential.userId, credentialId: credential.id });
         try {
-          found = this.deps.otp.resyncHotp({ secret, codes: [first, second], counter: credential.counter, algorithm, digits, window: HOTP_RESYNC_WINDOW });
+          found = this.deps.otp.resyncHotp({
+            secret,
+            codes: [first, second],
+            counter: credential.counter,
+            algorithm,
+            digits,
+            window: HOTP_RESYNC_WINDOW,
+          });
         } finally {
           secret.fill(0);
         }
       }
       // The counter moves past both codes only if nobody moved it meanwhile: of parallel resyncs one wins.
-      const claimed = found !== null && (await repos.credentials.advanceCounter(tenantId, credential.id, credential.counter, found.nextCounter));
+      const claimed =
+        found !== null && (await repos.credentials.advanceCounter(tenantId, credential.id, credential.counter, found.nextCounter));
       if (!found || !claimed) {
         return err(
           await check.fail(

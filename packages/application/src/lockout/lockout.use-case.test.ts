@@ -14,20 +14,37 @@ describe("GetLockout and UnlockUser", () => {
     ({ attemptId } = await app.start("alice", "login"));
   });
 
-  const fail = (n: number) => (async () => {
-    for (let i = 0; i < n; i++) await app.verify(attemptId, "token_1", app.wrongCode("alice", "token_1"));
-  })();
+  const fail = (n: number) =>
+    (async () => {
+      for (let i = 0; i < n; i++) await app.verify(attemptId, "token_1", app.wrongCode("alice", "token_1"));
+    })();
 
   it("GetLockout: an unknown user is unlocked with no history", async () => {
-    expect(await app.getLockout.execute({ actor: service, userId: "nobody" })).toEqual({ userId: "nobody", locked: false, lockedUntil: null, consecutiveFailures: 0, lockCount: 0 });
+    expect(await app.getLockout.execute({ actor: service, userId: "nobody" })).toEqual({
+      userId: "nobody",
+      locked: false,
+      lockedUntil: null,
+      consecutiveFailures: 0,
+      lockCount: 0,
+    });
   });
 
   it("GetLockout: counts failures, shows a lock while it lasts, and only in the caller's tenant", async () => {
     await fail(2);
-    expect(await app.getLockout.execute({ actor: service, userId: "alice" })).toMatchObject({ locked: false, consecutiveFailures: 2, lockCount: 0 });
+    expect(await app.getLockout.execute({ actor: service, userId: "alice" })).toMatchObject({
+      locked: false,
+      consecutiveFailures: 2,
+      lockCount: 0,
+    });
     await fail(3);
     const lockedUntil = app.clock.now() + 300_000;
-    expect(await app.getLockout.execute({ actor: service, userId: "alice" })).toEqual({ userId: "alice", locked: true, lockedUntil, consecutiveFailures: 5, lockCount: 1 });
+    expect(await app.getLockout.execute({ actor: service, userId: "alice" })).toEqual({
+      userId: "alice",
+      locked: true,
+      lockedUntil,
+      consecutiveFailures: 5,
+      lockCount: 1,
+    });
     expect((await app.getLockout.execute({ actor: serviceKey("tenant-2"), userId: "alice" })).locked).toBe(false);
     app.clock.set(lockedUntil);
     expect(await app.getLockout.execute({ actor: service, userId: "alice" })).toMatchObject({ locked: false, lockedUntil: null });
@@ -45,7 +62,12 @@ describe("GetLockout and UnlockUser", () => {
     await fail(5);
     const view = unwrap(await app.unlockUser.execute({ actor: admin, userId: "alice" }));
     expect(view).toEqual({ userId: "alice", locked: false, lockedUntil: null, consecutiveFailures: 0, lockCount: 1 });
-    expect(app.auditEvents().at(-1)).toMatchObject({ type: "user.unlocked", userId: "alice", actor: { kind: "api_key", id: admin.keyId }, data: { wasLocked: true, failures: 5 } });
+    expect(app.auditEvents().at(-1)).toMatchObject({
+      type: "user.unlocked",
+      userId: "alice",
+      actor: { kind: "api_key", id: admin.keyId },
+      data: { wasLocked: true, failures: 5 },
+    });
     expect((await app.passCurrentStep(attemptId)).success).toBe(true);
     // A success clears the history too; without it the next lock would have lasted twice as long:
     app.nextPeriod();

@@ -12,14 +12,19 @@ describe("GetPolicy, ListPolicies, DeletePolicy", () => {
   });
 
   it("GetPolicy: the latest version by default, an exact one on request, policy_not_found otherwise", async () => {
-    unwrap(await app.savePolicy.execute({ actor: admin, policyId: "login", definition: aPolicy().withSteps(1).definition(), mode: "update" }));
+    unwrap(
+      await app.savePolicy.execute({ actor: admin, policyId: "login", definition: aPolicy().withSteps(1).definition(), mode: "update" }),
+    );
     expect(unwrap(await app.getPolicy.execute({ actor: admin, policyId: "login" })).version).toBe(2);
     expect(unwrap(await app.getPolicy.execute({ actor: admin, policyId: "login", version: 1 })).requiredSteps).toBe(2);
     expect(errorOf(await app.getPolicy.execute({ actor: admin, policyId: "login", version: 3 }))).toEqual({
       code: "policy_not_found",
       message: 'policy "login" has no version 3 (its latest is 2)',
     });
-    expect(errorOf(await app.getPolicy.execute({ actor: admin, policyId: "missing" }))).toEqual({ code: "policy_not_found", message: 'no policy "missing"' });
+    expect(errorOf(await app.getPolicy.execute({ actor: admin, policyId: "missing" }))).toEqual({
+      code: "policy_not_found",
+      message: 'no policy "missing"',
+    });
     expect(errorOf(await app.getPolicy.execute({ actor: admin, policyId: "missing", version: 1 })).message).toBe('no policy "missing"');
   });
 

@@ -23,7 +23,10 @@ export class GetPolicy {
     const latest = await this.deps.uow.run((r) => r.policies.findLatest(tenantId, input.policyId));
     return err(
       latest
-        ? { code: "policy_not_found", message: `policy "${input.policyId}" has no version ${input.version} (its latest is ${latest.version})` }
+        ? {
+            code: "policy_not_found",
+            message: `policy "${input.policyId}" has no version ${input.version} (its latest is ${latest.version})`,
+          }
         : policyNotFound(input.policyId),
     );
   }

@@ -14,7 +14,15 @@ describe("SavePolicy", () => {
 
   it("creates version 1, returns its view and audits policy.created", async () => {
     const view = unwrap(await save("login", aPolicy().withName("Login").definition()));
-    expect(view).toMatchObject({ id: "login", version: 1, name: "Login", mode: "fixed", requiredSteps: 2, verifyWindow: 1, createdAt: TEST_EPOCH });
+    expect(view).toMatchObject({
+      id: "login",
+      version: 1,
+      name: "Login",
+      mode: "fixed",
+      requiredSteps: 2,
+      verifyWindow: 1,
+      createdAt: TEST_EPOCH,
+    });
     expect(view.lockout).toEqual({ maxFailures: 5, baseSeconds: 300, maxSeconds: 3600 });
     expect(app.auditEvents()).toEqual([
       expect.objectContaining({
@@ -33,7 +41,10 @@ describe("SavePolicy", () => {
     expect(v2).toMatchObject({ version: 2, requiredSteps: 1, verifyWindow: 0, createdAt: TEST_EPOCH + 60_000 });
 
     expect(unwrap(await app.getPolicy.execute({ actor: admin, policyId: "login" }))).toMatchObject({ version: 2, requiredSteps: 1 });
-    expect(unwrap(await app.getPolicy.execute({ actor: admin, policyId: "login", version: 1 }))).toMatchObject({ version: 1, requiredSteps: 2 });
+    expect(unwrap(await app.getPolicy.execute({ actor: admin, policyId: "login", version: 1 }))).toMatchObject({
+      version: 1,
+      requiredSteps: 2,
+    });
     expect(app.auditEvents().map((e) => [e.type, e.data])).toEqual([
       ["policy.created", { policyId: "login", version: 1 }],
       ["policy.updated", { policyId: "login", version: 2 }],

@@ -19,7 +19,10 @@ export class SavePolicy {
 
   async execute(input: SavePolicyInput): Promise<Result<PolicyView, AppError>> {
     if (!POLICY_ID_PATTERN.test(input.policyId)) {
-      return err({ code: "invalid_input", message: `policy id must be a lowercase slug (a-z, 0-9, "_", "-"; 1–64), got ${JSON.stringify(input.policyId)}` });
+      return err({
+        code: "invalid_input",
+        message: `policy id must be a lowercase slug (a-z, 0-9, "_", "-"; 1–64), got ${JSON.stringify(input.policyId)}`,
+      });
     }
     const parsed = parsePolicyDefinition(input.definition);
     if (!parsed.ok) {
@@ -41,7 +44,10 @@ export class SavePolicy {
       const now = this.deps.clock.now();
       const stored = { ...parsed.value, id: input.policyId, version: (latest?.version ?? 0) + 1, tenantId, createdAt: now };
       if (!(await repos.policies.insert(stored))) {
-        return err<AppError>({ code: "policy_exists", message: `policy "${input.policyId}" was changed concurrently; read it and try again` });
+        return err<AppError>({
+          code: "policy_exists",
+          message: `policy "${input.policyId}" was changed concurrently; read it and try again`,
+        });
       }
       await repos.audit.append({
         tenantId,

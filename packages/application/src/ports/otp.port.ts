@@ -39,9 +39,7 @@ export interface HotpResyncInput {
 
 /** `step` is the matched time step (TOTP) or counter (HOTP). */
 export type OtpMatch =
-  | { readonly kind: "match"; readonly step: number }
-  | { readonly kind: "replayed"; readonly step: number }
-  | { readonly kind: "no_match" };
+  { readonly kind: "match"; readonly step: number } | { readonly kind: "replayed"; readonly step: number } | { readonly kind: "no_match" };
 
 /** Checks one-time codes against a factor's own secret. Satisfied structurally by @mfa-chain/totp. */
 export interface OtpVerifier {

@@ -42,7 +42,9 @@ export async function openFactorCheck(repos: Repositories, ctx: FactorCheckConte
       const lockedUntil = isLocked(next, ctx.now) ? next.lockedUntil : null;
       await repos.audit.append(
         { ...base, type: ctx.failedType, data: { credentialId: ctx.credentialId, reason } },
-        ...(lockedUntil === null ? [] : [{ ...base, type: "user.locked" as const, data: { until: lockedUntil, lockCount: next.lockCount } }]),
+        ...(lockedUntil === null
+          ? []
+          : [{ ...base, type: "user.locked" as const, data: { until: lockedUntil, lockCount: next.lockCount } }]),
       );
       return { code: "invalid_code", message, failuresRemaining: failuresRemaining(next, lockout, ctx.now), lockedUntil };
     },

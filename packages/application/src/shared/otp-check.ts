@@ -26,8 +26,24 @@ export function matchCode(
     const p = credential.params;
     const match =
       p.type === "totp"
-        ? deps.otp.verifyTotp({ secret, code, algorithm: p.algorithm, digits: p.digits, period: p.period, window, now, afterTimeStep: credential.lastTimeStep })
-        : deps.otp.verifyHotp({ secret, code, algorithm: p.algorithm, digits: p.digits, counter: credential.counter, lookAhead: HOTP_LOOK_AHEAD });
+        ? deps.otp.verifyTotp({
+            secret,
+            code,
+            algorithm: p.algorithm,
+            digits: p.digits,
+            period: p.period,
+            window,
+            now,
+            afterTimeStep: credential.lastTimeStep,
+          })
+        : deps.otp.verifyHotp({
+            secret,
+            code,
+            algorithm: p.algorithm,
+            digits: p.digits,
+            counter: credential.counter,
+            lookAhead: HOTP_LOOK_AHEAD,
+          });
     if (match.kind === "match") return { ok: true, step: match.step };
     return { ok: false, reason: match.kind === "replayed" ? "code_replayed" : "invalid_code" };
   } finally {

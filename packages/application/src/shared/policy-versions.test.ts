@@ -20,7 +20,11 @@ function versionsRepo(stored: readonly StoredPolicy[]): PolicyRepository & { rea
   return repo;
 }
 
-const stored = (tenantId: string, id: string, version: number): StoredPolicy => ({ ...aPolicy().withId(id).withVersion(version).build(), tenantId, createdAt: 0 });
+const stored = (tenantId: string, id: string, version: number): StoredPolicy => ({
+  ...aPolicy().withId(id).withVersion(version).build(),
+  tenantId,
+  createdAt: 0,
+});
 
 describe("PolicyVersionCache", () => {
   it("reads a version once, then answers from memory; keys include the tenant", async () => {

@@ -104,17 +104,15 @@ describe("drawChain: random mode", () => {
   });
 
   it("draws distinct factors only from the confirmed ones (property)", () => {
-    const arb = fc
-      .record({ n: fc.integer({ min: 1, max: 8 }), seed: fc.integer() })
-      .chain(({ n, seed }) =>
-        fc.record({
-          n: fc.constant(n),
-          seed: fc.constant(seed),
-          steps: fc.integer({ min: 1, max: n }),
-          confirmed: fc.subarray(Array.from({ length: n }, (_, i) => `token_${i + 1}`)),
-          strangers: fc.subarray(["phone", "token_99"]),
-        }),
-      );
+    const arb = fc.record({ n: fc.integer({ min: 1, max: 8 }), seed: fc.integer() }).chain(({ n, seed }) =>
+      fc.record({
+        n: fc.constant(n),
+        seed: fc.constant(seed),
+        steps: fc.integer({ min: 1, max: n }),
+        confirmed: fc.subarray(Array.from({ length: n }, (_, i) => `token_${i + 1}`)),
+        strangers: fc.subarray(["phone", "token_99"]),
+      }),
+    );
     fc.assert(
       fc.property(arb, ({ n, seed, steps, confirmed, strangers }) => {
         const policy = aPolicy().random().withTotpFactors(n).withSteps(steps).build();
@@ -225,7 +223,10 @@ describe("startAttempt", () => {
   });
 
   it("fails with factors_not_enrolled when the chain cannot be drawn", () => {
-    const r = startAttempt({ id: "a", tenantId: "t", userId: "u", policy, confirmedFactorIds: ids("token_1"), now: TEST_EPOCH }, new SeededRandom());
+    const r = startAttempt(
+      { id: "a", tenantId: "t", userId: "u", policy, confirmedFactorIds: ids("token_1"), now: TEST_EPOCH },
+      new SeededRandom(),
+    );
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error).toMatchObject({ code: "factors_not_enrolled", needed: 1 });
   });
@@ -267,7 +268,11 @@ describe("cursor: currentFactor, advance, reset", () => {
 
   it("reset in random mode draws a fresh chain from `eligible` only", () => {
     const policy = aPolicy().random().withTotpFactors(4).withSteps(2).build();
-    const attempt = anAttempt().for(policy).withConfirmed(["token_1", "token_2", "token_4"]).withRandom(new ScriptedRandom([0, 0])).build();
+    const attempt = anAttempt()
+      .for(policy)
+      .withConfirmed(["token_1", "token_2", "token_4"])
+      .withRandom(new ScriptedRandom([0, 0]))
+      .build();
     expect(attempt.chain).toEqual(["token_1", "token_2"]);
     // eligible [1 2 4] → swap 0↔2 → [4 2 1] → swap 1↔2 → [4 1 2]
     const after = reset({ ...attempt, cursor: 1 }, policy, new ScriptedRandom([2, 1]));

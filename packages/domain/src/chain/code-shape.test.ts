@@ -81,11 +81,14 @@ describe("isCodeShape (S12)", () => {
   it("S12 property: ASCII digits of the right length pass; swapping any one character for a non-ASCII-digit fails", () => {
     const notAsciiDigit = fc.string({ unit: "binary", minLength: 1, maxLength: 1 }).filter((c) => !/^[0-9]$/.test(c));
     fc.assert(
-      fc.property(fc.constantFrom(6, 8).chain((d) => fc.tuple(fc.constant(d), asciiDigits(d), fc.nat(d - 1), notAsciiDigit)), ([d, code, at, bad]) => {
-        expect(isCodeShape(code, d)).toBe(true);
-        const broken = code.slice(0, at) + bad + code.slice(at + 1);
-        expect(isCodeShape(broken, d)).toBe(false);
-      }),
+      fc.property(
+        fc.constantFrom(6, 8).chain((d) => fc.tuple(fc.constant(d), asciiDigits(d), fc.nat(d - 1), notAsciiDigit)),
+        ([d, code, at, bad]) => {
+          expect(isCodeShape(code, d)).toBe(true);
+          const broken = code.slice(0, at) + bad + code.slice(at + 1);
+          expect(isCodeShape(broken, d)).toBe(false);
+        },
+      ),
       { numRuns: 1000 },
     );
   });

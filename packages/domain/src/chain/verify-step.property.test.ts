@@ -22,16 +22,17 @@ interface Scenario {
 type Target = { kind: "current" } | { kind: "factor"; index: number } | { kind: "stranger" };
 type CodeKind = "well_formed" | "malformed";
 type Verdict = { ok: true } | { ok: false; reason: "invalid_code" | "code_replayed" };
-type Action =
-  | { kind: "submit"; target: Target; code: CodeKind; verdict: Verdict; dtMs: number }
-  | { kind: "new_attempt"; dtMs: number };
+type Action = { kind: "submit"; target: Target; code: CodeKind; verdict: Verdict; dtMs: number } | { kind: "new_attempt"; dtMs: number };
 
 const policyArb = fc
   .record({
-    factors: fc.array(fc.record({ type: fc.constantFrom("totp" as const, "hotp" as const), digits: fc.constantFrom(6 as const, 8 as const) }), {
-      minLength: 1,
-      maxLength: 5,
-    }),
+    factors: fc.array(
+      fc.record({ type: fc.constantFrom("totp" as const, "hotp" as const), digits: fc.constantFrom(6 as const, 8 as const) }),
+      {
+        minLength: 1,
+        maxLength: 5,
+      },
+    ),
     mode: fc.constantFrom("fixed" as const, "random" as const),
     maxFailures: fc.integer({ min: 1, max: 6 }),
     baseSeconds: fc.integer({ min: 1, max: 120 }),
@@ -39,7 +40,9 @@ const policyArb = fc
     ttl: fc.integer({ min: 30, max: 900 }),
   })
   // Half the time every factor is required: long chains are where a skipped step would hide.
-  .chain((p) => fc.record({ p: fc.constant(p), steps: fc.oneof(fc.constant(p.factors.length), fc.integer({ min: 1, max: p.factors.length })) }))
+  .chain((p) =>
+    fc.record({ p: fc.constant(p), steps: fc.oneof(fc.constant(p.factors.length), fc.integer({ min: 1, max: p.factors.length })) }),
+  )
   .map(({ p, steps }) =>
     aPolicy()
       .withMode(p.mode)
@@ -76,7 +79,10 @@ const actionArb = (policy: Policy, honest: boolean): fc.Arbitrary<Action> => {
   );
   const verdict: fc.Arbitrary<Verdict> = fc.oneof(
     { weight: w, arbitrary: fc.constant({ ok: true as const }) },
-    { weight: 2, arbitrary: fc.constantFrom("invalid_code" as const, "code_replayed" as const).map((reason) => ({ ok: false as const, reason })) },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom("invalid_code" as const, "code_replayed" as const).map((reason) => ({ ok: false as const, reason })),
+    },
   );
   return fc.oneof(
     {
@@ -84,7 +90,10 @@ const actionArb = (policy: Policy, honest: boolean): fc.Arbitrary<Action> => {
       arbitrary: fc.record({
         kind: fc.constant("submit" as const),
         target,
-        code: fc.oneof({ weight: w, arbitrary: fc.constant("well_formed" as const) }, { weight: 1, arbitrary: fc.constant("malformed" as const) }),
+        code: fc.oneof(
+          { weight: w, arbitrary: fc.constant("well_formed" as const) },
+          { weight: 1, arbitrary: fc.constant("malformed" as const) },
+        ),
         verdict,
         dtMs,
       }),
@@ -123,7 +132,14 @@ function modelFailure(m: ModelLock, policy: Policy, now: Instant): ModelLock {
 const modelLocked = (m: ModelLock, now: Instant) => m.lockedUntil !== null && now < m.lockedUntil;
 
 /** What admission must answer, straight from SPEC §2 "Verify" 1–4. */
-function expectedAdmission(attempt: Attempt, m: ModelLock, policy: Policy, now: Instant, factorId: string, code: string): Admission["kind"] | string {
+function expectedAdmission(
+  attempt: Attempt,
+  m: ModelLock,
+  policy: Policy,
+  now: Instant,
+  factorId: string,
+  code: string,
+): Admission["kind"] | string {
   if (attempt.status === "completed") return "rejected:attempt_completed";
   if (now >= attempt.expiresAt) return "rejected:attempt_expired";
   if (modelLocked(m, now)) return "locked";
@@ -149,7 +165,16 @@ interface Reached {
   /** Completions of chains of 4 or 5 steps. */
   longCompletions: number;
 }
-const nothingYet = (): Reached => ({ runs: 0, completions: 0, locks: 0, lockedAnswers: 0, expired: 0, resets: 0, randomRedraws: 0, longCompletions: 0 });
+const nothingYet = (): Reached => ({
+  runs: 0,
+  completions: 0,
+  locks: 0,
+  lockedAnswers: 0,
+  expired: 0,
+  resets: 0,
+  randomRedraws: 0,
+  longCompletions: 0,
+});
 
 interface AppliedStep {
   ok: boolean;
@@ -165,7 +190,10 @@ function run({ policy, confirmed, seed, actions }: Scenario, seen: Reached): voi
   let now: Instant = TEST_EPOCH;
   let attemptNo = 0;
   const newAttempt = (): Attempt => {
-    const r = startAttempt({ id: `a${attemptNo++}`, tenantId: "t", userId: "u", policy, confirmedFactorIds: new Set(confirmed), now }, random);
+    const r = startAttempt(
+      { id: `a${attemptNo++}`, tenantId: "t", userId: "u", policy, confirmedFactorIds: new Set(confirmed), now },
+      random,
+    );
     if (!r.ok) throw new Error(`scenario cannot start: ${r.error.message}`);
     return r.value;
   };
@@ -296,8 +324,14 @@ describe("verify transition properties", () => {
         cursor: fc.nat(policy.requiredSteps - 1),
         lockedForMs: fc.integer({ min: 1, max: 604_800_000 }),
         elapsedMs: fc.nat(policy.attemptTtlSeconds * 1000 - 1),
-        a: fc.record({ factorId: fc.oneof(fc.constantFrom(...policy.factors.map((f) => f.id)), fc.string()), code: fc.string({ unit: "binary" }) }),
-        b: fc.record({ factorId: fc.oneof(fc.constantFrom(...policy.factors.map((f) => f.id)), fc.string()), code: fc.string({ unit: "binary" }) }),
+        a: fc.record({
+          factorId: fc.oneof(fc.constantFrom(...policy.factors.map((f) => f.id)), fc.string()),
+          code: fc.string({ unit: "binary" }),
+        }),
+        b: fc.record({
+          factorId: fc.oneof(fc.constantFrom(...policy.factors.map((f) => f.id)), fc.string()),
+          code: fc.string({ unit: "binary" }),
+        }),
       }),
     );
     fc.assert(
@@ -334,7 +368,10 @@ describe("verify transition properties", () => {
         const builder = anAttempt().for(policy).atCursor(cursor);
         const attempt = completed ? builder.completed().build() : builder.build();
         const now = TEST_EPOCH + elapsedMs;
-        const lock = lockedUntilOffset === null ? UNLOCKED : aLockState({ consecutiveFailures: 1, lockCount: 1, lockedUntil: now + lockedUntilOffset });
+        const lock =
+          lockedUntilOffset === null
+            ? UNLOCKED
+            : aLockState({ consecutiveFailures: 1, lockCount: 1, lockedUntil: now + lockedUntilOffset });
         const factor = policy.factors[factorIndex];
         if (!factor) throw new Error("no factor");
         const d = factor.options.digits;

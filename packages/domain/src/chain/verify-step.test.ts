@@ -96,9 +96,12 @@ describe("admitSubmission: order of checks", () => {
   });
 
   it("S12 a malformed code for the current factor is invalid_code_format, judged by that factor's digits", () => {
-    const policy = aPolicy().withFactors([{ id: "six" }, { id: "eight", options: { digits: 8 } }]).build();
+    const policy = aPolicy()
+      .withFactors([{ id: "six" }, { id: "eight", options: { digits: 8 } }])
+      .build();
     const attempt = anAttempt().for(policy).build();
-    const at = (a: Attempt, code: string, factorId: string) => admitSubmission({ attempt: a, lock: UNLOCKED, policy, now: TEST_EPOCH }, { factorId, code });
+    const at = (a: Attempt, code: string, factorId: string) =>
+      admitSubmission({ attempt: a, lock: UNLOCKED, policy, now: TEST_EPOCH }, { factorId, code });
     for (const code of ["１２３４５６", "12345", "1234567", " 12345", "-12345", "", "12345678"]) {
       expect(at(attempt, code, "six")).toEqual({ kind: "failed", reason: "invalid_code_format" });
     }
@@ -120,7 +123,15 @@ describe("admitSubmission: order of checks", () => {
 describe("applyStepResult: success", () => {
   it("advances and names the next factor, with a full failure budget and no lock", () => {
     const attempt = anAttempt().for(fixed3).build();
-    const t = applied(submit({ attempt, lock: aLockState({ consecutiveFailures: 3 }) }, fixed3, secondsAfter(5), { factorId: "token_1", code: RIGHT }, true));
+    const t = applied(
+      submit(
+        { attempt, lock: aLockState({ consecutiveFailures: 3 }) },
+        fixed3,
+        secondsAfter(5),
+        { factorId: "token_1", code: RIGHT },
+        true,
+      ),
+    );
     expect(t.attempt).toMatchObject({ cursor: 1, status: "active", version: attempt.version + 1 });
     expect(t.lock).toEqual(UNLOCKED);
     expect(t.outcome).toEqual({
@@ -164,7 +175,9 @@ describe("applyStepResult: success", () => {
 
   it("S7 a success clears the failure count and the back-off history: the next lock is baseSeconds again", () => {
     const history = aLockState({ consecutiveFailures: 4, lockCount: 3, lockedUntil: null });
-    const t = applied(submit({ attempt: anAttempt().for(fixed3).build(), lock: history }, fixed3, TEST_EPOCH, { factorId: "token_1", code: RIGHT }, true));
+    const t = applied(
+      submit({ attempt: anAttempt().for(fixed3).build(), lock: history }, fixed3, TEST_EPOCH, { factorId: "token_1", code: RIGHT }, true),
+    );
     expect(t.lock).toEqual(UNLOCKED);
     let state = { attempt: t.attempt, lock: t.lock };
     let last: StepTransition | undefined;
@@ -181,7 +194,11 @@ describe("applyStepResult: failure", () => {
     "%s resets the cursor to step 1 of the same fixed chain, counts one failure and says so",
     (reason) => {
       const attempt = anAttempt().for(fixed3).atCursor(2).build();
-      const t = applyStepResult({ attempt, lock: aLockState({ consecutiveFailures: 1 }), policy: fixed3, now: TEST_EPOCH }, { ok: false, reason }, noRandomness);
+      const t = applyStepResult(
+        { attempt, lock: aLockState({ consecutiveFailures: 1 }), policy: fixed3, now: TEST_EPOCH },
+        { ok: false, reason },
+        noRandomness,
+      );
       expect(t.attempt).toMatchObject({ chain: attempt.chain, cursor: 0, status: "active", version: attempt.version + 1 });
       expect(t.lock).toEqual({ consecutiveFailures: 2, lockCount: 0, lockedUntil: null });
       expect(t.outcome).toEqual({
@@ -206,7 +223,12 @@ describe("applyStepResult: failure", () => {
 
   it("in random mode a failure draws a fresh chain from `eligible` with the random source, and names its step 1", () => {
     const policy = aPolicy().random().withTotpFactors(4).withSteps(2).build();
-    const attempt = anAttempt().for(policy).withConfirmed(["token_1", "token_2", "token_3"]).withRandom(new ScriptedRandom([0, 0])).atCursor(1).build();
+    const attempt = anAttempt()
+      .for(policy)
+      .withConfirmed(["token_1", "token_2", "token_3"])
+      .withRandom(new ScriptedRandom([0, 0]))
+      .atCursor(1)
+      .build();
     expect(attempt.chain).toEqual(["token_1", "token_2"]);
     const random = new ScriptedRandom([2, 0]);
     const t = applyStepResult({ attempt, lock: UNLOCKED, policy, now: TEST_EPOCH }, { ok: false, reason: "invalid_code" }, random);
@@ -270,7 +292,10 @@ describe("applyStepResult: failure", () => {
       // Locked to the last millisecond, in this attempt and in a new one: nothing is checked, nothing is counted.
       const locked = { kind: "locked", lockedUntil: until };
       expect(admitSubmission({ attempt, lock, policy, now }, { factorId: "token_1", code: RIGHT })).toEqual(locked);
-      const fresh = anAttempt().for(policy).startedAt(until - 1).build();
+      const fresh = anAttempt()
+        .for(policy)
+        .startedAt(until - 1)
+        .build();
       expect(admitSubmission({ attempt: fresh, lock, policy, now: until - 1 }, { factorId: "token_1", code: RIGHT })).toEqual(locked);
       now = until;
     }
@@ -299,9 +324,14 @@ describe("applyStepResult: failure", () => {
     const t = applied(submit({ attempt, lock: UNLOCKED }, policy, TEST_EPOCH, { factorId: "token_1", code: WRONG_BUT_WELL_FORMED }, false));
     expect(t.outcome.lockedUntil).toBe(secondsAfter(60));
     const unlocked = unlock(t.lock);
-    const admitted = admitSubmission({ attempt: t.attempt, lock: unlocked, policy, now: secondsAfter(1) }, { factorId: "token_1", code: RIGHT });
+    const admitted = admitSubmission(
+      { attempt: t.attempt, lock: unlocked, policy, now: secondsAfter(1) },
+      { factorId: "token_1", code: RIGHT },
+    );
     expect(admitted.kind).toBe("check_code");
-    const again = applied(submit({ attempt: t.attempt, lock: unlocked }, policy, secondsAfter(1), { factorId: "token_1", code: WRONG_BUT_WELL_FORMED }, false));
+    const again = applied(
+      submit({ attempt: t.attempt, lock: unlocked }, policy, secondsAfter(1), { factorId: "token_1", code: WRONG_BUT_WELL_FORMED }, false),
+    );
     expect(again.outcome.lockedUntil).toBe(secondsAfter(1 + 120));
   });
 });

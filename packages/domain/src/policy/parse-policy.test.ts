@@ -83,7 +83,11 @@ describe("parsePolicyDefinition: strictness", () => {
     ["lockout", { ...minimal(), lockout: { foo: 1 } }, "lockout.foo"],
     ["factor", { ...minimal(), factors: [{ ...minimal().factors[0], secret: "JBSWY3DPEHPK3PXP" }] }, "factors[0].secret"],
     ["factor options", { ...minimal(), factors: [{ ...minimal().factors[0], options: { window: 5 } }] }, "factors[0].options.window"],
-    ["HOTP options reject a TOTP period", { ...minimal(), factors: [{ id: "c", label: "C", type: "hotp", options: { period: 30 } }] }, "factors[0].options.period"],
+    [
+      "HOTP options reject a TOTP period",
+      { ...minimal(), factors: [{ id: "c", label: "C", type: "hotp", options: { period: 30 } }] },
+      "factors[0].options.period",
+    ],
   ])("rejects an unknown key at the %s, with its path", (_where, input, path) => {
     const issue = issueAt(issuesOf(input), path);
     expect(issue.message).toMatch(/^unknown field "[^"]+" \(allowed: /);
@@ -151,19 +155,32 @@ describe("parsePolicyDefinition: strictness", () => {
 
 describe("parsePolicyDefinition: factors", () => {
   it('names a duplicate id at the second occurrence: factors[1].id: duplicate id "token_2" …', () => {
-    const def = aPolicy().withFactors([{ id: "token_1" }, { id: "token_2", label: "Second" }, { id: "token_2", label: "Third" }]).definition();
+    const def = aPolicy()
+      .withFactors([{ id: "token_1" }, { id: "token_2", label: "Second" }, { id: "token_2", label: "Third" }])
+      .definition();
     const issues = issuesOf(def);
     expect(issues).toHaveLength(1);
     expect(issues[0]?.path).toBe("factors[2].id");
     expect(issues[0]?.message).toBe('duplicate id "token_2" (also factors[1].id)');
     expect(formatPolicyIssues(issues)).toBe('factors[2].id: duplicate id "token_2" (also factors[1].id)');
 
-    const pair = issuesOf(aPolicy().withFactors([{ id: "token_2", label: "One" }, { id: "token_2", label: "Two" }]).definition());
+    const pair = issuesOf(
+      aPolicy()
+        .withFactors([
+          { id: "token_2", label: "One" },
+          { id: "token_2", label: "Two" },
+        ])
+        .definition(),
+    );
     expect(formatPolicyIssues(pair)).toMatch(/^factors\[1\]\.id: duplicate id "token_2"/);
   });
 
   it("rejects duplicate labels, ignoring case and surrounding spaces, because authenticator apps list by label", () => {
-    const issues = issuesOf(aPolicy().withFactors([{ label: "Phone" }, { label: " phone " }]).definition());
+    const issues = issuesOf(
+      aPolicy()
+        .withFactors([{ label: "Phone" }, { label: " phone " }])
+        .definition(),
+    );
     expect(issues).toHaveLength(1);
     expect(issues[0]?.path).toBe("factors[1].label");
     expect(issues[0]?.message).toMatch(/^duplicate label " phone " \(also factors\[0\]\.label\)/);
@@ -176,12 +193,25 @@ describe("parsePolicyDefinition: factors", () => {
       ["My  phone", "my phone"],
     ];
     for (const [a, b] of pairs) {
-      const issues = issuesOf(aPolicy().withFactors([{ label: a }, { label: b }]).definition());
-      expect(issues.map((i) => i.path), `${a} / ${b}`).toEqual(["factors[1].label"]);
+      const issues = issuesOf(
+        aPolicy()
+          .withFactors([{ label: a }, { label: b }])
+          .definition(),
+      );
+      expect(
+        issues.map((i) => i.path),
+        `${a} / ${b}`,
+      ).toEqual(["factors[1].label"]);
       expect(issues[0]?.message).toMatch(/^duplicate label/);
     }
     // Stored composed, so it shows and compares the same everywhere.
-    expect(valid(aPolicy().withFactors([{ label: "Cafe\u0301" }]).definition()).factors[0]?.label).toBe("Caf\u00e9");
+    expect(
+      valid(
+        aPolicy()
+          .withFactors([{ label: "Cafe\u0301" }])
+          .definition(),
+      ).factors[0]?.label,
+    ).toBe("Caf\u00e9");
   });
 
   it.each([
@@ -193,11 +223,15 @@ describe("parsePolicyDefinition: factors", () => {
     ["a control character", "a\u0007b", "U+0007 at 1"],
   ])("refuses a label with %s, naming the character", (_what, label, where) => {
     const issues = issuesOf(aPolicy().withFactors([{ label }]).definition());
-    expect(issues).toEqual([{ path: "factors[0].label", message: `must not contain invisible, control or direction characters (${where})` }]);
+    expect(issues).toEqual([
+      { path: "factors[0].label", message: `must not contain invisible, control or direction characters (${where})` },
+    ]);
   });
 
   it("refuses a policy name with unseen characters too", () => {
-    expect(issuesOf({ ...minimal(), name: "Login\u200b" })).toEqual([{ path: "name", message: "must not contain invisible, control or direction characters (U+200B at 5)" }]);
+    expect(issuesOf({ ...minimal(), name: "Login\u200b" })).toEqual([
+      { path: "name", message: "must not contain invisible, control or direction characters (U+200B at 5)" },
+    ]);
   });
 
   it.each(["sms", "email", "push", "webauthn", "backup_code"])("rejects the unimplemented type %s as not implemented", (type) => {
@@ -286,7 +320,9 @@ describe("parsePolicyDefinition: reporting", () => {
         { path: "", message: "a policy must be an object, got null" },
         { path: "lockout.maxFailures", message: "must be between 1 and 100, got 101" },
       ]),
-    ).toBe('factors[1].id: duplicate id "token_2"\na policy must be an object, got null\nlockout.maxFailures: must be between 1 and 100, got 101');
+    ).toBe(
+      'factors[1].id: duplicate id "token_2"\na policy must be an object, got null\nlockout.maxFailures: must be between 1 and 100, got 101',
+    );
     expect(formatPolicyIssues([])).toBe("");
   });
 

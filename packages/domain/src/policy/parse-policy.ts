@@ -1,14 +1,7 @@
 // Strict validation of a policy definition: unknown keys are errors, nothing is coerced, every problem is reported.
 import { deepFreeze } from "../shared/deep-freeze.js";
 import { err, ok, type Result } from "../shared/result.js";
-import {
-  FACTOR_TYPES,
-  IMPLEMENTED_FACTOR_TYPES,
-  OTP_ALGORITHMS,
-  OTP_DIGITS,
-  TOTP_PERIODS,
-  type PolicyFactor,
-} from "./factor-type.js";
+import { FACTOR_TYPES, IMPLEMENTED_FACTOR_TYPES, OTP_ALGORITHMS, OTP_DIGITS, TOTP_PERIODS, type PolicyFactor } from "./factor-type.js";
 import { FACTOR_ID_PATTERN, POLICY_DEFAULTS, POLICY_LIMITS, type PolicyDefinition } from "./policy.js";
 import type { InvalidPolicyError, PolicyIssue } from "./policy.errors.js";
 
@@ -31,8 +24,7 @@ const describe = (v: unknown): string => {
 
 const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
 
-const join = (path: string, key: string | number): string =>
-  typeof key === "number" ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+const join = (path: string, key: string | number): string => (typeof key === "number" ? `${path}[${key}]` : path ? `${path}.${key}` : key);
 
 function checkKeys(obj: Obj, path: string, allowed: readonly string[], issues: Issues): void {
   for (const key of Object.keys(obj)) {
@@ -45,10 +37,10 @@ function checkKeys(obj: Obj, path: string, allowed: readonly string[], issues: I
 function readString(obj: Obj, key: string, path: string, issues: Issues, maxLength: number): string | undefined {
   const v = obj[key];
   const at = join(path, key);
-  if (v === undefined) return issues.add(at, "is required"), undefined;
-  if (typeof v !== "string") return issues.add(at, `must be a string, got ${describe(v)}`), undefined;
-  if (v.trim().length === 0) return issues.add(at, "must not be empty"), undefined;
-  if (v.length > maxLength) return issues.add(at, `must be at most ${maxLength} characters, got ${v.length}`), undefined;
+  if (v === undefined) return (issues.add(at, "is required"), undefined);
+  if (typeof v !== "string") return (issues.add(at, `must be a string, got ${describe(v)}`), undefined);
+  if (v.trim().length === 0) return (issues.add(at, "must not be empty"), undefined);
+  if (v.length > maxLength) return (issues.add(at, `must be at most ${maxLength} characters, got ${v.length}`), undefined);
   return v;
 }
 
@@ -64,7 +56,10 @@ function readText(obj: Obj, key: string, path: string, issues: Issues, maxLength
   const unseen = UNSEEN.exec(v);
   if (unseen) {
     const cp = (unseen[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0");
-    return issues.add(join(path, key), `must not contain invisible, control or direction characters (U+${cp} at ${unseen.index})`), undefined;
+    return (
+      issues.add(join(path, key), `must not contain invisible, control or direction characters (U+${cp} at ${unseen.index})`),
+      undefined
+    );
   }
   return v.normalize("NFC");
 }
@@ -87,10 +82,10 @@ function readInteger(
     return fallback;
   }
   if (typeof v !== "number" || !Number.isInteger(v)) {
-    return issues.add(at, `must be an integer, got ${describe(v)}`), undefined;
+    return (issues.add(at, `must be an integer, got ${describe(v)}`), undefined);
   }
   if (v < range.min || v > range.max) {
-    return issues.add(at, `must be between ${range.min} and ${range.max}, got ${v}`), undefined;
+    return (issues.add(at, `must be between ${range.min} and ${range.max}, got ${v}`), undefined);
   }
   return v;
 }
@@ -110,17 +105,20 @@ function readChoice<T extends string | number>(
     return fallback;
   }
   if (!(choices as readonly unknown[]).includes(v)) {
-    return issues.add(at, `must be one of ${choices.map((c) => JSON.stringify(c)).join(", ")}, got ${describe(v)}`), undefined;
+    return (issues.add(at, `must be one of ${choices.map((c) => JSON.stringify(c)).join(", ")}, got ${describe(v)}`), undefined);
   }
   return v as T;
 }
 
 function readFactor(raw: unknown, path: string, issues: Issues): PolicyFactor | undefined {
-  if (!isObject(raw)) return issues.add(path, `must be an object, got ${describe(raw)}`), undefined;
+  if (!isObject(raw)) return (issues.add(path, `must be an object, got ${describe(raw)}`), undefined);
   checkKeys(raw, path, ["id", "label", "type", "options"], issues);
   const id = readString(raw, "id", path, issues, 64);
   if (id !== undefined && !FACTOR_ID_PATTERN.test(id)) {
-    issues.add(join(path, "id"), `must be a slug of lowercase letters, digits, "_" or "-" (1–64, starting with a letter or digit), got ${describe(id)}`);
+    issues.add(
+      join(path, "id"),
+      `must be a slug of lowercase letters, digits, "_" or "-" (1–64, starting with a letter or digit), got ${describe(id)}`,
+    );
   }
   const label = readText(raw, "label", path, issues, POLICY_LIMITS.labelMaxLength);
   const typeAt = join(path, "type");
@@ -148,7 +146,8 @@ function readFactor(raw: unknown, path: string, issues: Issues): PolicyFactor | 
   const algorithm = readChoice(rawOptions, "algorithm", optionsAt, issues, OTP_ALGORITHMS, defaults.algorithm);
   const digits = readChoice(rawOptions, "digits", optionsAt, issues, OTP_DIGITS, defaults.digits);
   // Read before bailing out, so a bad period is reported together with the other problems.
-  const period = type === "totp" ? readChoice(rawOptions, "period", optionsAt, issues, TOTP_PERIODS, POLICY_DEFAULTS.totp.period) : undefined;
+  const period =
+    type === "totp" ? readChoice(rawOptions, "period", optionsAt, issues, TOTP_PERIODS, POLICY_DEFAULTS.totp.period) : undefined;
   if (id === undefined || label === undefined || algorithm === undefined || digits === undefined) return undefined;
   if (type === "totp") {
     if (period === undefined) return undefined;
@@ -256,9 +255,7 @@ export function parsePolicyDefinition(input: unknown): Result<PolicyDefinition, 
   ) {
     return err({ code: "invalid_policy", issues: issues.list });
   }
-  return ok(
-    deepFreeze({ name, mode, requiredSteps, factors, verifyWindow, attemptTtlSeconds, lockout: { ...lockout } }),
-  );
+  return ok(deepFreeze({ name, mode, requiredSteps, factors, verifyWindow, attemptTtlSeconds, lockout: { ...lockout } }));
 }
 
 /** Formats issues as one line each: `factors[1].id: duplicate id "token_2"`. */

@@ -147,4 +147,3 @@ function lockDataDir(dataDir: string): () => void {
   }
   throw new DataDirInUseError(`could not lock the embedded database in ${dataDir}`);
 }
-

@@ -56,21 +56,32 @@ class GuardedClient implements PostgresPoolClient {
 
   query<R>(sql: string, parameters: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>>;
   query<R>(cursor: PostgresCursor<R>): PostgresCursor<R>;
-  query<R>(sqlOrCursor: string | PostgresCursor<R>, parameters?: ReadonlyArray<unknown>): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
+  query<R>(
+    sqlOrCursor: string | PostgresCursor<R>,
+    parameters?: ReadonlyArray<unknown>,
+  ): Promise<PostgresQueryResult<R>> | PostgresCursor<R> {
     if (typeof sqlOrCursor !== "string") return this.client.query(sqlOrCursor as never) as PostgresCursor<R>;
     if (this.#broken) {
       // The rest of a transaction on a lost connection (its ROLLBACK included): fail now rather than wait for it.
-      return Promise.reject(new DatabaseUnavailableError("connection_lost", "database unavailable (connection_lost): the connection failed earlier in this unit of work", { cause: this.#broken }));
+      return Promise.reject(
+        new DatabaseUnavailableError(
+          "connection_lost",
+          "database unavailable (connection_lost): the connection failed earlier in this unit of work",
+          { cause: this.#broken },
+        ),
+      );
     }
-    return (this.client.query(sqlOrCursor, parameters as unknown[]) as unknown as Promise<PostgresQueryResult<R>>).catch((error: unknown) => {
-      const unavailable = asDatabaseUnavailable(error);
-      if (breaksConnection(error)) {
-        this.#broken = error instanceof Error ? error : new Error(String(error));
-        // A client-side read timeout leaves the server busy on this connection: close it now.
-        if (unavailable) void this.client.end().catch(() => undefined);
-      }
-      throw unavailable ?? error;
-    });
+    return (this.client.query(sqlOrCursor, parameters as unknown[]) as unknown as Promise<PostgresQueryResult<R>>).catch(
+      (error: unknown) => {
+        const unavailable = asDatabaseUnavailable(error);
+        if (breaksConnection(error)) {
+          this.#broken = error instanceof Error ? error : new Error(String(error));
+          // A client-side read timeout leaves the server busy on this connection: close it now.
+          if (unavailable) void this.client.end().catch(() => undefined);
+        }
+        throw unavailable ?? error;
+      },
+    );
   }
 
   release(): void {

@@ -17,7 +17,10 @@ export interface PreparedQuery<A extends readonly unknown[], R> {
  * `build` receives placeholders in place of its arguments and must use each only as a value (a where-clause operand,
  * a value set or inserted), never to decide the query's shape.
  */
-export function prepared<A extends readonly unknown[], R>(arity: A["length"], build: (db: Db, ...args: A) => Compilable<R>): PreparedQuery<A, R> {
+export function prepared<A extends readonly unknown[], R>(
+  arity: A["length"],
+  build: (db: Db, ...args: A) => Compilable<R>,
+): PreparedQuery<A, R> {
   let template: { sql: string; parameters: readonly unknown[] } | undefined;
   return {
     async execute(db, ...args) {
@@ -25,7 +28,8 @@ export function prepared<A extends readonly unknown[], R>(arity: A["length"], bu
         const placeholders = Array.from({ length: arity }, (_, i) => new Placeholder(i)) as unknown as A;
         const compiled = build(db, ...placeholders).compile();
         const used = new Set(compiled.parameters.filter((p) => p instanceof Placeholder).map((p) => (p as Placeholder).index));
-        if (used.size !== arity) throw new Error(`prepared query: ${arity - used.size} of its ${arity} arguments do not reach the SQL as values`);
+        if (used.size !== arity)
+          throw new Error(`prepared query: ${arity - used.size} of its ${arity} arguments do not reach the SQL as values`);
         template = { sql: compiled.sql, parameters: compiled.parameters };
       }
       // The builder would drop a column set to undefined; here it would become NULL. Refuse it instead.

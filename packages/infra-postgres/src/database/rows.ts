@@ -26,7 +26,12 @@ const bytes = z.instanceof(Uint8Array).transform((b) => new Uint8Array(b));
 const stringList = z.array(z.string());
 
 export const otpParamsSchema = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("totp"), algorithm: z.enum(OTP_ALGORITHMS), digits: z.union(OTP_DIGITS.map((d) => z.literal(d))), period: z.union(TOTP_PERIODS.map((p) => z.literal(p))) }),
+  z.strictObject({
+    type: z.literal("totp"),
+    algorithm: z.enum(OTP_ALGORITHMS),
+    digits: z.union(OTP_DIGITS.map((d) => z.literal(d))),
+    period: z.union(TOTP_PERIODS.map((p) => z.literal(p))),
+  }),
   z.strictObject({ type: z.literal("hotp"), algorithm: z.enum(OTP_ALGORITHMS), digits: z.union(OTP_DIGITS.map((d) => z.literal(d))) }),
 ]);
 
@@ -78,7 +83,8 @@ const credentialRow = z.object({
 
 export function toStoredCredential(row: unknown): StoredCredential {
   const r = parseRow(credentialRow, row, "credential");
-  if (r.params.type !== r.type) throw new CorruptRowError(`stored credential ${r.id}: params are for ${r.params.type}, the row says ${r.type}`);
+  if (r.params.type !== r.type)
+    throw new CorruptRowError(`stored credential ${r.id}: params are for ${r.params.type}, the row says ${r.type}`);
   return {
     id: r.id,
     tenantId: r.tenant_id,

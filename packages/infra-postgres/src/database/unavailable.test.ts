@@ -30,7 +30,13 @@ describe("asDatabaseUnavailable", () => {
   });
 
   it("leaves every other error alone: constraint violations, syntax errors, bugs", () => {
-    for (const error of [pgError("23505", "duplicate key"), pgError("42P01", "relation does not exist"), new TypeError("x is undefined"), "a string", null]) {
+    for (const error of [
+      pgError("23505", "duplicate key"),
+      pgError("42P01", "relation does not exist"),
+      new TypeError("x is undefined"),
+      "a string",
+      null,
+    ]) {
       expect(asDatabaseUnavailable(error)).toBeNull();
     }
   });

@@ -57,7 +57,14 @@ export class PostgresIdempotencyStore {
       return await this.db.transaction().execute(async (trx): Promise<IdempotentOutcome> => {
         const claimed = await trx
           .insertInto("idempotency_keys")
-          .values({ tenant_id: tenantId, key, fingerprint, created_at: new Date(now), response_key_id: "", response_ciphertext: new Uint8Array() })
+          .values({
+            tenant_id: tenantId,
+            key,
+            fingerprint,
+            created_at: new Date(now),
+            response_key_id: "",
+            response_ciphertext: new Uint8Array(),
+          })
           .onConflict((c) => c.columns(["tenant_id", "key"]).doNothing())
           .returning("key")
           .executeTakeFirst();

@@ -62,13 +62,7 @@ export class PostgresAttemptRepository implements AttemptRepository {
 
   async update(a: Attempt, expectedVersion: number): Promise<boolean> {
     // Identity, owner, policy version and creation never change; everything a step changes is written.
-    const result = await UPDATE.execute(
-      this.db,
-      ...attemptChangeValues(a),
-      a.tenantId,
-      a.id,
-      expectedVersion,
-    );
+    const result = await UPDATE.execute(this.db, ...attemptChangeValues(a), a.tenantId, a.id, expectedVersion);
     return result.numAffectedRows === 1n;
   }
 }

@@ -45,7 +45,17 @@ export const auditRowValues = (event: AuditEvent): unknown[] => [
   JSON.stringify(event.data),
 ];
 
-export const AUDIT_INSERT_COLUMNS = ["tenant_id", "at", "type", "actor_kind", "actor_id", "user_id", "attempt_id", "factor_id", "data"] as const;
+export const AUDIT_INSERT_COLUMNS = [
+  "tenant_id",
+  "at",
+  "type",
+  "actor_kind",
+  "actor_id",
+  "user_id",
+  "attempt_id",
+  "factor_id",
+  "data",
+] as const;
 
 /** The insert of `n` events, built once per row count (a verify appends one to three). */
 const inserts = new Map<number, PreparedQuery<unknown[], unknown>>();
@@ -53,11 +63,13 @@ function insertOf(n: number): PreparedQuery<unknown[], unknown> {
   let query = inserts.get(n);
   if (!query) {
     query = prepared(n * AUDIT_INSERT_COLUMNS.length, (db, ...values: unknown[]) =>
-      db.insertInto("audit_events").values(
-        Array.from({ length: n }, (_, row) =>
-          Object.fromEntries(AUDIT_INSERT_COLUMNS.map((column, i) => [column, values[row * AUDIT_INSERT_COLUMNS.length + i]])),
-        ) as never,
-      ),
+      db
+        .insertInto("audit_events")
+        .values(
+          Array.from({ length: n }, (_, row) =>
+            Object.fromEntries(AUDIT_INSERT_COLUMNS.map((column, i) => [column, values[row * AUDIT_INSERT_COLUMNS.length + i]])),
+          ) as never,
+        ),
     );
     if (n <= 8) inserts.set(n, query);
   }

@@ -184,5 +184,6 @@ export const claimCounter = (qc: QueryCreator<Database>, tenantId: string, crede
     .where("status", "=", "active")
     .where("counter", "=", expected);
 
-const ADVANCE_TIME_STEP = prepared(3, (db, tenantId: string, credentialId: string, step: number) => claimTimeStep(db, tenantId, credentialId, step));
-
+const ADVANCE_TIME_STEP = prepared(3, (db, tenantId: string, credentialId: string, step: number) =>
+  claimTimeStep(db, tenantId, credentialId, step),
+);

@@ -24,7 +24,8 @@ export class PostgresStepRepository implements StepRepository {
       // Create and lock the counter, then read again: the credential is locked after the counter, in every order.
       await new PostgresLockoutRepository(this.db).findForUpdate(tenantId, row.user_id);
       row = (await LOCK_FOR_STEP.execute(this.db, tenantId, attemptId, factorId)).rows[0];
-      if (!row || row.consecutive_failures === null) throw new Error(`the failure counter of a user in tenant ${tenantId} vanished while locked`);
+      if (!row || row.consecutive_failures === null)
+        throw new Error(`the failure counter of a user in tenant ${tenantId} vanished while locked`);
     }
     const attempt = toAttempt(row);
     const credential = row.c_id === null ? null : toStoredCredential(unprefixed(row));
@@ -79,7 +80,9 @@ const unprefixed = (row: Record<string, unknown>): Record<string, unknown> =>
 // locked at all when the counter row does not exist yet (locking it then, and the counter after, could deadlock).
 const LOCK_FOR_STEP = prepared(3, (db, tenantId: string, attemptId: string, factorId: string) =>
   db
-    .with("a", (q) => q.selectFrom("attempts").select(ATTEMPT_COLUMNS).where("tenant_id", "=", tenantId).where("id", "=", attemptId).forUpdate())
+    .with("a", (q) =>
+      q.selectFrom("attempts").select(ATTEMPT_COLUMNS).where("tenant_id", "=", tenantId).where("id", "=", attemptId).forUpdate(),
+    )
     .with("l", (q) =>
       q
         .selectFrom("lockouts")
@@ -120,7 +123,8 @@ interface WriteResult {
 const claimArgs = (claim: StepClaim | null): unknown[] => {
   if (claim === null) return [];
   if (claim.kind === "time_step") {
-    if (!Number.isSafeInteger(claim.step) || claim.step < 0) throw new RangeError(`a time step is a non-negative integer, got ${claim.step}`);
+    if (!Number.isSafeInteger(claim.step) || claim.step < 0)
+      throw new RangeError(`a time step is a non-negative integer, got ${claim.step}`);
     return [claim.credentialId, claim.step];
   }
   if (!Number.isSafeInteger(claim.next) || !Number.isSafeInteger(claim.expected) || claim.next <= claim.expected) {
@@ -143,7 +147,11 @@ function writeOf(shape: WriteShape): PreparedQuery<unknown[], WriteResult> {
   const id = `${shape.claim}/${shape.lock}/${shape.events}`;
   let query = writes.get(id);
   if (!query) {
-    const arity = 10 + (shape.claim === null ? 0 : shape.claim === "time_step" ? 2 : 3) + (shape.lock ? 5 : 0) + shape.events * AUDIT_INSERT_COLUMNS.length;
+    const arity =
+      10 +
+      (shape.claim === null ? 0 : shape.claim === "time_step" ? 2 : 3) +
+      (shape.lock ? 5 : 0) +
+      shape.events * AUDIT_INSERT_COLUMNS.length;
     query = prepared(arity, (db, ...v: unknown[]) => buildWrite(db, shape, v));
     if (shape.events <= 4) writes.set(id, query);
   }
@@ -173,7 +181,13 @@ function buildWrite(db: Db, shape: WriteShape, v: unknown[]): Compilable<WriteRe
   // Every part runs whatever the others did; the counts say whether the compare-and-set and the claim held. The parts
   // added below are typed as the first one's builder (each CTE is referenced by name only in the final select).
   let q = db.with("att", (w) =>
-    w.updateTable("attempts").set(attempt).where("tenant_id", "=", tenantId).where("id", "=", attemptId).where("version", "=", expectedVersion).returning("id"),
+    w
+      .updateTable("attempts")
+      .set(attempt)
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", attemptId)
+      .where("version", "=", expectedVersion)
+      .returning("id"),
   );
   if (shape.claim === "time_step") {
     const credentialId = take<string>();
@@ -187,7 +201,12 @@ function buildWrite(db: Db, shape: WriteShape, v: unknown[]): Compilable<WriteRe
   }
   if (shape.lock) {
     const userId = take<string>();
-    const values = { consecutive_failures: take<number>(), lock_count: take<number>(), locked_until: take<Date | null>(), updated_at: take<Date>() };
+    const values = {
+      consecutive_failures: take<number>(),
+      lock_count: take<number>(),
+      locked_until: take<Date | null>(),
+      updated_at: take<Date>(),
+    };
     q = q.with("lk", (w) =>
       w
         .insertInto("lockouts")
@@ -196,11 +215,16 @@ function buildWrite(db: Db, shape: WriteShape, v: unknown[]): Compilable<WriteRe
     ) as unknown as typeof q;
   }
   if (shape.events > 0) {
-    const rows = Array.from({ length: shape.events }, () => Object.fromEntries(AUDIT_INSERT_COLUMNS.map((column) => [column, take<unknown>()])));
+    const rows = Array.from({ length: shape.events }, () =>
+      Object.fromEntries(AUDIT_INSERT_COLUMNS.map((column) => [column, take<unknown>()])),
+    );
     q = q.with("ev", (w) => w.insertInto("audit_events").values(rows as never)) as unknown as typeof q;
   }
   return q.selectNoFrom((eb) => [
-    eb.selectFrom("att").select((e) => e.fn.countAll<number>().as("n")).as("updated"),
+    eb
+      .selectFrom("att")
+      .select((e) => e.fn.countAll<number>().as("n"))
+      .as("updated"),
     // "claim" is a CTE of this statement only when the shape has one: the builder's types do not know it.
     shape.claim === null ? sql<null>`null`.as("claimed") : sql<number>`(select count(*) from claim)`.as("claimed"),
   ]);

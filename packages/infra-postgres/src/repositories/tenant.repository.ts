@@ -36,7 +36,8 @@ const apiKeyRow = z.object({
 
 function parse<S extends z.ZodType>(schema: S, row: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(row);
-  if (!parsed.success) throw new CorruptRowError(`stored ${what} has an unexpected shape: ${parsed.error.issues.map((i) => i.path.join(".")).join(", ")}`);
+  if (!parsed.success)
+    throw new CorruptRowError(`stored ${what} has an unexpected shape: ${parsed.error.issues.map((i) => i.path.join(".")).join(", ")}`);
   return parsed.data;
 }
 
@@ -44,7 +45,10 @@ export class TenantRepository {
   constructor(private readonly db: Db) {}
 
   async insert(tenant: Tenant): Promise<void> {
-    await this.db.insertInto("tenants").values({ id: tenant.id, name: tenant.name, created_at: new Date(tenant.createdAt) }).execute();
+    await this.db
+      .insertInto("tenants")
+      .values({ id: tenant.id, name: tenant.name, created_at: new Date(tenant.createdAt) })
+      .execute();
   }
 
   async find(tenantId: string): Promise<Tenant | null> {

@@ -21,9 +21,11 @@ export async function runSecretsRotation(input: RotateCommandInput): Promise<num
     out(`secrets:rotate: ${database.description}; re-sealing every secret not sealed by key "${input.cipher.currentKeyId}"`);
     const report = await rotateSecrets(database.db, input.cipher, {
       ...(input.batchSize === undefined ? {} : { batchSize: input.batchSize }),
-      onProgress: (p) => out(`secrets:rotate: examined ${p.examined}, re-sealed ${p.resealed}, changed meanwhile ${p.skipped}, failed ${p.failures.length}`),
+      onProgress: (p) =>
+        out(`secrets:rotate: examined ${p.examined}, re-sealed ${p.resealed}, changed meanwhile ${p.skipped}, failed ${p.failures.length}`),
     });
-    for (const f of report.failures) out(`secrets:rotate: could not re-seal credential ${f.credentialId} of tenant ${f.tenantId} (key "${f.keyId}"): ${f.reason}`);
+    for (const f of report.failures)
+      out(`secrets:rotate: could not re-seal credential ${f.credentialId} of tenant ${f.tenantId} (key "${f.keyId}"): ${f.reason}`);
     out(`secrets:rotate: done — re-sealed ${report.resealed}, failed ${report.failures.length}`);
     return report.failures.length === 0 ? 0 : 1;
   } finally {

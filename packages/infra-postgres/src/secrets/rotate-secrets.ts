@@ -61,7 +61,12 @@ export async function rotateSecrets(db: Db, cipher: SecretCipher, options: Rotat
           plaintext.fill(0);
         }
       } catch (error) {
-        failures.push({ tenantId: row.tenant_id, credentialId: row.id, keyId: row.secret_key_id, reason: error instanceof Error ? error.message : String(error) });
+        failures.push({
+          tenantId: row.tenant_id,
+          credentialId: row.id,
+          keyId: row.secret_key_id,
+          reason: error instanceof Error ? error.message : String(error),
+        });
         continue;
       }
       const result = await db

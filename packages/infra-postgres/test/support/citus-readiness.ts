@@ -201,7 +201,13 @@ export async function readCatalog(client: pg.ClientBase): Promise<CatalogTable[]
       })),
     indexes: indexes
       .filter((i) => i.table_oid === t.oid)
-      .map((i) => ({ name: i.name, unique: i.unique, keyColumns: i.key_columns, backsConstraint: i.backs_constraint, definition: i.definition })),
+      .map((i) => ({
+        name: i.name,
+        unique: i.unique,
+        keyColumns: i.key_columns,
+        backsConstraint: i.backs_constraint,
+        definition: i.definition,
+      })),
     triggers: triggers.filter((g) => g.table_oid === t.oid).map((g) => ({ name: g.name, definition: g.definition })),
   }));
 }
@@ -233,7 +239,8 @@ export function checkCitusReadiness(catalog: readonly CatalogTable[], declaratio
   for (const table of catalog) {
     const t = table.name;
     const k = kind(t);
-    const column = (attnum: number) => table.columns.find((c) => c.attnum === attnum)?.name ?? (attnum === 0 ? "(expression)" : `#${attnum}`);
+    const column = (attnum: number) =>
+      table.columns.find((c) => c.attnum === attnum)?.name ?? (attnum === 0 ? "(expression)" : `#${attnum}`);
     const list = (attnums: readonly number[]) => attnums.map(column).join(", ");
     const tenant = table.columns.find((c) => c.name === DISTRIBUTION_COLUMN);
 
@@ -247,36 +254,73 @@ export function checkCitusReadiness(catalog: readonly CatalogTable[], declaratio
     // --- the distribution column
     if (k === "distributed") {
       if (!tenant) {
-        problem(t, t, "tenant-column", `${t} has no ${DISTRIBUTION_COLUMN} column: shard it by tenant (add ${DISTRIBUTION_COLUMN} text not null first in every key), or, if it is not tenant data, make it a reference table — ${declare}`);
+        problem(
+          t,
+          t,
+          "tenant-column",
+          `${t} has no ${DISTRIBUTION_COLUMN} column: shard it by tenant (add ${DISTRIBUTION_COLUMN} text not null first in every key), or, if it is not tenant data, make it a reference table — ${declare}`,
+        );
       } else {
         // Colocated tables need one distribution column type; every insert names its tenant (no default to fall back on).
-        if (tenant.type !== "text") problem(t, DISTRIBUTION_COLUMN, "tenant-column", `${t}.${DISTRIBUTION_COLUMN} is ${tenant.type}: colocated tables need one type, text`);
-        if (!tenant.notNull) problem(t, DISTRIBUTION_COLUMN, "tenant-column", `${t}.${DISTRIBUTION_COLUMN} may be NULL: a row without a tenant has no shard`);
+        if (tenant.type !== "text")
+          problem(
+            t,
+            DISTRIBUTION_COLUMN,
+            "tenant-column",
+            `${t}.${DISTRIBUTION_COLUMN} is ${tenant.type}: colocated tables need one type, text`,
+          );
+        if (!tenant.notNull)
+          problem(t, DISTRIBUTION_COLUMN, "tenant-column", `${t}.${DISTRIBUTION_COLUMN} may be NULL: a row without a tenant has no shard`);
         if (tenant.default !== null || tenant.identity !== "") {
-          problem(t, DISTRIBUTION_COLUMN, "tenant-column", `${t}.${DISTRIBUTION_COLUMN} has a default (${tenant.default ?? "identity"}): every insert must name its tenant`);
+          problem(
+            t,
+            DISTRIBUTION_COLUMN,
+            "tenant-column",
+            `${t}.${DISTRIBUTION_COLUMN} has a default (${tenant.default ?? "identity"}): every insert must name its tenant`,
+          );
         }
       }
     }
 
     // --- keys
     if (!table.constraints.some((c) => c.type === "p")) {
-      problem(t, t, "primary-key", `${t} has no primary key: Citus moves shards by logical replication, which needs one (replica identity)`);
+      problem(
+        t,
+        t,
+        "primary-key",
+        `${t} has no primary key: Citus moves shards by logical replication, which needs one (replica identity)`,
+      );
     }
     if (k === "distributed" && tenant) {
       for (const c of table.constraints) {
         if ((c.type === "p" || c.type === "u") && !c.columns.includes(tenant.attnum)) {
-          problem(t, c.name, "unique-without-tenant", `${c.type === "p" ? "primary key" : "unique constraint"} ${c.name} on ${t} (${list(c.columns)}) does not include ${DISTRIBUTION_COLUMN}: Citus refuses it on a distributed table (citusdata/citus#4656); make it (${DISTRIBUTION_COLUMN}, ${list(c.columns)}), or, if ${t} is not tenant data, ${declare}`);
+          problem(
+            t,
+            c.name,
+            "unique-without-tenant",
+            `${c.type === "p" ? "primary key" : "unique constraint"} ${c.name} on ${t} (${list(c.columns)}) does not include ${DISTRIBUTION_COLUMN}: Citus refuses it on a distributed table (citusdata/citus#4656); make it (${DISTRIBUTION_COLUMN}, ${list(c.columns)}), or, if ${t} is not tenant data, ${declare}`,
+          );
         }
         if (c.type === "x") {
           const i = c.columns.indexOf(tenant.attnum);
           if (i < 0 || c.exclusionOperators[i] !== "=") {
-            problem(t, c.name, "exclusion-without-tenant", `exclusion constraint ${c.name} on ${t} does not compare ${DISTRIBUTION_COLUMN} with =: Citus refuses it on a distributed table (citusdata/citus#4656)`);
+            problem(
+              t,
+              c.name,
+              "exclusion-without-tenant",
+              `exclusion constraint ${c.name} on ${t} does not compare ${DISTRIBUTION_COLUMN} with =: Citus refuses it on a distributed table (citusdata/citus#4656)`,
+            );
           }
         }
       }
       for (const i of table.indexes) {
         if (i.unique && !i.backsConstraint && !i.keyColumns.includes(tenant.attnum)) {
-          problem(t, i.name, "unique-without-tenant", `unique index ${i.name} on ${t} (${list(i.keyColumns)}) does not include ${DISTRIBUTION_COLUMN} as a key column: Citus refuses it on a distributed table (citusdata/citus#4656) — ${i.definition}`);
+          problem(
+            t,
+            i.name,
+            "unique-without-tenant",
+            `unique index ${i.name} on ${t} (${list(i.keyColumns)}) does not include ${DISTRIBUTION_COLUMN} as a key column: Citus refuses it on a distributed table (citusdata/citus#4656) — ${i.definition}`,
+          );
         }
       }
     }
@@ -287,12 +331,22 @@ export function checkCitusReadiness(catalog: readonly CatalogTable[], declaratio
       const targetKind = kind(target);
       const targetTable = byName.get(target);
       if (targetKind === "local" || !targetTable) {
-        problem(t, c.name, "foreign-key", `foreign key ${c.name} of ${t} references ${target}, which is neither sharded nor a reference table`);
+        problem(
+          t,
+          c.name,
+          "foreign-key",
+          `foreign key ${c.name} of ${t} references ${target}, which is neither sharded nor a reference table`,
+        );
         continue;
       }
       if (k === "reference") {
         if (targetKind !== "reference") {
-          problem(t, c.name, "foreign-key", `foreign key ${c.name} goes from reference table ${t} to distributed table ${target}: Citus supports foreign keys from reference tables to reference tables only`);
+          problem(
+            t,
+            c.name,
+            "foreign-key",
+            `foreign key ${c.name} goes from reference table ${t} to distributed table ${target}: Citus supports foreign keys from reference tables to reference tables only`,
+          );
         }
         continue;
       }
@@ -301,15 +355,30 @@ export function checkCitusReadiness(catalog: readonly CatalogTable[], declaratio
       if (targetKind === "distributed") {
         const to = targetTenant ? c.referencedColumns.indexOf(targetTenant.attnum) : -2;
         if (from < 0 || from !== to) {
-          problem(t, c.name, "foreign-key", `foreign key ${c.name} from ${t} (${list(c.columns)}) to ${target} does not pair ${DISTRIBUTION_COLUMN} with ${DISTRIBUTION_COLUMN} at the same position: Citus cannot enforce it across shards (citusdata/citus#4159); reference (${DISTRIBUTION_COLUMN}, …) on both sides`);
+          problem(
+            t,
+            c.name,
+            "foreign-key",
+            `foreign key ${c.name} from ${t} (${list(c.columns)}) to ${target} does not pair ${DISTRIBUTION_COLUMN} with ${DISTRIBUTION_COLUMN} at the same position: Citus cannot enforce it across shards (citusdata/citus#4159); reference (${DISTRIBUTION_COLUMN}, …) on both sides`,
+          );
         }
       }
       if (from >= 0) {
         if (c.onDelete === "n" || c.onDelete === "d") {
-          problem(t, c.name, "foreign-key", `foreign key ${c.name} of ${t} would set ${DISTRIBUTION_COLUMN} to NULL/DEFAULT on delete: Citus refuses it`);
+          problem(
+            t,
+            c.name,
+            "foreign-key",
+            `foreign key ${c.name} of ${t} would set ${DISTRIBUTION_COLUMN} to NULL/DEFAULT on delete: Citus refuses it`,
+          );
         }
         if (c.onUpdate === "n" || c.onUpdate === "d" || c.onUpdate === "c") {
-          problem(t, c.name, "foreign-key", `foreign key ${c.name} of ${t} would change ${DISTRIBUTION_COLUMN} on update (SET NULL/SET DEFAULT/CASCADE): Citus refuses it`);
+          problem(
+            t,
+            c.name,
+            "foreign-key",
+            `foreign key ${c.name} of ${t} would change ${DISTRIBUTION_COLUMN} on update (SET NULL/SET DEFAULT/CASCADE): Citus refuses it`,
+          );
         }
       }
     }
@@ -319,9 +388,19 @@ export function checkCitusReadiness(catalog: readonly CatalogTable[], declaratio
     const named = (object: string, what: string, suffixes: readonly string[]) => {
       const ok = suffixes.some((s) => object === `${bare}_${s}` || (s !== "pkey" && new RegExp(`^${bare}_[a-z0-9_]+_${s}$`).test(object)));
       if (!ok) {
-        problem(t, object, "name", `${what} ${object} of ${t} is not named ${bare}_<what>_${suffixes.join("|")}: give it an explicit name (a trailing number is a name PostgreSQL made up when the default was taken)`);
+        problem(
+          t,
+          object,
+          "name",
+          `${what} ${object} of ${t} is not named ${bare}_<what>_${suffixes.join("|")}: give it an explicit name (a trailing number is a name PostgreSQL made up when the default was taken)`,
+        );
       } else if (Buffer.byteLength(object) > MAX_NAME_BYTES) {
-        problem(t, object, "name", `${what} ${object} of ${t} is longer than ${MAX_NAME_BYTES} bytes: Citus would cut its shard copies' names (name_<shard id>)`);
+        problem(
+          t,
+          object,
+          "name",
+          `${what} ${object} of ${t} is longer than ${MAX_NAME_BYTES} bytes: Citus would cut its shard copies' names (name_<shard id>)`,
+        );
       }
     };
     for (const c of table.constraints) {
@@ -336,21 +415,37 @@ export function checkCitusReadiness(catalog: readonly CatalogTable[], declaratio
       if (!sequenced || c.name === DISTRIBUTION_COLUMN) continue;
       const key = `${t}.${c.name}`;
       if (!Object.hasOwn(declarations.identityColumns, key)) {
-        problem(t, c.name, "identity", `${key} is an identity or sequence column: values drawn on different Citus nodes come from different ranges and do not follow commit order; use ids made by the application, or ${declare}`);
+        problem(
+          t,
+          c.name,
+          "identity",
+          `${key} is an identity or sequence column: values drawn on different Citus nodes come from different ranges and do not follow commit order; use ids made by the application, or ${declare}`,
+        );
       } else if (c.type !== "bigint") {
         problem(t, c.name, "identity", `${key} is a ${c.type} identity: Citus distributes bigint identity columns only`);
       }
     }
     for (const g of table.triggers) {
       if (!Object.hasOwn(declarations.triggers, `${t}.${g.name}`)) {
-        problem(t, g.name, "trigger", `trigger ${g.name} on ${t}: Citus refuses triggers on distributed and reference tables unless citus.enable_unsafe_triggers is on, and then the trigger may only touch its own row (citusdata/citus#906); ${declare} — ${g.definition}`);
+        problem(
+          t,
+          g.name,
+          "trigger",
+          `trigger ${g.name} on ${t}: Citus refuses triggers on distributed and reference tables unless citus.enable_unsafe_triggers is on, and then the trigger may only touch its own row (citusdata/citus#906); ${declare} — ${g.definition}`,
+        );
       }
     }
   }
 
   // --- the hand list must not outlive what it describes
   const stale = (kindName: string, key: string, exists: boolean) => {
-    if (!exists) problem(key.split(".")[0] ?? key, key, "stale-declaration", `${kindName} ${key} is declared in citus-readiness.ts but does not exist: remove the declaration`);
+    if (!exists)
+      problem(
+        key.split(".")[0] ?? key,
+        key,
+        "stale-declaration",
+        `${kindName} ${key} is declared in citus-readiness.ts but does not exist: remove the declaration`,
+      );
   };
   for (const name of Object.keys(declarations.referenceTables)) stale("reference table", name, byName.has(name));
   for (const key of Object.keys(declarations.identityColumns)) {
@@ -425,7 +520,11 @@ export const withoutPsqlCommands = (script: string): string =>
     .join("\n");
 
 /** What distribute.sql got wrong about the migrated schema (empty: every table, the right way, in a valid order). */
-export function checkDistributionCalls(catalog: readonly CatalogTable[], calls: readonly DistributionCall[], declarations: CitusDeclarations = DECLARATIONS): string[] {
+export function checkDistributionCalls(
+  catalog: readonly CatalogTable[],
+  calls: readonly DistributionCall[],
+  declarations: CitusDeclarations = DECLARATIONS,
+): string[] {
   const wrong: string[] = [];
   const position = new Map<string, number>();
   calls.forEach((c, i) => {
@@ -448,7 +547,8 @@ export function checkDistributionCalls(catalog: readonly CatalogTable[], calls: 
     }
     const kind = tableKind(c.table, declarations);
     if (kind === "local") wrong.push(`${c.table} is coordinator-local, but sql/distribute.sql distributes it`);
-    if (kind === "reference" && c.method !== "reference") wrong.push(`${c.table} is a declared reference table: use create_reference_table('${c.table}')`);
+    if (kind === "reference" && c.method !== "reference")
+      wrong.push(`${c.table} is a declared reference table: use create_reference_table('${c.table}')`);
     if (kind === "distributed" && (c.method !== "hash" || c.column !== DISTRIBUTION_COLUMN)) {
       wrong.push(`${c.table} must be distributed by hash of ${DISTRIBUTION_COLUMN}, not ${c.method} of ${c.column ?? "nothing"}`);
     }
@@ -463,9 +563,12 @@ export function checkDistributionCalls(catalog: readonly CatalogTable[], calls: 
   const hashed = calls.filter((c) => c.method === "hash");
   hashed.forEach((c, i) => {
     const starts = c.colocateWith === "none" || c.colocateWith === "default";
-    if (i === 0 && c.colocateWith !== "none") wrong.push(`${c.table}, the first distributed table, should start the colocation group: colocate_with => 'none'`);
+    if (i === 0 && c.colocateWith !== "none")
+      wrong.push(`${c.table}, the first distributed table, should start the colocation group: colocate_with => 'none'`);
     if (i > 0 && (starts || !hashed.slice(0, i).some((earlier) => earlier.table === c.colocateWith))) {
-      wrong.push(`${c.table} must join the colocation group: colocate_with => '${hashed[0]?.table ?? "users"}' (it has ${c.colocateWith ?? "nothing"})`);
+      wrong.push(
+        `${c.table} must join the colocation group: colocate_with => '${hashed[0]?.table ?? "users"}' (it has ${c.colocateWith ?? "nothing"})`,
+      );
     }
   });
   return wrong;

@@ -92,7 +92,8 @@ export function conjuncts(expression: string): string[] {
   let start = 0;
   for (let i = 0; i < unwrapped.length; i++) {
     const ch = unwrapped[i];
-    if (ch === "'") quoted = !quoted; // a doubled '' toggles twice
+    if (ch === "'")
+      quoted = !quoted; // a doubled '' toggles twice
     else if (!quoted && ch === "(") depth++;
     else if (!quoted && ch === ")") depth--;
     else if (!quoted && depth === 0 && unwrapped.startsWith(" AND ", i)) {
@@ -137,7 +138,11 @@ function scansOf(node: PlanNode, found: { table: string; scan: string; condition
     const conditions = ["Index Cond", "Recheck Cond", "Filter", "TID Cond"]
       .map((field) => node[field])
       .filter((v): v is string => typeof v === "string");
-    found.push({ table: schema === "public" ? relation : `${schema}.${relation}`, scan: `${node["Node Type"]} on ${relation}${node.Alias && node.Alias !== relation ? ` ${node.Alias}` : ""}`, conditions });
+    found.push({
+      table: schema === "public" ? relation : `${schema}.${relation}`,
+      scan: `${node["Node Type"]} on ${relation}${node.Alias && node.Alias !== relation ? ` ${node.Alias}` : ""}`,
+      conditions,
+    });
   }
   for (const child of node.Plans ?? []) scansOf(child, found);
   return found;
@@ -170,7 +175,10 @@ export async function checkTenantScope(
     let lastError: unknown;
     for (const parameters of parameterSets) {
       try {
-        const { rows } = await client.query<{ "QUERY PLAN": { Plan: PlanNode }[] }>({ text: `explain (format json, verbose) ${sql}`, values: parameters as unknown[] });
+        const { rows } = await client.query<{ "QUERY PLAN": { Plan: PlanNode }[] }>({
+          text: `explain (format json, verbose) ${sql}`,
+          values: parameters as unknown[],
+        });
         plan = rows[0]?.["QUERY PLAN"][0]?.Plan;
         break;
       } catch (error) {
@@ -178,7 +186,12 @@ export async function checkTenantScope(
       }
     }
     if (!plan) {
-      problems.push({ sql, table: "?", scan: "?", message: `could not be planned, so it was not checked: ${lastError instanceof Error ? lastError.message : String(lastError)}` });
+      problems.push({
+        sql,
+        table: "?",
+        scan: "?",
+        message: `could not be planned, so it was not checked: ${lastError instanceof Error ? lastError.message : String(lastError)}`,
+      });
       continue;
     }
     planned += 1;

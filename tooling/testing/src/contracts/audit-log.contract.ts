@@ -13,7 +13,15 @@ export function describeAuditLogContract(name: string, makeStorage: MakeStorage)
       const events = [
         sampleEvent(t, { type: "attempt.started", at: T0 + 1000, userId: "alice", data: { policyId: "login", version: 1 } }),
         sampleEvent(t, { type: "attempt.step_failed", at: T0 + 2000, userId: "alice" }),
-        sampleEvent(t, { type: "policy.created", at: T0 + 3000, userId: null, attemptId: null, factorId: null, actor: { kind: "system" }, data: {} }),
+        sampleEvent(t, {
+          type: "policy.created",
+          at: T0 + 3000,
+          userId: null,
+          attemptId: null,
+          factorId: null,
+          actor: { kind: "system" },
+          data: {},
+        }),
         sampleEvent(t, { type: "attempt.step_failed", at: T0 + 4000, userId: "bob" }),
         sampleEvent(t, { type: "user.locked", at: T0 + 5000, userId: "alice", data: { lockedUntil: T0 + 305_000, ok: true } }),
       ];

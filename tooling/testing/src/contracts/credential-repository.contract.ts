@@ -82,7 +82,12 @@ export function describeCredentialRepositoryContract(name: string, makeStorage: 
       });
       const at = T0 + 60_000;
       expect(await run((r) => r.credentials.activate(t, "new", at, { lastTimeStep: 1234, counter: 0 }))).toBe(true);
-      expect(await run((r) => r.credentials.findById(t, "alice", "new"))).toEqual({ ...fresh, status: "active", confirmedAt: at, lastTimeStep: 1234 });
+      expect(await run((r) => r.credentials.findById(t, "alice", "new"))).toEqual({
+        ...fresh,
+        status: "active",
+        confirmedAt: at,
+        lastTimeStep: 1234,
+      });
       expect(await run((r) => r.credentials.findById(t, "alice", "old"))).toEqual({ ...previous, status: "revoked", revokedAt: at });
       expect(await run((r) => r.credentials.findById(t, "alice", "other"))).toEqual(otherSlot);
       expect(await run((r) => r.credentials.findById(t, "bob", "bobs"))).toEqual(otherUser);
@@ -156,7 +161,9 @@ export function describeCredentialRepositoryContract(name: string, makeStorage: 
     it("moves the HOTP counter by compare-and-set, forward only, on active credentials (S5)", async () => {
       const t = freshTenant();
       await run(async (r) => {
-        await r.credentials.insert(sampleCredential(t, "h1", { status: "active", params: { type: "hotp", algorithm: "SHA1", digits: 6 }, counter: 3 }));
+        await r.credentials.insert(
+          sampleCredential(t, "h1", { status: "active", params: { type: "hotp", algorithm: "SHA1", digits: 6 }, counter: 3 }),
+        );
         await r.credentials.insert(sampleCredential(t, "pending", { factorId: "token_2", counter: 3 }));
       });
       expect(await run((r) => r.credentials.advanceCounter(t, "h1", 3, 5))).toBe(true);

@@ -106,8 +106,12 @@ export function describeSecretsAtRestContract(name: string, make: () => SecretsA
       const bind = (id: string, userId = "alice") => ({ tenantId: t, userId, credentialId: id });
       await uow.run(async (r) => {
         await r.credentials.insert(sampleCredential(t, "victim", { secret: cipher.seal(seed, bind("victim")) }));
-        await r.credentials.insert(sampleCredential(t, "attacker", { userId: "mallory", secret: cipher.seal(new Uint8Array(20), bind("attacker", "mallory")) }));
-        await r.credentials.insert(sampleCredential(t, "other-slot", { factorId: "token_2", secret: cipher.seal(new Uint8Array(20), bind("other-slot")) }));
+        await r.credentials.insert(
+          sampleCredential(t, "attacker", { userId: "mallory", secret: cipher.seal(new Uint8Array(20), bind("attacker", "mallory")) }),
+        );
+        await r.credentials.insert(
+          sampleCredential(t, "other-slot", { factorId: "token_2", secret: cipher.seal(new Uint8Array(20), bind("other-slot")) }),
+        );
       });
       await copySecret(t, "victim", "attacker");
       await copySecret(t, "victim", "other-slot");

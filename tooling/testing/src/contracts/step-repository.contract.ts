@@ -15,7 +15,14 @@ export function describeStepRepositoryContract(name: string, makeStorage: MakeSt
       await run(async (r) => {
         await r.attempts.insert(sampleAttempt(t, "att-1"));
         await r.credentials.insert(sampleCredential(t, "cred-1", { status: "active", lastTimeStep: 10 }));
-        await r.credentials.insert(sampleCredential(t, "cred-2", { status: "active", factorId: "token_2", params: { type: "hotp", algorithm: "SHA1", digits: 6 }, counter: 4 }));
+        await r.credentials.insert(
+          sampleCredential(t, "cred-2", {
+            status: "active",
+            factorId: "token_2",
+            params: { type: "hotp", algorithm: "SHA1", digits: 6 },
+            counter: 4,
+          }),
+        );
         await r.credentials.insert(sampleCredential(t, "cred-1-pending", { status: "pending" }));
       });
     }
@@ -25,7 +32,10 @@ export function describeStepRepositoryContract(name: string, makeStorage: MakeSt
       expectedVersion: version,
       claim: { kind: "time_step", credentialId: "cred-1", step: 11 },
       lock: null,
-      events: [sampleEvent(t, { type: "attempt.step_succeeded", attemptId: "att-1", data: { step: 2 } }), sampleEvent(t, { type: "attempt.completed", attemptId: "att-1", factorId: null, data: { steps: 2 } })],
+      events: [
+        sampleEvent(t, { type: "attempt.step_succeeded", attemptId: "att-1", data: { step: 2 } }),
+        sampleEvent(t, { type: "attempt.completed", attemptId: "att-1", factorId: null, data: { steps: 2 } }),
+      ],
       at: T0 + 5000,
     });
 
@@ -107,7 +117,10 @@ export function describeStepRepositoryContract(name: string, makeStorage: MakeSt
     it.each([
       ["a time step already used", (w: StepWrite): StepWrite => ({ ...w, claim: { kind: "time_step", credentialId: "cred-1", step: 10 } })],
       ["an attempt version that moved", (w: StepWrite): StepWrite => ({ ...w, expectedVersion: 7 })],
-      ["a credential that is not active", (w: StepWrite): StepWrite => ({ ...w, claim: { kind: "time_step", credentialId: "cred-1-pending", step: 11 } })],
+      [
+        "a credential that is not active",
+        (w: StepWrite): StepWrite => ({ ...w, claim: { kind: "time_step", credentialId: "cred-1-pending", step: 11 } }),
+      ],
     ])("reports false for %s (and the abandoned transaction leaves nothing)", async (_label, change) => {
       const t = freshTenant();
       await seed(t);
@@ -121,7 +134,9 @@ export function describeStepRepositoryContract(name: string, makeStorage: MakeSt
       const t = freshTenant();
       await seed(t);
       const other = freshTenant();
-      await expect(abandoned(run, (r) => r.steps.write(other, "alice", { ...completed(t), attempt: { ...completed(t).attempt, tenantId: other } }))).resolves.toBe(false);
+      await expect(
+        abandoned(run, (r) => r.steps.write(other, "alice", { ...completed(t), attempt: { ...completed(t).attempt, tenantId: other } })),
+      ).resolves.toBe(false);
       expect((await run((r) => r.steps.lockForStep(t, "att-1", "token_1")))?.attempt.version).toBe(1);
     });
   });
@@ -134,7 +149,10 @@ class Abandon extends Error {
 }
 
 /** Runs `write` and, as the use case does when it reports false, rolls the transaction back; resolves to its result. */
-async function abandoned(run: <T>(work: (r: Repositories) => Promise<T>) => Promise<T>, write: (r: Repositories) => Promise<boolean>): Promise<boolean> {
+async function abandoned(
+  run: <T>(work: (r: Repositories) => Promise<T>) => Promise<T>,
+  write: (r: Repositories) => Promise<boolean>,
+): Promise<boolean> {
   try {
     await run(async (r) => {
       throw new Abandon(await write(r));

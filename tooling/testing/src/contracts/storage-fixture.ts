@@ -73,11 +73,7 @@ export function samplePolicy(tenantId: string, id = "login", version = 1, overri
 
 const TOTP: OtpParams = { type: "totp", algorithm: "SHA1", digits: 6, period: 30 };
 
-export function sampleCredential(
-  tenantId: string,
-  id: string,
-  overrides: Partial<StoredCredential> = {},
-): StoredCredential {
+export function sampleCredential(tenantId: string, id: string, overrides: Partial<StoredCredential> = {}): StoredCredential {
   const status = overrides.status ?? "pending";
   return {
     id,

@@ -2,7 +2,16 @@
 // other tenant's ids in hand.
 import { UNLOCKED } from "@mfa-chain/domain";
 import { describe, expect, it } from "vitest";
-import { freshTenant, sampleAttempt, sampleCredential, sampleEvent, samplePolicy, setUpStorage, T0, type MakeStorage } from "./storage-fixture.js";
+import {
+  freshTenant,
+  sampleAttempt,
+  sampleCredential,
+  sampleEvent,
+  samplePolicy,
+  setUpStorage,
+  T0,
+  type MakeStorage,
+} from "./storage-fixture.js";
 
 export function describeTenantIsolationContract(name: string, makeStorage: MakeStorage): void {
   describe(`tenant isolation contract (S27): ${name}`, () => {
@@ -73,7 +82,11 @@ export function describeTenantIsolationContract(name: string, makeStorage: MakeS
 
     it("keeps the same ids apart in two tenants", async () => {
       const { a, b, rows } = await seedTenantA();
-      const theirs = { policy: samplePolicy(b, "login", 1, { name: "B's" }), active: sampleCredential(b, "c-active", { status: "active" }), attempt: sampleAttempt(b, "a1", { userId: "zed" }) };
+      const theirs = {
+        policy: samplePolicy(b, "login", 1, { name: "B's" }),
+        active: sampleCredential(b, "c-active", { status: "active" }),
+        attempt: sampleAttempt(b, "a1", { userId: "zed" }),
+      };
       await run(async (r) => {
         await r.policies.insert(theirs.policy);
         await r.credentials.insert(theirs.active);

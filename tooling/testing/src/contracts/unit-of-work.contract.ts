@@ -3,7 +3,16 @@
 import type { Repositories } from "@mfa-chain/application";
 import { UNLOCKED } from "@mfa-chain/domain";
 import { describe, expect, it } from "vitest";
-import { freshTenant, sampleAttempt, sampleCredential, sampleEvent, samplePolicy, setUpStorage, T0, type MakeStorage } from "./storage-fixture.js";
+import {
+  freshTenant,
+  sampleAttempt,
+  sampleCredential,
+  sampleEvent,
+  samplePolicy,
+  setUpStorage,
+  T0,
+  type MakeStorage,
+} from "./storage-fixture.js";
 
 export function describeUnitOfWorkContract(name: string, makeStorage: MakeStorage): void {
   describe(`UnitOfWork contract: ${name}`, () => {
@@ -64,7 +73,9 @@ export function describeUnitOfWorkContract(name: string, makeStorage: MakeStorag
           throw new Error("undo");
         }),
       ).rejects.toThrow("undo");
-      expect(await run((r) => r.credentials.findById(t, "alice", "c1"))).toEqual(sampleCredential(t, "c1", { status: "active", lastTimeStep: 10 }));
+      expect(await run((r) => r.credentials.findById(t, "alice", "c1"))).toEqual(
+        sampleCredential(t, "c1", { status: "active", lastTimeStep: 10 }),
+      );
       expect(await run((r) => r.attempts.find(t, "a1"))).toEqual(sampleAttempt(t, "a1"));
     });
 

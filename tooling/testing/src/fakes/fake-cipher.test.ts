@@ -17,7 +17,11 @@ describe("FakeCipher", () => {
   it("refuses another tenant, user or credential (AAD binding), tampering, and unknown keys", () => {
     const cipher = new FakeCipher();
     const sealed = cipher.seal(plaintext, binding);
-    for (const other of [{ ...binding, tenantId: "t2" }, { ...binding, userId: "u2" }, { ...binding, credentialId: "c2" }]) {
+    for (const other of [
+      { ...binding, tenantId: "t2" },
+      { ...binding, userId: "u2" },
+      { ...binding, credentialId: "c2" },
+    ]) {
       expect(() => cipher.open(sealed, other)).toThrow(FakeCipherError);
     }
     const tampered = new Uint8Array(sealed.ciphertext);

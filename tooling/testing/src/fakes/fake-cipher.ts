@@ -97,7 +97,9 @@ export class FakeCipher implements SecretCipher {
   /** Throws if any secret was opened since construction or the last `clear`. */
   assertNotOpened(): void {
     if (this.opened.length > 0) {
-      throw new FakeCipherError(`expected no secret to be opened, saw ${this.opened.length}: ${this.opened.map((b) => b.credentialId).join(", ")}`);
+      throw new FakeCipherError(
+        `expected no secret to be opened, saw ${this.opened.length}: ${this.opened.map((b) => b.credentialId).join(", ")}`,
+      );
     }
   }
 

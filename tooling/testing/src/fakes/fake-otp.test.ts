@@ -12,7 +12,12 @@ describe("FakeOtp", () => {
     expect(c).toMatch(/^[0-9]{6}$/);
     expect(otp.codeOfStep(SECRET, 1000)).toBe(c);
     expect(otp.codeOfStep(SECRET, 1001)).not.toBe(c);
-    expect(otp.codeOfStep(Uint8Array.from(SECRET, (b) => b ^ 1), 1000)).not.toBe(c);
+    expect(
+      otp.codeOfStep(
+        Uint8Array.from(SECRET, (b) => b ^ 1),
+        1000,
+      ),
+    ).not.toBe(c);
     expect(otp.codeOfStep(SECRET, 1000, { algorithm: "SHA256" })).not.toBe(c);
     expect(otp.codeOfStep(SECRET, 1000, { digits: 8 })).toMatch(/^[0-9]{8}$/);
     // Hex-encoded secrets give the same codes as the bytes.
@@ -29,7 +34,8 @@ describe("FakeOtp", () => {
     const now = TEST_EPOCH;
     const t = otp.timeStep(now);
     const at = (step: number) => otp.codeOfStep(SECRET, step);
-    const v = (code: string, window: 0 | 1, afterTimeStep: number | null = null) => otp.verifyTotp({ ...base, code, window, now, afterTimeStep });
+    const v = (code: string, window: 0 | 1, afterTimeStep: number | null = null) =>
+      otp.verifyTotp({ ...base, code, window, now, afterTimeStep });
     expect(v(at(t), 0)).toEqual({ kind: "match", step: t });
     expect(v(at(t - 1), 0)).toEqual({ kind: "no_match" });
     expect(v(at(t - 1), 1)).toEqual({ kind: "match", step: t - 1 });
@@ -91,7 +97,15 @@ describe("FakeOtp", () => {
 
   it("builds a key URI with the issuer and account name, and fixed QR images", async () => {
     const otp = new FakeOtp();
-    const uri = otp.keyUri({ type: "totp", secret: SECRET, issuer: "Acme", accountName: "alice (Token 1)", algorithm: "SHA1", digits: 6, period: 30 });
+    const uri = otp.keyUri({
+      type: "totp",
+      secret: SECRET,
+      issuer: "Acme",
+      accountName: "alice (Token 1)",
+      algorithm: "SHA1",
+      digits: 6,
+      period: 30,
+    });
     expect(decodeURIComponent(uri)).toContain("Acme:alice (Token 1)");
     expect(uri).toContain(`secret=${otp.encodeSecret(SECRET)}`);
     const qr = await otp.qrCode(uri);

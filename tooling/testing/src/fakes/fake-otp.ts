@@ -85,7 +85,10 @@ function fmix(h: number): number {
   return h >>> 0;
 }
 
-const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("").toUpperCase();
+const toHex = (bytes: Uint8Array): string =>
+  Array.from(bytes, (b) => b.toString(16).padStart(2, "0"))
+    .join("")
+    .toUpperCase();
 
 function fromHex(hex: string): Uint8Array {
   if (!/^(?:[0-9a-fA-F]{2})*$/.test(hex)) throw new Error(`FakeOtp: not a hex-encoded secret: ${JSON.stringify(hex)}`);
@@ -202,7 +205,14 @@ export class FakeOtp implements OtpVerifier, OtpProvisioner, OtpGenerator {
         }
       }
     }
-    this.log.push({ kind: "resyncHotp", secretHex: toHex(input.secret), codes: input.codes, counter: input.counter, window: input.window, result });
+    this.log.push({
+      kind: "resyncHotp",
+      secretHex: toHex(input.secret),
+      codes: input.codes,
+      counter: input.counter,
+      window: input.window,
+      result,
+    });
     return result;
   }
 
@@ -316,7 +326,9 @@ export class FakeOtp implements OtpVerifier, OtpProvisioner, OtpGenerator {
   assertNoVerification(code?: string): void {
     const seen = this.verifications.filter((v) => code === undefined || v.code === code);
     if (seen.length > 0) {
-      throw new Error(`FakeOtp: expected no code check${code === undefined ? "" : ` of ${JSON.stringify(code)}`}, saw ${seen.length}: ${seen.map((v) => `${v.kind}(${JSON.stringify(v.code)})`).join(", ")}`);
+      throw new Error(
+        `FakeOtp: expected no code check${code === undefined ? "" : ` of ${JSON.stringify(code)}`}, saw ${seen.length}: ${seen.map((v) => `${v.kind}(${JSON.stringify(v.code)})`).join(", ")}`,
+      );
     }
   }
 

@@ -44,9 +44,14 @@ export class FaultInjectingUnitOfWork implements UnitOfWork {
   /** Makes a repository method throw `error` (an `InjectedFault` by default) inside later units of work. */
   failOn(target: RepositoryMethod, options: InterceptionOptions & { readonly error?: Error } = {}): { readonly fired: number } {
     const error = options.error ?? new InjectedFault(`injected fault in ${target}`);
-    return this.intercept(target, async () => {
-      throw error;
-    }, options.skip ?? 0, options.times ?? Number.POSITIVE_INFINITY);
+    return this.intercept(
+      target,
+      async () => {
+        throw error;
+      },
+      options.skip ?? 0,
+      options.times ?? Number.POSITIVE_INFINITY,
+    );
   }
 
   /** Runs `hook` inside the transaction just before the repository method is called (once by default). */

@@ -153,8 +153,14 @@ export class TestApp {
   /** Confirms an enrollment with the code its authenticator shows now (TOTP) or its first code (HOTP). */
   async confirm(userId: string, enrollment: Enrollment, actor: Actor = adminKey()): Promise<CredentialView> {
     const { params } = enrollment.credential;
-    const code = params.type === "totp" ? this.otp.codeAt(enrollment.secret, this.clock.now(), params) : this.otp.hotpCode(enrollment.secret, 0, params);
-    return unwrap(await this.confirmFactor.execute({ actor, userId, credentialId: enrollment.credential.id, code }), `confirm ${enrollment.credential.factorId}`);
+    const code =
+      params.type === "totp"
+        ? this.otp.codeAt(enrollment.secret, this.clock.now(), params)
+        : this.otp.hotpCode(enrollment.secret, 0, params);
+    return unwrap(
+      await this.confirmFactor.execute({ actor, userId, credentialId: enrollment.credential.id, code }),
+      `confirm ${enrollment.credential.factorId}`,
+    );
   }
 
   /** Enrolls and confirms each factor, then moves the clock one period on, so the confirming codes are spent. */
@@ -209,7 +215,9 @@ export class TestApp {
   wrongCode(userId: string, factorId: string, tenantId: string = TEST_TENANT): string {
     const c = this.activeCredential(userId, factorId, tenantId);
     const secret = this.secretOf(c.id);
-    return c.params.type === "totp" ? this.otp.wrongCodeAt(secret, this.clock.now(), c.params) : this.otp.wrongHotpCode(secret, c.counter, c.params);
+    return c.params.type === "totp"
+      ? this.otp.wrongCodeAt(secret, this.clock.now(), c.params)
+      : this.otp.wrongHotpCode(secret, c.counter, c.params);
   }
 
   /** The attempt as stored (its whole chain: what a test may know and a client may not). */
@@ -231,7 +239,10 @@ export class TestApp {
   async passCurrentStep(attemptId: string, tenantId: string = TEST_TENANT): Promise<VerifyOutcome> {
     const a = this.attempt(attemptId, tenantId);
     const factorId = this.currentFactorId(attemptId, tenantId);
-    const outcome = unwrap(await this.verify(attemptId, factorId, this.rightCode(a.userId, factorId, tenantId), serviceKey(tenantId)), "passCurrentStep");
+    const outcome = unwrap(
+      await this.verify(attemptId, factorId, this.rightCode(a.userId, factorId, tenantId), serviceKey(tenantId)),
+      "passCurrentStep",
+    );
     if (!outcome.success) throw new Error(`passCurrentStep: the right code for ${factorId} failed (${String(outcome.failure)})`);
     return outcome;
   }

@@ -50,10 +50,12 @@ describe("InMemoryUnitOfWork", () => {
   it("counts rollbacks and keeps running after one", async () => {
     const store = new InMemoryStore();
     const uow = new InMemoryUnitOfWork(store);
-    await expect(uow.run(async (r) => {
-      await r.users.lock("t", "u", 1);
-      throw new Error("no");
-    })).rejects.toThrow("no");
+    await expect(
+      uow.run(async (r) => {
+        await r.users.lock("t", "u", 1);
+        throw new Error("no");
+      }),
+    ).rejects.toThrow("no");
     expect(store.hasUser("t", "u")).toBe(false);
     await uow.run((r) => r.users.lock("t", "u", 1));
     expect(store.hasUser("t", "u")).toBe(true);

@@ -179,9 +179,7 @@ class InMemoryPolicyRepository extends Repo implements PolicyRepository {
   }
 
   private versions(tenantId: string, policyId: string): (StoredPolicy & { deletedAt?: Instant | null })[] {
-    return [...this.s.policies.values()]
-      .filter((p) => p.tenantId === tenantId && p.id === policyId)
-      .sort((a, b) => b.version - a.version);
+    return [...this.s.policies.values()].filter((p) => p.tenantId === tenantId && p.id === policyId).sort((a, b) => b.version - a.version);
   }
 
   private static out(p: StoredPolicy): StoredPolicy {
@@ -364,7 +362,10 @@ class InMemoryLockoutRepository extends Repo implements LockoutRepository {
   }
 
   async save(tenantId: string, userId: string, lock: LockState, _at: Instant): Promise<void> {
-    this.s.lockouts.set(key(tenantId, userId), store({ consecutiveFailures: lock.consecutiveFailures, lockCount: lock.lockCount, lockedUntil: lock.lockedUntil }));
+    this.s.lockouts.set(
+      key(tenantId, userId),
+      store({ consecutiveFailures: lock.consecutiveFailures, lockCount: lock.lockCount, lockedUntil: lock.lockedUntil }),
+    );
   }
 }
 
