@@ -30,12 +30,15 @@ describe("configuration from the environment", () => {
     expect(loadConfig({ PORT: " 8080 " }).PORT).toBe(8080);
   });
 
-  it("needs a keyring with PostgreSQL, and turns the demo off there unless asked", () => {
+  it("needs a keyring and a code-hash key with PostgreSQL, and turns the demo off there unless asked", () => {
     expect(message({ DATABASE_URL: "postgres://db/mfa" })).toContain("MFA_SECRET_KEYS");
+    expect(message({ DATABASE_URL: "postgres://db/mfa", MFA_SECRET_KEYS: "k1:x" })).toContain(
+      "MFA_CODE_HASH_KEY: required when DATABASE_URL is set",
+    );
     expect(message({ DATABASE_URL: "mysql://db/mfa", MFA_SECRET_KEYS: "k1:x" })).toContain(
       "DATABASE_URL: expected a postgres:// or postgresql:// URL",
     );
-    expect(loadConfig({ DATABASE_URL: "postgres://db/mfa", MFA_SECRET_KEYS: "k1:x" }).MFA_DEMO).toBe(false);
+    expect(loadConfig({ DATABASE_URL: "postgres://db/mfa", MFA_SECRET_KEYS: "k1:x", MFA_CODE_HASH_KEY: "x" }).MFA_DEMO).toBe(false);
   });
 
   it("serves the demo page (which hands out a demo admin key) on loopback only", () => {

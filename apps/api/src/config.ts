@@ -42,6 +42,8 @@ export const configSchema = z
     MFA_DATA_DIR: z.string().min(1).default(".data/pglite"),
     /** Keyring for factor secrets: "id:base64key[,id:base64key…]", first is current. Required with DATABASE_URL. */
     MFA_SECRET_KEYS: z.string().min(1).optional(),
+    /** Key of the keyed hashes single-use codes are stored as (backup codes): base64 of ≥32 random bytes. Required with DATABASE_URL. */
+    MFA_CODE_HASH_KEY: z.string().min(1).optional(),
     MFA_ISSUER: z.string().min(1).max(64).default("mfa-chain"),
     /** Serve the demo page and create a demo tenant on first start. Default: on for the embedded database on loopback. */
     MFA_DEMO: bool.optional(),
@@ -97,6 +99,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   if (parsed.data.DATABASE_URL && !parsed.data.MFA_SECRET_KEYS) {
     throw new ConfigError("invalid configuration:\n  MFA_SECRET_KEYS: required when DATABASE_URL is set (id:base64 of 32 random bytes)");
+  }
+  if (parsed.data.DATABASE_URL && !parsed.data.MFA_CODE_HASH_KEY) {
+    throw new ConfigError(
+      "invalid configuration:\n  MFA_CODE_HASH_KEY: required when DATABASE_URL is set (base64 of 32 random bytes: openssl rand -base64 32)",
+    );
   }
   return parsed.data;
 }

@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { resolve } from "node:path";
-import { PeekCurrentCode, PolicyVersionCache, type Clock } from "@mfa-chain/application";
+import { createKinds, PeekCurrentCode, PolicyVersionCache, type Clock } from "@mfa-chain/application";
 import { CryptoRandomSource, RandomIdGenerator, SystemClock } from "@mfa-chain/crypto";
 import {
   asDatabaseUnavailable,
@@ -23,6 +23,7 @@ import { StoredApiKeyResolver } from "./boot/api-keys.js";
 import { DatabaseHealth, describeCause } from "./boot/database-health.js";
 import { ensureDemo, type DemoSetup } from "./boot/demo.js";
 import { retryWithBackoff } from "./boot/retry.js";
+import { loadCodeHasher } from "./boot/code-hasher.js";
 import { loadKeyring } from "./boot/keyring.js";
 import { createRateLimitStore, type RateLimitStore } from "./boot/rate-limit-store.js";
 import type { Config } from "./config.js";
@@ -114,6 +115,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     logger.info({ database: database.description }, "database");
     const keyring = loadKeyring(config.MFA_SECRET_KEYS, database.kind === "pglite" ? dataDir : null);
     logger.info({ keys: keyring.description, currentKeyId: keyring.keyring.currentKeyId }, "secret keyring");
+    const codeHasher = loadCodeHasher(config.MFA_CODE_HASH_KEY, database.kind === "pglite" ? dataDir : null);
+    logger.info({ key: codeHasher.description }, "code hash key");
 
     const uow = new PostgresUnitOfWork(database.db);
     const adapters = {
@@ -122,9 +125,14 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       clock,
       random: new CryptoRandomSource(),
       ids: new RandomIdGenerator(),
-      cipher: keyring.keyring,
-      otp,
-      issuer: config.MFA_ISSUER,
+      kinds: createKinds({
+        otp,
+        provisioner: otp,
+        cipher: keyring.keyring,
+        hasher: codeHasher.hasher,
+        random: new CryptoRandomSource(),
+        issuer: config.MFA_ISSUER,
+      }),
     };
     const shared = { policies: new PolicyVersionCache() };
     const services = buildServices(adapters, shared);
@@ -138,7 +146,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const store: RateLimitStore = await createRateLimitStore(config, logger);
     cleanups.push(() => store.close());
     const devPeek = config.MFA_DEV_CODES
-      ? new PeekCurrentCode({ uow, clock, cipher: keyring.keyring, generator: otp, policies: new PolicyVersionCache() })
+      ? new PeekCurrentCode({ uow, clock, kinds: adapters.kinds, generator: otp, policies: new PolicyVersionCache() })
       : undefined;
     if (devPeek) logger.warn("MFA_DEV_CODES is on: the current code of any attempt can be read. Development only.");
 

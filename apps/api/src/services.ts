@@ -19,9 +19,7 @@ import {
   type AuditReader,
   type Clock,
   type IdGenerator,
-  type OtpProvisioner,
-  type OtpVerifier,
-  type SecretCipher,
+  type Kinds,
   type UnitOfWork,
 } from "@mfa-chain/application";
 import type { RandomSource } from "@mfa-chain/domain";
@@ -32,9 +30,8 @@ export interface Adapters {
   readonly clock: Clock;
   readonly random: RandomSource;
   readonly ids: IdGenerator;
-  readonly cipher: SecretCipher;
-  readonly otp: OtpVerifier & OtpProvisioner;
-  readonly issuer: string;
+  /** The factor kinds, composed over the OTP engine, the keyring and the code hasher (createKinds). */
+  readonly kinds: Kinds;
 }
 
 /** What the services of every unit of work share: the cache of policy versions (a version never changes). */
@@ -45,19 +42,20 @@ export interface SharedState {
 export function buildServices(a: Adapters, shared: SharedState = { policies: new PolicyVersionCache() }) {
   const { policies } = shared;
   const base = { uow: a.uow, clock: a.clock };
+  const { kinds } = a;
   return {
     savePolicy: new SavePolicy(base),
     getPolicy: new GetPolicy(base),
     listPolicies: new ListPolicies(base),
     deletePolicy: new DeletePolicy(base),
-    enrollFactor: new EnrollFactor({ ...base, ids: a.ids, cipher: a.cipher, provisioner: a.otp, issuer: a.issuer }),
-    confirmFactor: new ConfirmFactor({ ...base, otp: a.otp, cipher: a.cipher }),
-    listFactors: new ListFactors(base),
-    revokeFactor: new RevokeFactor(base),
-    resyncHotpFactor: new ResyncHotpFactor({ ...base, otp: a.otp, cipher: a.cipher }),
+    enrollFactor: new EnrollFactor({ ...base, ids: a.ids, kinds }),
+    confirmFactor: new ConfirmFactor({ ...base, kinds }),
+    listFactors: new ListFactors({ ...base, kinds }),
+    revokeFactor: new RevokeFactor({ ...base, kinds }),
+    resyncHotpFactor: new ResyncHotpFactor({ ...base, kinds }),
     startAttempt: new StartAttempt({ ...base, ids: a.ids, random: a.random }),
     getAttempt: new GetAttempt({ ...base, policies }),
-    verifyStep: new VerifyStep({ ...base, random: a.random, otp: a.otp, cipher: a.cipher, policies }),
+    verifyStep: new VerifyStep({ ...base, random: a.random, kinds, policies }),
     getLockout: new GetLockout(base),
     unlockUser: new UnlockUser(base),
     listAuditEvents: new ListAuditEvents({ audit: a.auditReader }),

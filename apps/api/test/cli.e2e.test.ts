@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
+import { randomBytes } from "node:crypto";
 import { generateKeyringKey } from "@mfa-chain/crypto";
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import pg from "pg";
@@ -18,6 +19,7 @@ import { spawnApi } from "./support/processes.js";
 const database = useTestDatabase("api_cli");
 const appDir = join(dirname(fileURLToPath(import.meta.url)), "..");
 const run = promisify(execFile);
+const hashKey = randomBytes(32).toString("base64");
 
 async function node(
   script: string,
@@ -41,7 +43,7 @@ async function keyIdsInDatabase(): Promise<string[]> {
   const sql = new pg.Client({ connectionString: database.url });
   await sql.connect();
   try {
-    return (await sql.query("select distinct secret_key_id as k from credentials order by 1")).rows.map((r) => r.k as string);
+    return (await sql.query("select distinct secret_key_id as k from otp_secrets order by 1")).rows.map((r) => r.k as string);
   } finally {
     await sql.end();
   }
@@ -123,9 +125,21 @@ describe("mfa-chain-api-cli", () => {
     const noKeys = await node("src/main.ts", [], { DATABASE_URL: database.url });
     expect(noKeys.code).toBe(2);
     expect(noKeys.stderr).toContain("MFA_SECRET_KEYS");
-    const badKeys = await node("src/main.ts", [], { DATABASE_URL: database.url, MFA_SECRET_KEYS: "k1:tooshort", PORT: "0" });
+    const badKeys = await node("src/main.ts", [], {
+      DATABASE_URL: database.url,
+      MFA_SECRET_KEYS: "k1:tooshort",
+      PORT: "0",
+      MFA_CODE_HASH_KEY: hashKey,
+    });
     expect(badKeys.code).not.toBe(0);
     expect(badKeys.stderr).toContain("MFA_SECRET_KEYS");
+    const noHashKey = await node("src/main.ts", [], {
+      DATABASE_URL: database.url,
+      MFA_SECRET_KEYS: `k1:${generateKeyringKey()}`,
+      PORT: "0",
+    });
+    expect(noHashKey.code).toBe(2);
+    expect(noHashKey.stderr).toContain("MFA_CODE_HASH_KEY: required when DATABASE_URL is set");
   });
 
   it("the API names what stops it at start: a port in use, an address not on this machine", async () => {
@@ -134,14 +148,26 @@ describe("mfa-chain-api-cli", () => {
     await new Promise<void>((ok) => taken.listen(0, "127.0.0.1", ok));
     try {
       const port = String((taken.address() as AddressInfo).port);
-      const inUse = await node("src/main.ts", [], { DATABASE_URL: database.url, MFA_SECRET_KEYS: keys, PORT: port, HOST: "127.0.0.1" });
+      const inUse = await node("src/main.ts", [], {
+        DATABASE_URL: database.url,
+        MFA_SECRET_KEYS: keys,
+        MFA_CODE_HASH_KEY: hashKey,
+        PORT: port,
+        HOST: "127.0.0.1",
+      });
       expect(inUse.code).toBe(1);
       expect(inUse.stderr).toContain(`cannot listen on HOST=127.0.0.1 PORT=${port}: the port is in use`);
     } finally {
       taken.close();
     }
     // 192.0.2.1 is TEST-NET-1 (RFC 5737): never an address of this machine.
-    const foreign = await node("src/main.ts", [], { DATABASE_URL: database.url, MFA_SECRET_KEYS: keys, PORT: "0", HOST: "192.0.2.1" });
+    const foreign = await node("src/main.ts", [], {
+      DATABASE_URL: database.url,
+      MFA_SECRET_KEYS: keys,
+      MFA_CODE_HASH_KEY: hashKey,
+      PORT: "0",
+      HOST: "192.0.2.1",
+    });
     expect(foreign.code).toBe(1);
     expect(foreign.stderr).toContain("cannot listen on HOST=192.0.2.1 PORT=0: that address is not one of this machine's");
   });

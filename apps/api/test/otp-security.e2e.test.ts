@@ -185,8 +185,8 @@ describe("one-time codes", () => {
     await sql.connect();
     try {
       const copied = await sql.query(
-        `update credentials c set secret_ciphertext = s.secret_ciphertext, secret_key_id = s.secret_key_id
-           from credentials s where s.id = $1 and c.id = $2 and c.tenant_id = s.tenant_id`,
+        `update otp_secrets c set secret_ciphertext = s.secret_ciphertext, secret_key_id = s.secret_key_id
+           from otp_secrets s where s.credential_id = $1 and c.credential_id = $2 and c.tenant_id = s.tenant_id`,
         [ids[0], ids[1]],
       );
       expect(copied.rowCount).toBe(1);

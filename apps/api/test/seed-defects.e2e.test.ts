@@ -242,7 +242,7 @@ describe("SPEC §5: the seeds' defects are absent", () => {
       codes: ["123456", "123457"],
     });
     expect(notHotp.status).toBe(400);
-    expect(notHotp.body.detail).toContain("is a totp factor: only a HOTP factor can be resynchronised");
+    expect(notHotp.body.detail).toContain("is a totp factor, which cannot be resynchronised (HOTP factors can)");
   });
 
   it("replay memory is not only the last code string: an older accepted code stays refused", async () => {

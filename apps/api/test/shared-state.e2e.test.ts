@@ -1,7 +1,10 @@
 // Properties about state shared between API processes, shown through two real API processes on one PostgreSQL
-// database: S2 (parallel submissions of one code), S6 (failure counting under parallel load) and S10 (nothing secret
-// in what the processes log, answer or audit).
+// database: S2 (parallel submissions of one code), S6 (failure counting under parallel load), S18–S20 (backup codes:
+// shown once and stored only hashed, redeemed once, counted in the lockout) and S10 (nothing secret in what the
+// processes log, answer or audit).
+import { randomBytes } from "node:crypto";
 import { generateKeyringKey } from "@mfa-chain/crypto";
+import { pgDump } from "@mfa-chain/pg-harness";
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase, verifyAuditChain } from "@mfa-chain/infra-postgres";
@@ -23,6 +26,7 @@ beforeAll(async () => {
   const env = {
     DATABASE_URL: database.url,
     MFA_SECRET_KEYS: `k1:${generateKeyringKey()}`,
+    MFA_CODE_HASH_KEY: randomBytes(32).toString("base64"),
     LOG_LEVEL: "debug",
     // Both processes sit "behind" a trusted proxy on loopback, so the X-Forwarded-For addresses below are believed.
     TRUSTED_PROXIES: "127.0.0.1,::1",
@@ -39,7 +43,28 @@ beforeAll(async () => {
   b = new ApiClient(processes[1]!.url, apiKey);
   expect((await a.post("/v1/policies", twoFactorPolicy("login"))).status).toBe(201);
   expect((await b.post("/v1/policies", { ...twoFactorPolicy("lenient"), lockout: { maxFailures: 100 } })).status).toBe(201);
+  expect((await a.post("/v1/policies", recoveryPolicy)).status).toBe(201);
 }, 90_000);
+
+/** One step with a backup code (what a user who lost the phone passes), failures counted generously. */
+const recoveryPolicy = {
+  id: "recovery",
+  name: "Backup codes",
+  mode: "fixed",
+  requiredSteps: 1,
+  factors: [{ id: "backup", label: "Backup codes", type: "backup_code" }],
+  lockout: { maxFailures: 100 },
+};
+
+/** A user with a fresh set of backup codes, enrolled through one process; the codes are remembered as secrets. */
+async function userWithBackupCodes(client: ApiClient = a) {
+  const userId = uniqueId("u");
+  const enrolled = await client.post(`/v1/users/${userId}/factors`, { policyId: "recovery", factorId: "backup" });
+  expect(enrolled.status).toBe(201);
+  const shown = enrolled.body.codes as string[];
+  for (const code of shown) codes.add(code);
+  return { userId, enrolled, shown };
+}
 
 afterAll(async () => {
   await Promise.all(processes.map((p) => p.stop()));
@@ -156,6 +181,68 @@ describe("two API processes, one database", () => {
     );
     expect(after.every((r) => r.status === 423 && r.body.code === "user_locked")).toBe(true);
     expect((await a.get(`/v1/users/${userId}/lockout`)).body).toMatchObject({ locked: true, consecutiveFailures: 5, lockCount: 1 });
+  });
+
+  it("S18 backup codes: ten of 75 bits, shown once, active at once, and the database holds none of them in any spelling", async () => {
+    const { userId, enrolled, shown } = await userWithBackupCodes();
+    expect(enrolled.headers.get("cache-control")).toBe("no-store");
+    expect(enrolled.body).toMatchObject({ factor: { type: "backup_code", status: "active", remaining: 10 }, confirmBefore: null });
+    expect(new Set(shown).size).toBe(10);
+    // 15 characters of Crockford's base32 (5 bits each): 75 bits, shown in groups of five.
+    for (const code of shown) expect(code).toMatch(/^[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$/);
+    // Never shown again: the factor list has the count, not the codes.
+    const listed = await b.get(`/v1/users/${userId}/factors`);
+    expect(listed.body.factors).toEqual([expect.objectContaining({ type: "backup_code", remaining: 10 })]);
+    expect(JSON.stringify(listed.body)).not.toMatch(/[0-9A-Z]{5}-[0-9A-Z]{5}/);
+    const dump = (await pgDump(database.url)).toString("latin1");
+    expect(dump).toContain("backup_codes");
+    for (const code of shown) {
+      const canonical = code.replaceAll("-", "");
+      for (const form of [code, canonical, canonical.toLowerCase(), Buffer.from(canonical).toString("hex")]) {
+        expect(dump.includes(form), "the database dump holds a backup code").toBe(false);
+      }
+    }
+  });
+
+  it("S19 50 parallel redemptions of one backup code, through both processes: exactly one success; it fails afterwards", async () => {
+    const { userId, shown } = await userWithBackupCodes(b);
+    const attempts = await Promise.all(Array.from({ length: 50 }, (_, i) => start(via(i), userId, "recovery")));
+    const code = shown[3] as string;
+    const results = await Promise.all(attempts.map((id, i) => via(i).post(`/v1/attempts/${id}/verify`, { factorId: "backup", code })));
+    expect(results.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
+    expect(results.filter((r) => r.body.success === true)).toHaveLength(1);
+    // Used: refused in a new attempt, typed either way; another code of the set still passes, once.
+    const again = await start(a, userId, "recovery");
+    for (const typed of [code, code.replaceAll("-", "").toLowerCase()]) {
+      expect((await a.post(`/v1/attempts/${again}/verify`, { factorId: "backup", code: typed })).body.success).toBe(false);
+    }
+    const other = (shown[7] as string).replaceAll("-", " ").toLowerCase();
+    expect((await b.post(`/v1/attempts/${again}/verify`, { factorId: "backup", code: other })).body).toMatchObject({
+      success: true,
+      complete: true,
+    });
+    const listed = await a.get(`/v1/users/${userId}/factors`);
+    expect(listed.body.factors[0]).toMatchObject({ remaining: 8 });
+    // A new set replaces the old one at once: its unused codes fail from then on.
+    const renewed = await a.post(`/v1/users/${userId}/factors`, { policyId: "recovery", factorId: "backup" });
+    for (const c of renewed.body.codes as string[]) codes.add(c);
+    const afterRenewal = await start(b, userId, "recovery");
+    expect((await b.post(`/v1/attempts/${afterRenewal}/verify`, { factorId: "backup", code: shown[0] })).body.success).toBe(false);
+    const factors = (await a.get(`/v1/users/${userId}/factors`)).body.factors as { status: string }[];
+    expect(factors.map((f) => f.status).sort()).toEqual(["active", "revoked"]);
+    await a.post(`/v1/users/${userId}/unlock`);
+  });
+
+  it("S20 backup codes share the user's failure counter: 50 parallel wrong codes through both processes count exactly 50", async () => {
+    const { userId } = await userWithBackupCodes();
+    const attempts = await Promise.all([start(a, userId, "recovery"), start(b, userId, "recovery")]);
+    const wrong = Array.from({ length: 50 }, (_, i) => `ZZZZZ-ZZZZZ-${String(i).padStart(5, "0")}`);
+    const results = await Promise.all(
+      wrong.map((code, i) => via(i).post(`/v1/attempts/${attempts[i % 2]}/verify`, { factorId: "backup", code })),
+    );
+    expect(results.map((r) => r.status).filter((s) => s !== 200)).toEqual([]);
+    expect(results.every((r) => r.body.success === false)).toBe(true);
+    expect((await b.get(`/v1/users/${userId}/lockout`)).body).toMatchObject({ consecutiveFailures: 50, locked: false });
   });
 
   it("S10 codes, secrets and keys appear in no log line, audit record or error body", async () => {

@@ -2,6 +2,7 @@
 export * from "./shared/result.js";
 export * from "./shared/time.js";
 export * from "./shared/random-source.port.js";
+export * from "./kinds/index.js";
 export * from "./policy/factor-type.js";
 export * from "./policy/policy.js";
 export * from "./policy/policy.errors.js";

@@ -1,7 +1,7 @@
 // Parallel transactions on a real PostgreSQL server (PGlite has one connection, so these run only here). Each test
 // opens 50 transactions, holds them at a barrier until all 50 are open, then releases them together.
 import { advance, recordFailure, type LockoutSettings } from "@mfa-chain/domain";
-import { sampleAttempt, sampleCredential, T0 } from "@mfa-chain/testing/contracts";
+import { materialOf, sampleAttempt, sampleCodeHash, sampleCredential, T0 } from "@mfa-chain/testing/contracts";
 import type { Repositories } from "@mfa-chain/application";
 import { describe, expect, it } from "vitest";
 import { PostgresUnitOfWork } from "../src/unit-of-work.js";
@@ -65,14 +65,14 @@ describe("parallel transactions on PostgreSQL", () => {
     expect(await uow().run((r) => r.attempts.find("tc", "a-cas"))).toMatchObject({ cursor: 1, version: 2 });
   });
 
-  it("S2 50 parallel claims of one TOTP time step (advanceTimeStep): exactly one wins", async () => {
+  it("S2 50 parallel claims of one TOTP time step (credentials.claim): exactly one wins", async () => {
     await uow().run((r) => r.credentials.insert(sampleCredential("tc", "totp", { status: "active", lastTimeStep: 1000 })));
-    const won = await inParallel((r) => r.credentials.advanceTimeStep("tc", "totp", 1001));
+    const won = await inParallel((r) => r.credentials.claim("tc", { kind: "time_step", credentialId: "totp", step: 1001 }, T0));
     expect(won.filter(Boolean)).toHaveLength(1);
-    expect((await uow().run((r) => r.credentials.findById("tc", "alice", "totp")))?.lastTimeStep).toBe(1001);
+    expect(materialOf(await uow().run((r) => r.credentials.findById("tc", "alice", "totp")))?.lastTimeStep).toBe(1001);
   });
 
-  it("S5 50 parallel claims of one HOTP counter (advanceCounter): exactly one wins", async () => {
+  it("S5 50 parallel claims of one HOTP counter (credentials.claim): exactly one wins", async () => {
     await uow().run((r) =>
       r.credentials.insert(
         sampleCredential("tc", "hotp", {
@@ -83,9 +83,25 @@ describe("parallel transactions on PostgreSQL", () => {
         }),
       ),
     );
-    const won = await inParallel((r) => r.credentials.advanceCounter("tc", "hotp", 7, 8));
+    const won = await inParallel((r) => r.credentials.claim("tc", { kind: "counter", credentialId: "hotp", expected: 7, next: 8 }, T0));
     expect(won.filter(Boolean)).toHaveLength(1);
-    expect((await uow().run((r) => r.credentials.findById("tc", "alice", "hotp")))?.counter).toBe(8);
+    expect(materialOf(await uow().run((r) => r.credentials.findById("tc", "alice", "hotp")))?.counter).toBe(8);
+  });
+
+  it("S19 50 parallel redemptions of one backup code (credentials.claim): exactly one wins, the others of the set stay unused", async () => {
+    const hashes = [1, 2, 3].map(sampleCodeHash);
+    await uow().run((r) =>
+      r.credentials.insert(
+        sampleCredential("tc", "codes", { status: "active", factorId: "backup", params: { type: "backup_code" }, codeHashes: hashes }),
+      ),
+    );
+    const won = await inParallel((r) =>
+      r.credentials.claim("tc", { kind: "backup_code", credentialId: "codes", codeHash: sampleCodeHash(2) }, T0),
+    );
+    expect(won.filter(Boolean)).toHaveLength(1);
+    expect(materialOf(await uow().run((r) => r.credentials.findById("tc", "alice", "codes")))?.codeHashes).toEqual(
+      [1, 3].map(sampleCodeHash),
+    );
   });
 
   it("S6 50 parallel failures of a user with no lockout row yet raise the count by exactly 50", async () => {
@@ -116,7 +132,7 @@ describe("parallel transactions on PostgreSQL", () => {
       const state = await r.steps.lockForStep(tenant, `a-${next++}`, "token_1");
       if (!state?.credential) throw new Error("the credential was not read");
       // What the use case decides: the code of step 1001 is fresh only if the guard read under the lock is below it.
-      const fresh = (state.credential.lastTimeStep ?? -1) < 1001;
+      const fresh = (materialOf(state.credential)?.lastTimeStep ?? -1) < 1001;
       const written = await r.steps.write(tenant, "alice", {
         attempt: { ...state.attempt, cursor: fresh ? 1 : 0, version: state.attempt.version + 1 },
         expectedVersion: state.attempt.version,
@@ -131,6 +147,6 @@ describe("parallel transactions on PostgreSQL", () => {
     expect(results.filter((x) => !x.written)).toEqual([]);
     expect(results.filter((x) => x.fresh)).toHaveLength(1);
     expect((await uow().run((r) => r.lockouts.find(tenant, "alice"))).consecutiveFailures).toBe(PARALLEL - 1);
-    expect((await uow().run((r) => r.credentials.findById(tenant, "alice", "cred")))?.lastTimeStep).toBe(1001);
+    expect(materialOf(await uow().run((r) => r.credentials.findById(tenant, "alice", "cred")))?.lastTimeStep).toBe(1001);
   });
 });

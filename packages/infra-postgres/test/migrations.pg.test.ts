@@ -1,11 +1,14 @@
 // Migrations: they build the schema on an empty database, do nothing when run again (also from two processes at
 // once), and give PGlite and the PostgreSQL server the same schema.
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
-import { sql, type Kysely } from "kysely";
+import type { SealedSecret } from "@mfa-chain/application";
+import { Migrator, sql, type Kysely } from "kysely";
 import { afterAll, describe, expect, it } from "vitest";
 import { createDatabase, type MfaDatabase } from "../src/database/create-database.js";
 import { migrateToLatest } from "../src/migrate.js";
-import { migrations } from "../src/migrations/index.js";
+import { migrationProvider, migrations } from "../src/migrations/index.js";
+import { PostgresUnitOfWork } from "../src/unit-of-work.js";
+import { TestKeyring } from "./support/test-keyring.js";
 
 const empty = useTestDatabase("migrations_empty", { empty: true });
 const opened: MfaDatabase[] = [];
@@ -22,10 +25,12 @@ const TABLES = [
   "api_keys",
   "attempts",
   "audit_events",
+  "backup_codes",
   "credentials",
   "idempotency_keys",
   "lockouts",
   "one_time_challenges",
+  "otp_secrets",
   "policies",
   "tenants",
   "users",
@@ -126,3 +131,63 @@ describe("migrations", () => {
     expect(liteSchema).toEqual(serverSchema);
   });
 });
+
+// 0003 moves OTP secrets and their replay guards out of `credentials` (into otp_secrets): a factor enrolled before it
+// keeps working after it, with the same secret and the same guard, on both drivers.
+describe("migration 0003 (credential material)", () => {
+  const BEFORE = "0002-idempotency-keys";
+
+  async function enrolledBefore0003(database: MfaDatabase, keyring: TestKeyring, seed: Uint8Array) {
+    const migrator = new Migrator({ db: database.db, provider: migrationProvider });
+    const { error } = await migrator.migrateTo(BEFORE);
+    if (error) throw error;
+    const sealed = keyring.seal(seed, { tenantId: "mig", userId: "alice", credentialId: "c1" });
+    await sql`insert into tenants (id, name) values ('mig', 'Migration')`.execute(database.db);
+    await sql`insert into users (tenant_id, user_id, created_at) values ('mig', 'alice', now())`.execute(database.db);
+    await sql`insert into credentials (tenant_id, id, user_id, factor_id, label, status, type, params, secret_key_id, secret_ciphertext,
+        last_time_step, counter, created_at, confirmed_at)
+      values ('mig', 'c1', 'alice', 'token_1', 'Phone', 'active', 'totp', ${JSON.stringify({ type: "totp", algorithm: "SHA1", digits: 6, period: 30 })}::jsonb,
+        ${sealed.keyId}, ${Buffer.from(sealed.ciphertext)}, 1000, 0, now(), now())`.execute(database.db);
+  }
+
+  for (const driver of ["PostgreSQL", "PGlite"] as const) {
+    it(`keeps an OTP factor enrolled before it: same secret, same replay guard (${driver})`, async () => {
+      const fresh = driver === "PostgreSQL" ? await freshServerDatabase("migrations_0003") : null;
+      try {
+        const database = open(fresh ? { url: fresh.db.url, poolSize: 2 } : {});
+        const keyring = TestKeyring.withKeys("k1");
+        const seed = Uint8Array.from({ length: 20 }, (_, i) => i * 7 + 1);
+        await enrolledBefore0003(database, keyring, seed);
+        expect(await migrateToLatest(database.db)).toEqual(["0003-credential-material"]);
+
+        const uow = new PostgresUnitOfWork(database.db);
+        const read = await uow.run((r) => r.credentials.findActiveByFactor("mig", "alice", "token_1"));
+        expect(read?.params).toEqual({ type: "totp", algorithm: "SHA1", digits: 6, period: 30 });
+        const material = read?.material as { secret: SealedSecret; lastTimeStep: number | null };
+        expect(material.lastTimeStep).toBe(1000);
+        // The authenticator's secret opens as before, under the same binding.
+        expect(keyring.open(material.secret, { tenantId: "mig", userId: "alice", credentialId: "c1" })).toEqual(seed);
+        // The guard holds: the step used before the migration is refused, the next one is accepted once.
+        const claim = (step: number) =>
+          uow.run((r) => r.credentials.claim("mig", { kind: "time_step", credentialId: "c1", step }, Date.now()));
+        expect(await claim(1000)).toBe(false);
+        expect(await claim(1001)).toBe(true);
+        expect(await claim(1001)).toBe(false);
+        const { rows } = await sql<{ column_name: string }>`
+          select column_name from information_schema.columns where table_name = 'credentials' and column_name like '%secret%'`.execute(
+          database.db,
+        );
+        expect(rows).toEqual([]);
+      } finally {
+        if (fresh) await fresh.h.dropTestDatabase(fresh.context.adminUrl, fresh.db.name);
+      }
+    });
+  }
+});
+
+async function freshServerDatabase(name: string) {
+  const h = await import("@mfa-chain/pg-harness");
+  const { harnessContext } = await import("@mfa-chain/pg-harness/vitest");
+  const context = harnessContext();
+  return { h, context, db: await h.createTestDatabase(context.adminUrl, null, name) };
+}

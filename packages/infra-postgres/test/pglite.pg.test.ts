@@ -47,7 +47,7 @@ describe("PGlite through Kysely", () => {
       Array.from({ length: 20 }, () =>
         uow.run(async (r) => {
           const attempt = await r.attempts.findForUpdate("lite", "a1");
-          const claimed = await r.credentials.advanceTimeStep("lite", "c1", 42);
+          const claimed = await r.credentials.claim("lite", { kind: "time_step", credentialId: "c1", step: 42 }, T0);
           return claimed && attempt !== null && (await r.attempts.update(advance(attempt, T0), attempt.version));
         }),
       ),

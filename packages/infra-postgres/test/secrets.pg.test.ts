@@ -1,5 +1,6 @@
 // Secrets at rest (S9) and online re-encryption after a key rotation, on the real server and on PGlite.
-import { describeSecretsAtRestContract, sampleCredential } from "@mfa-chain/testing/contracts";
+import type { SealedSecret } from "@mfa-chain/application";
+import { describeSecretsAtRestContract, materialOf, sampleCredential } from "@mfa-chain/testing/contracts";
 import { pgDump } from "@mfa-chain/pg-harness";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
@@ -14,10 +15,11 @@ const pglite = usePGlite();
 
 async function copySecret(db: Db, tenantId: string, from: string, to: string): Promise<void> {
   await sql`
-    update credentials as target
+    update otp_secrets as target
     set secret_key_id = source.secret_key_id, secret_ciphertext = source.secret_ciphertext
-    from credentials as source
-    where source.tenant_id = ${tenantId} and source.id = ${from} and target.tenant_id = ${tenantId} and target.id = ${to}`.execute(db);
+    from otp_secrets as source
+    where source.tenant_id = ${tenantId} and source.credential_id = ${from}
+      and target.tenant_id = ${tenantId} and target.credential_id = ${to}`.execute(db);
 }
 
 const keyring = TestKeyring.withKeys("k1");
@@ -43,7 +45,7 @@ function describeRotation(name: string, database: DatabaseRef) {
     }
 
     const keyIds = async (t: string) =>
-      (await database.current.db.selectFrom("credentials").select("secret_key_id").where("tenant_id", "=", t).execute()).map(
+      (await database.current.db.selectFrom("otp_secrets").select("secret_key_id").where("tenant_id", "=", t).execute()).map(
         (r) => r.secret_key_id,
       );
 
@@ -63,7 +65,8 @@ function describeRotation(name: string, database: DatabaseRef) {
       // Every secret still opens, now without the old key.
       const newOnly = rotated.only("k2");
       const stored = await new PostgresUnitOfWork(database.current.db).run((r) => r.credentials.listByUser(t, "alice"));
-      for (const c of stored) expect(newOnly.open(c.secret, binding(t, c.id))).toEqual(seedOf(Number(c.id.slice(1))));
+      for (const c of stored)
+        expect(newOnly.open(materialOf(c)?.secret as SealedSecret, binding(t, c.id))).toEqual(seedOf(Number(c.id.slice(1))));
       const again = await rotateSecrets(database.current.db, rotated);
       expect(again.resealed).toBe(0);
       expect(new Set(await keyIds(t))).toEqual(new Set(["k2"]));
@@ -101,6 +104,6 @@ describe("sealed secrets on PGlite", () => {
     });
     await copySecret(pglite.current.db, t, "a", "b");
     const b = await new PostgresUnitOfWork(pglite.current.db).run((r) => r.credentials.findById(t, "alice", "b"));
-    expect(() => keyring.open(b?.secret ?? { keyId: "k1", ciphertext: new Uint8Array() }, bind("b"))).toThrow();
+    expect(() => keyring.open(materialOf(b)?.secret ?? { keyId: "k1", ciphertext: new Uint8Array() }, bind("b"))).toThrow();
   });
 });

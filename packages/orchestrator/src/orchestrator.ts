@@ -1,20 +1,31 @@
 // A library facade for teams that use mfa-chain without the service: what the Python seed's MFAOrchestrator did,
 // done right. One user's chain in memory: policy in, chain out; each step verified with that factor's own secret and
 // the policy's server-side window; any failure resets to step 1; out of order is a breach; replays and repeated
-// failures are refused. Not shared between processes: for that, run the API.
+// failures are refused. Codes are checked by the same factor-kind modules as the service's (@mfa-chain/application's
+// kinds/), over credentials held in memory. Not shared between processes: for that, run the API.
 import { randomInt } from "node:crypto";
+import {
+  applyClaim,
+  createKinds,
+  kindFor,
+  type KindMaterial,
+  type SealedSecret,
+  type SecretCipher,
+  type StoredCredential,
+} from "@mfa-chain/application";
 import {
   admitSubmission,
   applyStepResult,
   formatPolicyIssues,
-  HOTP_LOOK_AHEAD,
   isFreshCompletion,
+  paramsOf,
   parsePolicyDefinition,
   startAttempt,
   UNLOCKED,
   viewOf,
   type Attempt,
   type FactorView,
+  type ImplementedFactorType,
   type Instant,
   type LockState,
   type Policy,
@@ -23,7 +34,7 @@ import {
   type StepResult,
   type VerifyOutcome,
 } from "@mfa-chain/domain";
-import { decodeBase32, verifyHotp, verifyTotp } from "@mfa-chain/totp";
+import { decodeBase32, otp } from "@mfa-chain/totp";
 
 export interface OrchestratorOptions {
   /** A policy definition as in SPEC §1 (validated strictly). */
@@ -66,11 +77,33 @@ export type VerifyResult =
 
 const cryptoRandom: RandomSource = { nextInt: (max) => randomInt(max) };
 
+/** The secrets live in this process's memory already, as the caller gave them: "sealing" keeps a copy, nothing more. */
+const inMemory: SecretCipher = {
+  currentKeyId: "memory",
+  seal: (plaintext) => ({ keyId: "memory", ciphertext: Uint8Array.from(plaintext) }),
+  open: (sealed) => Uint8Array.from(sealed.ciphertext),
+};
+
+/** The material of a factor given by its secret and counter, for the kinds this library takes secrets for; null: not one. */
+const LOCAL_MATERIAL: { readonly [K in ImplementedFactorType]: (secret: SealedSecret, counter: number) => KindMaterial[K] | null } = {
+  totp: (secret) => ({ secret, lastTimeStep: null }),
+  hotp: (secret, counter) => ({ secret, counter }),
+  // Backup codes are kept hashed by the service; this library takes no code sets.
+  backup_code: () => null,
+};
+
 export class MfaOrchestrator {
   private readonly policy: Policy;
-  private readonly secrets = new Map<string, Uint8Array>();
-  private readonly lastTimeStep = new Map<string, number>();
-  private readonly counters = new Map<string, number>();
+  /** Each factor's credential, by factor id: its secret and its replay guard. */
+  private readonly credentials = new Map<string, StoredCredential>();
+  private readonly kinds = createKinds({
+    otp,
+    provisioner: otp,
+    cipher: inMemory,
+    hasher: { hash: () => "", matches: () => false },
+    random: cryptoRandom,
+    issuer: "mfa-chain",
+  });
   private readonly now: () => Instant;
   private readonly random: RandomSource;
   private attempt: Attempt | null = null;
@@ -82,10 +115,27 @@ export class MfaOrchestrator {
     if (!parsed.ok) throw new PolicyError(formatPolicyIssues(parsed.error.issues), parsed.error.issues);
     this.policy = { ...parsed.value, id: "local", version: 1 };
     for (const [factorId, secret] of Object.entries(options.secrets)) {
-      if (!this.policy.factors.some((f) => f.id === factorId)) throw new PolicyError(`secret given for unknown factor "${factorId}"`, []);
-      this.secrets.set(factorId, decodeBase32(secret));
+      const factor = this.policy.factors.find((f) => f.id === factorId);
+      if (!factor) throw new PolicyError(`secret given for unknown factor "${factorId}"`, []);
+      const material = LOCAL_MATERIAL[factor.type](
+        inMemory.seal(decodeBase32(secret), { tenantId: "local", userId: "local", credentialId: factorId }),
+        options.counters?.[factorId] ?? 0,
+      );
+      if (material === null) throw new PolicyError(`factor "${factorId}" is a ${factor.type} factor, which this library cannot hold`, []);
+      this.credentials.set(factorId, {
+        id: factorId,
+        tenantId: "local",
+        userId: "local",
+        factorId,
+        label: factor.label,
+        status: "active",
+        params: paramsOf(factor),
+        material,
+        createdAt: 0,
+        confirmedAt: 0,
+        revokedAt: null,
+      } as StoredCredential);
     }
-    for (const [factorId, counter] of Object.entries(options.counters ?? {})) this.counters.set(factorId, counter);
     this.now = options.now ?? Date.now;
     this.random = options.random ?? cryptoRandom;
   }
@@ -98,7 +148,7 @@ export class MfaOrchestrator {
         tenantId: "local",
         userId: "local",
         policy: this.policy,
-        confirmedFactorIds: new Set(this.secrets.keys()),
+        confirmedFactorIds: new Set(this.credentials.keys()),
         now: this.now(),
       },
       this.random,
@@ -138,25 +188,13 @@ export class MfaOrchestrator {
   }
 
   private check(factor: PolicyFactor, code: string, now: Instant): StepResult {
-    const secret = this.secrets.get(factor.id);
-    if (!secret) return { ok: false, reason: "invalid_code" };
-    if (factor.type === "totp") {
-      const match = verifyTotp({
-        secret,
-        code,
-        ...factor.options,
-        window: this.policy.verifyWindow,
-        now,
-        afterTimeStep: this.lastTimeStep.get(factor.id) ?? null,
-      });
-      if (match.kind !== "match") return { ok: false, reason: match.kind === "replayed" ? "code_replayed" : "invalid_code" };
-      this.lastTimeStep.set(factor.id, match.step);
-      return { ok: true };
-    }
-    const counter = this.counters.get(factor.id) ?? 0;
-    const match = verifyHotp({ secret, code, ...factor.options, counter, lookAhead: HOTP_LOOK_AHEAD });
-    if (match.kind !== "match") return { ok: false, reason: "invalid_code" };
-    this.counters.set(factor.id, match.step + 1);
+    const credential = this.credentials.get(factor.id);
+    if (!credential) return { ok: false, reason: "invalid_code" };
+    const checked = kindFor(this.kinds, credential.params.type).check(credential, code, { now, window: this.policy.verifyWindow });
+    if (!checked.ok) return checked;
+    const claimed = applyClaim(credential, checked.claim);
+    if (!claimed) return { ok: false, reason: "code_replayed" };
+    this.credentials.set(factor.id, claimed);
     return { ok: true };
   }
 }

@@ -1,9 +1,14 @@
 // Request and response schemas: they validate requests at the edge and generate the OpenAPI document.
-import { extendZodWithOpenApi } from "@asteasolutions/zod-to-openapi";
-import { AUDIT_EVENT_TYPES, FACTOR_ID_PATTERN, FACTOR_TYPES, OTP_ALGORITHMS, POLICY_ID_PATTERN, USER_ID_PATTERN } from "@mfa-chain/domain";
-import { z } from "zod";
-
-extendZodWithOpenApi(z);
+import {
+  AUDIT_EVENT_TYPES,
+  FACTOR_ID_PATTERN,
+  FACTOR_TYPES,
+  IMPLEMENTED_FACTOR_TYPES,
+  POLICY_ID_PATTERN,
+  USER_ID_PATTERN,
+} from "@mfa-chain/domain";
+import { Algorithm, apiKinds, Digits } from "./kinds/index.js";
+import { z } from "./zod.js";
 
 const OPAQUE_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -56,14 +61,13 @@ export const PolicyParams = z.strictObject({ policyId: PolicyIdParam });
 export const CredentialParams = z.strictObject({ userId: UserIdParam, credentialId: OpaqueIdParam });
 export const AttemptParams = z.strictObject({ attemptId: OpaqueIdParam });
 
-const Algorithm = z.enum(OTP_ALGORITHMS);
-const Digits = z.union([z.literal(6), z.literal(8)], { error: "must be 6 or 8" });
-
 export const PolicyFactorSchema = z
   .strictObject({
     id: FactorId.openapi({ example: "token_1" }),
     label: Text(100).openapi({ example: "Authenticator app" }),
-    type: z.enum(FACTOR_TYPES).openapi({ description: "Implemented today: totp, hotp. Other types are refused." }),
+    type: z
+      .enum(FACTOR_TYPES)
+      .openapi({ description: `Implemented today: ${IMPLEMENTED_FACTOR_TYPES.join(", ")}. Other types are refused.` }),
     options: z
       .strictObject({
         algorithm: Algorithm.optional().openapi({ description: "Default SHA1 (what authenticator apps support)." }),
@@ -73,7 +77,8 @@ export const PolicyFactorSchema = z
           .optional()
           .openapi({ description: "TOTP only." }),
       })
-      .optional(),
+      .optional()
+      .openapi({ description: "TOTP and HOTP: algorithm and digits; TOTP: period. A backup_code factor takes none." }),
   })
   .openapi("PolicyFactor");
 
@@ -189,28 +194,35 @@ export const AttemptSchema = z
   })
   .openapi("Attempt");
 
+const kindViews = apiKinds().map((k) => k.view.partial().shape);
 export const CredentialSchema = z
   .object({
     id: z.string(),
     factorId: z.string(),
     label: z.string(),
-    type: z.enum(["totp", "hotp"]),
+    type: z.enum(IMPLEMENTED_FACTOR_TYPES),
     status: z.enum(["pending", "active", "revoked"]),
-    params: z.object({ type: z.enum(["totp", "hotp"]), algorithm: Algorithm, digits: Digits, period: z.int().optional() }),
+    params: z.union(apiKinds().map((k) => k.params)),
     createdAt: z.string(),
     confirmedAt: z.string().nullable(),
     revokedAt: z.string().nullable(),
+    ...Object.assign({}, ...kindViews),
   })
   .openapi("Factor");
 
 export const EnrollmentSchema = z
-  .object({
-    factor: CredentialSchema,
-    secret: z.string().openapi({ description: "Base32 secret for manual entry. Shown this once." }),
-    otpauthUri: z.string(),
-    qr: z.object({ png: z.string().openapi({ description: "data:image/png;base64,…" }), svg: z.string() }),
-    confirmBefore: z.string(),
-  })
+  .union(
+    apiKinds().map((k) =>
+      z.object({
+        factor: CredentialSchema,
+        ...k.shown.shape,
+        confirmBefore: z
+          .string()
+          .nullable()
+          .openapi({ description: "Until when a pending factor can be confirmed; null for a kind active at once (backup codes)." }),
+      }),
+    ),
+  )
   .openapi("Enrollment");
 
 export const ConfirmResultSchema = z

@@ -24,14 +24,12 @@ export function factorRoutes(services: Services, idempotent: RequestHandler): Ro
     });
     if (!enrolled.ok) return sendAppError(res, enrolled.error);
     const e = enrolled.value;
-    // The secret is in this one response: nothing may cache it.
+    // The secret (or the set of codes) is in this one response: nothing may cache it.
     res.setHeader("Cache-Control", "no-store");
     res.status(201).json({
       factor: presentCredential(e.credential),
-      secret: e.secret,
-      otpauthUri: e.otpauthUri,
-      qr: e.qr,
-      confirmBefore: new Date(e.confirmBefore).toISOString(),
+      ...e.shown,
+      confirmBefore: e.confirmBefore === null ? null : new Date(e.confirmBefore).toISOString(),
     });
   });
 

@@ -90,6 +90,7 @@ export async function startTestApi(databaseUrl: string | null, env: Record<strin
     RATE_LIMIT_PER_IP: "1000000",
     RATE_LIMIT_PER_KEY: "1000000",
     SHUTDOWN_GRACE_SECONDS: "2",
+    MFA_CODE_HASH_KEY: randomBytes(32).toString("base64"),
     ...env,
     MFA_SECRET_KEYS: keySpec,
   });

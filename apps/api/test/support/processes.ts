@@ -1,5 +1,6 @@
 // API processes of their own (`src/main.ts` under tsx), for properties about state shared between processes (S2, S6).
 import { spawn, type ChildProcess } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -31,6 +32,8 @@ export async function spawnApi(
       HOST: "127.0.0.1",
       LOG_LEVEL: "info",
       MFA_DEMO: "false",
+      // Required with DATABASE_URL; processes that must match each other's backup codes are given one key.
+      MFA_CODE_HASH_KEY: randomBytes(32).toString("base64"),
       ...env,
     },
     stdio: ["ignore", "pipe", "pipe"],

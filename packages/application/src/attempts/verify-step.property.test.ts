@@ -93,14 +93,15 @@ describe("VerifyStep (property, through the real use cases with fakes)", () => {
         const isFreshlyValid = (factorId: string, code: string): boolean => {
           const c = app.activeCredential("alice", factorId);
           const secret = app.secretOf(c.id);
-          if (c.params.type === "hotp") {
-            return Array.from({ length: 11 }, (_, i) => app.otp.hotpCode(secret, c.counter + i, c.params)).includes(code);
+          const { params, material } = c;
+          if (params.type === "hotp" && "counter" in material) {
+            return Array.from({ length: 11 }, (_, i) => app.otp.hotpCode(secret, material.counter + i, params)).includes(code);
           }
-          const t = app.otp.timeStep(app.clock.now(), c.params.period);
+          if (params.type !== "totp" || !("lastTimeStep" in material)) throw new Error(`${factorId} is neither a TOTP nor a HOTP factor`);
+          const { lastTimeStep } = material;
+          const t = app.otp.timeStep(app.clock.now(), params.period);
           const steps = s.window === 1 ? [t - 1, t, t + 1] : [t];
-          return steps.some(
-            (step) => (c.lastTimeStep === null || step > c.lastTimeStep) && app.otp.codeOfStep(secret, step, c.params) === code,
-          );
+          return steps.some((step) => (lastTimeStep === null || step > lastTimeStep) && app.otp.codeOfStep(secret, step, params) === code);
         };
 
         for (const action of actions) {

@@ -1,4 +1,4 @@
-import { InvariantViolation, type AppError, type AttemptView, type StepWrite } from "@mfa-chain/application";
+import { InvariantViolation, type AppError, type AttemptView, type Enrollment, type StepWrite } from "@mfa-chain/application";
 import type { Result, VerifyOutcome } from "@mfa-chain/domain";
 import {
   adminKey,
@@ -31,6 +31,12 @@ async function appWith(
   return app;
 }
 
+/** The secret an authenticator app's enrollment showed; throws for another kind. */
+function secretShown(enrollment: Enrollment): string {
+  if (!("secret" in enrollment.shown)) throw new Error(`enrollment ${enrollment.credential.id} showed no secret`);
+  return enrollment.shown.secret;
+}
+
 const outcomeOf = (r: Result<VerifyOutcome, AppError>): VerifyOutcome => unwrap(r, "verify");
 const view = (id: string) => ({ id, label: `Token ${id.slice(-1)}`, type: "totp" });
 
@@ -52,12 +58,13 @@ describe("VerifyStep", () => {
     const e1 = unwrap(await fresh.enrollFactor.execute({ actor: service, userId: "bob", policyId: "seed", factorId: "token_1" }));
     const e2 = unwrap(await fresh.enrollFactor.execute({ actor: admin, userId: "bob", policyId: "seed", factorId: "token_2" }));
     const now = () => fresh.clock.now();
+    const [secret1, secret2] = [secretShown(e1), secretShown(e2)];
     unwrap(
       await fresh.confirmFactor.execute({
         actor: service,
         userId: "bob",
         credentialId: e1.credential.id,
-        code: fresh.otp.codeAt(e1.secret, now()),
+        code: fresh.otp.codeAt(secret1, now()),
       }),
     );
     unwrap(
@@ -65,14 +72,14 @@ describe("VerifyStep", () => {
         actor: service,
         userId: "bob",
         credentialId: e2.credential.id,
-        code: fresh.otp.codeAt(e2.secret, now()),
+        code: fresh.otp.codeAt(secret2, now()),
       }),
     );
     fresh.nextPeriod();
     const started = unwrap(await fresh.startAttempt.execute({ actor: service, userId: "bob", policyId: "seed" }));
     expect(started.currentFactor).toEqual(view("token_1"));
 
-    const step1 = outcomeOf(await fresh.verify(started.attemptId, "token_1", fresh.otp.codeAt(e1.secret, now())));
+    const step1 = outcomeOf(await fresh.verify(started.attemptId, "token_1", fresh.otp.codeAt(secret1, now())));
     expect(step1).toEqual({
       success: true,
       complete: false,
@@ -83,7 +90,7 @@ describe("VerifyStep", () => {
       expiresAt: started.expiresAt,
       failure: null,
     });
-    const step2 = outcomeOf(await fresh.verify(started.attemptId, "token_2", fresh.otp.codeAt(e2.secret, now())));
+    const step2 = outcomeOf(await fresh.verify(started.attemptId, "token_2", fresh.otp.codeAt(secret2, now())));
     expect(step2).toMatchObject({ success: true, complete: true, reset: false, nextFactor: null, failure: null });
     expect(unwrap(await fresh.getAttempt.execute({ actor: service, attemptId: started.attemptId }))).toMatchObject({
       status: "completed",
@@ -178,7 +185,7 @@ describe("VerifyStep", () => {
       const a = await oneStep.start("alice", "one");
       // The next step's code (window ±1) is accepted first…
       expect(outcomeOf(await oneStep.verify(a.attemptId, "token_1", codeOf(t + 1))).success).toBe(true);
-      expect(oneStep.activeCredential("alice", "token_1").lastTimeStep).toBe(t + 1);
+      expect(oneStep.activeCredential("alice", "token_1").material).toMatchObject({ lastTimeStep: t + 1 });
       // …so the current and previous steps' codes, never used, are now refused too.
       const b = await oneStep.start("alice", "one");
       for (const step of [t, t - 1]) {
@@ -219,18 +226,18 @@ describe("VerifyStep", () => {
     const h = await appWith(aPolicy().withId("hotp").withHotpFactors(1), ["counter_1"]);
     const secret = h.secretOf(h.activeCredential("alice", "counter_1").id);
     const code = (counter: number) => h.otp.hotpCode(secret, counter);
-    expect(h.activeCredential("alice", "counter_1").counter).toBe(1); // confirmed with counter 0
+    expect(h.activeCredential("alice", "counter_1").material).toMatchObject({ counter: 1 }); // confirmed with counter 0
     h.otp.clearCalls();
     const a = await h.start("alice", "hotp");
     expect(outcomeOf(await h.verify(a.attemptId, "counter_1", code(12)))).toMatchObject({ success: false, failure: "invalid_code" });
     expect(outcomeOf(await h.verify(a.attemptId, "counter_1", code(11)))).toMatchObject({ success: true });
-    expect(h.activeCredential("alice", "counter_1").counter).toBe(12);
+    expect(h.activeCredential("alice", "counter_1").material).toMatchObject({ counter: 12 });
     expect(h.otp.verifications.map((v) => (v.kind === "verifyHotp" ? v.lookAhead : null))).toEqual([10, 10]);
     const b = await h.start("alice", "hotp");
     for (const used of [11, 5, 1])
       expect(outcomeOf(await h.verify(b.attemptId, "counter_1", code(used)))).toMatchObject({ success: false, failure: "invalid_code" });
     expect(outcomeOf(await h.verify(b.attemptId, "counter_1", code(12)))).toMatchObject({ success: true });
-    expect(h.activeCredential("alice", "counter_1").counter).toBe(13);
+    expect(h.activeCredential("alice", "counter_1").material).toMatchObject({ counter: 13 });
   });
 
   describe("failure counting and lockout (S6, S7, S8)", () => {
@@ -664,7 +671,7 @@ describe("VerifyStep", () => {
         const claim = (step as StepWrite).claim;
         expect(claim?.kind).toBe("time_step");
         if (claim?.kind === "time_step")
-          expect(await repos.credentials.advanceTimeStep(tenantId as string, claim.credentialId, claim.step)).toBe(true);
+          expect(await repos.credentials.claim(tenantId as string, claim, (step as StepWrite).at)).toBe(true);
       });
       await expect(verify("token_1", right("token_1"))).rejects.toBeInstanceOf(InvariantViolation);
       expect(race.fired).toBe(1);
@@ -678,8 +685,7 @@ describe("VerifyStep", () => {
       const race = h.uow.beforeCall("steps.write", async (repos, [tenantId, , step]) => {
         const claim = (step as StepWrite).claim;
         expect(claim?.kind).toBe("counter");
-        if (claim?.kind === "counter")
-          expect(await repos.credentials.advanceCounter(tenantId as string, claim.credentialId, claim.expected, claim.next)).toBe(true);
+        if (claim?.kind === "counter") expect(await repos.credentials.claim(tenantId as string, claim, (step as StepWrite).at)).toBe(true);
       });
       await expect(h.verify(attemptId, "counter_1", h.rightCode("alice", "counter_1"))).rejects.toBeInstanceOf(InvariantViolation);
       expect(race.fired).toBe(1);

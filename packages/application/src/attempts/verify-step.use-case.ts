@@ -1,6 +1,6 @@
 // Verifies one step of an attempt: one transaction that reads the locked state (attempt, failure counter, credential),
-// checks the code against the factor's own secret, and writes the claim of its time step or counter, the next state,
-// the failure counter and the audit trail together.
+// checks the code with the factor's kind (kinds/), and writes what a success claims (a time step, a counter, a backup
+// code), the next state, the failure counter and the audit trail together.
 import {
   admitSubmission,
   applyStepResult,
@@ -17,12 +17,10 @@ import {
   type VerifyOutcome,
 } from "@mfa-chain/domain";
 import type { Clock } from "../ports/clock.port.js";
-import type { OtpVerifier } from "../ports/otp.port.js";
+import { kindFor, type Kinds } from "../kinds/index.js";
 import type { StepClaim, UnitOfWork } from "../ports/repositories.port.js";
-import type { SecretCipher } from "../ports/secret-cipher.port.js";
 import { auditActor, type Actor } from "../shared/actor.js";
 import { InvariantViolation, lockedError, type AppError } from "../shared/application.errors.js";
-import { claimOf, matchCode } from "../shared/otp-check.js";
 import type { PolicyVersionCache } from "../shared/policy-versions.js";
 import { attemptNotFound } from "./attempt-views.js";
 
@@ -37,8 +35,7 @@ export interface VerifyStepDeps {
   readonly uow: UnitOfWork;
   readonly clock: Clock;
   readonly random: RandomSource;
-  readonly otp: OtpVerifier;
-  readonly cipher: SecretCipher;
+  readonly kinds: Kinds;
   readonly policies: PolicyVersionCache;
 }
 
@@ -85,13 +82,13 @@ export class VerifyStep {
           break;
         case "check_code": {
           // Revoked or re-provisioned since the attempt started: this factor can no longer pass the step.
-          const matched =
+          const checked =
             credential && satisfies(credential, admission.factor)
-              ? matchCode(deps, credential, admission.code, policy.verifyWindow, now)
+              ? kindFor(deps.kinds, credential.params.type).check(credential, admission.code, { now, window: policy.verifyWindow })
               : ({ ok: false, reason: "invalid_code" } as const);
           // The credential is locked until commit, so the claim written below holds: no parallel use can take it.
-          if (matched.ok && credential) claim = claimOf(credential, matched.step);
-          result = matched.ok ? { ok: true } : matched;
+          if (checked.ok) claim = checked.claim;
+          result = checked.ok ? { ok: true } : { ok: false, reason: checked.reason };
           break;
         }
       }

@@ -4,7 +4,7 @@ import { currentFactor, err, isExpired, ok, type Result } from "@mfa-chain/domai
 import type { Clock } from "../ports/clock.port.js";
 import type { OtpGenerator } from "../ports/otp.port.js";
 import type { UnitOfWork } from "../ports/repositories.port.js";
-import type { SecretCipher } from "../ports/secret-cipher.port.js";
+import { kindFor, type Kinds } from "../kinds/index.js";
 import type { Actor } from "../shared/actor.js";
 import { InvariantViolation, type AppError } from "../shared/application.errors.js";
 import type { PolicyVersionCache } from "../shared/policy-versions.js";
@@ -15,7 +15,7 @@ export class PeekCurrentCode {
     private readonly deps: {
       readonly uow: UnitOfWork;
       readonly clock: Clock;
-      readonly cipher: SecretCipher;
+      readonly kinds: Kinds;
       readonly generator: OtpGenerator;
       readonly policies: PolicyVersionCache;
     },
@@ -35,17 +35,11 @@ export class PeekCurrentCode {
       const credential = factor && (await repos.credentials.findActiveByFactor(tenantId, attempt.userId, factor.id));
       if (!factor || !credential)
         return err<AppError>({ code: "credential_not_found", message: "the current factor has no active credential" });
-      const secret = this.deps.cipher.open(credential.secret, { tenantId, userId: credential.userId, credentialId: credential.id });
-      try {
-        const p = credential.params;
-        const code =
-          p.type === "totp"
-            ? this.deps.generator.generateTotp(secret, now, p)
-            : this.deps.generator.generateHotp(secret, credential.counter, p);
-        return ok({ factorId: factor.id, code });
-      } finally {
-        secret.fill(0);
+      const kind = kindFor(this.deps.kinds, credential.params.type);
+      if (!kind.currentCode) {
+        return err<AppError>({ code: "invalid_input", message: `a ${credential.params.type} factor has no live code to show` });
       }
+      return ok({ factorId: factor.id, code: kind.currentCode(credential, now, this.deps.generator) });
     });
   }
 }

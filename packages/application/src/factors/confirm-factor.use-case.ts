@@ -1,12 +1,11 @@
 // Confirms a pending enrollment with a code from the new authenticator; only then can the factor pass a step (S13).
-import { err, isCodeShape, isPendingExpired, ok, type Result } from "@mfa-chain/domain";
+// The code is checked by the factor's kind (kinds/), and its claim becomes the new credential's replay guard.
+import { err, isPendingExpired, isWellFormedForCredential, ok, type Result } from "@mfa-chain/domain";
 import type { Clock } from "../ports/clock.port.js";
-import type { OtpVerifier } from "../ports/otp.port.js";
-import type { UnitOfWork } from "../ports/repositories.port.js";
-import type { SecretCipher } from "../ports/secret-cipher.port.js";
+import type { StoredCredential, UnitOfWork } from "../ports/repositories.port.js";
+import { kindFor, type Kinds } from "../kinds/index.js";
 import { auditActor, type Actor } from "../shared/actor.js";
 import type { AppError } from "../shared/application.errors.js";
-import { matchCode } from "../shared/otp-check.js";
 import { openFactorCheck } from "../shared/factor-check.js";
 import { credentialNotFound, viewCredential, type CredentialView } from "./credential-views.js";
 
@@ -21,12 +20,11 @@ export interface ConfirmFactorInput {
 const CONFIRM_WINDOW = 1;
 
 export class ConfirmFactor {
-  constructor(
-    private readonly deps: { readonly uow: UnitOfWork; readonly clock: Clock; readonly otp: OtpVerifier; readonly cipher: SecretCipher },
-  ) {}
+  constructor(private readonly deps: { readonly uow: UnitOfWork; readonly clock: Clock; readonly kinds: Kinds }) {}
 
   async execute(input: ConfirmFactorInput): Promise<Result<CredentialView, AppError>> {
     const { tenantId } = input.actor;
+    const { kinds } = this.deps;
     return this.deps.uow.run(async (repos) => {
       const now = this.deps.clock.now();
       const credential = await repos.credentials.findById(tenantId, input.userId, input.credentialId);
@@ -50,17 +48,15 @@ export class ConfirmFactor {
       });
       if (check.locked) return err(check.locked);
 
-      const matched = isCodeShape(input.code, credential.params.digits)
-        ? matchCode(this.deps, credential, input.code, CONFIRM_WINDOW, now)
+      const checked = isWellFormedForCredential(credential.params, input.code)
+        ? kindFor(kinds, credential.params.type).check(credential, input.code, { now, window: CONFIRM_WINDOW })
         : ({ ok: false, reason: "invalid_code_format" } as const);
-      if (!matched.ok) {
+      if (!checked.ok) {
         return err(
-          await check.fail(matched.reason, "the code does not match this authenticator; check the device's clock and try the current code"),
+          await check.fail(checked.reason, "the code does not match this authenticator; check the device's clock and try the current code"),
         );
       }
-      const isTotp = credential.params.type === "totp";
-      const guard = { lastTimeStep: isTotp ? matched.step : null, counter: isTotp ? 0 : matched.step + 1 };
-      if (!(await repos.credentials.activate(tenantId, credential.id, now, guard))) {
+      if (!(await repos.credentials.activate(tenantId, credential.id, now, checked.claim))) {
         return err<AppError>({ code: "enrollment_not_pending", message: `factor "${credential.id}" is no longer pending confirmation` });
       }
       await repos.audit.append({
@@ -73,7 +69,7 @@ export class ConfirmFactor {
         factorId: credential.factorId,
         data: { credentialId: credential.id },
       });
-      return ok(viewCredential({ ...credential, status: "active", confirmedAt: now, ...guard }));
+      return ok(viewCredential(kinds, { ...credential, status: "active", confirmedAt: now } as StoredCredential));
     });
   }
 }

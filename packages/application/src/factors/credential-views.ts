@@ -1,8 +1,24 @@
 import type { Credential } from "@mfa-chain/domain";
+import { kindFor, type Kinds } from "../kinds/index.js";
+import type { StoredCredential } from "../ports/repositories.port.js";
 import type { AppError } from "../shared/application.errors.js";
 
-/** What a client may see of an enrolled factor: never the secret (shown once, at enrollment). */
-export const viewCredential = (c: Credential) => ({
+/** What a client may see of an enrolled factor: never its secret or codes (shown once, at enrollment). */
+export interface CredentialView {
+  readonly id: string;
+  readonly factorId: string;
+  readonly label: string;
+  readonly type: Credential["params"]["type"];
+  readonly status: Credential["status"];
+  readonly params: Credential["params"];
+  readonly createdAt: number;
+  readonly confirmedAt: number | null;
+  readonly revokedAt: number | null;
+  /** Backup codes: how many of the set are unused. */
+  readonly remaining?: number;
+}
+
+export const viewCredential = (kinds: Kinds, c: StoredCredential): CredentialView => ({
   id: c.id,
   factorId: c.factorId,
   label: c.label,
@@ -12,8 +28,8 @@ export const viewCredential = (c: Credential) => ({
   createdAt: c.createdAt,
   confirmedAt: c.confirmedAt,
   revokedAt: c.revokedAt,
+  ...kindFor(kinds, c.params.type).view(c),
 });
-export type CredentialView = ReturnType<typeof viewCredential>;
 
 export const credentialNotFound = (credentialId: string): AppError => ({
   code: "credential_not_found",

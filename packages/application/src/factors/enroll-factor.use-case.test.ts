@@ -1,3 +1,4 @@
+import type { Enrollment, OtpShown, StoredCredential, TotpMaterial } from "@mfa-chain/application";
 import { adminKey, aPolicy, errorOf, FakeOtp, serviceKey, TEST_EPOCH, TEST_ISSUER, TEST_TENANT, TestApp, unwrap } from "@mfa-chain/testing";
 import { beforeEach, describe, expect, it } from "vitest";
 
@@ -10,6 +11,18 @@ function containsBytes(haystack: Uint8Array, needle: Uint8Array): boolean {
     return true;
   }
   return false;
+}
+
+/** What an authenticator app's enrollment showed (its secret, URI and QR code); throws for another kind. */
+function otpShown(enrollment: Enrollment): OtpShown {
+  if (!("secret" in enrollment.shown)) throw new Error(`enrollment ${enrollment.credential.id} showed no secret`);
+  return enrollment.shown;
+}
+
+/** A stored TOTP credential's material (its sealed secret); throws for another kind. */
+function totpMaterial(row: StoredCredential | undefined): TotpMaterial {
+  if (row?.params.type !== "totp" || !("lastTimeStep" in row.material)) throw new Error("no TOTP credential stored");
+  return row.material;
 }
 
 describe("EnrollFactor", () => {
@@ -30,6 +43,7 @@ describe("EnrollFactor", () => {
 
   it("creates a pending credential for the slot, with the factor's label and options, and returns the secret once", async () => {
     const enrollment = unwrap(await enroll("token_1"));
+    const shown = otpShown(enrollment);
     expect(enrollment.credential).toEqual({
       id: "id-0001",
       factorId: "token_1",
@@ -41,38 +55,40 @@ describe("EnrollFactor", () => {
       confirmedAt: null,
       revokedAt: null,
     });
-    expect(enrollment.secret).toBe(app.otp.generatedSecrets[0]);
-    expect(FakeOtp.decodeSecret(enrollment.secret)).toHaveLength(20);
-    expect(enrollment.qr.png).toMatch(/^data:image\/png;base64,/);
+    expect(shown.secret).toBe(app.otp.generatedSecrets[0]);
+    expect(FakeOtp.decodeSecret(shown.secret)).toHaveLength(20);
+    expect(shown.qr.png).toMatch(/^data:image\/png;base64,/);
     expect(enrollment.confirmBefore).toBe(TEST_EPOCH + 900_000);
     expect(app.store.hasUser(TEST_TENANT, "alice")).toBe(true);
     expect(app.store.credentials(TEST_TENANT).map((c) => [c.id, c.status])).toEqual([["id-0001", "pending"]]);
     // The view never carries the sealed secret.
     expect(Object.keys(enrollment.credential)).not.toContain("secret");
+    expect(Object.keys(enrollment.credential)).not.toContain("material");
   });
 
   it("seals the secret at rest, bound to tenant, user and credential: the store holds no plaintext (S9)", async () => {
-    const enrollment = unwrap(await enroll("token_1"));
+    const enrollment = otpShown(unwrap(await enroll("token_1")));
     const plaintext = FakeOtp.decodeSecret(enrollment.secret);
     const [row] = app.store.credentials(TEST_TENANT);
     if (!row) throw new Error("no credential stored");
-    expect(row.secret.keyId).toBe(app.cipher.currentKeyId);
-    expect(containsBytes(row.secret.ciphertext, plaintext)).toBe(false);
+    const { secret: sealed } = totpMaterial(row);
+    expect(sealed.keyId).toBe(app.cipher.currentKeyId);
+    expect(containsBytes(sealed.ciphertext, plaintext)).toBe(false);
     const dump = JSON.stringify(app.store.credentials(TEST_TENANT), (_k, v: unknown) =>
       v instanceof Uint8Array ? Array.from(v, (b) => b.toString(16).padStart(2, "0")).join("") : v,
     );
     expect(dump.toUpperCase()).not.toContain(enrollment.secret);
     // It opens only under its own binding.
     const binding = { tenantId: TEST_TENANT, userId: "alice", credentialId: row.id };
-    expect(app.cipher.open(row.secret, binding)).toEqual(plaintext);
-    expect(() => app.cipher.open(row.secret, { ...binding, userId: "mallory" })).toThrow();
-    expect(() => app.cipher.open(row.secret, { ...binding, credentialId: "id-9999" })).toThrow();
-    expect(() => app.cipher.open(row.secret, { ...binding, tenantId: "tenant-2" })).toThrow();
+    expect(app.cipher.open(sealed, binding)).toEqual(plaintext);
+    expect(() => app.cipher.open(sealed, { ...binding, userId: "mallory" })).toThrow();
+    expect(() => app.cipher.open(sealed, { ...binding, credentialId: "id-9999" })).toThrow();
+    expect(() => app.cipher.open(sealed, { ...binding, tenantId: "tenant-2" })).toThrow();
   });
 
   it("the otpauth URI names the issuer and an account name with the factor's label, distinct per factor", async () => {
-    const one = unwrap(await enroll("token_1"));
-    const two = unwrap(await enroll("token_2", { actor: adminKey() }));
+    const one = otpShown(unwrap(await enroll("token_1")));
+    const two = otpShown(unwrap(await enroll("token_2", { actor: adminKey() })));
     const accountNames = app.otp.calls.flatMap((c) => (c.kind === "keyUri" ? [c.input.accountName] : []));
     expect(accountNames).toEqual(["alice (Token 1)", "alice (Token 2)"]);
     expect(decodeURIComponent(one.otpauthUri)).toContain(`${TEST_ISSUER}:alice (Token 1)`);
@@ -92,9 +108,9 @@ describe("EnrollFactor", () => {
   it("re-enrolling the same slot discards the earlier pending enrollment", async () => {
     const first = unwrap(await enroll("token_1"));
     const second = unwrap(await enroll("token_1"));
-    expect(second.secret).not.toBe(first.secret);
+    expect(otpShown(second).secret).not.toBe(otpShown(first).secret);
     expect(app.store.credentials(TEST_TENANT).map((c) => c.id)).toEqual([second.credential.id]);
-    const code = app.otp.codeAt(first.secret, app.clock.now());
+    const code = app.otp.codeAt(otpShown(first).secret, app.clock.now());
     const error = errorOf(await app.confirmFactor.execute({ actor: service, userId: "alice", credentialId: first.credential.id, code }));
     expect(error.code).toBe("credential_not_found");
   });
@@ -123,7 +139,7 @@ describe("EnrollFactor", () => {
       actor: { kind: "api_key", id: service.keyId },
       data: { credentialId: enrollment.credential.id, policyId: "login", authorizedBy: "first_enrollment" },
     });
-    expect(JSON.stringify(app.auditEvents()).toUpperCase()).not.toContain(enrollment.secret);
+    expect(JSON.stringify(app.auditEvents()).toUpperCase()).not.toContain(otpShown(enrollment).secret);
   });
 
   describe("S29: changing the factors of a user who has an active one", () => {

@@ -1,12 +1,22 @@
-// Enrolls an authenticator for one policy slot: a fresh secret, sealed at rest, shown once; pending until confirmed.
-import { err, findFactor, ok, paramsOf, PENDING_ENROLLMENT_TTL_SECONDS, type Result } from "@mfa-chain/domain";
+// Enrolls a factor for one policy slot through its kind (kinds/): new material, sealed or hashed at rest, and what the
+// user is shown this once. An authenticator stays pending until a code from it confirms it; a kind that enrolls as
+// active (backup codes) replaces the slot's credential in the same transaction.
+import {
+  err,
+  findFactor,
+  ok,
+  paramsOf,
+  PENDING_ENROLLMENT_TTL_SECONDS,
+  type ImplementedFactorType,
+  type Instant,
+  type Result,
+} from "@mfa-chain/domain";
 import type { Clock } from "../ports/clock.port.js";
 import type { IdGenerator } from "../ports/id-generator.port.js";
-import type { OtpProvisioner, QrImages } from "../ports/otp.port.js";
-import type { UnitOfWork } from "../ports/repositories.port.js";
-import type { SecretCipher } from "../ports/secret-cipher.port.js";
+import type { StoredCredential, UnitOfWork } from "../ports/repositories.port.js";
+import { kindFor, type Kinds, type KindShown } from "../kinds/index.js";
 import { auditActor, type Actor } from "../shared/actor.js";
-import type { AppError } from "../shared/application.errors.js";
+import { InvariantViolation, type AppError } from "../shared/application.errors.js";
 import { policyNotFound } from "../policies/policy-views.js";
 import { authorizeFactorChange } from "./authorize-factor-change.js";
 import { viewCredential, type CredentialView } from "./credential-views.js";
@@ -21,21 +31,17 @@ export interface EnrollFactorInput {
 
 export interface Enrollment {
   readonly credential: CredentialView;
-  /** Base32 secret, for manual entry. Returned this once; never stored in the clear or shown again. */
-  readonly secret: string;
-  readonly otpauthUri: string;
-  readonly qr: QrImages;
-  readonly confirmBefore: number;
+  /** What the user is shown this once (a secret and its QR code, a set of backup codes); never stored in the clear. */
+  readonly shown: KindShown[ImplementedFactorType];
+  /** Until when a pending enrollment can be confirmed; null when the kind enrolls as active. */
+  readonly confirmBefore: Instant | null;
 }
 
 export interface EnrollFactorDeps {
   readonly uow: UnitOfWork;
   readonly clock: Clock;
   readonly ids: IdGenerator;
-  readonly cipher: SecretCipher;
-  readonly provisioner: OtpProvisioner;
-  /** The issuer shown in authenticator apps. */
-  readonly issuer: string;
+  readonly kinds: Kinds;
 }
 
 export class EnrollFactor {
@@ -44,7 +50,7 @@ export class EnrollFactor {
   async execute(input: EnrollFactorInput): Promise<Result<Enrollment, AppError>> {
     const { tenantId } = input.actor;
     const { deps } = this;
-    const enrolled = await deps.uow.run(async (repos) => {
+    return deps.uow.run(async (repos) => {
       const now = deps.clock.now();
       const policy = await repos.policies.findLatest(tenantId, input.policyId);
       if (!policy) return err(policyNotFound(input.policyId));
@@ -61,60 +67,43 @@ export class EnrollFactor {
       await repos.users.lock(tenantId, input.userId, now);
       // Only the newest enrollment of a slot can be confirmed; earlier unconfirmed ones are discarded.
       await repos.credentials.deletePending(tenantId, input.userId, factor.id);
-      const secret = deps.provisioner.generateSecret();
+      const kind = kindFor(deps.kinds, factor.type);
       const id = deps.ids.newId();
-      const credential = {
+      const params = paramsOf(factor);
+      const { material, shown: raw } = await kind.provision(
+        { tenantId, userId: input.userId, credentialId: id, label: factor.label },
+        params,
+      );
+      const shown = raw as KindShown[ImplementedFactorType];
+      const pending = {
         id,
         tenantId,
         userId: input.userId,
         factorId: factor.id,
         label: factor.label,
         status: "pending" as const,
-        params: paramsOf(factor),
-        lastTimeStep: null,
-        counter: 0,
+        params,
+        material,
         createdAt: now,
         confirmedAt: null,
         revokedAt: null,
-        secret: deps.cipher.seal(secret, { tenantId, userId: input.userId, credentialId: id }),
-      };
-      await repos.credentials.insert(credential);
+      } as StoredCredential;
+      await repos.credentials.insert(pending);
+      const audit = { tenantId, at: now, actor: auditActor(input.actor), userId: input.userId, attemptId: null, factorId: factor.id };
       await repos.audit.append({
-        tenantId,
+        ...audit,
         type: "factor.enrolled",
-        at: now,
-        actor: auditActor(input.actor),
-        userId: input.userId,
-        attemptId: null,
-        factorId: factor.id,
         data: { credentialId: id, policyId: policy.id, authorizedBy: allowed.value.via },
       });
-      return ok({ credential, secret });
+      if (kind.enrollsAs === "pending") {
+        return ok({ credential: viewCredential(deps.kinds, pending), shown, confirmBefore: now + PENDING_ENROLLMENT_TTL_SECONDS * 1000 });
+      }
+      // Nothing to confirm: active at once, replacing (revoking) the slot's previous credential.
+      if (!(await repos.credentials.activate(tenantId, id, now, null)))
+        throw new InvariantViolation(`credential ${id} vanished inside its own transaction`);
+      await repos.audit.append({ ...audit, type: "factor.confirmed", data: { credentialId: id } });
+      const active = { ...pending, status: "active", confirmedAt: now } as StoredCredential;
+      return ok({ credential: viewCredential(deps.kinds, active), shown, confirmBefore: null });
     });
-    if (!enrolled.ok) return enrolled;
-
-    const { credential, secret } = enrolled.value;
-    try {
-      const p = credential.params;
-      const otpauthUri = deps.provisioner.keyUri({
-        type: p.type,
-        secret,
-        issuer: deps.issuer,
-        // Distinct per factor, so two authenticator entries of one user can be told apart.
-        accountName: `${input.userId} (${credential.label})`,
-        algorithm: p.algorithm,
-        digits: p.digits,
-        ...(p.type === "totp" ? { period: p.period } : { counter: 0 }),
-      });
-      return ok({
-        credential: viewCredential(credential),
-        secret: deps.provisioner.encodeSecret(secret),
-        otpauthUri,
-        qr: await deps.provisioner.qrCode(otpauthUri),
-        confirmBefore: credential.createdAt + PENDING_ENROLLMENT_TTL_SECONDS * 1000,
-      });
-    } finally {
-      secret.fill(0);
-    }
   }
 }

@@ -1,23 +1,24 @@
 // Listing and revoking a user's enrolled factors.
 import { err, ok, type Result } from "@mfa-chain/domain";
 import type { Clock } from "../ports/clock.port.js";
-import type { UnitOfWork } from "../ports/repositories.port.js";
+import type { StoredCredential, UnitOfWork } from "../ports/repositories.port.js";
+import type { Kinds } from "../kinds/index.js";
 import { auditActor, type Actor } from "../shared/actor.js";
 import type { AppError } from "../shared/application.errors.js";
 import { authorizeFactorChange } from "./authorize-factor-change.js";
 import { credentialNotFound, viewCredential, type CredentialView } from "./credential-views.js";
 
 export class ListFactors {
-  constructor(private readonly deps: { readonly uow: UnitOfWork }) {}
+  constructor(private readonly deps: { readonly uow: UnitOfWork; readonly kinds: Kinds }) {}
 
   async execute(input: { actor: Actor; userId: string }): Promise<CredentialView[]> {
     const all = await this.deps.uow.run((r) => r.credentials.listByUser(input.actor.tenantId, input.userId));
-    return all.map(viewCredential);
+    return all.map((c) => viewCredential(this.deps.kinds, c));
   }
 }
 
 export class RevokeFactor {
-  constructor(private readonly deps: { readonly uow: UnitOfWork; readonly clock: Clock }) {}
+  constructor(private readonly deps: { readonly uow: UnitOfWork; readonly clock: Clock; readonly kinds: Kinds }) {}
 
   async execute(input: {
     actor: Actor;
@@ -49,7 +50,7 @@ export class RevokeFactor {
         factorId: credential.factorId,
         data: { credentialId: credential.id, authorizedBy: allowed.value.via },
       });
-      return ok(viewCredential({ ...credential, status: "revoked", revokedAt: now }));
+      return ok(viewCredential(this.deps.kinds, { ...credential, status: "revoked", revokedAt: now } as StoredCredential));
     });
   }
 }

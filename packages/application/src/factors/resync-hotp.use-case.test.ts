@@ -14,10 +14,14 @@ describe("ResyncHotpFactor (RFC 4226 §7.4, SPEC §3)", () => {
     [token] = (await app.enrollAndConfirm("alice", "hotp", ["counter_1"])) as [Enrollment];
   });
 
-  const code = (counter: number) => app.otp.hotpCode(token.secret, counter);
+  const code = (counter: number) => app.otp.hotpCode(app.secretOf(token.credential.id), counter);
   const resync = (codes: [string, string], credentialId = token.credential.id) =>
     app.resyncHotpFactor.execute({ actor: service, userId: "alice", credentialId, codes });
-  const counter = () => app.activeCredential("alice", "counter_1").counter;
+  const counter = () => {
+    const { material } = app.activeCredential("alice", "counter_1");
+    if (!("counter" in material)) throw new Error("counter_1 is not a HOTP credential");
+    return material.counter;
+  };
 
   it("two consecutive codes far beyond the look-ahead move the counter past both, audited as factor.resynced", async () => {
     // Confirmation used counter 0; the token has since been pressed 500 times.

@@ -1,6 +1,16 @@
 // Storage ports. Every method is scoped by tenant; adapters filter every query by tenant_id.
-import type { Attempt, AuditEvent, AuditEventType, Credential, Instant, LockState, Policy } from "@mfa-chain/domain";
-import type { SealedSecret } from "./secret-cipher.port.js";
+import type {
+  Attempt,
+  AuditEvent,
+  AuditEventType,
+  Credential,
+  ImplementedFactorType,
+  Instant,
+  LockState,
+  ParamsOf,
+  Policy,
+} from "@mfa-chain/domain";
+import type { KindMaterial } from "../kinds/material.js";
 
 export interface StoredPolicy extends Policy {
   readonly tenantId: string;
@@ -28,10 +38,13 @@ export interface UserRepository {
   lock(tenantId: string, userId: string, at: Instant): Promise<void>;
 }
 
-/** A credential together with its encrypted secret; the secret never leaves the adapter unencrypted. */
-export interface StoredCredential extends Credential {
-  readonly secret: SealedSecret;
-}
+/** A credential of one kind with that kind's material (a sealed secret and its replay guard, hashed codes, …). */
+export type StoredCredentialOf<K extends ImplementedFactorType> = Credential & {
+  readonly params: ParamsOf<K>;
+  readonly material: KindMaterial[K];
+};
+/** A credential with its material; secrets in it are sealed, and never leave the adapter unencrypted. */
+export type StoredCredential = { [K in ImplementedFactorType]: StoredCredentialOf<K> }[ImplementedFactorType];
 
 export interface CredentialRepository {
   insert(credential: StoredCredential): Promise<void>;
@@ -39,25 +52,19 @@ export interface CredentialRepository {
   findActiveByFactor(tenantId: string, userId: string, factorId: string): Promise<StoredCredential | null>;
   listByUser(tenantId: string, userId: string): Promise<StoredCredential[]>;
   /**
-   * Activates a pending credential and revokes the active one of the same slot, if any. Sets the replay guard
-   * (`lastTimeStep` / `counter`) from the confirming code. Returns false when the credential was no longer pending.
+   * Activates a pending credential and revokes the active one of the same slot, if any; `claim` (the confirming code's)
+   * sets its replay guard. Returns false when the credential was no longer pending.
    */
-  activate(
-    tenantId: string,
-    credentialId: string,
-    at: Instant,
-    guard: { readonly lastTimeStep: number | null; readonly counter: number },
-  ): Promise<boolean>;
+  activate(tenantId: string, credentialId: string, at: Instant, claim: StepClaim | null): Promise<boolean>;
   /** Removes other pending enrollments of the slot, so an abandoned enrollment leaves nothing behind. */
   deletePending(tenantId: string, userId: string, factorId: string): Promise<void>;
   revoke(tenantId: string, credentialId: string, at: Instant): Promise<boolean>;
   /**
-   * The TOTP replay guard as one atomic statement: sets last_time_step = step only where it is null or below step.
-   * True when this call moved it (the code is fresh); false when a concurrent or earlier use got there first.
+   * Writes a claim of an active credential as one atomic statement: a TOTP time step only forward, a HOTP counter by
+   * compare-and-set, a backup code only while unused. True when this call made it; false when a concurrent or earlier
+   * use got there first.
    */
-  advanceTimeStep(tenantId: string, credentialId: string, step: number): Promise<boolean>;
-  /** The HOTP guard: compare-and-set counter from `expected` to `next`. */
-  advanceCounter(tenantId: string, credentialId: string, expected: number, next: number): Promise<boolean>;
+  claim(tenantId: string, claim: StepClaim, at: Instant): Promise<boolean>;
 }
 
 export interface AttemptRepository {
@@ -85,17 +92,18 @@ export interface StepState {
   readonly credential: StoredCredential | null;
 }
 
-/** Moves a credential's replay guard past the code a verify accepted. */
+/** What an accepted code uses up: a TOTP time step, a HOTP counter, one backup code. Each is claimed once. */
 export type StepClaim =
   | { readonly kind: "time_step"; readonly credentialId: string; readonly step: number }
-  | { readonly kind: "counter"; readonly credentialId: string; readonly expected: number; readonly next: number };
+  | { readonly kind: "counter"; readonly credentialId: string; readonly expected: number; readonly next: number }
+  | { readonly kind: "backup_code"; readonly credentialId: string; readonly codeHash: string };
 
 /** Everything one verify writes. */
 export interface StepWrite {
   /** The attempt's next state, written where its stored version is still `expectedVersion`. */
   readonly attempt: Attempt;
   readonly expectedVersion: number;
-  /** The accepted code's claim (as `advanceTimeStep` / `advanceCounter`); null when no code was accepted. */
+  /** The accepted code's claim (as `CredentialRepository.claim`); null when no code was accepted. */
   readonly claim: StepClaim | null;
   /** The user's new failure counter; null when it did not change (nothing is written then). */
   readonly lock: LockState | null;

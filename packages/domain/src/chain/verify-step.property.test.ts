@@ -4,6 +4,7 @@ import { aLockState, aPolicy, anAttempt, SeededRandom, TEST_EPOCH } from "@mfa-c
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isLocked, UNLOCKED, type LockState } from "../lockout/lockout.policy.js";
+import type { PolicyFactor } from "../policy/factor-type.js";
 import type { Policy } from "../policy/policy.js";
 import type { Instant } from "../shared/time.js";
 import { startAttempt, type Attempt } from "./attempt.js";
@@ -145,7 +146,7 @@ function expectedAdmission(
   if (modelLocked(m, now)) return "locked";
   if (factorId !== attempt.chain[attempt.cursor]) return "failed:chain_breached";
   const factor = policy.factors.find((f) => f.id === factorId);
-  if (!factor || !new RegExp(`^[0-9]{${factor.options.digits}}$`).test(code)) return "failed:invalid_code_format";
+  if (!factor || !new RegExp(`^[0-9]{${digitsOf(factor)}}$`).test(code)) return "failed:invalid_code_format";
   return "check_code";
 }
 
@@ -217,7 +218,7 @@ function run({ policy, confirmed, seed, actions }: Scenario, seen: Reached): voi
         : action.target.kind === "factor"
           ? (policy.factors[action.target.index]?.id as string)
           : "stranger";
-    const digits = policy.factors.find((f) => f.id === factorId)?.options.digits ?? 6;
+    const digits = digitsOfId(policy, factorId);
     const code = action.code === "well_formed" ? "7".repeat(digits) : "７".repeat(digits);
 
     const ctx = { attempt, lock, policy, now };
@@ -374,7 +375,7 @@ describe("verify transition properties", () => {
             : aLockState({ consecutiveFailures: 1, lockCount: 1, lockedUntil: now + lockedUntilOffset });
         const factor = policy.factors[factorIndex];
         if (!factor) throw new Error("no factor");
-        const d = factor.options.digits;
+        const d = digitsOf(factor);
         const pad = (n: number) => String(n % 10 ** d).padStart(d, "0");
         const ctx = { attempt, lock, policy, now };
         const first = admitSubmission(ctx, { factorId: factor.id, code: pad(x) });
@@ -389,3 +390,13 @@ describe("verify transition properties", () => {
     );
   });
 });
+
+/** The generated policies hold OTP factors only: their codes' length. */
+function digitsOf(factor: PolicyFactor): number {
+  if (!("digits" in factor.options)) throw new Error(`the model covers OTP factors, not ${factor.type}`);
+  return factor.options.digits;
+}
+const digitsOfId = (policy: Policy, factorId: string): number => {
+  const factor = policy.factors.find((f) => f.id === factorId);
+  return factor ? digitsOf(factor) : 6;
+};

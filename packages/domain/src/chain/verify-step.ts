@@ -1,18 +1,17 @@
 // The verify transition, in two halves around the code check that adapters perform:
 //   admitSubmission — expiry, completion, lockout, order and code shape, decided before any secret is touched;
 //   applyStepResult — advance on success, reset and count on any failure, lock at the limit.
-import { codeDigitsOf, viewOf, type FactorView, type PolicyFactor } from "../policy/factor-type.js";
+import { isWellFormedFor, viewOf, type FactorView, type PolicyFactor } from "../policy/factor-type.js";
 import type { Policy } from "../policy/policy.js";
 import type { RandomSource } from "../shared/random-source.port.js";
 import type { Instant } from "../shared/time.js";
-import { isCodeShape } from "./code-shape.js";
 import { advance, currentFactor, isExpired, reset, type Attempt } from "./attempt.js";
 import { failuresRemaining, isLocked, recordFailure, recordSuccess, type LockState } from "../lockout/lockout.policy.js";
 
 export type FailureReason =
   /** The submitted factor is not the chain's current step. */
   | "chain_breached"
-  /** Not exactly the factor's number of ASCII digits. */
+  /** Not the shape the factor's kind accepts (an OTP: exactly its number of ASCII digits). */
   | "invalid_code_format"
   /** Well-formed, but does not match the factor's secret within the server's window. */
   | "invalid_code"
@@ -45,7 +44,7 @@ export function admitSubmission(ctx: VerifyContext, submission: Submission): Adm
   if (isLocked(lock, now)) return { kind: "locked", lockedUntil: lock.lockedUntil as Instant };
   const factor = currentFactor(attempt, policy) as PolicyFactor;
   if (submission.factorId !== factor.id) return { kind: "failed", reason: "chain_breached" };
-  if (!isCodeShape(submission.code, codeDigitsOf(factor))) return { kind: "failed", reason: "invalid_code_format" };
+  if (!isWellFormedFor(factor, submission.code)) return { kind: "failed", reason: "invalid_code_format" };
   return { kind: "check_code", factor, code: submission.code };
 }
 

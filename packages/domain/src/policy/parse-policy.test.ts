@@ -1,7 +1,7 @@
 import { aPolicy } from "@mfa-chain/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { formatPolicyIssues, parsePolicyDefinition } from "./parse-policy.js";
+import { formatPolicyIssues, parsePolicyDefinition, parseStoredPolicyDefinition } from "./parse-policy.js";
 import type { PolicyIssue } from "./policy.errors.js";
 import type { PolicyDefinition } from "./policy.js";
 
@@ -234,11 +234,18 @@ describe("parsePolicyDefinition: factors", () => {
     ]);
   });
 
-  it.each(["sms", "email", "push", "webauthn", "backup_code"])("rejects the unimplemented type %s as not implemented", (type) => {
+  it.each(["sms", "email", "push", "webauthn"])("rejects the unimplemented type %s as not implemented", (type) => {
     const issues = issuesOf({ ...minimal(), factors: [{ id: "x", label: "X", type }] });
     expect(issues).toEqual([
-      { path: "factors[0].type", message: `factor type "${type}" is not implemented yet (implemented: totp, hotp)` },
+      { path: "factors[0].type", message: `factor type "${type}" is not implemented yet (implemented: totp, hotp, backup_code)` },
     ]);
+  });
+
+  it("accepts a backup_code factor, which has no options, and refuses any", () => {
+    const parsed = parsePolicyDefinition({ ...minimal(), factors: [{ id: "codes", label: "Backup codes", type: "backup_code" }] });
+    expect(parsed.ok && parsed.value.factors).toEqual([{ id: "codes", label: "Backup codes", type: "backup_code", options: {} }]);
+    const issues = issuesOf({ ...minimal(), factors: [{ id: "codes", label: "Codes", type: "backup_code", options: { digits: 6 } }] });
+    expect(issues).toEqual([{ path: "factors[0].options.digits", message: 'unknown field "digits" (allowed: )' }]);
   });
 
   it.each(["TOTP", "otp", "", "hotp ", 1, null])("rejects the unknown type %j — never treated as totp", (type) => {
@@ -402,5 +409,34 @@ describe("parsePolicyDefinition: properties", () => {
       }),
       { numRuns: 500 },
     );
+  });
+});
+
+describe("parseStoredPolicyDefinition: stored versions stay readable when text rules get stricter", () => {
+  const stored = {
+    ...minimal(),
+    name: "Login\u200b",
+    factors: [
+      { id: "a", label: "Phone\u200b", type: "totp" },
+      { id: "b", label: "phone", type: "totp" },
+    ],
+  };
+
+  it("refuses, for a new write, a zero-width character in a label and look-alike labels", () => {
+    expect(parsePolicyDefinition(stored).ok).toBe(false);
+  });
+
+  it("reads the same definition as stored, text unchanged", () => {
+    const parsed = parseStoredPolicyDefinition(stored);
+    expect(parsed.ok).toBe(true);
+    expect(parsed.ok && parsed.value.factors.map((f) => f.label)).toEqual(["Phone\u200b", "phone"]);
+  });
+
+  it("still refuses what no version ever accepted: an unknown kind, bad options, a broken structure", () => {
+    expect(parseStoredPolicyDefinition({ ...minimal(), factors: [{ id: "a", label: "A", type: "carrier_pigeon" }] }).ok).toBe(false);
+    expect(parseStoredPolicyDefinition({ ...minimal(), factors: [{ id: "a", label: "A", type: "totp", options: { digits: 7 } }] }).ok).toBe(
+      false,
+    );
+    expect(parseStoredPolicyDefinition({ ...minimal(), requiredSteps: 9 }).ok).toBe(false);
   });
 });

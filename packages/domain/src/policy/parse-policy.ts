@@ -1,114 +1,11 @@
 // Strict validation of a policy definition: unknown keys are errors, nothing is coerced, every problem is reported.
 import { deepFreeze } from "../shared/deep-freeze.js";
 import { err, ok, type Result } from "../shared/result.js";
-import { FACTOR_TYPES, IMPLEMENTED_FACTOR_TYPES, OTP_ALGORITHMS, OTP_DIGITS, TOTP_PERIODS, type PolicyFactor } from "./factor-type.js";
+import { IMPLEMENTED_FACTOR_TYPES, isImplementedFactorType, KINDS, type DomainKind, type ImplementedFactorType } from "../kinds/index.js";
+import { FACTOR_TYPES, type PolicyFactor } from "./factor-type.js";
 import { FACTOR_ID_PATTERN, POLICY_DEFAULTS, POLICY_LIMITS, type PolicyDefinition } from "./policy.js";
 import type { InvalidPolicyError, PolicyIssue } from "./policy.errors.js";
-
-type Obj = Record<string, unknown>;
-
-class Issues {
-  readonly list: PolicyIssue[] = [];
-  add(path: string, message: string): void {
-    this.list.push({ path, message });
-  }
-}
-
-const describe = (v: unknown): string => {
-  if (v === null) return "null";
-  if (Array.isArray(v)) return "an array";
-  if (typeof v === "string") return `the string ${JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}…` : v)}`;
-  if (typeof v === "number") return `the number ${v}`;
-  return typeof v === "object" ? "an object" : `a ${typeof v}`;
-};
-
-const isObject = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
-
-const join = (path: string, key: string | number): string => (typeof key === "number" ? `${path}[${key}]` : path ? `${path}.${key}` : key);
-
-function checkKeys(obj: Obj, path: string, allowed: readonly string[], issues: Issues): void {
-  for (const key of Object.keys(obj)) {
-    if (!allowed.includes(key)) {
-      issues.add(join(path, key), `unknown field "${key}" (allowed: ${allowed.join(", ")})`);
-    }
-  }
-}
-
-function readString(obj: Obj, key: string, path: string, issues: Issues, maxLength: number): string | undefined {
-  const v = obj[key];
-  const at = join(path, key);
-  if (v === undefined) return (issues.add(at, "is required"), undefined);
-  if (typeof v !== "string") return (issues.add(at, `must be a string, got ${describe(v)}`), undefined);
-  if (v.trim().length === 0) return (issues.add(at, "must not be empty"), undefined);
-  if (v.length > maxLength) return (issues.add(at, `must be at most ${maxLength} characters, got ${v.length}`), undefined);
-  return v;
-}
-
-// Characters a person cannot see or that reorder what they see: controls, format characters (zero-width spaces and
-// joiners, bidi overrides), line and paragraph separators, surrogates, private use and noncharacters. A label is
-// what an authenticator app shows to tell factors apart; a name is shown to people too.
-const UNSEEN = /[\p{Cc}\p{Cf}\p{Cs}\p{Co}\p{Zl}\p{Zp}\p{Noncharacter_Code_Point}]/u;
-
-/** A string shown to people: no unseen characters, stored in Unicode's composed form (NFC). */
-function readText(obj: Obj, key: string, path: string, issues: Issues, maxLength: number): string | undefined {
-  const v = readString(obj, key, path, issues, maxLength);
-  if (v === undefined) return undefined;
-  const unseen = UNSEEN.exec(v);
-  if (unseen) {
-    const cp = (unseen[0].codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, "0");
-    return (
-      issues.add(join(path, key), `must not contain invisible, control or direction characters (U+${cp} at ${unseen.index})`),
-      undefined
-    );
-  }
-  return v.normalize("NFC");
-}
-
-/** Two labels that look alike to a person compare equal: compatibility forms folded, case and spacing ignored. */
-const labelKey = (label: string): string => label.normalize("NFKC").trim().replace(/\s+/gu, " ").toLowerCase();
-
-function readInteger(
-  obj: Obj,
-  key: string,
-  path: string,
-  issues: Issues,
-  range: { min: number; max: number },
-  fallback?: number,
-): number | undefined {
-  const v = obj[key];
-  const at = join(path, key);
-  if (v === undefined) {
-    if (fallback === undefined) issues.add(at, "is required");
-    return fallback;
-  }
-  if (typeof v !== "number" || !Number.isInteger(v)) {
-    return (issues.add(at, `must be an integer, got ${describe(v)}`), undefined);
-  }
-  if (v < range.min || v > range.max) {
-    return (issues.add(at, `must be between ${range.min} and ${range.max}, got ${v}`), undefined);
-  }
-  return v;
-}
-
-function readChoice<T extends string | number>(
-  obj: Obj,
-  key: string,
-  path: string,
-  issues: Issues,
-  choices: readonly T[],
-  fallback?: T,
-): T | undefined {
-  const v = obj[key];
-  const at = join(path, key);
-  if (v === undefined) {
-    if (fallback === undefined) issues.add(at, "is required");
-    return fallback;
-  }
-  if (!(choices as readonly unknown[]).includes(v)) {
-    return (issues.add(at, `must be one of ${choices.map((c) => JSON.stringify(c)).join(", ")}, got ${describe(v)}`), undefined);
-  }
-  return v as T;
-}
+import { checkKeys, describe, isObject, Issues, join, labelKey, readChoice, readInteger, readString, readText } from "./read.js";
 
 function readFactor(raw: unknown, path: string, issues: Issues): PolicyFactor | undefined {
   if (!isObject(raw)) return (issues.add(path, `must be an object, got ${describe(raw)}`), undefined);
@@ -131,7 +28,7 @@ function readFactor(raw: unknown, path: string, issues: Issues): PolicyFactor | 
     issues.add(typeAt, `must be one of ${FACTOR_TYPES.join(", ")}, got ${describe(type)}`);
     return undefined;
   }
-  if (!(IMPLEMENTED_FACTOR_TYPES as readonly unknown[]).includes(type)) {
+  if (!isImplementedFactorType(type)) {
     issues.add(typeAt, `factor type "${String(type)}" is not implemented yet (implemented: ${IMPLEMENTED_FACTOR_TYPES.join(", ")})`);
     return undefined;
   }
@@ -141,19 +38,10 @@ function readFactor(raw: unknown, path: string, issues: Issues): PolicyFactor | 
     issues.add(optionsAt, `must be an object, got ${describe(rawOptions)}`);
     return undefined;
   }
-  const defaults = type === "totp" ? POLICY_DEFAULTS.totp : POLICY_DEFAULTS.hotp;
-  checkKeys(rawOptions, optionsAt, type === "totp" ? ["algorithm", "digits", "period"] : ["algorithm", "digits"], issues);
-  const algorithm = readChoice(rawOptions, "algorithm", optionsAt, issues, OTP_ALGORITHMS, defaults.algorithm);
-  const digits = readChoice(rawOptions, "digits", optionsAt, issues, OTP_DIGITS, defaults.digits);
-  // Read before bailing out, so a bad period is reported together with the other problems.
-  const period =
-    type === "totp" ? readChoice(rawOptions, "period", optionsAt, issues, TOTP_PERIODS, POLICY_DEFAULTS.totp.period) : undefined;
-  if (id === undefined || label === undefined || algorithm === undefined || digits === undefined) return undefined;
-  if (type === "totp") {
-    if (period === undefined) return undefined;
-    return { id, label, type, options: { algorithm, digits, period } };
-  }
-  return { id, label, type: "hotp", options: { algorithm, digits } };
+  const kind = KINDS[type] as DomainKind<ImplementedFactorType, object, { readonly type: ImplementedFactorType }>;
+  const options = kind.readOptions({ raw: rawOptions, at: optionsAt, issues });
+  if (id === undefined || label === undefined || options === undefined) return undefined;
+  return { id, label, type, options } as PolicyFactor;
 }
 
 const POLICY_KEYS = ["name", "mode", "requiredSteps", "factors", "verifyWindow", "attemptTtlSeconds", "lockout"] as const;
@@ -163,7 +51,18 @@ const POLICY_KEYS = ["name", "mode", "requiredSteps", "factors", "verifyWindow",
  * listed with its path.
  */
 export function parsePolicyDefinition(input: unknown): Result<PolicyDefinition, InvalidPolicyError> {
-  const issues = new Issues();
+  return parseDefinition(input, new Issues());
+}
+
+/**
+ * Reads a policy version as it was stored: the structure, kinds and options are checked, but text rules that may have
+ * become stricter since it was written (see `Issues`) are not, so a version accepted once never becomes unreadable.
+ */
+export function parseStoredPolicyDefinition(input: unknown): Result<PolicyDefinition, InvalidPolicyError> {
+  return parseDefinition(input, new Issues(true));
+}
+
+function parseDefinition(input: unknown, issues: Issues): Result<PolicyDefinition, InvalidPolicyError> {
   if (!isObject(input)) {
     issues.add("", `a policy must be an object, got ${describe(input)}`);
     return err({ code: "invalid_policy", issues: issues.list });
@@ -200,7 +99,7 @@ export function parsePolicyDefinition(input: unknown): Result<PolicyDefinition, 
       // Authenticator apps list entries by label: two factors with one label are indistinguishable to the user.
       const key = label === undefined ? undefined : labelKey(label);
       const firstLabel = key === undefined ? undefined : seenLabels.get(key);
-      if (firstLabel !== undefined) {
+      if (firstLabel !== undefined && !issues.lenient) {
         issues.add(`${path}.label`, `duplicate label "${label}" (also factors[${firstLabel}].label); labels must tell factors apart`);
         factorsValid = false;
       } else if (key !== undefined) seenLabels.set(key, i);

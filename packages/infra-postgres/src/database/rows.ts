@@ -3,15 +3,15 @@
 import type { StoredAuditEvent, StoredCredential, StoredPolicy } from "@mfa-chain/application";
 import {
   AUDIT_EVENT_TYPES,
-  OTP_ALGORITHMS,
-  OTP_DIGITS,
-  TOTP_PERIODS,
+  IMPLEMENTED_FACTOR_TYPES,
+  readCredentialParams,
   formatPolicyIssues,
-  parsePolicyDefinition,
+  parseStoredPolicyDefinition,
   type Attempt,
   type LockState,
 } from "@mfa-chain/domain";
 import { z } from "zod";
+import { storageOf } from "../kinds/index.js";
 
 /** A stored row that does not have the shape the schema promises: a broken invariant, never an expected outcome. */
 export class CorruptRowError extends Error {
@@ -22,18 +22,7 @@ export class CorruptRowError extends Error {
 const int = z.number().int();
 const instant = z.date().transform((d) => d.getTime());
 const nullableInstant = instant.nullable();
-const bytes = z.instanceof(Uint8Array).transform((b) => new Uint8Array(b));
 const stringList = z.array(z.string());
-
-export const otpParamsSchema = z.discriminatedUnion("type", [
-  z.strictObject({
-    type: z.literal("totp"),
-    algorithm: z.enum(OTP_ALGORITHMS),
-    digits: z.union(OTP_DIGITS.map((d) => z.literal(d))),
-    period: z.union(TOTP_PERIODS.map((p) => z.literal(p))),
-  }),
-  z.strictObject({ type: z.literal("hotp"), algorithm: z.enum(OTP_ALGORITHMS), digits: z.union(OTP_DIGITS.map((d) => z.literal(d))) }),
-]);
 
 function parseRow<S extends z.ZodType>(schema: S, row: unknown, what: string): z.output<S> {
   const parsed = schema.safeParse(row);
@@ -55,8 +44,9 @@ const policyRow = z.object({
 
 export function toStoredPolicy(row: unknown): StoredPolicy {
   const r = parseRow(policyRow, row, "policy");
-  // The domain's own strict parser: a definition that would not be accepted today is not silently used either.
-  const definition = parsePolicyDefinition(r.definition);
+  // The domain's parser for stored versions: structure, kinds and options as strictly as for a new one; text rules
+  // that may have tightened since are not applied again, so a version accepted once stays readable.
+  const definition = parseStoredPolicyDefinition(r.definition);
   if (!definition.ok) {
     throw new CorruptRowError(`stored policy ${r.policy_id} v${r.version} is invalid: ${formatPolicyIssues(definition.error.issues)}`);
   }
@@ -70,21 +60,23 @@ const credentialRow = z.object({
   factor_id: z.string(),
   label: z.string(),
   status: z.enum(["pending", "active", "revoked"]),
-  type: z.enum(["totp", "hotp"]),
-  params: otpParamsSchema,
-  secret_key_id: z.string().min(1),
-  secret_ciphertext: bytes,
-  last_time_step: int.nonnegative().nullable(),
-  counter: int.nonnegative(),
+  type: z.enum(IMPLEMENTED_FACTOR_TYPES),
+  params: z.unknown(),
+  material: z.unknown(),
   created_at: instant,
   confirmed_at: nullableInstant,
   revoked_at: nullableInstant,
 });
 
+/** A credentials row with its kind's `material` (kinds/: `materialOf`), validated by the kind's own rules. */
 export function toStoredCredential(row: unknown): StoredCredential {
   const r = parseRow(credentialRow, row, "credential");
-  if (r.params.type !== r.type)
-    throw new CorruptRowError(`stored credential ${r.id}: params are for ${r.params.type}, the row says ${r.type}`);
+  const params = readCredentialParams(r.params);
+  if (!params.ok) throw new CorruptRowError(`stored credential ${r.id}: ${params.problem}`);
+  if (params.params.type !== r.type)
+    throw new CorruptRowError(`stored credential ${r.id}: params are for ${params.params.type}, the row says ${r.type}`);
+  if (r.material === null) throw new CorruptRowError(`stored credential ${r.id}: its ${r.type} material is missing`);
+  const material = parseRow(storageOf(r.type).materialSchema, r.material, `${r.type} material of credential ${r.id}`);
   return {
     id: r.id,
     tenantId: r.tenant_id,
@@ -92,14 +84,12 @@ export function toStoredCredential(row: unknown): StoredCredential {
     factorId: r.factor_id,
     label: r.label,
     status: r.status,
-    params: r.params,
-    lastTimeStep: r.last_time_step,
-    counter: r.counter,
+    params: params.params,
+    material,
     createdAt: r.created_at,
     confirmedAt: r.confirmed_at,
     revokedAt: r.revoked_at,
-    secret: { keyId: r.secret_key_id, ciphertext: r.secret_ciphertext },
-  };
+  } as StoredCredential;
 }
 
 const attemptRow = z.object({

@@ -1,4 +1,5 @@
 // The tables as Kysely sees them. Every table carries tenant_id, first in its primary key (Citus-ready).
+import type { ImplementedFactorType } from "@mfa-chain/domain";
 import type { ColumnType, Generated, Kysely } from "kysely";
 
 /** timestamptz: read as Date, written as Date. */
@@ -47,15 +48,29 @@ export interface CredentialsTable {
   factor_id: string;
   label: string;
   status: "pending" | "active" | "revoked";
-  type: "totp" | "hotp";
+  type: ImplementedFactorType;
   params: Json;
+  created_at: Timestamp;
+  confirmed_at: NullableTimestamp;
+  revoked_at: NullableTimestamp;
+}
+
+/** TOTP and HOTP material (migration 0003): the sealed secret and the replay guard. */
+export interface OtpSecretsTable {
+  tenant_id: string;
+  credential_id: string;
   secret_key_id: string;
   secret_ciphertext: ColumnType<Uint8Array, Uint8Array, Uint8Array>;
   last_time_step: ColumnType<number | null, number | null, number | null>;
   counter: Int8;
-  created_at: Timestamp;
-  confirmed_at: NullableTimestamp;
-  revoked_at: NullableTimestamp;
+}
+
+/** Backup-code material (migration 0003): one keyed hash per code, and when it was used. */
+export interface BackupCodesTable {
+  tenant_id: string;
+  credential_id: string;
+  code_hash: string;
+  used_at: NullableTimestamp;
 }
 
 export interface AttemptsTable {
@@ -127,6 +142,8 @@ export interface Database {
   users: UsersTable;
   policies: PoliciesTable;
   credentials: CredentialsTable;
+  otp_secrets: OtpSecretsTable;
+  backup_codes: BackupCodesTable;
   attempts: AttemptsTable;
   lockouts: LockoutsTable;
   one_time_challenges: OneTimeChallengesTable;

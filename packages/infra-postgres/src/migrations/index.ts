@@ -2,10 +2,12 @@
 import type { Migration, MigrationProvider } from "kysely";
 import { initialSchema } from "./0001-initial-schema.js";
 import { idempotencyKeys } from "./0002-idempotency-keys.js";
+import { credentialMaterial } from "./0003-credential-material.js";
 
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   "0001-initial-schema": initialSchema,
   "0002-idempotency-keys": idempotencyKeys,
+  "0003-credential-material": credentialMaterial,
 });
 
 export const migrationProvider: MigrationProvider = {

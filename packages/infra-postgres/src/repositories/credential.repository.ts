@@ -1,29 +1,30 @@
-// Enrolled factors with their sealed secrets. The replay guards (last time step, HOTP counter) move by single atomic
-// statements, so of parallel submissions of one code exactly one wins (S2, S5).
-import type { CredentialRepository, StoredCredential } from "@mfa-chain/application";
+// Enrolled factors: the common part in `credentials`, each kind's material in its own table (kinds/). Claims (a time
+// step, a counter, a backup code) are single conditional statements, so of parallel uses of one code exactly one wins
+// (S2, S5, S19).
+import type { CredentialRepository, StepClaim, StoredCredential } from "@mfa-chain/application";
 import type { Instant } from "@mfa-chain/domain";
-import type { QueryCreator } from "kysely";
-import type { Database, Db } from "../database/schema.js";
+import type { Db } from "../database/schema.js";
 import { prepared } from "../database/prepared.js";
 import { toStoredCredential } from "../database/rows.js";
+import { claimStorageOf, CREDENTIAL_ALIAS, materialOf, storageOf } from "../kinds/index.js";
 
-const COLUMNS = [
-  "tenant_id",
-  "id",
-  "user_id",
-  "factor_id",
-  "label",
-  "status",
-  "type",
-  "params",
-  "secret_key_id",
-  "secret_ciphertext",
-  "last_time_step",
-  "counter",
-  "created_at",
-  "confirmed_at",
-  "revoked_at",
-] as const;
+const cr = CREDENTIAL_ALIAS;
+/** The credential's columns, read from `credentials as cr`, with its kind's material beside them. */
+const columns = (tenantId: string) =>
+  [
+    `${cr}.tenant_id`,
+    `${cr}.id`,
+    `${cr}.user_id`,
+    `${cr}.factor_id`,
+    `${cr}.label`,
+    `${cr}.status`,
+    `${cr}.type`,
+    `${cr}.params`,
+    `${cr}.created_at`,
+    `${cr}.confirmed_at`,
+    `${cr}.revoked_at`,
+    materialOf(tenantId).as("material"),
+  ] as const;
 
 const date = (at: Instant | null): Date | null => (at === null ? null : new Date(at));
 
@@ -42,24 +43,21 @@ export class PostgresCredentialRepository implements CredentialRepository {
         status: c.status,
         type: c.params.type,
         params: JSON.stringify(c.params),
-        secret_key_id: c.secret.keyId,
-        secret_ciphertext: Buffer.from(c.secret.ciphertext),
-        last_time_step: c.lastTimeStep,
-        counter: c.counter,
         created_at: new Date(c.createdAt),
         confirmed_at: date(c.confirmedAt),
         revoked_at: date(c.revokedAt),
       })
       .execute();
+    await storageOf(c.params.type).insertMaterial(this.db, c);
   }
 
   async findById(tenantId: string, userId: string, credentialId: string): Promise<StoredCredential | null> {
     const row = await this.db
-      .selectFrom("credentials")
-      .select(COLUMNS)
-      .where("tenant_id", "=", tenantId)
-      .where("user_id", "=", userId)
-      .where("id", "=", credentialId)
+      .selectFrom(`credentials as ${cr}`)
+      .select(columns(tenantId))
+      .where(`${cr}.tenant_id`, "=", tenantId)
+      .where(`${cr}.user_id`, "=", userId)
+      .where(`${cr}.id`, "=", credentialId)
       .executeTakeFirst();
     return row ? toStoredCredential(row) : null;
   }
@@ -71,22 +69,17 @@ export class PostgresCredentialRepository implements CredentialRepository {
 
   async listByUser(tenantId: string, userId: string): Promise<StoredCredential[]> {
     const rows = await this.db
-      .selectFrom("credentials")
-      .select(COLUMNS)
-      .where("tenant_id", "=", tenantId)
-      .where("user_id", "=", userId)
-      .orderBy("created_at")
-      .orderBy("id")
+      .selectFrom(`credentials as ${cr}`)
+      .select(columns(tenantId))
+      .where(`${cr}.tenant_id`, "=", tenantId)
+      .where(`${cr}.user_id`, "=", userId)
+      .orderBy(`${cr}.created_at`)
+      .orderBy(`${cr}.id`)
       .execute();
     return rows.map(toStoredCredential);
   }
 
-  async activate(
-    tenantId: string,
-    credentialId: string,
-    at: Instant,
-    guard: { readonly lastTimeStep: number | null; readonly counter: number },
-  ): Promise<boolean> {
+  async activate(tenantId: string, credentialId: string, at: Instant, claim: StepClaim | null): Promise<boolean> {
     // Lock the pending row first: two confirmations of one enrollment serialize here, and the loser sees it active.
     const pending = await this.db
       .selectFrom("credentials")
@@ -97,6 +90,8 @@ export class PostgresCredentialRepository implements CredentialRepository {
       .forUpdate()
       .executeTakeFirst();
     if (!pending) return false;
+    if (claim !== null && claim.credentialId !== credentialId)
+      throw new RangeError(`a claim of ${claim.credentialId} cannot confirm ${credentialId}`);
     // Revoke the slot's active credential before activating, or the one-active-per-slot index would refuse.
     await this.db
       .updateTable("credentials")
@@ -108,15 +103,20 @@ export class PostgresCredentialRepository implements CredentialRepository {
       .execute();
     const result = await this.db
       .updateTable("credentials")
-      .set({ status: "active", confirmed_at: new Date(at), last_time_step: guard.lastTimeStep, counter: guard.counter })
+      .set({ status: "active", confirmed_at: new Date(at) })
       .where("tenant_id", "=", tenantId)
       .where("id", "=", credentialId)
       .where("status", "=", "pending")
       .executeTakeFirst();
-    return result.numUpdatedRows === 1n;
+    if (result.numUpdatedRows !== 1n) return false;
+    // The confirming code's claim becomes the new credential's replay guard.
+    if (claim !== null && !(await this.claim(tenantId, claim, at)))
+      throw new Error(`the claim of credential ${credentialId} did not hold on activation`);
+    return true;
   }
 
   async deletePending(tenantId: string, userId: string, factorId: string): Promise<void> {
+    // Each kind's material goes with it (foreign keys on delete cascade).
     await this.db
       .deleteFrom("credentials")
       .where("tenant_id", "=", tenantId)
@@ -137,53 +137,20 @@ export class PostgresCredentialRepository implements CredentialRepository {
     return result.numUpdatedRows === 1n;
   }
 
-  async advanceTimeStep(tenantId: string, credentialId: string, step: number): Promise<boolean> {
-    if (!Number.isSafeInteger(step) || step < 0) throw new RangeError(`a time step is a non-negative integer, got ${step}`);
-    const result = await ADVANCE_TIME_STEP.execute(this.db, tenantId, credentialId, step);
-    return result.numAffectedRows === 1n;
-  }
-
-  async advanceCounter(tenantId: string, credentialId: string, expected: number, next: number): Promise<boolean> {
-    if (!Number.isSafeInteger(next) || !Number.isSafeInteger(expected) || next <= expected) {
-      throw new RangeError(`a HOTP counter only moves forward: from ${expected} to ${next} is not allowed`);
-    }
-    const result = await claimCounter(this.db, tenantId, credentialId, expected, next).executeTakeFirst();
-    return result.numUpdatedRows === 1n;
+  async claim(tenantId: string, claim: StepClaim, at: Instant): Promise<boolean> {
+    const storage = claimStorageOf(claim.kind);
+    const rows = await storage.statement(this.db, tenantId, storage.args(claim, new Date(at))).execute();
+    return rows.length === 1;
   }
 }
 
 // The verify path's statements, built once (database/prepared.ts).
 const FIND_ACTIVE_BY_FACTOR = prepared(3, (db, tenantId: string, userId: string, factorId: string) =>
   db
-    .selectFrom("credentials")
-    .select(COLUMNS)
-    .where("tenant_id", "=", tenantId)
-    .where("user_id", "=", userId)
-    .where("factor_id", "=", factorId)
-    .where("status", "=", "active"),
-);
-
-/** The replay guard: one conditional update, so of parallel claims of one step exactly one matches a row. */
-/** The replay guard's move to a TOTP time step: forward only, on an active credential, in one statement (S2). */
-export const claimTimeStep = (qc: QueryCreator<Database>, tenantId: string, credentialId: string, step: number) =>
-  qc
-    .updateTable("credentials")
-    .set({ last_time_step: step })
-    .where("tenant_id", "=", tenantId)
-    .where("id", "=", credentialId)
-    .where("status", "=", "active")
-    .where((eb) => eb.or([eb("last_time_step", "is", null), eb("last_time_step", "<", step)]));
-
-/** The HOTP counter's move past a matched counter: compare-and-set on an active credential, in one statement (S5). */
-export const claimCounter = (qc: QueryCreator<Database>, tenantId: string, credentialId: string, expected: number, next: number) =>
-  qc
-    .updateTable("credentials")
-    .set({ counter: next })
-    .where("tenant_id", "=", tenantId)
-    .where("id", "=", credentialId)
-    .where("status", "=", "active")
-    .where("counter", "=", expected);
-
-const ADVANCE_TIME_STEP = prepared(3, (db, tenantId: string, credentialId: string, step: number) =>
-  claimTimeStep(db, tenantId, credentialId, step),
+    .selectFrom(`credentials as ${cr}`)
+    .select(columns(tenantId))
+    .where(`${cr}.tenant_id`, "=", tenantId)
+    .where(`${cr}.user_id`, "=", userId)
+    .where(`${cr}.factor_id`, "=", factorId)
+    .where(`${cr}.status`, "=", "active"),
 );

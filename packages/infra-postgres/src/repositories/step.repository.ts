@@ -1,16 +1,17 @@
-// The verify path in two statements: one read that locks the attempt, the user's failure counter and the credential,
-// and one write (data-modifying CTEs) that claims the code's time step or counter, moves the attempt by compare-and-set,
-// saves the failure counter and appends the audit events. With begin and commit that is four round trips instead of
-// eight; each round trip costs the API process a socket write and an event-loop turn (bench/verify, docs/benchmarks.md).
+// The verify path in three statements: one read that locks the attempt, the user's failure counter and the credential;
+// one that reads the credential's material (its kind's table) once that lock is held; and one write (data-modifying
+// CTEs) that makes the code's claim (kinds/), moves the attempt by compare-and-set, saves the failure counter and
+// appends the audit events. With begin and commit that is five round trips instead of nine; each round trip costs the
+// API process a socket write and an event-loop turn (bench/verify, docs/benchmarks.md).
 import type { StepClaim, StepRepository, StepState, StepWrite } from "@mfa-chain/application";
 import type { LockState } from "@mfa-chain/domain";
 import { sql, type Compilable, type QueryCreator } from "kysely";
+import { claimStorageOf, CREDENTIAL_ALIAS, materialOf } from "../kinds/index.js";
 import type { Database, Db } from "../database/schema.js";
 import { prepared, type PreparedQuery } from "../database/prepared.js";
 import { toAttempt, toLockState, toStoredCredential } from "../database/rows.js";
 import { ATTEMPT_COLUMNS, attemptChangeValues } from "./attempt.repository.js";
 import { AUDIT_INSERT_COLUMNS, auditRowValues } from "./audit.repository.js";
-import { claimCounter, claimTimeStep } from "./credential.repository.js";
 import { PostgresLockoutRepository } from "./lockout.repository.js";
 
 export class PostgresStepRepository implements StepRepository {
@@ -28,7 +29,13 @@ export class PostgresStepRepository implements StepRepository {
         throw new Error(`the failure counter of a user in tenant ${tenantId} vanished while locked`);
     }
     const attempt = toAttempt(row);
-    const credential = row.c_id === null ? null : toStoredCredential(unprefixed(row));
+    let credential = null;
+    if (row.c_id !== null) {
+      // The material in a statement of its own, after the credential's lock is held: a statement reads the snapshot of
+      // its start, and a lock waited for refreshes only the locked row, not a subquery's (every claim takes that lock).
+      const material = (await MATERIAL.execute(this.db, tenantId, row.c_id)).rows[0]?.material ?? null;
+      credential = toStoredCredential({ ...unprefixed(row), material });
+    }
     return { attempt, lock: toLockState(row), credential };
   }
 
@@ -39,7 +46,7 @@ export class PostgresStepRepository implements StepRepository {
       a.id,
       step.expectedVersion,
       ...attemptChangeValues(a),
-      ...claimArgs(step.claim),
+      ...(step.claim ? claimStorageOf(step.claim.kind).args(step.claim, new Date(step.at)) : []),
       ...(step.lock ? lockArgs(userId, step.lock, step.at) : []),
       ...step.events.flatMap(auditRowValues),
     ];
@@ -51,24 +58,30 @@ export class PostgresStepRepository implements StepRepository {
 }
 
 // ------------------------------------------------------------------------------------------------------------ read
-/** The credential's columns under a prefix, beside the attempt's own of the same names. */
-const CREDENTIAL_COLUMNS = [
-  "tenant_id as c_tenant_id",
-  "id as c_id",
-  "user_id as c_user_id",
-  "factor_id as c_factor_id",
-  "label as c_label",
-  "status as c_status",
-  "type as c_type",
-  "params as c_params",
-  "secret_key_id as c_secret_key_id",
-  "secret_ciphertext as c_secret_ciphertext",
-  "last_time_step as c_last_time_step",
-  "counter as c_counter",
-  "created_at as c_created_at",
-  "confirmed_at as c_confirmed_at",
-  "revoked_at as c_revoked_at",
-] as const;
+/** The credential's columns under a prefix, beside the attempt's own of the same names, and its kind's material. */
+const cr = CREDENTIAL_ALIAS;
+const credentialColumns = () =>
+  [
+    `${cr}.tenant_id as c_tenant_id`,
+    `${cr}.id as c_id`,
+    `${cr}.user_id as c_user_id`,
+    `${cr}.factor_id as c_factor_id`,
+    `${cr}.label as c_label`,
+    `${cr}.status as c_status`,
+    `${cr}.type as c_type`,
+    `${cr}.params as c_params`,
+    `${cr}.created_at as c_created_at`,
+    `${cr}.confirmed_at as c_confirmed_at`,
+    `${cr}.revoked_at as c_revoked_at`,
+  ] as const;
+
+const MATERIAL = prepared(2, (db, tenantId: string, credentialId: string) =>
+  db
+    .selectFrom(`credentials as ${cr}`)
+    .select(materialOf(tenantId).as("material"))
+    .where(`${cr}.tenant_id`, "=", tenantId)
+    .where(`${cr}.id`, "=", credentialId),
+);
 
 const unprefixed = (row: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(row).flatMap(([k, v]) => (k.startsWith("c_") ? [[k.slice(2), v]] : [])));
@@ -78,6 +91,7 @@ const unprefixed = (row: Record<string, unknown>): Record<string, unknown> =>
 // keeps (confirm and resync lock the counter before the credential). The credential's CTE depends on the counter's
 // ("exists l"), so the counter is locked first whatever order the planner joins them in, and the credential is not
 // locked at all when the counter row does not exist yet (locking it then, and the counter after, could deadlock).
+// Only the credentials row is locked; its material is read after (lockForStep), and each claim takes that lock too.
 const LOCK_FOR_STEP = prepared(3, (db, tenantId: string, attemptId: string, factorId: string) =>
   db
     .with("a", (q) =>
@@ -93,12 +107,12 @@ const LOCK_FOR_STEP = prepared(3, (db, tenantId: string, attemptId: string, fact
     )
     .with("c", (q) =>
       q
-        .selectFrom("credentials")
-        .select(CREDENTIAL_COLUMNS)
-        .where("tenant_id", "=", tenantId)
-        .where("user_id", "=", (eb) => eb.selectFrom("a").select("a.user_id"))
-        .where("factor_id", "=", factorId)
-        .where("status", "=", "active")
+        .selectFrom(`credentials as ${cr}`)
+        .select(credentialColumns())
+        .where(`${cr}.tenant_id`, "=", tenantId)
+        .where(`${cr}.user_id`, "=", (eb) => eb.selectFrom("a").select("a.user_id"))
+        .where(`${cr}.factor_id`, "=", factorId)
+        .where(`${cr}.status`, "=", "active")
         .where((eb) => eb.exists(eb.selectFrom("l").select("l.lock_count")))
         .forUpdate(),
     )
@@ -120,19 +134,6 @@ interface WriteResult {
   readonly claimed: number | string | bigint | null;
 }
 
-const claimArgs = (claim: StepClaim | null): unknown[] => {
-  if (claim === null) return [];
-  if (claim.kind === "time_step") {
-    if (!Number.isSafeInteger(claim.step) || claim.step < 0)
-      throw new RangeError(`a time step is a non-negative integer, got ${claim.step}`);
-    return [claim.credentialId, claim.step];
-  }
-  if (!Number.isSafeInteger(claim.next) || !Number.isSafeInteger(claim.expected) || claim.next <= claim.expected) {
-    throw new RangeError(`a HOTP counter only moves forward: from ${claim.expected} to ${claim.next} is not allowed`);
-  }
-  return [claim.credentialId, claim.expected, claim.next];
-};
-
 const lockArgs = (userId: string, lock: LockState, at: number): unknown[] => [
   userId,
   lock.consecutiveFailures,
@@ -149,7 +150,7 @@ function writeOf(shape: WriteShape): PreparedQuery<unknown[], WriteResult> {
   if (!query) {
     const arity =
       10 +
-      (shape.claim === null ? 0 : shape.claim === "time_step" ? 2 : 3) +
+      (shape.claim === null ? 0 : claimStorageOf(shape.claim).arity) +
       (shape.lock ? 5 : 0) +
       shape.events * AUDIT_INSERT_COLUMNS.length;
     query = prepared(arity, (db, ...v: unknown[]) => buildWrite(db, shape, v));
@@ -189,15 +190,10 @@ function buildWrite(db: Db, shape: WriteShape, v: unknown[]): Compilable<WriteRe
       .where("version", "=", expectedVersion)
       .returning("id"),
   );
-  if (shape.claim === "time_step") {
-    const credentialId = take<string>();
-    const stepNo = take<number>();
-    q = q.with("claim", (w) => claimTimeStep(asBase(w), tenantId, credentialId, stepNo).returning("id")) as unknown as typeof q;
-  } else if (shape.claim === "counter") {
-    const credentialId = take<string>();
-    const expected = take<number>();
-    const next = take<number>();
-    q = q.with("claim", (w) => claimCounter(asBase(w), tenantId, credentialId, expected, next).returning("id")) as unknown as typeof q;
+  if (shape.claim !== null) {
+    const claim = claimStorageOf(shape.claim);
+    const args = Array.from({ length: claim.arity }, () => take<unknown>());
+    q = q.with("claim", (w) => claim.statement(asBase(w), tenantId, args)) as unknown as typeof q;
   }
   if (shape.lock) {
     const userId = take<string>();

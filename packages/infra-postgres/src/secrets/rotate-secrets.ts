@@ -1,4 +1,4 @@
-// Online re-encryption of factor secrets after a key rotation: every credential sealed by a key other than the
+// Online re-encryption of factor secrets after a key rotation: every OTP secret (otp_secrets) sealed by a key other than the
 // cipher's current one is opened and sealed again, row by row. No plaintext leaves the process, no lock is held while
 // decrypting, and each row is written by one compare-and-set statement on its old key id and ciphertext, so a
 // concurrent change (or a second rotator) is never overwritten.
@@ -40,14 +40,15 @@ export async function rotateSecrets(db: Db, cipher: SecretCipher, options: Rotat
   let after: { tenantId: string; id: string } | null = null;
   for (;;) {
     let page = db
-      .selectFrom("credentials")
-      .select(["tenant_id", "id", "user_id", "secret_key_id", "secret_ciphertext"])
-      .where("secret_key_id", "<>", current);
+      .selectFrom("otp_secrets as o")
+      .innerJoin("credentials as c", (j) => j.onRef("c.tenant_id", "=", "o.tenant_id").onRef("c.id", "=", "o.credential_id"))
+      .select(["o.tenant_id", "o.credential_id as id", "c.user_id", "o.secret_key_id", "o.secret_ciphertext"])
+      .where("o.secret_key_id", "<>", current);
     if (after) {
       const { tenantId, id } = after;
-      page = page.where((eb) => eb(eb.refTuple("tenant_id", "id"), ">", eb.tuple(tenantId, id)));
+      page = page.where((eb) => eb(eb.refTuple("o.tenant_id", "o.credential_id"), ">", eb.tuple(tenantId, id)));
     }
-    const rows = await page.orderBy("tenant_id").orderBy("id").limit(batchSize).execute();
+    const rows = await page.orderBy("o.tenant_id").orderBy("o.credential_id").limit(batchSize).execute();
     for (const row of rows) {
       examined += 1;
       const binding = { tenantId: row.tenant_id, userId: row.user_id, credentialId: row.id };
@@ -70,10 +71,10 @@ export async function rotateSecrets(db: Db, cipher: SecretCipher, options: Rotat
         continue;
       }
       const result = await db
-        .updateTable("credentials")
+        .updateTable("otp_secrets")
         .set({ secret_key_id: next.keyId, secret_ciphertext: Buffer.from(next.ciphertext) })
         .where("tenant_id", "=", row.tenant_id)
-        .where("id", "=", row.id)
+        .where("credential_id", "=", row.id)
         .where("secret_key_id", "=", old.keyId)
         .where("secret_ciphertext", "=", Buffer.from(old.ciphertext))
         .executeTakeFirst();

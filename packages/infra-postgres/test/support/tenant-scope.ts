@@ -31,13 +31,14 @@ export const CROSS_TENANT_STATEMENTS: readonly CrossTenantStatement[] = [
       "the background sealer (sealAllAuditChains) asks which tenants have unsealed events, then seals each tenant in " +
       "statements scoped to it; on Citus a parallel query over every shard's partial index audit_events_unsealed_idx",
   },
-  {
-    table: "credentials",
-    sql: /^select "tenant_id", "id", "user_id", "secret_key_id", "secret_ciphertext" from "credentials" where "secret_key_id" <> \$1( and \("tenant_id", "id"\) > \(\$2, \$3\))? order by "tenant_id", "id" limit \$\d+$/,
+  ...(["otp_secrets", "credentials"] as const).map((table) => ({
+    table,
+    sql: /^select "o"\."tenant_id", "o"\."credential_id" as "id", "c"\."user_id", "o"\."secret_key_id", "o"\."secret_ciphertext" from "otp_secrets" as "o" inner join "credentials" as "c" on "c"\."tenant_id" = "o"\."tenant_id" and "c"\."id" = "o"\."credential_id" where "o"\."secret_key_id" <> \$1( and \("o"\."tenant_id", "o"\."credential_id"\) > \(\$2, \$3\))? order by "o"\."tenant_id", "o"\."credential_id" limit \$\d+$/,
     reason:
-      "the operator's secrets:rotate command (rotateSecrets) pages through every tenant's credentials still sealed by " +
-      "an old key; each re-sealed row is written by a statement scoped to its tenant",
-  },
+      "the operator's secrets:rotate command (rotateSecrets) pages through every tenant's OTP secrets still sealed by an " +
+      "old key (joined to their credentials, colocated by tenant_id, for the user the seal is bound to); each re-sealed " +
+      "row is written by a statement scoped to its tenant",
+  })),
   {
     table: "idempotency_keys",
     sql: /^delete from "idempotency_keys" where "created_at" < \$1$/,

@@ -1,5 +1,12 @@
 // aCredential(): a user's enrolled factor, active by default and provisioned to match `token_1` of aPolicy().
-import { paramsOf, type Credential, type CredentialStatus, type Instant, type OtpParams, type PolicyFactor } from "@mfa-chain/domain";
+import {
+  paramsOf,
+  type Credential,
+  type CredentialStatus,
+  type Instant,
+  type CredentialParams,
+  type PolicyFactor,
+} from "@mfa-chain/domain";
 import { TEST_EPOCH } from "./time.js";
 
 export class CredentialBuilder {
@@ -11,8 +18,6 @@ export class CredentialBuilder {
     label: "Token 1",
     status: "active",
     params: { type: "totp", algorithm: "SHA1", digits: 6, period: 30 },
-    lastTimeStep: null,
-    counter: 0,
     createdAt: TEST_EPOCH,
     confirmedAt: TEST_EPOCH,
     revokedAt: null,
@@ -48,16 +53,8 @@ export class CredentialBuilder {
     return this.set({ label });
   }
 
-  withParams(params: OtpParams): this {
+  withParams(params: CredentialParams): this {
     return this.set({ params });
-  }
-
-  withLastTimeStep(lastTimeStep: number | null): this {
-    return this.set({ lastTimeStep });
-  }
-
-  withCounter(counter: number): this {
-    return this.set({ counter });
   }
 
   createdAt(at: Instant): this {

@@ -1,13 +1,14 @@
-// CredentialRepository: enrolment life cycle (pending → active → revoked, one active per slot) and the replay guards,
-// which move only forward and only on active credentials.
+// CredentialRepository: enrolment life cycle (pending → active → revoked, one active per slot), each kind's material
+// read back as written, and the claims (a time step, a counter, a backup code), which hold only forward, once, and
+// only on active credentials.
 import { describe, expect, it } from "vitest";
-import { freshTenant, sampleCredential, setUpStorage, T0, type MakeStorage } from "./storage-fixture.js";
+import { freshTenant, materialOf, sampleCodeHash, sampleCredential, setUpStorage, T0, type MakeStorage } from "./storage-fixture.js";
 
 export function describeCredentialRepositoryContract(name: string, makeStorage: MakeStorage): void {
   describe(`CredentialRepository contract: ${name}`, () => {
     const { run } = setUpStorage(makeStorage);
 
-    it("reads back exactly what it stored, secret bytes included, and only for its user", async () => {
+    it("reads back exactly what it stored, every kind's material included, and only for its user", async () => {
       const t = freshTenant();
       const pending = sampleCredential(t, "c1");
       const hotp = sampleCredential(t, "c2", {
@@ -15,14 +16,24 @@ export function describeCredentialRepositoryContract(name: string, makeStorage: 
         factorId: "token_3",
         params: { type: "hotp", algorithm: "SHA512", digits: 8 },
         counter: 17,
-        lastTimeStep: null,
+      });
+      const codes = sampleCredential(t, "c3", {
+        status: "active",
+        factorId: "backup",
+        params: { type: "backup_code" },
+        codeHashes: [3, 1, 2].map(sampleCodeHash),
       });
       await run(async (r) => {
         await r.credentials.insert(pending);
         await r.credentials.insert(hotp);
+        await r.credentials.insert(codes);
       });
       expect(await run((r) => r.credentials.findById(t, "alice", "c1"))).toEqual(pending);
       expect(await run((r) => r.credentials.findById(t, "alice", "c2"))).toEqual(hotp);
+      // The set's hashes come back in a stable order, not necessarily the order written.
+      const readCodes = await run((r) => r.credentials.findById(t, "alice", "c3"));
+      expect({ ...readCodes, material: undefined }).toEqual({ ...codes, material: undefined });
+      expect([...(materialOf(readCodes)?.codeHashes ?? [])].sort()).toEqual([1, 2, 3].map(sampleCodeHash));
       expect(await run((r) => r.credentials.findById(t, "bob", "c1"))).toBeNull();
       expect(await run((r) => r.credentials.findById(t, "alice", "nope"))).toBeNull();
     });
@@ -31,7 +42,7 @@ export function describeCredentialRepositoryContract(name: string, makeStorage: 
       const t = freshTenant();
       await run((r) => r.credentials.insert(sampleCredential(t, "c1")));
       const read = await run((r) => r.credentials.findById(t, "alice", "c1"));
-      (read?.secret.ciphertext as Uint8Array).fill(0);
+      (materialOf(read)?.secret?.ciphertext as Uint8Array).fill(0);
       expect(await run((r) => r.credentials.findById(t, "alice", "c1"))).toEqual(sampleCredential(t, "c1"));
     });
 
@@ -71,7 +82,7 @@ export function describeCredentialRepositoryContract(name: string, makeStorage: 
       expect(await run((r) => r.credentials.listByUser(t, "carol"))).toEqual([]);
     });
 
-    it("activates a pending credential with its replay guard and revokes the slot's previous one", async () => {
+    it("activates a pending credential with its confirming claim and revokes the slot's previous one", async () => {
       const t = freshTenant();
       const previous = sampleCredential(t, "old", { status: "active" });
       const otherSlot = sampleCredential(t, "other", { status: "active", factorId: "token_2" });
@@ -81,12 +92,12 @@ export function describeCredentialRepositoryContract(name: string, makeStorage: 
         for (const c of [previous, otherSlot, otherUser, fresh]) await r.credentials.insert(c);
       });
       const at = T0 + 60_000;
-      expect(await run((r) => r.credentials.activate(t, "new", at, { lastTimeStep: 1234, counter: 0 }))).toBe(true);
+      expect(await run((r) => r.credentials.activate(t, "new", at, { kind: "time_step", credentialId: "new", step: 1234 }))).toBe(true);
       expect(await run((r) => r.credentials.findById(t, "alice", "new"))).toEqual({
         ...fresh,
         status: "active",
         confirmedAt: at,
-        lastTimeStep: 1234,
+        material: { ...fresh.material, lastTimeStep: 1234 },
       });
       expect(await run((r) => r.credentials.findById(t, "alice", "old"))).toEqual({ ...previous, status: "revoked", revokedAt: at });
       expect(await run((r) => r.credentials.findById(t, "alice", "other"))).toEqual(otherSlot);
@@ -100,12 +111,11 @@ export function describeCredentialRepositoryContract(name: string, makeStorage: 
         await r.credentials.insert(sampleCredential(t, "c1"));
         await r.credentials.insert(sampleCredential(t, "revoked", { status: "revoked", factorId: "token_2" }));
       });
-      const guard = { lastTimeStep: null, counter: 5 };
-      expect(await run((r) => r.credentials.activate(t, "c1", T0, guard))).toBe(true);
-      expect((await run((r) => r.credentials.findById(t, "alice", "c1")))?.counter).toBe(5);
-      expect(await run((r) => r.credentials.activate(t, "c1", T0 + 1, guard))).toBe(false);
-      expect(await run((r) => r.credentials.activate(t, "revoked", T0, guard))).toBe(false);
-      expect(await run((r) => r.credentials.activate(t, "nope", T0, guard))).toBe(false);
+      expect(await run((r) => r.credentials.activate(t, "c1", T0, null))).toBe(true);
+      expect(materialOf(await run((r) => r.credentials.findById(t, "alice", "c1")))?.lastTimeStep).toBeNull();
+      expect(await run((r) => r.credentials.activate(t, "c1", T0 + 1, null))).toBe(false);
+      expect(await run((r) => r.credentials.activate(t, "revoked", T0, null))).toBe(false);
+      expect(await run((r) => r.credentials.activate(t, "nope", T0, null))).toBe(false);
       expect((await run((r) => r.credentials.findById(t, "alice", "c1")))?.confirmedAt).toBe(T0);
     });
 
@@ -138,41 +148,82 @@ export function describeCredentialRepositoryContract(name: string, makeStorage: 
       expect(await run((r) => r.credentials.findActiveByFactor(t, "alice", "token_1"))).toBeNull();
     });
 
-    it("advances the TOTP time step only forward, only on an active credential (S1, S3)", async () => {
+    it("claims a TOTP time step only forward, only on an active credential (S1, S3)", async () => {
       const t = freshTenant();
       await run(async (r) => {
         await r.credentials.insert(sampleCredential(t, "c1", { status: "active" }));
         await r.credentials.insert(sampleCredential(t, "pending", { factorId: "token_2" }));
         await r.credentials.insert(sampleCredential(t, "revoked", { status: "revoked", factorId: "token_3" }));
       });
-      const advance = (id: string, step: number) => run((r) => r.credentials.advanceTimeStep(t, id, step));
+      const advance = (id: string, step: number) => run((r) => r.credentials.claim(t, { kind: "time_step", credentialId: id, step }, T0));
       expect(await advance("c1", 100)).toBe(true);
       expect(await advance("c1", 100)).toBe(false);
       expect(await advance("c1", 99)).toBe(false);
       expect(await advance("c1", 0)).toBe(false);
       expect(await advance("c1", 101)).toBe(true);
-      expect((await run((r) => r.credentials.findById(t, "alice", "c1")))?.lastTimeStep).toBe(101);
+      expect(materialOf(await run((r) => r.credentials.findById(t, "alice", "c1")))?.lastTimeStep).toBe(101);
       expect(await advance("pending", 5)).toBe(false);
       expect(await advance("revoked", 5)).toBe(false);
       expect(await advance("nope", 5)).toBe(false);
-      expect((await run((r) => r.credentials.findById(t, "alice", "pending")))?.lastTimeStep).toBeNull();
+      expect(materialOf(await run((r) => r.credentials.findById(t, "alice", "pending")))?.lastTimeStep).toBeNull();
+      await expect(advance("c1", -1)).rejects.toThrow(RangeError);
     });
 
     it("moves the HOTP counter by compare-and-set, forward only, on active credentials (S5)", async () => {
       const t = freshTenant();
+      const hotp = { type: "hotp", algorithm: "SHA1", digits: 6 } as const;
       await run(async (r) => {
-        await r.credentials.insert(
-          sampleCredential(t, "h1", { status: "active", params: { type: "hotp", algorithm: "SHA1", digits: 6 }, counter: 3 }),
-        );
-        await r.credentials.insert(sampleCredential(t, "pending", { factorId: "token_2", counter: 3 }));
+        await r.credentials.insert(sampleCredential(t, "h1", { status: "active", params: hotp, counter: 3 }));
+        await r.credentials.insert(sampleCredential(t, "pending", { factorId: "token_2", params: hotp, counter: 3 }));
       });
-      expect(await run((r) => r.credentials.advanceCounter(t, "h1", 3, 5))).toBe(true);
-      expect(await run((r) => r.credentials.advanceCounter(t, "h1", 3, 5))).toBe(false);
-      expect(await run((r) => r.credentials.advanceCounter(t, "h1", 4, 6))).toBe(false);
-      expect((await run((r) => r.credentials.findById(t, "alice", "h1")))?.counter).toBe(5);
-      expect(await run((r) => r.credentials.advanceCounter(t, "pending", 3, 4))).toBe(false);
-      await expect(run((r) => r.credentials.advanceCounter(t, "h1", 5, 5))).rejects.toThrow(RangeError);
-      await expect(run((r) => r.credentials.advanceTimeStep(t, "h1", -1))).rejects.toThrow(RangeError);
+      const move = (id: string, expected: number, next: number) =>
+        run((r) => r.credentials.claim(t, { kind: "counter", credentialId: id, expected, next }, T0));
+      expect(await move("h1", 3, 5)).toBe(true);
+      expect(await move("h1", 3, 5)).toBe(false);
+      expect(await move("h1", 4, 6)).toBe(false);
+      expect(materialOf(await run((r) => r.credentials.findById(t, "alice", "h1")))?.counter).toBe(5);
+      expect(await move("pending", 3, 4)).toBe(false);
+      await expect(move("h1", 5, 5)).rejects.toThrow(RangeError);
+    });
+
+    it("uses a backup code once, only while unused, only on an active set (S19)", async () => {
+      const t = freshTenant();
+      const backup = { type: "backup_code" } as const;
+      const hashes = [1, 2, 3].map(sampleCodeHash);
+      await run(async (r) => {
+        await r.credentials.insert(sampleCredential(t, "b1", { status: "active", factorId: "backup", params: backup, codeHashes: hashes }));
+        await r.credentials.insert(sampleCredential(t, "b-pending", { factorId: "backup_2", params: backup, codeHashes: hashes }));
+      });
+      const use = (id: string, codeHash: string) =>
+        run((r) => r.credentials.claim(t, { kind: "backup_code", credentialId: id, codeHash }, T0));
+      expect(await use("b1", sampleCodeHash(2))).toBe(true);
+      expect(await use("b1", sampleCodeHash(2))).toBe(false);
+      expect(await use("b1", sampleCodeHash(9))).toBe(false);
+      expect(await use("b-pending", sampleCodeHash(1))).toBe(false);
+      expect(materialOf(await run((r) => r.credentials.findById(t, "alice", "b1")))?.codeHashes).toEqual([1, 3].map(sampleCodeHash));
+      expect(materialOf(await run((r) => r.credentials.findById(t, "alice", "b-pending")))?.codeHashes).toEqual(hashes);
+      await run((r) => r.credentials.revoke(t, "b1", T0));
+      expect(await use("b1", sampleCodeHash(1))).toBe(false);
+    });
+
+    it("a claim of one kind never moves a credential of another", async () => {
+      const t = freshTenant();
+      await run(async (r) => {
+        await r.credentials.insert(sampleCredential(t, "totp", { status: "active" }));
+        await r.credentials.insert(
+          sampleCredential(t, "codes", {
+            status: "active",
+            factorId: "backup",
+            params: { type: "backup_code" },
+            codeHashes: [sampleCodeHash(1)],
+          }),
+        );
+      });
+      expect(await run((r) => r.credentials.claim(t, { kind: "backup_code", credentialId: "totp", codeHash: sampleCodeHash(1) }, T0))).toBe(
+        false,
+      );
+      expect(await run((r) => r.credentials.claim(t, { kind: "time_step", credentialId: "codes", step: 5 }, T0))).toBe(false);
+      expect(await run((r) => r.credentials.claim(t, { kind: "counter", credentialId: "totp", expected: 0, next: 1 }, T0))).toBe(false);
     });
   });
 }

@@ -1,10 +1,10 @@
 // S9 at rest: after credentials are stored with sealed secrets, a dump of the whole database holds none of the seeds
 // in any usual spelling (raw bytes, hex, base32, base64), and a ciphertext copied onto another credential's row does
 // not open there. Run it wherever a real cipher meets real storage.
-import type { SecretCipher, UnitOfWork } from "@mfa-chain/application";
+import type { SealedSecret, SecretCipher, UnitOfWork } from "@mfa-chain/application";
 import { describe, expect, it } from "vitest";
 import { SeededRandom } from "../builders/seeded-random.js";
-import { freshTenant, sampleCredential } from "./storage-fixture.js";
+import { freshTenant, materialOf, sampleCredential } from "./storage-fixture.js";
 
 export interface SecretsAtRestUnderTest {
   readonly uow: UnitOfWork;
@@ -96,7 +96,9 @@ export function describeSecretsAtRestContract(name: string, make: () => SecretsA
       }
       // And each stored secret still opens with its own binding.
       const stored = await uow.run((r) => r.credentials.findById(t, "alice", "s9-3"));
-      expect(stored && cipher.open(stored.secret, { tenantId: t, userId: "alice", credentialId: "s9-3" })).toEqual(seeds[3]);
+      expect(
+        stored && cipher.open(materialOf(stored)?.secret as SealedSecret, { tenantId: t, userId: "alice", credentialId: "s9-3" }),
+      ).toEqual(seeds[3]);
     });
 
     it("S9 a ciphertext copied onto another credential's row does not open there", async () => {
@@ -119,9 +121,11 @@ export function describeSecretsAtRestContract(name: string, make: () => SecretsA
         await r.credentials.findById(t, "mallory", "attacker"),
         await r.credentials.findById(t, "alice", "other-slot"),
       ]);
-      expect(attacker?.secret.ciphertext).toEqual((await uow.run((r) => r.credentials.findById(t, "alice", "victim")))?.secret.ciphertext);
-      expect(() => cipher.open((attacker as NonNullable<typeof attacker>).secret, bind("attacker", "mallory"))).toThrow();
-      expect(() => cipher.open((otherSlot as NonNullable<typeof otherSlot>).secret, bind("other-slot"))).toThrow();
+      expect(materialOf(attacker)?.secret?.ciphertext).toEqual(
+        materialOf(await uow.run((r) => r.credentials.findById(t, "alice", "victim")))?.secret?.ciphertext,
+      );
+      expect(() => cipher.open(materialOf(attacker)?.secret as SealedSecret, bind("attacker", "mallory"))).toThrow();
+      expect(() => cipher.open(materialOf(otherSlot)?.secret as SealedSecret, bind("other-slot"))).toThrow();
     });
   });
 }

@@ -3,7 +3,16 @@
 import type { Repositories, StepWrite } from "@mfa-chain/application";
 import { UNLOCKED } from "@mfa-chain/domain";
 import { describe, expect, it } from "vitest";
-import { freshTenant, sampleAttempt, sampleCredential, sampleEvent, setUpStorage, T0, type MakeStorage } from "./storage-fixture.js";
+import {
+  freshTenant,
+  materialOf,
+  sampleAttempt,
+  sampleCredential,
+  sampleEvent,
+  setUpStorage,
+  T0,
+  type MakeStorage,
+} from "./storage-fixture.js";
 
 export function describeStepRepositoryContract(name: string, makeStorage: MakeStorage): void {
   describe(`StepRepository contract: ${name}`, () => {
@@ -77,7 +86,7 @@ export function describeStepRepositoryContract(name: string, makeStorage: MakeSt
       expect(await run((r) => r.steps.write(t, "alice", write))).toBe(true);
       const after = await run((r) => r.steps.lockForStep(t, "att-1", "token_1"));
       expect(after?.attempt).toEqual(write.attempt);
-      expect(after?.credential?.lastTimeStep).toBe(11);
+      expect(materialOf(after?.credential)?.lastTimeStep).toBe(11);
       expect(after?.lock).toEqual(UNLOCKED);
       const events = await storage.auditReader.list({ tenantId: t, limit: 10 });
       expect(events.map((e) => e.type).reverse()).toEqual(["attempt.step_succeeded", "attempt.completed"]);
@@ -100,7 +109,7 @@ export function describeStepRepositoryContract(name: string, makeStorage: MakeSt
       const after = await run((r) => r.steps.lockForStep(t, "att-1", "token_1"));
       expect(after?.attempt.chain).toEqual(["token_1", "token_3"]);
       expect(after?.lock).toEqual(lock);
-      expect(after?.credential?.lastTimeStep).toBe(10);
+      expect(materialOf(after?.credential)?.lastTimeStep).toBe(10);
       expect(await storage.auditReader.list({ tenantId: t, limit: 10 })).toHaveLength(1);
     });
 
@@ -109,7 +118,7 @@ export function describeStepRepositoryContract(name: string, makeStorage: MakeSt
       await seed(t);
       const write = { ...completed(t), claim: { kind: "counter", credentialId: "cred-2", expected: 4, next: 6 } } as const;
       expect(await run((r) => r.steps.write(t, "alice", write))).toBe(true);
-      expect((await run((r) => r.steps.lockForStep(t, "att-1", "token_2")))?.credential?.counter).toBe(6);
+      expect(materialOf((await run((r) => r.steps.lockForStep(t, "att-1", "token_2")))?.credential)?.counter).toBe(6);
       const stale = { ...completed(t, 2), claim: { kind: "counter", credentialId: "cred-2", expected: 4, next: 7 } } as const;
       await expect(abandoned(run, (r) => r.steps.write(t, "alice", stale))).resolves.toBe(false);
     });

@@ -1,7 +1,15 @@
 // What every storage contract suite runs against, and the sample rows the suites write. Each test writes under
 // fresh tenant ids, so one database can serve a whole suite without tests seeing each other's rows.
-import type { AuditReader, Repositories, StoredCredential, StoredPolicy, UnitOfWork } from "@mfa-chain/application";
-import type { Attempt, AuditEvent, OtpParams } from "@mfa-chain/domain";
+import type {
+  AuditReader,
+  KindMaterial,
+  Repositories,
+  SealedSecret,
+  StoredCredential,
+  StoredPolicy,
+  UnitOfWork,
+} from "@mfa-chain/application";
+import type { Attempt, AuditEvent, Credential, CredentialParams, ImplementedFactorType, OtpParams } from "@mfa-chain/domain";
 import { afterAll, beforeAll } from "vitest";
 import { TEST_EPOCH } from "../builders/time.js";
 
@@ -73,25 +81,58 @@ export function samplePolicy(tenantId: string, id = "login", version = 1, overri
 
 const TOTP: OtpParams = { type: "totp", algorithm: "SHA1", digits: 6, period: 30 };
 
-export function sampleCredential(tenantId: string, id: string, overrides: Partial<StoredCredential> = {}): StoredCredential {
+/** A sample credential's common part, params, and the material fields of its kind (the rest take defaults). */
+export interface SampleCredentialOverrides extends Partial<Omit<Credential, "id" | "tenantId" | "params">> {
+  readonly params?: CredentialParams;
+  readonly secret?: SealedSecret;
+  readonly lastTimeStep?: number | null;
+  readonly counter?: number;
+  readonly codeHashes?: readonly string[];
+}
+
+/** A sealed-looking secret, distinct per credential id (the storage never opens it). */
+export const sampleSecret = (id: string): SealedSecret => ({
+  keyId: "k1",
+  ciphertext: Uint8Array.from([1, 0, 255, 7, 42, ...id.split("").map((c) => c.charCodeAt(0) & 0xff)]),
+});
+
+/** A backup code's keyed hash as stored: 64 hex digits, distinct per `n`. */
+export const sampleCodeHash = (n: number): string => n.toString(16).padStart(64, "0");
+
+const SAMPLE_MATERIAL: { readonly [K in ImplementedFactorType]: (id: string, o: SampleCredentialOverrides) => KindMaterial[K] } = {
+  totp: (id, o) => ({ secret: o.secret ?? sampleSecret(id), lastTimeStep: o.lastTimeStep ?? null }),
+  hotp: (id, o) => ({ secret: o.secret ?? sampleSecret(id), counter: o.counter ?? 0 }),
+  backup_code: (_id, o) => ({ codeHashes: o.codeHashes ?? [1, 2, 3].map(sampleCodeHash) }),
+};
+
+export function sampleCredential(tenantId: string, id: string, overrides: SampleCredentialOverrides = {}): StoredCredential {
+  const { secret: _s, lastTimeStep: _l, counter: _c, codeHashes: _h, ...common } = overrides;
   const status = overrides.status ?? "pending";
+  const params = overrides.params ?? TOTP;
   return {
     id,
     tenantId,
     userId: "alice",
     factorId: "token_1",
     label: "Token 1",
-    status,
-    params: TOTP,
-    lastTimeStep: null,
-    counter: 0,
     createdAt: T0,
     confirmedAt: status === "active" ? T0 + 1000 : null,
     revokedAt: status === "revoked" ? T0 + 2000 : null,
-    secret: { keyId: "k1", ciphertext: Uint8Array.from([1, 0, 255, 7, 42, ...id.split("").map((c) => c.charCodeAt(0) & 0xff)]) },
-    ...overrides,
-  };
+    ...common,
+    status,
+    params,
+    material: (SAMPLE_MATERIAL[params.type] as (id: string, o: SampleCredentialOverrides) => unknown)(id, overrides),
+  } as StoredCredential;
 }
+
+/** A stored credential's material with every kind's fields optional, for assertions. */
+export interface AnyMaterial {
+  readonly secret?: SealedSecret;
+  readonly lastTimeStep?: number | null;
+  readonly counter?: number;
+  readonly codeHashes?: readonly string[];
+}
+export const materialOf = (c: StoredCredential | null | undefined): AnyMaterial | undefined => c?.material;
 
 export function sampleAttempt(tenantId: string, id: string, overrides: Partial<Attempt> = {}): Attempt {
   return {

@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import {
   freshTenant,
   sampleAttempt,
+  materialOf,
   sampleCredential,
   sampleEvent,
   samplePolicy,
@@ -62,10 +63,10 @@ export function describeTenantIsolationContract(name: string, makeStorage: MakeS
       const { a, b, rows } = await seedTenantA();
       await run(async (r) => {
         expect(await r.policies.markDeleted(b, "login", T0)).toBe(false);
-        expect(await r.credentials.activate(b, "c-pending", T0, { lastTimeStep: 1, counter: 0 })).toBe(false);
+        expect(await r.credentials.activate(b, "c-pending", T0, { kind: "time_step", credentialId: "c-pending", step: 1 })).toBe(false);
         expect(await r.credentials.revoke(b, "c-active", T0)).toBe(false);
-        expect(await r.credentials.advanceTimeStep(b, "c-active", 11)).toBe(false);
-        expect(await r.credentials.advanceCounter(b, "c-active", 4, 5)).toBe(false);
+        expect(await r.credentials.claim(b, { kind: "time_step", credentialId: "c-active", step: 11 }, T0)).toBe(false);
+        expect(await r.credentials.claim(b, { kind: "counter", credentialId: "c-active", expected: 4, next: 5 }, T0)).toBe(false);
         await r.credentials.deletePending(b, "alice", "token_2");
         expect(await r.attempts.update({ ...rows.attempt, tenantId: b, cursor: 1, version: 2 }, 1)).toBe(false);
         await r.lockouts.save(b, "alice", { consecutiveFailures: 0, lockCount: 0, lockedUntil: null }, T0);
@@ -91,13 +92,13 @@ export function describeTenantIsolationContract(name: string, makeStorage: MakeS
         await r.policies.insert(theirs.policy);
         await r.credentials.insert(theirs.active);
         await r.attempts.insert(theirs.attempt);
-        expect(await r.credentials.advanceTimeStep(b, "c-active", 50)).toBe(true);
+        expect(await r.credentials.claim(b, { kind: "time_step", credentialId: "c-active", step: 50 }, T0)).toBe(true);
       });
       await run(async (r) => {
         expect(await r.policies.findLatest(a, "login")).toEqual(rows.policy);
         expect(await r.policies.findLatest(b, "login")).toEqual(theirs.policy);
-        expect((await r.credentials.findById(a, "alice", "c-active"))?.lastTimeStep).toBe(10);
-        expect((await r.credentials.findById(b, "alice", "c-active"))?.lastTimeStep).toBe(50);
+        expect(materialOf(await r.credentials.findById(a, "alice", "c-active"))?.lastTimeStep).toBe(10);
+        expect(materialOf(await r.credentials.findById(b, "alice", "c-active"))?.lastTimeStep).toBe(50);
         expect((await r.attempts.find(b, "a1"))?.userId).toBe("zed");
         expect((await r.attempts.find(a, "a1"))?.userId).toBe("alice");
       });

@@ -48,7 +48,7 @@ export function describeUnitOfWorkContract(name: string, makeStorage: MakeStorag
       const failure = new Error("the work failed");
       const outcome = run(async (r) => {
         await writeEverything(r, t);
-        await r.credentials.advanceTimeStep(t, "c1", 7);
+        await r.credentials.claim(t, { kind: "time_step", credentialId: "c1", step: 7 }, T0);
         throw failure;
       });
       await expect(outcome).rejects.toBe(failure);
@@ -67,7 +67,7 @@ export function describeUnitOfWorkContract(name: string, makeStorage: MakeStorag
       });
       await expect(
         run(async (r) => {
-          expect(await r.credentials.advanceTimeStep(t, "c1", 11)).toBe(true);
+          expect(await r.credentials.claim(t, { kind: "time_step", credentialId: "c1", step: 11 }, T0)).toBe(true);
           expect(await r.attempts.update({ ...sampleAttempt(t, "a1"), cursor: 1, version: 2 }, 1)).toBe(true);
           expect(await r.credentials.revoke(t, "c1", T0)).toBe(true);
           throw new Error("undo");

@@ -19,16 +19,29 @@ import {
   StartAttempt,
   UnlockUser,
   VerifyStep,
+  createKinds,
   type Actor,
   type AppError,
   type AttemptView,
   type CredentialView,
+  type BackupCodesShown,
   type Enrollment,
+  type Kinds,
+  type OtpShown,
   type PolicyView,
   type StoredAuditEvent,
   type StoredCredential,
+  type StoredCredentialOf,
 } from "@mfa-chain/application";
-import type { Attempt, RandomSource, Result, VerifyOutcome } from "@mfa-chain/domain";
+import {
+  canonicalBackupCode,
+  type Attempt,
+  type ImplementedFactorType,
+  type Instant,
+  type RandomSource,
+  type Result,
+  type VerifyOutcome,
+} from "@mfa-chain/domain";
 import type { PolicyBuilder } from "../builders/policy.builder.js";
 import { SeededRandom } from "../builders/seeded-random.js";
 import { FakeClock } from "../in-memory/fake-clock.js";
@@ -36,6 +49,7 @@ import { FakeIdGenerator } from "../in-memory/fake-id-generator.js";
 import { InMemoryStore } from "../in-memory/in-memory-store.js";
 import { InMemoryUnitOfWork } from "../in-memory/in-memory-unit-of-work.js";
 import { FakeCipher } from "./fake-cipher.js";
+import { FakeHasher } from "./fake-hasher.js";
 import { FakeOtp } from "./fake-otp.js";
 import { FaultInjectingUnitOfWork } from "./fault-injecting-unit-of-work.js";
 
@@ -59,6 +73,44 @@ export function errorOf<T>(result: Result<T, AppError>): AppError {
   return result.error;
 }
 
+/** An enrollment of an authenticator app (TOTP, HOTP): what it shows is the secret and its QR code. */
+export type OtpEnrollment = Enrollment & OtpShown;
+/** An enrollment of a set of backup codes. */
+export type BackupCodesEnrollment = Enrollment & BackupCodesShown;
+
+/** How a test plays each kind's device (or sheet of paper): the code it gives now, and one certainly wrong. */
+interface TestAuthenticator<K extends ImplementedFactorType> {
+  rightCode(app: TestApp, credential: StoredCredentialOf<K>, now: Instant): string;
+  wrongCode(app: TestApp, credential: StoredCredentialOf<K>, now: Instant): string;
+}
+
+const AUTHENTICATORS: { readonly [K in ImplementedFactorType]: TestAuthenticator<K> } = {
+  totp: {
+    rightCode: (app, c, now) => app.otp.codeAt(app.secretOf(c.id), now, c.params),
+    wrongCode: (app, c, now) => app.otp.wrongCodeAt(app.secretOf(c.id), now, c.params),
+  },
+  hotp: {
+    rightCode: (app, c) => app.otp.hotpCode(app.secretOf(c.id), c.material.counter, c.params),
+    wrongCode: (app, c) => app.otp.wrongHotpCode(app.secretOf(c.id), c.material.counter, c.params),
+  },
+  backup_code: {
+    // The first code of the printed set that is still unused.
+    rightCode(app, c) {
+      const unused = app
+        .backupCodesOf(c.id)
+        .find((code) =>
+          c.material.codeHashes.some((h) => app.hasher.matches(canonicalBackupCode(code) ?? "", ["backup_code", c.tenantId, c.id], h)),
+        );
+      if (unused === undefined) throw new Error(`every backup code of ${c.id} is used`);
+      return unused;
+    },
+    wrongCode: () => "00000-00000-00000",
+  },
+};
+
+const authenticatorOf = (c: StoredCredential): TestAuthenticator<ImplementedFactorType> =>
+  AUTHENTICATORS[c.params.type] as unknown as TestAuthenticator<ImplementedFactorType>;
+
 export interface TestAppOptions {
   /** The chain's random source (default: SeededRandom(42)). */
   readonly random?: RandomSource;
@@ -77,6 +129,8 @@ export class TestApp {
   readonly random: RandomSource;
   readonly otp: FakeOtp;
   readonly cipher = new FakeCipher();
+  readonly hasher = new FakeHasher();
+  readonly kinds: Kinds;
   readonly policyVersions = new PolicyVersionCache();
 
   readonly savePolicy: SavePolicy;
@@ -96,29 +150,38 @@ export class TestApp {
   readonly listAuditEvents: ListAuditEvents;
   readonly peekCurrentCode: PeekCurrentCode;
 
-  /** Hex secrets of every enrollment made through `enroll`, by credential id (the test plays the authenticator). */
-  private readonly secrets = new Map<string, string>();
+  /** What every enrollment made through `enroll` showed, by credential id (the test plays the authenticator). */
+  private readonly shown = new Map<string, Enrollment["shown"]>();
 
   constructor(options: TestAppOptions = {}) {
     this.random = options.random ?? new SeededRandom(42);
     this.otp = new FakeOtp(options.otpSeed);
-    const { uow, clock, ids, random, otp, cipher, policyVersions: policies } = this;
+    this.kinds = createKinds({
+      otp: this.otp,
+      provisioner: this.otp,
+      cipher: this.cipher,
+      hasher: this.hasher,
+      random: this.random,
+      issuer: TEST_ISSUER,
+      generator: this.otp,
+    });
+    const { uow, clock, ids, random, otp, kinds, policyVersions: policies } = this;
     this.savePolicy = new SavePolicy({ uow, clock });
     this.getPolicy = new GetPolicy({ uow });
     this.listPolicies = new ListPolicies({ uow });
     this.deletePolicy = new DeletePolicy({ uow, clock });
-    this.enrollFactor = new EnrollFactor({ uow, clock, ids, cipher, provisioner: otp, issuer: TEST_ISSUER });
-    this.confirmFactor = new ConfirmFactor({ uow, clock, otp, cipher });
-    this.listFactors = new ListFactors({ uow });
-    this.revokeFactor = new RevokeFactor({ uow, clock });
-    this.resyncHotpFactor = new ResyncHotpFactor({ uow, clock, otp, cipher });
+    this.enrollFactor = new EnrollFactor({ uow, clock, ids, kinds });
+    this.confirmFactor = new ConfirmFactor({ uow, clock, kinds });
+    this.listFactors = new ListFactors({ uow, kinds });
+    this.revokeFactor = new RevokeFactor({ uow, clock, kinds });
+    this.resyncHotpFactor = new ResyncHotpFactor({ uow, clock, kinds });
     this.startAttempt = new StartAttempt({ uow, clock, ids, random });
     this.getAttempt = new GetAttempt({ uow, clock, policies });
-    this.verifyStep = new VerifyStep({ uow, clock, random, otp, cipher, policies });
+    this.verifyStep = new VerifyStep({ uow, clock, random, kinds, policies });
     this.getLockout = new GetLockout({ uow, clock });
     this.unlockUser = new UnlockUser({ uow, clock });
     this.listAuditEvents = new ListAuditEvents({ audit: this.store.auditReader });
-    this.peekCurrentCode = new PeekCurrentCode({ uow, clock, cipher, generator: otp, policies });
+    this.peekCurrentCode = new PeekCurrentCode({ uow, clock, kinds, generator: otp, policies });
   }
 
   // ---- Set-up short-hands (each throws if its step fails) -------------------------------------------------------
@@ -129,8 +192,8 @@ export class TestApp {
     return unwrap(await this.savePolicy.execute({ actor, policyId: id, definition: builder.definition(), mode: "create" }), "givenPolicy");
   }
 
-  /** Enrolls one factor (admin key by default, so no re-authentication is needed) and remembers its secret. */
-  async enroll(
+  /** Enrolls any factor (admin key by default, so no re-authentication is needed) and remembers what it showed. */
+  async enrollAny(
     userId: string,
     policyId: string,
     factorId: string,
@@ -146,17 +209,34 @@ export class TestApp {
       }),
       `enroll ${factorId}`,
     );
-    this.secrets.set(enrollment.credential.id, enrollment.secret);
+    this.shown.set(enrollment.credential.id, enrollment.shown);
     return enrollment;
+  }
+
+  /** Enrolls an authenticator app (TOTP, HOTP); throws for a slot of another kind. */
+  async enroll(
+    userId: string,
+    policyId: string,
+    factorId: string,
+    options: { actor?: Actor; reauthAttemptId?: string } = {},
+  ): Promise<OtpEnrollment> {
+    const enrollment = await this.enrollAny(userId, policyId, factorId, options);
+    if (!("secret" in enrollment.shown)) throw new Error(`${factorId} is not an authenticator app's slot`);
+    return { ...enrollment, ...enrollment.shown };
+  }
+
+  /** Enrolls a set of backup codes (active at once); throws for a slot of another kind. */
+  async enrollBackupCodes(userId: string, policyId: string, factorId: string, actor: Actor = adminKey()): Promise<BackupCodesEnrollment> {
+    const enrollment = await this.enrollAny(userId, policyId, factorId, { actor });
+    if (!("codes" in enrollment.shown)) throw new Error(`${factorId} is not a backup-code slot`);
+    return { ...enrollment, ...enrollment.shown };
   }
 
   /** Confirms an enrollment with the code its authenticator shows now (TOTP) or its first code (HOTP). */
   async confirm(userId: string, enrollment: Enrollment, actor: Actor = adminKey()): Promise<CredentialView> {
-    const { params } = enrollment.credential;
-    const code =
-      params.type === "totp"
-        ? this.otp.codeAt(enrollment.secret, this.clock.now(), params)
-        : this.otp.hotpCode(enrollment.secret, 0, params);
+    const stored = this.store.credentials(actor.tenantId).find((c) => c.id === enrollment.credential.id);
+    if (!stored) throw new Error(`no credential ${enrollment.credential.id}`);
+    const code = authenticatorOf(stored).rightCode(this, stored, this.clock.now());
     return unwrap(
       await this.confirmFactor.execute({ actor, userId, credentialId: enrollment.credential.id, code }),
       `confirm ${enrollment.credential.factorId}`,
@@ -167,8 +247,8 @@ export class TestApp {
   async enrollAndConfirm(userId: string, policyId: string, factorIds: readonly string[], actor: Actor = adminKey()): Promise<Enrollment[]> {
     const enrollments: Enrollment[] = [];
     for (const factorId of factorIds) {
-      const enrollment = await this.enroll(userId, policyId, factorId, { actor });
-      await this.confirm(userId, enrollment, actor);
+      const enrollment = await this.enrollAny(userId, policyId, factorId, { actor });
+      if (enrollment.credential.status === "pending") await this.confirm(userId, enrollment, actor);
       enrollments.push(enrollment);
     }
     this.nextPeriod();
@@ -190,11 +270,20 @@ export class TestApp {
 
   // ---- The authenticator's side ---------------------------------------------------------------------------------
 
-  /** The hex secret an enrollment handed out. */
+  /** The hex secret an authenticator app's enrollment handed out. */
   secretOf(credentialId: string): string {
-    const secret = this.secrets.get(credentialId);
-    if (secret === undefined) throw new Error(`no secret known for credential ${credentialId} (was it enrolled through TestApp.enroll?)`);
-    return secret;
+    const shown = this.shown.get(credentialId);
+    if (shown === undefined || !("secret" in shown)) {
+      throw new Error(`no secret known for credential ${credentialId} (was it an authenticator enrolled through TestApp.enroll?)`);
+    }
+    return shown.secret;
+  }
+
+  /** The backup codes an enrollment handed out, as shown. */
+  backupCodesOf(credentialId: string): readonly string[] {
+    const shown = this.shown.get(credentialId);
+    if (shown === undefined || !("codes" in shown)) throw new Error(`no backup codes known for credential ${credentialId}`);
+    return shown.codes;
   }
 
   /** The user's active credential of a slot, as stored. */
@@ -204,20 +293,16 @@ export class TestApp {
     return found;
   }
 
-  /** The code the user's active authenticator of a slot shows now (TOTP), or its next counter's code (HOTP). */
+  /** The code the user's active authenticator of a slot gives now (TOTP: this step; HOTP: the next counter; backup codes: an unused one). */
   rightCode(userId: string, factorId: string, tenantId: string = TEST_TENANT): string {
     const c = this.activeCredential(userId, factorId, tenantId);
-    const secret = this.secretOf(c.id);
-    return c.params.type === "totp" ? this.otp.codeAt(secret, this.clock.now(), c.params) : this.otp.hotpCode(secret, c.counter, c.params);
+    return authenticatorOf(c).rightCode(this, c, this.clock.now());
   }
 
   /** A well-formed code that is certainly wrong for the slot's active authenticator. */
   wrongCode(userId: string, factorId: string, tenantId: string = TEST_TENANT): string {
     const c = this.activeCredential(userId, factorId, tenantId);
-    const secret = this.secretOf(c.id);
-    return c.params.type === "totp"
-      ? this.otp.wrongCodeAt(secret, this.clock.now(), c.params)
-      : this.otp.wrongHotpCode(secret, c.counter, c.params);
+    return authenticatorOf(c).wrongCode(this, c, this.clock.now());
   }
 
   /** The attempt as stored (its whole chain: what a test may know and a client may not). */

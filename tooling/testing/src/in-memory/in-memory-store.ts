@@ -10,6 +10,7 @@ import type {
   LockoutRepository,
   PolicyRepository,
   Repositories,
+  StepClaim,
   StepRepository,
   StepState,
   StepWrite,
@@ -18,6 +19,7 @@ import type {
   StoredPolicy,
   UserRepository,
 } from "@mfa-chain/application";
+import { applyClaim } from "@mfa-chain/application";
 import { UNLOCKED, type Attempt, type AuditEvent, type Instant, type LockState } from "@mfa-chain/domain";
 
 /** The largest audit page, as in the PostgreSQL adapter. */
@@ -265,17 +267,15 @@ class InMemoryCredentialRepository extends Repo implements CredentialRepository 
       .map(copy);
   }
 
-  async activate(
-    tenantId: string,
-    credentialId: string,
-    at: Instant,
-    guard: { readonly lastTimeStep: number | null; readonly counter: number },
-  ): Promise<boolean> {
+  async activate(tenantId: string, credentialId: string, at: Instant, claim: StepClaim | null): Promise<boolean> {
     const c = this.get(tenantId, credentialId);
     if (!c || c.status !== "pending") return false;
     const previous = this.activeOfSlot(tenantId, c.userId, c.factorId);
     if (previous) this.put({ ...previous, status: "revoked", revokedAt: at });
-    this.put({ ...c, status: "active", confirmedAt: at, lastTimeStep: guard.lastTimeStep, counter: guard.counter });
+    const active = { ...c, status: "active", confirmedAt: at } as StoredCredential;
+    const claimed = claim ? applyClaim(active, claim) : active;
+    if (!claimed) throw new Error(`the claim of credential ${credentialId} did not hold on activation`);
+    this.put(claimed);
     return true;
   }
 
@@ -294,22 +294,21 @@ class InMemoryCredentialRepository extends Repo implements CredentialRepository 
     return true;
   }
 
-  async advanceTimeStep(tenantId: string, credentialId: string, step: number): Promise<boolean> {
-    if (!Number.isSafeInteger(step) || step < 0) throw new RangeError(`a time step is a non-negative integer, got ${step}`);
-    const c = this.get(tenantId, credentialId);
-    if (!c || c.status !== "active" || (c.lastTimeStep !== null && c.lastTimeStep >= step)) return false;
-    this.put({ ...c, lastTimeStep: step });
-    return true;
-  }
-
-  async advanceCounter(tenantId: string, credentialId: string, expected: number, next: number): Promise<boolean> {
-    if (!Number.isSafeInteger(next) || !Number.isSafeInteger(expected) || next <= expected) {
-      throw new RangeError(`a HOTP counter only moves forward: from ${expected} to ${next} is not allowed`);
+  async claim(tenantId: string, claim: StepClaim): Promise<boolean> {
+    // The adapters refuse a claim that cannot be right, as the PostgreSQL adapter does.
+    if (claim.kind === "time_step" && (!Number.isSafeInteger(claim.step) || claim.step < 0)) {
+      throw new RangeError(`a time step is a non-negative integer, got ${claim.step}`);
     }
-    const c = this.get(tenantId, credentialId);
-    if (!c || c.status !== "active" || c.counter !== expected) return false;
-    this.put({ ...c, counter: next });
-    return true;
+    if (
+      claim.kind === "counter" &&
+      (!Number.isSafeInteger(claim.next) || !Number.isSafeInteger(claim.expected) || claim.next <= claim.expected)
+    ) {
+      throw new RangeError(`a HOTP counter only moves forward: from ${claim.expected} to ${claim.next} is not allowed`);
+    }
+    const c = this.get(tenantId, claim.credentialId);
+    const claimed = c ? applyClaim(c, claim) : null;
+    if (claimed) this.put(claimed);
+    return claimed !== null;
   }
 }
 
@@ -394,11 +393,7 @@ class InMemoryStepRepository implements StepRepository {
   async write(tenantId: string, userId: string, step: StepWrite): Promise<boolean> {
     const { claim } = step;
     if (claim) {
-      const claimed =
-        claim.kind === "time_step"
-          ? await this.r.credentials.advanceTimeStep(tenantId, claim.credentialId, claim.step)
-          : await this.r.credentials.advanceCounter(tenantId, claim.credentialId, claim.expected, claim.next);
-      if (!claimed) return false;
+      if (!(await this.r.credentials.claim(tenantId, claim, step.at))) return false;
     }
     if (step.attempt.tenantId !== tenantId) return false;
     if (!(await this.r.attempts.update(step.attempt, step.expectedVersion))) return false;

@@ -1,0 +1,74 @@
+// The factor kinds the use cases know, one module each, composed here. Every map is a Record over the domain's kinds,
+// so a kind missing from one is a type error (docs/factor-kinds.md).
+import type { ImplementedFactorType } from "@mfa-chain/domain";
+import type { StepClaim, StoredCredential, StoredCredentialOf } from "../ports/repositories.port.js";
+import { backupCodeKind, claimBackupCode, type BackupCodesShown } from "./backup-code.js";
+import { claimCounter, hotpKind } from "./hotp.js";
+import type { ApplicationKind, KindDeps } from "./kind.js";
+import type { KindMaterial } from "./material.js";
+import type { OtpShown } from "./otp.js";
+import { claimTimeStep, totpKind } from "./totp.js";
+
+/** What each kind's enrollment shows (once), and what a view of it adds. */
+export interface KindShown {
+  totp: OtpShown;
+  hotp: OtpShown;
+  backup_code: BackupCodesShown;
+}
+export interface KindView {
+  totp: Record<never, never>;
+  hotp: Record<never, never>;
+  backup_code: { readonly remaining: number };
+}
+
+export type AnyKind = ApplicationKind<ImplementedFactorType, unknown, unknown, object>;
+export type Kinds = { readonly [K in ImplementedFactorType]: ApplicationKind<K, KindMaterial[K], KindShown[K], KindView[K]> };
+
+export function createKinds(deps: KindDeps): Kinds {
+  return { totp: totpKind(deps), hotp: hotpKind(deps), backup_code: backupCodeKind(deps) };
+}
+
+/** The kind of a credential or factor, typed loosely enough to be called with it (the type guarantees the match). */
+export const kindFor = (kinds: Kinds, type: ImplementedFactorType): AnyKind => kinds[type] as unknown as AnyKind;
+
+type ClaimOf<C extends StepClaim["kind"]> = Extract<StepClaim, { kind: C }>;
+
+/** Which kind each claim is made on, and what it does to that kind's material in memory (null: its guard fails). */
+const MATERIAL_CLAIMS: {
+  readonly [C in StepClaim["kind"]]: {
+    readonly on: ImplementedFactorType;
+    apply(credential: StoredCredential, claim: ClaimOf<C>): StoredCredential | null;
+  };
+} = {
+  time_step: { on: "totp", apply: (c, claim) => withMaterial(c, claimTimeStep((c as StoredCredentialOf<"totp">).material, claim.step)) },
+  counter: {
+    on: "hotp",
+    apply: (c, claim) => withMaterial(c, claimCounter((c as StoredCredentialOf<"hotp">).material, claim.expected, claim.next)),
+  },
+  backup_code: {
+    on: "backup_code",
+    apply: (c, claim) => withMaterial(c, claimBackupCode((c as StoredCredentialOf<"backup_code">).material, claim.codeHash)),
+  },
+};
+
+const withMaterial = (c: StoredCredential, material: unknown): StoredCredential | null =>
+  material === null ? null : ({ ...c, material } as StoredCredential);
+
+/**
+ * A claim made in memory (the in-memory store of the tests, the orchestrator library): the credential after it, or null
+ * when the credential is not active, not of the claim's kind, or the claim's guard does not hold. The PostgreSQL
+ * adapter's statements do the same in SQL; the storage contract tests hold both to it.
+ */
+export function applyClaim(credential: StoredCredential, claim: StepClaim): StoredCredential | null {
+  const rule = MATERIAL_CLAIMS[claim.kind] as {
+    on: ImplementedFactorType;
+    apply(c: StoredCredential, claim: StepClaim): StoredCredential | null;
+  };
+  if (credential.status !== "active" || credential.id !== claim.credentialId || credential.params.type !== rule.on) return null;
+  return rule.apply(credential, claim);
+}
+
+export type { ApplicationKind, CheckInput, CodeCheck, KindDeps, ProvisionInput } from "./kind.js";
+export type { OtpShown } from "./otp.js";
+export type { BackupCodeMaterial, HotpMaterial, KindMaterial, TotpMaterial } from "./material.js";
+export type { BackupCodesShown } from "./backup-code.js";

@@ -1,0 +1,52 @@
+// Backup codes' storage: one row per keyed hash in backup_codes (never a code). Reading a credential gives the hashes
+// of its unused codes; a claim marks one used with `update … where used_at is null`, so of parallel redemptions of one
+// code exactly one wins (S19). Used rows stay, for the audit of when each code was spent.
+import { sql } from "kysely";
+import { z } from "zod";
+import type { StorageClaim, StorageKind } from "./kind.js";
+import { CREDENTIAL_ALIAS } from "./kind.js";
+
+const hash = z.string().regex(/^[0-9a-f]{64}$/);
+
+export const backupCodeStorage: StorageKind<"backup_code"> = {
+  type: "backup_code",
+  material: (tenantId) =>
+    sql<unknown>`(select json_build_object('codeHashes', coalesce(json_agg(b.code_hash order by b.code_hash), '[]'::json))
+      from backup_codes b where b.tenant_id = ${tenantId} and b.credential_id = ${sql.ref(`${CREDENTIAL_ALIAS}.id`)}
+      and b.used_at is null)`,
+  materialSchema: z.object({ codeHashes: z.array(hash) }),
+  async insertMaterial(db, c) {
+    if (c.material.codeHashes.length === 0) return;
+    await db
+      .insertInto("backup_codes")
+      .values(c.material.codeHashes.map((code_hash) => ({ tenant_id: c.tenantId, credential_id: c.id, code_hash, used_at: null })))
+      .execute();
+  },
+};
+
+/** One code of the set, used once. */
+export const backupCodeClaim: StorageClaim<"backup_code"> = {
+  arity: 3,
+  args: (claim, at) => [claim.credentialId, claim.codeHash, at],
+  statement: (qc, tenantId, [credentialId, codeHash, at]) =>
+    qc
+      .updateTable("backup_codes")
+      .set({ used_at: at as Date })
+      .where("backup_codes.tenant_id", "=", tenantId)
+      .where("backup_codes.credential_id", "=", credentialId as string)
+      .where("backup_codes.code_hash", "=", codeHash as string)
+      .where("backup_codes.used_at", "is", null)
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom("credentials")
+            .select("credentials.id")
+            .where("credentials.tenant_id", "=", tenantId)
+            .where("credentials.id", "=", credentialId as string)
+            .where("credentials.status", "=", "active")
+            // The credential's row lock, as the verify path's read takes it: material never moves under its holder.
+            .forUpdate(),
+        ),
+      )
+      .returning("backup_codes.credential_id"),
+};

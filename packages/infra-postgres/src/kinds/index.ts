@@ -1,0 +1,45 @@
+// The factor kinds' storage, one module each, composed here: a Record over the kinds (and one over the claims), so a
+// kind or claim left out is a type error. The credentials repository and the verify path read and write material and
+// claims only through these maps (docs/factor-kinds.md).
+import type { StepClaim } from "@mfa-chain/application";
+import type { ImplementedFactorType } from "@mfa-chain/domain";
+import { sql, type RawBuilder } from "kysely";
+import { backupCodeClaim, backupCodeStorage } from "./backup-code.js";
+import { hotpStorage } from "./hotp.js";
+import { CREDENTIAL_ALIAS, type StorageClaim, type StorageKind } from "./kind.js";
+import { counterClaim, timeStepClaim } from "./otp.js";
+import { totpStorage } from "./totp.js";
+
+export const STORAGE_KINDS: { readonly [K in ImplementedFactorType]: StorageKind<K> } = {
+  totp: totpStorage,
+  hotp: hotpStorage,
+  backup_code: backupCodeStorage,
+};
+
+export const STORAGE_CLAIMS: { readonly [C in StepClaim["kind"]]: StorageClaim<C> } = {
+  time_step: timeStepClaim,
+  counter: counterClaim,
+  backup_code: backupCodeClaim,
+};
+
+/** A kind's storage, typed loosely enough to be called with a credential of that kind. */
+export const storageOf = (type: ImplementedFactorType): StorageKind<ImplementedFactorType> =>
+  STORAGE_KINDS[type] as unknown as StorageKind<ImplementedFactorType>;
+
+/** A claim's storage, typed loosely enough to be called with a claim of that kind. */
+export const claimStorageOf = (kind: StepClaim["kind"]): StorageClaim<StepClaim["kind"]> =>
+  STORAGE_CLAIMS[kind] as unknown as StorageClaim<StepClaim["kind"]>;
+
+/**
+ * The material of the credentials row aliased `cr`, whatever its kind: each kind's subquery, of which the database
+ * runs only the one its type selects.
+ */
+export function materialOf(tenantId: string): RawBuilder<unknown> {
+  const cases = (Object.keys(STORAGE_KINDS) as ImplementedFactorType[]).map(
+    (type) => sql`when ${sql.lit(type)} then ${STORAGE_KINDS[type].material(tenantId)}`,
+  );
+  return sql<unknown>`case ${sql.ref(`${CREDENTIAL_ALIAS}.type`)} ${sql.join(cases, sql` `)} end`;
+}
+
+export { CREDENTIAL_ALIAS } from "./kind.js";
+export type { StorageClaim, StorageKind } from "./kind.js";

@@ -1,0 +1,42 @@
+// What a factor kind is to storage: where its material lives (a table of its own beside `credentials`), how it is read
+// back with the credential in the same statement, how it is written at enrollment, and the statements of the claims a
+// success makes. One module per kind, composed in index.ts.
+import type { KindMaterial, StepClaim, StoredCredentialOf } from "@mfa-chain/application";
+import type { ImplementedFactorType } from "@mfa-chain/domain";
+import type { QueryCreator, RawBuilder, UpdateQueryBuilder } from "kysely";
+import type { z } from "zod";
+import type { Database, Db } from "../database/schema.js";
+
+/** The alias of the credentials row that material expressions refer to. */
+export const CREDENTIAL_ALIAS = "cr";
+
+export interface StorageKind<K extends ImplementedFactorType> {
+  readonly type: K;
+  /**
+   * A json scalar subquery giving the material of the credentials row aliased `cr`. It filters its own table by the
+   * tenant id as a value (`tenantId`), so that a sharded database routes it (the tenant-scope test checks it).
+   */
+  material(tenantId: string): RawBuilder<unknown>;
+  /** The material read back from that json, validated. */
+  readonly materialSchema: z.ZodType<KindMaterial[K]>;
+  /** Writes the material of a credential just inserted. */
+  insertMaterial(db: Db, credential: StoredCredentialOf<K>): Promise<void>;
+}
+
+type ClaimOf<C extends StepClaim["kind"]> = Extract<StepClaim, { kind: C }>;
+
+/**
+ * A claim's statement: one update that makes the claim only while its guard holds and the credential is active, and
+ * returns a row when it did. `args` checks the claim and lists its values in the order `statement` takes them.
+ */
+export interface StorageClaim<C extends StepClaim["kind"]> {
+  readonly arity: number;
+  args(claim: ClaimOf<C>, at: Date): unknown[];
+  statement(qc: QueryCreator<Database>, tenantId: string, args: readonly unknown[]): ClaimStatement;
+}
+
+/** An update returning the claimed credential's id (the tables differ by kind). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the updated table is the kind's own
+export type ClaimStatement = UpdateQueryBuilder<Database, any, any, { credential_id: string }>;
+
+export type { ClaimOf };
