@@ -61,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
   const [command, arg] = positionals;
   const role =
     values.role === "admin" || values.role === "service" ? values.role : fail(`--role must be admin or service, not "${values.role}"`);
-  switch (command) {
+  switch (command ?? "help") {
     case "create-tenant":
     case "create-key": {
       if (!arg || !TENANT_ID.test(arg)) fail(`${command}: give a tenant id (lowercase letters, digits, "_" and "-"; 1–64)`);

@@ -122,7 +122,20 @@ export function sendAppError(res: Response, error: AppError): void {
         failuresRemaining: error.failuresRemaining,
         lockedUntil: error.lockedUntil === null ? null : iso(error.lockedUntil),
       });
-    default:
+    // Every other code needs nothing but its message; listed, so that a new code is a lint error until placed.
+    case "attempt_completed":
+    case "attempt_expired":
+    case "attempt_not_found":
+    case "credential_not_found":
+    case "enrollment_expired":
+    case "enrollment_not_pending":
+    case "factor_not_active":
+    case "factor_not_in_policy":
+    case "forbidden":
+    case "invalid_input":
+    case "policy_exists":
+    case "policy_not_found":
+    case "reauthentication_required":
       return sendProblem(res, { code: error.code, detail: error.message });
   }
 }

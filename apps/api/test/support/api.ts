@@ -124,6 +124,12 @@ export interface Enrollment {
   readonly qr: { png: string; svg: string };
 }
 
+/** How an authenticator app of each OTP kind makes its next code. */
+const OTP_NEXT: { readonly [K in Enrollment["factor"]["type"]]: (a: Authenticator) => string } = {
+  totp: (a) => a.nextTotp(),
+  hotp: (a) => a.nextHotp(),
+};
+
 /** An authenticator holding one enrolled secret: like a phone app, plus the memory of which step it last sent. */
 export class Authenticator {
   private lastStep = -1;
@@ -146,12 +152,21 @@ export class Authenticator {
     return { algorithm: p.algorithm, digits: p.digits, period: p.period ?? 30 };
   }
 
-  /**
-   * A fresh valid code: TOTP for the smallest step within the ±1 window that is later than the last one sent (the
-   * server refuses a step it has already accepted); HOTP for the next counter.
-   */
+  /** A fresh valid code, the way the factor's kind makes one (OTP_NEXT). */
   next(): string {
-    if (this.enrollment.factor.type === "hotp") return generateHotp(this.key, this.counter++, this.options);
+    return OTP_NEXT[this.enrollment.factor.type](this);
+  }
+
+  /** HOTP: the code of the next counter. */
+  nextHotp(): string {
+    return generateHotp(this.key, this.counter++, this.options);
+  }
+
+  /**
+   * TOTP: the code of the smallest step within the ±1 window that is later than the last one sent (the server refuses
+   * a step it has already accepted).
+   */
+  nextTotp(): string {
     const period = this.options.period;
     // A step boundary so close that it may pass before the server checks the code would make the previous step's
     // code stale: wait for it to pass first (at most 2 s; blocking, but nothing is in flight while a code is chosen).

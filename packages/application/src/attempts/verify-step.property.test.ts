@@ -1,11 +1,14 @@
 // Property tests of the real VerifyStep (and StartAttempt) over the in-memory store and the fake OTP engine: random
 // sequences of right codes, wrong codes, wrong factors, malformed codes, replays and new attempts, checked against a
 // small model of the spec after every call.
-import type { AppError } from "@mfa-chain/application";
+import type { AppError, StoredCredentialOf } from "@mfa-chain/application";
 import type { OtpDigits, Result, VerifyOutcome } from "@mfa-chain/domain";
 import { aPolicy, SeededRandom, serviceKey, TestApp } from "@mfa-chain/testing";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+
+/** The kinds these scenarios enroll. */
+type OtpKind = "totp" | "hotp";
 
 type Action =
   | { readonly kind: "right" }
@@ -89,19 +92,22 @@ describe("VerifyStep (property, through the real use cases with fakes)", () => {
         let lockedUntil: number | null = null;
         const accepted = new Map<string, string>(); // factor id → last accepted code
 
-        /** True if `code` would pass the factor right now (a replayed code that collides with a fresh one). */
+        /** True if `code` would pass the factor right now (a replayed code that collides with a fresh one), per kind. */
+        const freshlyValid: { readonly [K in OtpKind]: (c: StoredCredentialOf<K>, code: string) => boolean } = {
+          hotp: (c, code) =>
+            Array.from({ length: 11 }, (_, i) => app.otp.hotpCode(app.secretOf(c.id), c.material.counter + i, c.params)).includes(code),
+          totp: (c, code) => {
+            const { lastTimeStep } = c.material;
+            const t = app.otp.timeStep(app.clock.now(), c.params.period);
+            const steps = s.window === 1 ? [t - 1, t, t + 1] : [t];
+            return steps.some(
+              (step) => (lastTimeStep === null || step > lastTimeStep) && app.otp.codeOfStep(app.secretOf(c.id), step, c.params) === code,
+            );
+          },
+        };
         const isFreshlyValid = (factorId: string, code: string): boolean => {
-          const c = app.activeCredential("alice", factorId);
-          const secret = app.secretOf(c.id);
-          const { params, material } = c;
-          if (params.type === "hotp" && "counter" in material) {
-            return Array.from({ length: 11 }, (_, i) => app.otp.hotpCode(secret, material.counter + i, params)).includes(code);
-          }
-          if (params.type !== "totp" || !("lastTimeStep" in material)) throw new Error(`${factorId} is neither a TOTP nor a HOTP factor`);
-          const { lastTimeStep } = material;
-          const t = app.otp.timeStep(app.clock.now(), params.period);
-          const steps = s.window === 1 ? [t - 1, t, t + 1] : [t];
-          return steps.some((step) => (lastTimeStep === null || step > lastTimeStep) && app.otp.codeOfStep(secret, step, params) === code);
+          const c = app.activeCredential("alice", factorId) as StoredCredentialOf<OtpKind>;
+          return (freshlyValid[c.params.type] as (c: StoredCredentialOf<OtpKind>, code: string) => boolean)(c, code);
         };
 
         for (const action of actions) {
