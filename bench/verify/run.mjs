@@ -174,11 +174,12 @@ function entry(mode, name) {
     : ["--conditions=@mfa-chain/source", "--import", "tsx", join(API_DIR, `src/${name}.ts`)];
 }
 
-function apiEnv(dbUrl, secretKeys, extra = {}) {
+function apiEnv(dbUrl, secretKeys, codeHashKey, extra = {}) {
   return {
     ...process.env,
     DATABASE_URL: dbUrl,
     MFA_SECRET_KEYS: secretKeys,
+    MFA_CODE_HASH_KEY: codeHashKey,
     HOST: "127.0.0.1",
     LOG_LEVEL: "warn",
     MFA_DEMO: "false",
@@ -812,7 +813,8 @@ async function main() {
   const DB_URL = dbUrl.toString();
   log(`database ${benchDb}`);
   const secretKeys = `bench:${randomBytes(32).toString("base64")}`; // in memory and the children's environment only
-  const env = apiEnv(DB_URL, secretKeys);
+  const codeHashKey = randomBytes(32).toString("base64"); // likewise
+  const env = apiEnv(DB_URL, secretKeys, codeHashKey);
   const db = new pg.Pool({ connectionString: DB_URL, max: 4, application_name: "bench-check" });
 
   try {

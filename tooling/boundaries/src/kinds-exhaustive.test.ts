@@ -3,7 +3,7 @@
 // over the kinds that misses one must fail lint. Each case has a control run without the plant that passes, so the
 // failures come from the plant and not from the set-up.
 import { execFile } from "node:child_process";
-import { mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -32,6 +32,7 @@ let dir: string;
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), "mfa-planted-kind-"));
+  mkdirSync(join(dir, "kinds"));
   const tsconfig = (files: string[]) =>
     JSON.stringify({
       extends: join(REPO, "tsconfig.base.json"),
@@ -45,15 +46,20 @@ beforeAll(() => {
     join(dir, "planted-kind.ts"),
     `declare module ${JSON.stringify(DOMAIN_KINDS)} {\n  interface KindTypes {\n    planted: { options: { readonly window: number }; params: { readonly digits: number } };\n  }\n}\nexport {};\n`,
   );
-  // The lint case: a switch over the kinds, typed by the real domain package (its tsconfig is the lint's project).
-  writeFileSync(join(dir, "tsconfig.json"), tsconfig(["switch-all.ts", "switch-missing.ts"]));
+  // The lint cases: a switch over the kinds (in a kinds/ folder, where dispatch on a type belongs), typed by the real domain package (its tsconfig is the lint's project).
+  writeFileSync(join(dir, "tsconfig.json"), tsconfig(["kinds/switch-all.ts", "kinds/switch-missing.ts", "compare.ts"]));
   const switchOver = (cases: string[]) =>
     `import type { ImplementedFactorType } from ${JSON.stringify(DOMAIN_KINDS)};\n` +
     `export function label(type: ImplementedFactorType): string {\n  switch (type) {\n` +
     cases.map((c) => `    case "${c}":\n      return "${c}";\n`).join("") +
     `  }\n  return "none";\n}\n`;
-  writeFileSync(join(dir, "switch-all.ts"), switchOver(["totp", "hotp", "backup_code"]));
-  writeFileSync(join(dir, "switch-missing.ts"), switchOver(["totp", "hotp"]));
+  writeFileSync(join(dir, "kinds", "switch-all.ts"), switchOver(["totp", "hotp", "backup_code"]));
+  writeFileSync(join(dir, "kinds", "switch-missing.ts"), switchOver(["totp", "hotp"]));
+  // "Not TOTP means HOTP", the branch the registries replaced.
+  writeFileSync(
+    join(dir, "compare.ts"),
+    `import type { ImplementedFactorType } from ${JSON.stringify(DOMAIN_KINDS)};\nexport const isCounterBased = (type: ImplementedFactorType): boolean => type !== "totp";\n`,
+  );
 });
 
 afterAll(() => {
@@ -83,11 +89,18 @@ describe("a factor kind added in one place only", () => {
   it("lint: a switch over the kinds must handle every kind", async () => {
     const { code, output } = await run(
       ESLINT,
-      ["--no-config-lookup", "--config", ESLINT_CONFIG, "switch-all.ts", "switch-missing.ts"],
+      ["--no-config-lookup", "--config", ESLINT_CONFIG, "kinds/switch-all.ts", "kinds/switch-missing.ts"],
       dir,
     );
     expect(code).not.toBe(0);
     expect(output).toMatch(/switch-missing\.ts[\s\S]*Cases not matched: "backup_code"[\s\S]*switch-exhaustiveness-check/);
+    expect(output).not.toMatch(/switch-all\.ts/);
+  }, 120_000);
+
+  it("lint: outside a kinds/ folder, a factor type is never compared", async () => {
+    const { code, output } = await run(ESLINT, ["--no-config-lookup", "--config", ESLINT_CONFIG, "compare.ts", "kinds/switch-all.ts"], dir);
+    expect(code).not.toBe(0);
+    expect(output).toMatch(/compare\.ts[\s\S]*Dispatch on a factor type through its kind module[\s\S]*no-restricted-syntax/);
     expect(output).not.toMatch(/switch-all\.ts/);
   }, 120_000);
 });
