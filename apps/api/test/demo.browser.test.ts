@@ -1,7 +1,9 @@
 // Browser: the demo page, served by the real app over a real PostgreSQL, driven in Debian's Chromium by playwright-core.
 // A user enrolls both authenticator apps from the page (QR code + secret shown once), confirms them with codes computed
 // here like a phone would, passes the chain step by step, sees the reset after a wrong code and the lockout after too
-// many. No secret or code is ever printed, asserted by value, or left visible in the screenshot.
+// many. Another user enrolls backup codes (shown once), passes a step with one and sees the same code refused next time.
+// The demo policy asks for any two of its three factors in random order, so the test follows the step the page shows.
+// No secret or code is ever printed, asserted by value, or left visible in the screenshot.
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -26,9 +28,19 @@ const CHROMIUM_ARGS = [
 ];
 const SCREENSHOT = join(dirname(fileURLToPath(import.meta.url)), "..", "test-results", "demo-chain.png");
 const ENROLL_SCREENSHOT = join(dirname(SCREENSHOT), "demo-enroll.png");
+const BACKUP_SCREENSHOT = join(dirname(SCREENSHOT), "demo-backup-codes.png");
 const LOCKOUT_SCREENSHOT = join(dirname(SCREENSHOT), "demo-lockout.png");
 const TOTP = { algorithm: "SHA1", digits: 6, period: 30 } as const;
 const USER = "alice";
+const LABELS: Record<string, string> = {
+  google_auth: "Google Authenticator",
+  ms_auth: "Microsoft Authenticator",
+  backup_codes: "Backup codes",
+};
+/** Either authenticator app, as the page names it after a reset (the new chain is drawn at random). */
+const ANY_APP = "(?:Google Authenticator \\(google_auth\\)|Microsoft Authenticator \\(ms_auth\\))";
+/** A backup code as shown: 15 of Crockford's base32, in groups of five. */
+const BACKUP_CODE_SHAPE = /^[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$/;
 
 /** The part of an HTMLImageElement the test reads (this package compiles without the DOM lib). */
 interface ImageLike {
@@ -87,6 +99,8 @@ describe("demo page in Chromium", () => {
   let page: Page;
   /** Page errors, console errors and failed requests: there must be none. */
   const problems: string[] = [];
+  /** Everything the page wrote to the console: no code may be among it. */
+  const consoleTexts: string[] = [];
   const apps: Record<string, PhoneApp> = {};
 
   const row = (factorId: string) => page.getByTestId(`factor-${factorId}`);
@@ -106,6 +120,14 @@ describe("demo page in Chromium", () => {
     expect(await page.getByTestId("attempt").getAttribute("data-factor-id")).toBe(factorId);
   }
 
+  /** The factor of the step the page asks for now (drawn by the server), once that step is shown. */
+  async function currentFactorAt(number: number): Promise<string> {
+    await expectText(page.getByTestId("step-number"), new RegExp(`^${number}$`));
+    const factorId = (await page.getByTestId("attempt").getAttribute("data-factor-id")) ?? "";
+    await expectStep(number, factorId, LABELS[factorId] ?? "?");
+    return factorId;
+  }
+
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) {
       throw new Error(`${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium, package "chromium")`);
@@ -123,6 +145,7 @@ describe("demo page in Chromium", () => {
     page.setDefaultTimeout(5_000);
     page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
     page.on("console", (message) => {
+      consoleTexts.push(message.text());
       if (message.type() === "error" || message.type() === "warning") problems.push(`console ${message.type()}: ${message.text()}`);
     });
     page.on("requestfailed", (request) => problems.push(`request failed: ${request.method()} ${new URL(request.url()).pathname}`));
@@ -149,7 +172,11 @@ describe("demo page in Chromium", () => {
     await page.getByTestId("user-id").fill(USER);
     await page.getByTestId("user-id").press("Enter");
     await expectText(page.getByTestId("current-user"), new RegExp(`^${USER}$`));
-    for (const factorId of ["google_auth", "ms_auth"]) await expectText(row(factorId).getByTestId("status"), /^not enrolled$/);
+    await expectText(page.getByTestId("policy-summary"), /: 2 of 3 factors, random order; locks after 5 wrong codes in a row$/);
+    for (const factorId of ["google_auth", "ms_auth", "backup_codes"]) {
+      await expectText(row(factorId).getByTestId("status"), /^not enrolled$/);
+    }
+    expect(await row("backup_codes").getByTestId("enroll").textContent()).toBe("Generate codes");
     expect(await page.getByTestId("lockout").isVisible()).toBe(false);
   });
 
@@ -200,14 +227,18 @@ describe("demo page in Chromium", () => {
     await page.getByTestId("start-attempt").click();
     await expectText(status(), /Attempt started for alice: 2 steps/);
     await expectText(page.getByTestId("step-count"), /^2$/);
-    await expectStep(1, "google_auth", "Google Authenticator");
+    // Both apps, in the order the server drew: the only two factors alice has.
+    const first = await currentFactorAt(1);
+    expect(["google_auth", "ms_auth"]).toContain(first);
+    const second = first === "google_auth" ? "ms_auth" : "google_auth";
+    expect(await page.getByTestId("step-prompt").textContent()).toBe("enter the code from");
 
-    await submitCode(await apps.google_auth!.next());
-    await expectText(status(), /Step 1 passed \(Google Authenticator\)\. Next: step 2, Microsoft Authenticator \(ms_auth\)/);
-    await expectStep(2, "ms_auth", "Microsoft Authenticator");
-    expect(await page.getByTestId("progress").locator("li.passed").allTextContents()).toEqual(["✓ Google Authenticator (google_auth)"]);
+    await submitCode(await apps[first]!.next());
+    await expectText(status(), new RegExp(`Step 1 passed \\(${LABELS[first]}\\)\\. Next: step 2, ${LABELS[second]} \\(${second}\\)`));
+    await expectStep(2, second, LABELS[second]!);
+    expect(await page.getByTestId("progress").locator("li.passed").allTextContents()).toEqual([`✓ ${LABELS[first]} (${first})`]);
 
-    await submitCode(await apps.ms_auth!.next());
+    await submitCode(await apps[second]!.next());
     await expectText(status(), /^Chain complete: alice is authenticated \(2 of 2 steps\)\.$/);
     expect(await status().getAttribute("data-state")).toBe("complete");
     expect(await page.getByTestId("attempt").isVisible()).toBe(false);
@@ -215,17 +246,15 @@ describe("demo page in Chromium", () => {
 
   it("resets the chain to step 1 after a wrong code at step 2", async () => {
     await page.getByTestId("start-attempt").click();
-    await expectStep(1, "google_auth", "Google Authenticator");
-    await submitCode(await apps.google_auth!.next());
-    await expectStep(2, "ms_auth", "Microsoft Authenticator");
+    const first = await currentFactorAt(1);
+    await submitCode(await apps[first]!.next());
+    const second = await currentFactorAt(2);
+    expect(second).not.toBe(first);
 
-    await submitCode(apps.ms_auth!.wrong());
-    await expectText(
-      status(),
-      /^Wrong code: the chain was reset to step 1, Google Authenticator \(google_auth\)\. 4 tries left before a lock\.$/,
-    );
+    await submitCode(apps[second]!.wrong());
+    await expectText(status(), new RegExp(`^Wrong code: the chain was reset to step 1, ${ANY_APP}\\. 4 tries left before a lock\\.$`));
     expect(await status().getAttribute("data-state")).toBe("reset");
-    await expectStep(1, "google_auth", "Google Authenticator");
+    await currentFactorAt(1);
     expect(await page.getByTestId("progress").locator("li.passed").count()).toBe(0);
 
     // The screenshot shows no secret and no code: enrollments are confirmed and the code field was cleared.
@@ -238,13 +267,10 @@ describe("demo page in Chromium", () => {
 
   it("locks the user after too many wrong codes, with the time remaining, until unlocked", async () => {
     for (const left of [3, 2, 1]) {
-      await submitCode(apps.google_auth!.wrong());
-      await expectText(
-        status(),
-        new RegExp(`reset to step 1, Google Authenticator \\(google_auth\\)\\. ${left} tries left before a lock\\.$`),
-      );
+      await submitCode(apps[await currentFactorAt(1)]!.wrong());
+      await expectText(status(), new RegExp(`reset to step 1, ${ANY_APP}\\. ${left} tries left before a lock\\.$`));
     }
-    await submitCode(apps.google_auth!.wrong());
+    await submitCode(apps[await currentFactorAt(1)]!.wrong());
     await expectText(status(), /The user is now locked\.$/);
     const lockout = page.getByTestId("lockout");
     await lockout.waitFor({ state: "visible" });
@@ -263,5 +289,109 @@ describe("demo page in Chromium", () => {
     await lockout.waitFor({ state: "hidden" });
     await expectText(status(), /^alice was unlocked\.$/);
     expect(await page.getByTestId("start-attempt").isDisabled()).toBe(false);
+  });
+
+  it("enrolls backup codes shown once, passes a step with one, and refuses the same code the second time", async () => {
+    // bob has one authenticator app and a set of backup codes: every chain of two then has a backup-code step.
+    const BOB = "bob";
+    await page.getByTestId("user-id").fill(BOB);
+    await page.getByTestId("user-id").press("Enter");
+    await expectText(page.getByTestId("current-user"), new RegExp(`^${BOB}$`));
+    for (const factorId of ["google_auth", "ms_auth", "backup_codes"]) {
+      await expectText(row(factorId).getByTestId("status"), /^not enrolled$/);
+    }
+    const google = row("google_auth");
+    await google.getByTestId("enroll").click();
+    await google.getByTestId("qr").waitFor({ state: "visible" });
+    const bobsPhone = new PhoneApp((await google.getByTestId("secret").textContent())?.trim() ?? "", () => api!.clock.now());
+    await google.getByTestId("confirm-code").fill(await bobsPhone.next());
+    await google.getByTestId("confirm").click();
+    await expectText(google.getByTestId("status"), /^active$/);
+
+    // Generate the codes: active at once, shown this once with a warning to save them.
+    const backup = row("backup_codes");
+    await backup.getByTestId("enroll").click();
+    const shown = backup.getByTestId("backup-codes");
+    await shown.waitFor({ state: "visible" });
+    expect(await shown.getByRole("alert").textContent()).toMatch(/Save these codes now: they are shown only this once\./);
+    const codes = (await backup.getByTestId("codes").locator("li").allTextContents()).map((c) => c.trim());
+    expect(codes).toHaveLength(10);
+    expect(
+      codes.every((c) => BACKUP_CODE_SHAPE.test(c)),
+      "the page shows codes of the form XXXXX-XXXXX-XXXXX",
+    ).toBe(true);
+    expect(new Set(codes).size).toBe(10);
+    await expectText(backup.getByTestId("status"), /^active$/);
+    await expectText(backup.getByTestId("remaining"), /^\(10 unused codes left\)$/);
+    await expectText(backup.getByTestId("row-status"), /^10 backup codes generated and active\.$/);
+    expect(await backup.getByTestId("enroll").textContent()).toBe("Generate new codes");
+    await mkdir(dirname(BACKUP_SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: BACKUP_SCREENSHOT, fullPage: true, mask: [backup.getByTestId("codes")] });
+
+    // The codes are nowhere but on the screen: not in storage, not in the page's log, not on the console.
+    const stored = await page.evaluate(() => {
+      const g = globalThis as unknown as { localStorage: { length: number }; sessionStorage: { length: number } };
+      return g.localStorage.length + g.sessionStorage.length;
+    });
+    expect(stored).toBe(0);
+    const logText = (await page.getByTestId("log").textContent()) ?? "";
+    expect(codes.filter((c) => logText.includes(c) || consoleTexts.some((t) => t.includes(c)))).toEqual([]);
+
+    // Once hidden they are gone from the page, and reloading bob's factors does not bring them back.
+    await shown.getByTestId("codes-saved").click();
+    await shown.waitFor({ state: "hidden" });
+    expect(await backup.getByTestId("codes").locator("li").count()).toBe(0);
+    await page.getByTestId("user-apply").click();
+    await expectText(backup.getByTestId("status"), /^active$/);
+    expect(await shown.isVisible()).toBe(false);
+    const html = await page.content();
+    expect(codes.filter((c) => html.includes(c))).toEqual([]);
+
+    /** Passes the current step with bob's app, or with `code` when the step is the backup codes; returns the factor. */
+    const passStep = async (number: number, code: string): Promise<string> => {
+      const factorId = await currentFactorAt(number);
+      expect(["google_auth", "backup_codes"]).toContain(factorId);
+      if (factorId === "backup_codes") {
+        expect(await page.getByTestId("step-prompt").textContent()).toBe("enter one unused code of your");
+        expect(await page.getByTestId("verify-code").getAttribute("placeholder")).toBe("XXXXX-XXXXX-XXXXX");
+        await submitCode(code);
+      } else await submitCode(await bobsPhone.next());
+      return factorId;
+    };
+
+    // One backup code passes its step; it is used up.
+    const [used, other] = [codes[0]!, codes[1]!];
+    await page.getByTestId("start-attempt").click();
+    await expectText(status(), /Attempt started for bob: 2 steps/);
+    const first = await passStep(1, used);
+    await expectText(status(), new RegExp(`^Step 1 passed \\(${LABELS[first]}\\)\\.`));
+    const second = await passStep(2, used);
+    expect(new Set([first, second])).toEqual(new Set(["google_auth", "backup_codes"]));
+    await expectText(status(), /^Chain complete: bob is authenticated \(2 of 2 steps\)\.$/);
+    await expectText(backup.getByTestId("remaining"), /^\(9 unused codes left\)$/);
+
+    // The same code the second time: refused, the chain reset, a failure counted, no further code used.
+    await page.getByTestId("start-attempt").click();
+    await expectText(status(), /Attempt started for bob: 2 steps/);
+    if ((await currentFactorAt(1)) === "google_auth") {
+      await passStep(1, used);
+      await expectText(status(), /^Step 1 passed \(Google Authenticator\)\. Next: step 2, Backup codes \(backup_codes\)\.$/);
+      await currentFactorAt(2);
+    }
+    await submitCode(used);
+    await expectText(
+      status(),
+      /^Wrong or already used backup code: the chain was reset to step 1, (?:Google Authenticator \(google_auth\)|Backup codes \(backup_codes\))\. 4 tries left before a lock\.$/,
+    );
+    expect(await status().getAttribute("data-state")).toBe("reset");
+    await expectText(backup.getByTestId("remaining"), /^\(9 unused codes left\)$/);
+
+    // Another unused code of the set still passes (bob's app moves on a minute, past the time steps it has used).
+    api!.clock.advance(60_000);
+    await passStep(1, other);
+    await passStep(2, other);
+    await expectText(status(), /^Chain complete: bob is authenticated \(2 of 2 steps\)\.$/);
+    await expectText(backup.getByTestId("remaining"), /^\(8 unused codes left\)$/);
+    expect(await page.getByTestId("verify-code").inputValue()).toBe("");
   });
 });

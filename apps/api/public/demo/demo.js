@@ -1,6 +1,7 @@
 // The demo page: talks to the API like any relying party would, with the demo tenant's key.
 // Everything that comes from the API (labels, ids, messages) is rendered as text, never as markup. Nothing secret
-// (the key, an enrollment secret, a code) is logged, to the console or to the page's log.
+// (the key, an enrollment secret, a code) is logged, to the console or to the page's log, or kept in storage: backup
+// codes live in the page only while shown, once, after they are generated.
 const $ = (id) => document.getElementById(id);
 const enc = encodeURIComponent;
 
@@ -66,6 +67,8 @@ function setRowStatus(entry, text, kind = "") {
 }
 
 const factorName = (f) => `${f.label} (${f.id})`;
+/** A slot passed by any unused code of a set shown once (active at once; no QR code, nothing to confirm). */
+const isBackupCodes = (f) => f?.type === "backup_code";
 
 /** Runs one user action with the controls disabled, so a double click cannot send a code twice. */
 async function busy(action) {
@@ -89,7 +92,8 @@ function updateControls() {
   $("verify-code").disabled = locked;
   $("user-apply").disabled = working;
   for (const entry of state.factors.values()) {
-    entry.row.querySelector(".enroll").disabled = working || entry.status === "active";
+    // Backup codes can be generated anew (the old set stops working); an active authenticator cannot be re-enrolled here.
+    entry.row.querySelector(".enroll").disabled = working || (entry.status === "active" && !isBackupCodes(entry.factor));
     entry.row.querySelector(".confirm-button").disabled = working || locked;
   }
 }
@@ -187,6 +191,11 @@ function renderFactor(factor) {
   row.querySelector(".type").textContent = factor.type;
   row.querySelector(".qr-image").alt = `QR code for ${factorName(factor)}`;
   row.querySelector(".enroll").addEventListener("click", () => busy(() => enroll(factor.id)));
+  row.querySelector(".codes-saved").addEventListener("click", () => {
+    const entry = state.factors.get(factor.id);
+    clearCodes(entry);
+    setRowStatus(entry, "The codes are hidden and cannot be shown again. Lost them? Generate new codes.");
+  });
   row.querySelector(".confirm").addEventListener("submit", (e) => {
     e.preventDefault();
     busy(() => confirmEnrollment(factor.id));
@@ -203,6 +212,23 @@ function clearEnrollment(entry) {
   entry.row.querySelector(".secret").textContent = "";
   entry.row.querySelector(".confirm-code").value = "";
   entry.row.querySelector(".enrollment").hidden = true;
+  clearCodes(entry);
+}
+
+/** Forgets shown backup codes: they leave the page for good (the API keeps only their hashes). */
+function clearCodes(entry) {
+  entry.row.querySelector(".codes").replaceChildren();
+  entry.row.querySelector(".backup-codes").hidden = true;
+}
+
+function showCodes(entry, codes) {
+  const items = codes.map((code) => {
+    const li = document.createElement("li");
+    li.textContent = code;
+    return li;
+  });
+  entry.row.querySelector(".codes").replaceChildren(...items);
+  entry.row.querySelector(".backup-codes").hidden = false;
 }
 
 async function refreshFactors() {
@@ -216,15 +242,23 @@ async function refreshFactors() {
     el.textContent = { active: "active", pending: "pending confirmation", none: "not enrolled" }[entry.status];
     el.className = `status status-${entry.status}`;
     el.dataset.state = entry.status;
+    const active = mine.find((f) => f.status === "active");
+    const remaining = entry.row.querySelector(".remaining");
+    const left = active?.remaining;
+    remaining.textContent = typeof left !== "number" ? "" : left === 0 ? "(no unused codes left: generate new ones)" : `(${left} unused ${left === 1 ? "code" : "codes"} left)`;
     const button = entry.row.querySelector(".enroll");
+    if (isBackupCodes(entry.factor)) button.textContent = entry.status === "active" ? "Generate new codes" : "Generate codes";
     // A pending enrollment whose secret is no longer on the page (reloaded, other user) can only be redone.
-    button.textContent = entry.status === "active" ? "Enrolled" : entry.credentialId ? "New secret" : entry.status === "pending" ? "Enroll again" : "Enroll";
+    else button.textContent = entry.status === "active" ? "Enrolled" : entry.credentialId ? "New secret" : entry.status === "pending" ? "Enroll again" : "Enroll";
   }
   updateControls();
 }
 
 async function enroll(factorId) {
   const entry = state.factors.get(factorId);
+  if (isBackupCodes(entry.factor) && entry.status === "active") {
+    if (!window.confirm(`Generate new backup codes for ${state.user}? The current codes stop working at once.`)) return;
+  }
   const user = state.user;
   const { status, data } = await api("POST", `/v1/users/${enc(user)}/factors`, { policyId: state.policy.id, factorId });
   if (user !== state.user) return;
@@ -232,6 +266,16 @@ async function enroll(factorId) {
     if (status === 423) showLock(data.lockedUntil);
     setRowStatus(entry, problemText(data, status), "fail");
     return log(`enroll ${factorId}: ${problemText(data, status)}`, "fail");
+  }
+  if (Array.isArray(data.codes)) {
+    // Active at once; the codes are in this one response and nowhere else (never logged or stored).
+    clearEnrollment(entry);
+    showCodes(entry, data.codes);
+    setRowStatus(entry, `${data.codes.length} backup codes generated and active.`, "ok");
+    log(`generated ${data.codes.length} backup codes for ${user} (shown once; any earlier set no longer works)`, "ok");
+    await refreshFactors();
+    entry.row.querySelector(".codes-saved").focus();
+    return;
   }
   entry.credentialId = data.factor.id;
   const img = entry.row.querySelector(".qr-image");
@@ -302,7 +346,16 @@ function renderAttempt() {
   $("step-count").textContent = String(a.steps);
   $("current-label").textContent = a.current.label;
   $("current-id").textContent = a.current.id;
-  $("verify-code").value = "";
+  const backup = isBackupCodes(a.current);
+  $("attempt").dataset.factorType = a.current.type;
+  $("step-prompt").textContent = backup ? "enter one unused code of your" : "enter the code from";
+  const input = $("verify-code");
+  // A backup code is 15 letters and digits, typed with or without its hyphens; never offered for autofill.
+  input.inputMode = backup ? "text" : "numeric";
+  input.autocomplete = backup ? "off" : "one-time-code";
+  input.maxLength = backup ? 45 : 8;
+  input.placeholder = backup ? "XXXXX-XXXXX-XXXXX" : "123456";
+  input.value = "";
   if (state.lockedUntil === null) $("verify-code").focus();
 }
 
@@ -345,7 +398,10 @@ async function verify() {
   if (!a) return;
   const code = $("verify-code").value.trim();
   $("verify-code").value = "";
-  const { status, data } = await api("POST", `/v1/attempts/${enc(a.id)}/verify`, { factorId: a.current.id, code });
+  const submitted = a.current;
+  const { status, data } = await api("POST", `/v1/attempts/${enc(a.id)}/verify`, { factorId: submitted.id, code });
+  // A backup code passed is used up: show how many remain.
+  if (a === state.attempt && isBackupCodes(submitted) && data.success) await refreshFactors();
   if (a !== state.attempt) return;
   if ((status === 200 || status === 409) && typeof data.success === "boolean") {
     if (data.success && data.complete) {
@@ -362,7 +418,8 @@ async function verify() {
       setStatus(`Step ${a.passed.length} passed (${passed.label}). Next: step ${a.passed.length + 1}, ${factorName(a.current)}.`, "ok", "passed");
       return log(`step ${a.passed.length} passed; next is ${a.current.id}`, "ok");
     }
-    const why = status === 409 ? "That factor is not the current step" : "Wrong code";
+    const why =
+      status === 409 ? "That factor is not the current step" : isBackupCodes(submitted) ? "Wrong or already used backup code" : "Wrong code";
     if (!data.nextFactor) {
       endAttempt();
       setStatus(`${why}: this attempt is over; start a new one.`, "fail", "reset");

@@ -1,5 +1,5 @@
-// Demo mode: a demo tenant with a two-authenticator policy, created on first start, and a key for the demo page,
-// issued afresh at every start (the previous one revoked).
+// Demo mode: a demo tenant with a policy of two authenticator apps and a set of backup codes (any two of them, in random
+// order), created on first start, and a key for the demo page, issued afresh at every start (the previous one revoked).
 import type { Actor } from "@mfa-chain/application";
 import { ApiKeyRepository, TenantRepository, type Db } from "@mfa-chain/infra-postgres";
 import type { Services } from "../services.js";
@@ -9,15 +9,40 @@ export const DEMO_TENANT = "demo";
 export const DEMO_POLICY = "demo-login";
 const DEMO_PAGE_KEY = "demo page";
 
+// A slot is one factor of one kind, so backup codes are a slot of their own: any two of the three pass, and a user who
+// lost a phone signs in with the other app and one backup code.
 export const DEMO_POLICY_DEFINITION = {
-  name: "Demo: two authenticator apps, in order",
-  mode: "fixed",
+  name: "Demo: any two of two authenticator apps and backup codes",
+  mode: "random",
   requiredSteps: 2,
   factors: [
     { id: "google_auth", label: "Google Authenticator", type: "totp" },
     { id: "ms_auth", label: "Microsoft Authenticator", type: "totp" },
+    { id: "backup_codes", label: "Backup codes", type: "backup_code" },
   ],
 } as const;
+
+/** The demo policy as earlier versions created it (two authenticator apps, in order). */
+const EARLIER_DEMO_POLICY = {
+  name: "Demo: two authenticator apps, in order",
+  mode: "fixed",
+  requiredSteps: 2,
+  factors: "google_auth:totp,ms_auth:totp",
+};
+
+interface StoredDemoPolicy {
+  readonly name: string;
+  readonly mode: string;
+  readonly requiredSteps: number;
+  readonly factors: readonly { readonly id: string; readonly type: string }[];
+}
+
+/** Whether the stored demo policy is still the earlier built-in one (its name, mode and slots unchanged). */
+const isEarlierDemoPolicy = (p: StoredDemoPolicy): boolean =>
+  p.name === EARLIER_DEMO_POLICY.name &&
+  p.mode === EARLIER_DEMO_POLICY.mode &&
+  p.requiredSteps === EARLIER_DEMO_POLICY.requiredSteps &&
+  p.factors.map((f) => `${f.id}:${f.type}`).join(",") === EARLIER_DEMO_POLICY.factors;
 
 export interface DemoSetup {
   readonly apiKey: string;
@@ -39,6 +64,13 @@ export async function ensureDemo(db: Db, services: Services, now: number): Promi
   if (!existing.ok) {
     const saved = await services.savePolicy.execute({ actor, policyId: DEMO_POLICY, definition: DEMO_POLICY_DEFINITION, mode: "create" });
     if (!saved.ok) throw new Error(`demo policy: ${saved.error.message}`);
+  } else if (isEarlierDemoPolicy(existing.value)) {
+    // A database from an earlier version gets the backup-code slot as a new version; its other settings are kept.
+    const { verifyWindow, attemptTtlSeconds, lockout } = existing.value;
+    const definition = { ...DEMO_POLICY_DEFINITION, verifyWindow, attemptTtlSeconds, lockout };
+    const saved = await services.savePolicy.execute({ actor, policyId: DEMO_POLICY, definition, mode: "update" });
+    // Another process starting at the same moment may have written the new version first.
+    if (!saved.ok && saved.error.code !== "policy_exists") throw new Error(`demo policy: ${saved.error.message}`);
   }
   return { apiKey: page.apiKey, policyId: DEMO_POLICY, ...(createdAdminKey ? { createdAdminKey } : {}) };
 }
