@@ -20,7 +20,7 @@ import { attemptRoutes } from "./routes/attempts.routes.js";
 import { devRoutes } from "./routes/dev.routes.js";
 import { factorRoutes } from "./routes/factors.routes.js";
 import { policyRoutes } from "./routes/policies.routes.js";
-import type { Services } from "./services.js";
+import type { Services } from "@mfa-chain/application";
 
 export interface AppOptions {
   readonly services: Services;

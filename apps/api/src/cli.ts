@@ -3,19 +3,20 @@
 // They use the same database settings as the API: DATABASE_URL, else PGlite in MFA_DATA_DIR.
 import { parseArgs } from "node:util";
 import { AesGcmKeyring, generateKeyringKey } from "@mfa-chain/crypto";
-import { createDatabase, databaseOptionsFromEnv, migrateToLatest, runSecretsRotation, TenantRepository } from "@mfa-chain/infra-postgres";
-import { createTenant, issueApiKey } from "./boot/api-keys.js";
+import { TENANT_ID } from "@mfa-chain/application";
+import { createDatabase, databaseOptionsFromEnv, migrateToLatest, runSecretsRotation } from "@mfa-chain/infra-postgres";
+import { tenantServices } from "./boot/api-keys.js";
 import { DatabaseUrl } from "./config.js";
 import { loadKeyring } from "./boot/keyring.js";
 
 const USAGE = `usage: pnpm mfa <command>   (built: node apps/api/dist/cli.js <command>)
   create-tenant <tenantId> [--name <name>] [--role admin|service]   create a tenant and print its first API key
   create-key <tenantId> [--name <name>] [--role admin|service]      print a new API key for an existing tenant
+  revoke-key <tenantId> <keyId>                                     revoke an API key: every API process refuses it at once
   migrate                                                           bring the database to the latest schema
   secrets:rotate                                                    re-seal every factor secret with the current key
   generate-key [<keyId>]                                            print a new MFA_SECRET_KEYS entry`;
 
-const TENANT_ID = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const baseDir = process.env.INIT_CWD ?? process.cwd();
 
@@ -67,16 +68,30 @@ async function main(argv: string[]): Promise<number> {
       if (!arg || !TENANT_ID.test(arg)) fail(`${command}: give a tenant id (lowercase letters, digits, "_" and "-"; 1–64)`);
       return withDatabase(async ({ db, description }) => {
         out(`${command}: ${description}`);
-        const exists = (await new TenantRepository(db).find(arg)) !== null;
-        if (command === "create-tenant" && exists) fail(`create-tenant: tenant "${arg}" already exists (use create-key)`);
-        if (command === "create-key" && !exists) fail(`create-key: no tenant "${arg}"`);
-        const now = Date.now();
-        const issued =
+        const tenants = tenantServices(db);
+        const name = values.name ?? (command === "create-tenant" ? arg : `${role} key`);
+        const result =
           command === "create-tenant"
-            ? await createTenant(db, { id: arg, name: values.name ?? arg, role, now })
-            : await issueApiKey(db, arg, values.name ?? `${role} key`, role, now);
+            ? await tenants.createTenant.execute({ tenantId: arg, name, role })
+            : await tenants.issueApiKey.execute({ tenantId: arg, name, role });
+        if (!result.ok) {
+          const hint = result.error.code === "tenant_exists" ? " (use create-key)" : "";
+          fail(`${command}: ${result.error.message}${hint}`);
+        }
+        const issued = result.value;
         out(`tenant ${arg}, ${role} key ${issued.keyId}. The key (shown this once; only its hash is stored):`);
         out(issued.apiKey);
+        return 0;
+      });
+    }
+    case "revoke-key": {
+      const keyId = positionals[2];
+      if (!arg || !TENANT_ID.test(arg) || !keyId) fail(`revoke-key: give a tenant id and a key id (as create-key printed it)`);
+      return withDatabase(async ({ db, description }) => {
+        out(`revoke-key: ${description}`);
+        const result = await tenantServices(db).revokeApiKey.execute({ tenantId: arg, keyId });
+        if (!result.ok) fail(`revoke-key: ${result.error.message}`);
+        out(`tenant ${arg}: key ${keyId} revoked`);
         return 0;
       });
     }

@@ -3,7 +3,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { resolve } from "node:path";
-import { createKinds, PeekCurrentCode, PolicyVersionCache, type Clock } from "@mfa-chain/application";
+import { createKinds, createServices, PeekCurrentCode, PolicyVersionCache, type Clock } from "@mfa-chain/application";
 import { CryptoRandomSource, RandomIdGenerator, SystemClock } from "@mfa-chain/crypto";
 import {
   asDatabaseUnavailable,
@@ -19,7 +19,7 @@ import { otp } from "@mfa-chain/totp";
 import { sql } from "kysely";
 import { pino, type Logger } from "pino";
 import { createApp } from "./app.js";
-import { StoredApiKeyResolver } from "./boot/api-keys.js";
+import { API_KEY_MINTER } from "./boot/api-keys.js";
 import { DatabaseHealth, describeCause } from "./boot/database-health.js";
 import { ensureDemo, type DemoSetup } from "./boot/demo.js";
 import { retryWithBackoff } from "./boot/retry.js";
@@ -31,7 +31,6 @@ import { CachedApiKeyResolver } from "./http/auth.js";
 import { parseTrustedProxies } from "./http/client-ip.js";
 import { rawProblemResponse, safeError } from "./http/problem.js";
 import { createMetrics } from "./http/metrics.js";
-import { buildServices } from "./services.js";
 
 export interface ServerOptions {
   readonly config: Config;
@@ -133,9 +132,26 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         random: new CryptoRandomSource(),
         issuer: config.MFA_ISSUER,
       }),
+      keys: API_KEY_MINTER,
     };
     const shared = { policies: new PolicyVersionCache() };
-    const services = buildServices(adapters, shared);
+    const services = createServices(adapters, shared);
+    // Resolved API keys are cached; every revocation committed by any process clears its key here at once.
+    const apiKeys = new CachedApiKeyResolver({ resolve: (keyHash) => services.resolveApiKey.execute(keyHash) });
+    const revocations = database.watchApiKeyRevocations(
+      {
+        revoked: (keyHash) => apiKeys.forget(keyHash),
+        live: (isLive) => {
+          apiKeys.trusted(isLive);
+          logger.info(
+            { live: isLive },
+            isLive ? "hearing API-key revocations: key cache on" : "not hearing API-key revocations: key cache off",
+          );
+        },
+      },
+      { onError: (error) => logger.warn({ err: safeError(error) }, "API-key revocation listener") },
+    );
+    cleanups.push(() => revocations.close());
     const idempotencyStore = new PostgresIdempotencyStore(database.db, keyring.keyring);
 
     let draining = false;
@@ -152,7 +168,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
 
     const app = createApp({
       services,
-      apiKeys: new CachedApiKeyResolver(new StoredApiKeyResolver(database.db)),
+      apiKeys,
       rateLimiters: store.limiters,
       metrics,
       logger,
@@ -174,7 +190,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         }
       },
       started: () => startedWith !== undefined,
-      idempotency: { store: idempotencyStore, servicesOn: (joined) => buildServices({ ...adapters, uow: joined }, shared) },
+      idempotency: { store: idempotencyStore, servicesOn: (joined) => createServices({ ...adapters, uow: joined }, shared) },
       onDatabaseUnavailable: (error) => health.report(error),
       ...(devPeek ? { devPeek } : {}),
       ...(config.MFA_DEMO
@@ -251,7 +267,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
           const applied = await migrateToLatest(database.db);
           if (applied.length > 0) logger.info({ migrations: applied }, "migrations applied");
         }
-        return { demo: config.MFA_DEMO ? await ensureDemo(database.db, services, clock.now()) : undefined };
+        return { demo: config.MFA_DEMO ? await ensureDemo(services) : undefined };
       },
       {
         stopped: () => closed,

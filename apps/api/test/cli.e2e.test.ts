@@ -1,43 +1,20 @@
 // The operator's commands against a real PostgreSQL: creating a tenant and its key, rotating the secret keyring
 // online (re-encryption with a new key while the API keeps serving), the API's start-up errors, and the main command
 // on the embedded database.
-import { execFile } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
+import { join } from "node:path";
 import { randomBytes } from "node:crypto";
 import { generateKeyringKey } from "@mfa-chain/crypto";
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { ApiClient, enrollAll, startTestApi, twoFactorPolicy, uniqueId } from "./support/api.js";
-import { spawnApi } from "./support/processes.js";
+import { runNode as node, spawnApi } from "./support/processes.js";
 
 const database = useTestDatabase("api_cli");
-const appDir = join(dirname(fileURLToPath(import.meta.url)), "..");
-const run = promisify(execFile);
 const hashKey = randomBytes(32).toString("base64");
-
-async function node(
-  script: string,
-  args: string[],
-  env: Record<string, string>,
-): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "--conditions=@mfa-chain/source", script, ...args], {
-      cwd: appDir,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-      timeout: 60_000,
-    });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === "number" ? e.code : -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
-  }
-}
 
 async function keyIdsInDatabase(): Promise<string[]> {
   const sql = new pg.Client({ connectionString: database.url });

@@ -8,9 +8,9 @@ import { pgDump } from "@mfa-chain/pg-harness";
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase, verifyAuditChain } from "@mfa-chain/infra-postgres";
-import { createTenant } from "../src/boot/api-keys.js";
+import { createTenant, issueApiKey } from "../src/boot/api-keys.js";
 import { ApiClient, Authenticator, enrollAll, twoFactorPolicy, uniqueId, type Enrollment } from "./support/api.js";
-import { spawnApi, type ApiProcess } from "./support/processes.js";
+import { runNode, spawnApi, type ApiProcess } from "./support/processes.js";
 
 const database = useTestDatabase("api_shared_state");
 let processes: ApiProcess[] = [];
@@ -84,6 +84,40 @@ const start = async (client: ApiClient, userId: string, policyId: string) =>
   (await client.post("/v1/attempts", { userId, policyId })).body.attemptId as string;
 
 describe("two API processes, one database", () => {
+  it("a key revoked with `mfa revoke-key` is refused at once by both processes, their key caches included", async () => {
+    const db = createDatabase({ url: database.url, poolSize: 1 });
+    const issued = await issueApiKey(db.db, tenantId, uniqueId("ops"), "admin");
+    await db.close();
+    secrets.add(issued.apiKey);
+    const clients = processes.map((p) => new ApiClient(p.url, issued.apiKey));
+    // Each process hears revocations, so it caches keys (30 s): the key below is served from the cache.
+    for (const p of processes) expect(p.output()).toContain("hearing API-key revocations: key cache on");
+    for (const client of clients) for (let i = 0; i < 3; i++) expect((await client.get("/v1/policies")).status).toBe(200);
+
+    const revoked = await runNode("src/cli.ts", ["revoke-key", tenantId, issued.keyId], { DATABASE_URL: database.url });
+    expect(revoked.code, revoked.stderr).toBe(0);
+    expect(revoked.stdout).toContain(`key ${issued.keyId} revoked`);
+    const refusedAfter = await Promise.all(
+      clients.map(async (client) => {
+        const since = Date.now();
+        // The notice travels from the revoking commit to each process's listener: allow it a moment, far below the TTL.
+        while ((await client.get("/v1/policies")).status !== 401) {
+          if (Date.now() - since > 1_000) throw new Error("a revoked key was still accepted 1 s after revoke-key returned");
+          await new Promise((r) => setTimeout(r, 10));
+        }
+        return Date.now() - since;
+      }),
+    );
+    expect(Math.max(...refusedAfter)).toBeLessThan(1_000);
+    // A second revocation is refused, naming the key; the first is in the audit.
+    const again = await runNode("src/cli.ts", ["revoke-key", tenantId, issued.keyId], { DATABASE_URL: database.url });
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain(issued.keyId);
+    const audit = await a.get(`/v1/audit-events?type=api_key.revoked`);
+    expect(audit.status).toBe(200);
+    expect(audit.body.events.map((e: { data: { keyId: string } }) => e.data.keyId)).toContain(issued.keyId);
+  }, 60_000);
+
   it("S2 parallel submissions of one valid code, through both processes: exactly one success", async () => {
     const { userId, g } = await enrolledUser("lenient");
     const attemptId = await start(a, userId, "lenient");

@@ -34,7 +34,7 @@ const attemptId = (w: number) => `att-${w}`;
 const credentialId = (w: number) => `cred-${w}`;
 
 /** Seeds one attempt, credential and lockout per worker. Each case uses its own tenant so versions never collide. */
-async function seed(database: MfaDatabase, tenant: string, workers: number): Promise<void> {
+async function seed(database: Pick<MfaDatabase, "db">, tenant: string, workers: number): Promise<void> {
   await new PostgresUnitOfWork(database.db).run(async (r) => {
     for (let w = 0; w < workers; w++) {
       await r.attempts.insert({ ...sampleAttempt(tenant, attemptId(w)), userId: user(w) });
@@ -228,12 +228,7 @@ async function main(): Promise<void> {
   await migrateToLatest(lite.db);
   await seed(lite, `${TENANT}-ours-1`, 1);
   const floorLite = await PGlite.create({ parsers: { [INT8_OID]: parseInt8 } });
-  const floorHandle: MfaDatabase = {
-    db: new Kysely<Database>({ dialect: new PGliteDialect({ pglite: floorLite }) }),
-    kind: "pglite",
-    description: "PGlite floor",
-    close: async () => {},
-  };
+  const floorHandle = { db: new Kysely<Database>({ dialect: new PGliteDialect({ pglite: floorLite }) }) };
   await migrateToLatest(floorHandle.db);
   await seed(floorHandle, `${TENANT}-raw-1`, 1);
   const liteRaw = raw("raw PGlite queries (same SQL, no Kysely, no validation)", `${TENANT}-raw-1`, (work) =>

@@ -4,6 +4,7 @@ export * from "./database/schema.js";
 export * from "./database/create-database.js";
 export * from "./database/pglite-dialect.js";
 export * from "./database/unavailable.js";
+export * from "./database/api-key-revocations.js";
 export { CorruptRowError } from "./database/rows.js";
 export * from "./migrate.js";
 export { migrations, migrationProvider } from "./migrations/index.js";

@@ -9,10 +9,13 @@ import { PostgresLockoutRepository } from "./repositories/lockout.repository.js"
 import { PostgresPolicyRepository } from "./repositories/policy.repository.js";
 import { PostgresStepRepository } from "./repositories/step.repository.js";
 import { PostgresUserRepository } from "./repositories/user.repository.js";
+import { PostgresApiKeyRepository, PostgresTenantRepository } from "./repositories/tenant.repository.js";
 
 /** The repositories over one connection or transaction. */
 export function createRepositories(db: Db): Repositories {
   return {
+    tenants: new PostgresTenantRepository(db),
+    apiKeys: new PostgresApiKeyRepository(db),
     policies: new PostgresPolicyRepository(db),
     users: new PostgresUserRepository(db),
     credentials: new PostgresCredentialRepository(db),

@@ -12,7 +12,7 @@ import * as storage from "../src/index.js";
 import { sealAllAuditChains, sealAuditChain, verifyAuditChain } from "../src/audit/audit-chain.js";
 import { PostgresAuditLog, PostgresAuditReader } from "../src/repositories/audit.repository.js";
 import { PostgresCredentialRepository } from "../src/repositories/credential.repository.js";
-import { ApiKeyRepository, TenantRepository } from "../src/repositories/tenant.repository.js";
+import { PostgresApiKeyRepository, PostgresTenantRepository } from "../src/repositories/tenant.repository.js";
 import { rotateSecrets } from "../src/secrets/rotate-secrets.js";
 import { PostgresUnitOfWork } from "../src/unit-of-work.js";
 import { PostgresIdempotencyStore } from "../src/idempotency/idempotency.store.js";
@@ -71,8 +71,8 @@ describeStorageContracts("PostgreSQL server, every statement captured", () => ({
 
 describe("what the port contracts do not call", () => {
   it("tenants and API keys", async () => {
-    const tenants = new TenantRepository(capture.db);
-    const keys = new ApiKeyRepository(capture.db);
+    const tenants = new PostgresTenantRepository(capture.db);
+    const keys = new PostgresApiKeyRepository(capture.db);
     await tenants.insert({ id: "scope-acme", name: "Acme", createdAt: T0 });
     expect(await tenants.find("scope-acme")).not.toBeNull();
     const key = {
@@ -86,8 +86,8 @@ describe("what the port contracts do not call", () => {
     };
     await keys.insert(key);
     expect(await keys.findByHash(key.keyHash)).toEqual(key);
-    expect(await keys.revoke("scope-acme", "k1", T0 + 1)).toBe(true);
-    expect(await keys.revokeByName("scope-acme", "server", T0 + 2)).toBe(0);
+    expect(await keys.revoke("scope-acme", { id: "k1" }, T0 + 1)).toEqual(["k1"]);
+    expect(await keys.revoke("scope-acme", { name: "server" }, T0 + 2)).toEqual([]);
   });
 
   it("the audit chain: sealing one tenant, every tenant, and verifying", async () => {
@@ -130,7 +130,7 @@ describe("every statement the repositories ran", () => {
   it("came from every method of every repository class", () => {
     expect(repositoryClasses.map(([name]) => name).sort()).toEqual(
       expect.arrayContaining([
-        "ApiKeyRepository",
+        "PostgresApiKeyRepository",
         "PostgresAttemptRepository",
         "PostgresIdempotencyStore",
         "PostgresUnitOfWork",
@@ -141,7 +141,7 @@ describe("every statement the repositories ran", () => {
         "PostgresPolicyRepository",
         "PostgresStepRepository",
         "PostgresUserRepository",
-        "TenantRepository",
+        "PostgresTenantRepository",
       ]),
     );
     const methods = repositoryClasses.flatMap(([name, cls]) =>

@@ -2,7 +2,10 @@
 import { createHash } from "node:crypto";
 import { T0 } from "@mfa-chain/testing/contracts";
 import { describe, expect, it } from "vitest";
-import { ApiKeyRepository, TenantRepository } from "../src/repositories/tenant.repository.js";
+import {
+  PostgresApiKeyRepository as ApiKeyRepository,
+  PostgresTenantRepository as TenantRepository,
+} from "../src/repositories/tenant.repository.js";
 import { usePGlite } from "./support/databases.js";
 
 const database = usePGlite();
@@ -11,10 +14,11 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
 describe("tenants and API keys", () => {
   it("stores and finds tenants", async () => {
     const tenants = new TenantRepository(database.current.db);
-    await tenants.insert({ id: "acme", name: "Acme", createdAt: T0 });
+    expect(await tenants.insert({ id: "acme", name: "Acme", createdAt: T0 })).toBe(true);
     expect(await tenants.find("acme")).toEqual({ id: "acme", name: "Acme", createdAt: T0 });
     expect(await tenants.find("nobody")).toBeNull();
-    await expect(tenants.insert({ id: "acme", name: "again", createdAt: T0 })).rejects.toThrow();
+    expect(await tenants.insert({ id: "acme", name: "again", createdAt: T0 })).toBe(false);
+    expect(await tenants.find("acme")).toEqual({ id: "acme", name: "Acme", createdAt: T0 });
   });
 
   it("finds a key by its hash, revokes it once, and only within its tenant", async () => {
@@ -33,9 +37,9 @@ describe("tenants and API keys", () => {
     await keys.insert(record);
     expect(await keys.findByHash(sha256("mfa_live_secret"))).toEqual(record);
     expect(await keys.findByHash(sha256("other"))).toBeNull();
-    expect(await keys.revoke("acme", "k1", T0 + 1)).toBe(false);
-    expect(await keys.revoke("globex", "k1", T0 + 1)).toBe(true);
-    expect(await keys.revoke("globex", "k1", T0 + 2)).toBe(false);
+    expect(await keys.revoke("acme", { id: "k1" }, T0 + 1)).toEqual([]);
+    expect(await keys.revoke("globex", { id: "k1" }, T0 + 1)).toEqual(["k1"]);
+    expect(await keys.revoke("globex", { id: "k1" }, T0 + 2)).toEqual([]);
     expect((await keys.findByHash(record.keyHash))?.revokedAt).toBe(T0 + 1);
   });
 

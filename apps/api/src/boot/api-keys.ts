@@ -1,44 +1,41 @@
-// Tenants and their API keys: creating them (the CLI and the demo bootstrap) and resolving a presented key.
+// API keys as the API makes them (ApiKeyMinter), and the operator's short-hands over the tenant use cases, for the CLI,
+// the demo set-up and tests: each runs the use case in its own transaction, audited like every other change.
 import { randomBytes } from "node:crypto";
-import type { Actor } from "@mfa-chain/application";
-import type { Instant } from "@mfa-chain/domain";
-import { ApiKeyRepository, TenantRepository, type ApiKeyRole, type Db } from "@mfa-chain/infra-postgres";
-import { hashApiKey, type ApiKeyResolver } from "../http/auth.js";
+import { CreateTenant, IssueApiKey, RevokeApiKey, type ApiKeyMinter, type ApiKeyRole, type IssuedApiKey } from "@mfa-chain/application";
+import { RandomIdGenerator } from "@mfa-chain/crypto";
+import { PostgresUnitOfWork, type Db } from "@mfa-chain/infra-postgres";
+import { hashApiKey } from "../http/auth.js";
 
 /** A new API key: a recognisable prefix and 256 random bits, base64url. Only its SHA-256 is stored. */
 export const newApiKey = (): string => `mfa_${randomBytes(32).toString("base64url")}`;
 
-const newId = (prefix: string): string => `${prefix}_${randomBytes(12).toString("base64url")}`;
+export const API_KEY_MINTER: ApiKeyMinter = {
+  mint: () => {
+    const apiKey = newApiKey();
+    return { apiKey, keyHash: hashApiKey(apiKey) };
+  },
+  hash: hashApiKey,
+};
 
-export class StoredApiKeyResolver implements ApiKeyResolver {
-  private readonly keys: ApiKeyRepository;
-  constructor(db: Db) {
-    this.keys = new ApiKeyRepository(db);
-  }
-  async resolve(keyHash: string): Promise<Actor | null> {
-    const record = await this.keys.findByHash(keyHash);
-    if (!record || record.revokedAt !== null) return null;
-    return { tenantId: record.tenantId, keyId: record.id, role: record.role };
-  }
+/** The tenant use cases over a database handle (a pool or an open transaction), with the system clock. */
+export function tenantServices(db: Db, now: () => number = Date.now) {
+  const deps = { uow: new PostgresUnitOfWork(db), clock: { now }, ids: new RandomIdGenerator(), keys: API_KEY_MINTER };
+  return { createTenant: new CreateTenant(deps), issueApiKey: new IssueApiKey(deps), revokeApiKey: new RevokeApiKey(deps) };
 }
 
-export interface IssuedKey {
-  readonly keyId: string;
-  /** The key itself: shown once to whoever asked for it, never stored or logged. */
-  readonly apiKey: string;
+function orThrow<T>(result: { ok: true; value: T } | { ok: false; error: { code: string; message: string } }, what: string): T {
+  if (!result.ok) throw new Error(`${what}: ${result.error.code}: ${result.error.message}`);
+  return result.value;
 }
 
-export async function issueApiKey(db: Db, tenantId: string, name: string, role: ApiKeyRole, now: Instant): Promise<IssuedKey> {
-  const apiKey = newApiKey();
-  const keyId = newId("key");
-  await new ApiKeyRepository(db).insert({ tenantId, id: keyId, name, keyHash: hashApiKey(apiKey), role, createdAt: now, revokedAt: null });
-  return { keyId, apiKey };
+/** Creates a tenant with one key of the given role; throws when it cannot. */
+export async function createTenant(db: Db, input: { id: string; name: string; role: ApiKeyRole; now?: number }): Promise<IssuedApiKey> {
+  const { createTenant: create } = tenantServices(db, input.now === undefined ? Date.now : () => input.now as number);
+  return orThrow(await create.execute({ tenantId: input.id, name: input.name, role: input.role }), "create tenant");
 }
 
-/** Creates a tenant with one key of the given role. */
-export async function createTenant(db: Db, input: { id: string; name: string; role: ApiKeyRole; now: Instant }): Promise<IssuedKey> {
-  return db.transaction().execute(async (trx) => {
-    await new TenantRepository(trx).insert({ id: input.id, name: input.name, createdAt: input.now });
-    return issueApiKey(trx, input.id, `${input.role} key`, input.role, input.now);
-  });
+/** Issues another key for an existing tenant; throws when it cannot. */
+export async function issueApiKey(db: Db, tenantId: string, name: string, role: ApiKeyRole, now?: number): Promise<IssuedApiKey> {
+  const { issueApiKey: issue } = tenantServices(db, now === undefined ? Date.now : () => now);
+  return orThrow(await issue.execute({ tenantId, name, role }), "issue API key");
 }

@@ -1,9 +1,6 @@
 // Demo mode: a demo tenant with a policy of two authenticator apps and a set of backup codes (any two of them, in random
 // order), created on first start, and a key for the demo page, issued afresh at every start (the previous one revoked).
-import type { Actor } from "@mfa-chain/application";
-import { ApiKeyRepository, TenantRepository, type Db } from "@mfa-chain/infra-postgres";
-import type { Services } from "../services.js";
-import { createTenant, issueApiKey } from "./api-keys.js";
+import type { Actor, Services } from "@mfa-chain/application";
 
 export const DEMO_TENANT = "demo";
 export const DEMO_POLICY = "demo-login";
@@ -51,14 +48,15 @@ export interface DemoSetup {
   readonly createdAdminKey?: string;
 }
 
-export async function ensureDemo(db: Db, services: Services, now: number): Promise<DemoSetup> {
-  let createdAdminKey: string | undefined;
-  if (!(await new TenantRepository(db).find(DEMO_TENANT))) {
-    createdAdminKey = (await createTenant(db, { id: DEMO_TENANT, name: "Demo tenant", role: "admin", now })).apiKey;
-  }
-  await new ApiKeyRepository(db).revokeByName(DEMO_TENANT, DEMO_PAGE_KEY, now);
-  // The demo page may unlock its own users, so its key is an admin key of the demo tenant only.
-  const page = await issueApiKey(db, DEMO_TENANT, DEMO_PAGE_KEY, "admin", now);
+export async function ensureDemo(services: Services): Promise<DemoSetup> {
+  // The first start creates the tenant (another process starting at the same moment may have got there first).
+  const created = await services.createTenant.execute({ tenantId: DEMO_TENANT, name: "Demo tenant", role: "admin" });
+  if (!created.ok && created.error.code !== "tenant_exists") throw new Error(`demo tenant: ${created.error.message}`);
+  const createdAdminKey = created.ok ? created.value.apiKey : undefined;
+  // The demo page may unlock its own users, so its key is an admin key of the demo tenant only; a new one each start.
+  const issued = await services.issueApiKey.execute({ tenantId: DEMO_TENANT, name: DEMO_PAGE_KEY, role: "admin", replacing: true });
+  if (!issued.ok) throw new Error(`demo page key: ${issued.error.message}`);
+  const page = issued.value;
   const actor: Actor = { tenantId: DEMO_TENANT, keyId: page.keyId, role: "admin" };
   const existing = await services.getPolicy.execute({ actor, policyId: DEMO_POLICY });
   if (!existing.ok) {

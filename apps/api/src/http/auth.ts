@@ -15,8 +15,16 @@ export const hashApiKey = (key: string): string => createHash("sha256").update(k
 // The scheme is case-insensitive (RFC 9110 §11.1).
 const BEARER = /^Bearer +([A-Za-z0-9_-]{20,200}) *$/i;
 
+/**
+ * Resolved keys, cached. A revocation must reach every API process at once: the cache is told of each one
+ * (`forget`, from the database's revocation notices), and while those notices may be missed (`trusted(false)`: the
+ * listening connection is down or not up yet) it forgets everything and caches nothing.
+ */
 export class CachedApiKeyResolver implements ApiKeyResolver {
   private readonly cache = new Map<string, { actor: Actor | null; until: number }>();
+  private isTrusted = false;
+  /** Counts revocation notices and trust changes: an answer that one overtook is not cached. */
+  private generation = 0;
 
   constructor(
     private readonly inner: ApiKeyResolver,
@@ -24,7 +32,21 @@ export class CachedApiKeyResolver implements ApiKeyResolver {
     private readonly maxEntries = 10_000,
   ) {}
 
+  /** Whether revocations are being heard; while not, nothing is cached. */
+  trusted(isTrusted: boolean): void {
+    this.isTrusted = isTrusted;
+    this.generation += 1;
+    this.cache.clear();
+  }
+
+  /** A key was revoked: its next use asks the database. */
+  forget(keyHash: string): void {
+    this.generation += 1;
+    this.cache.delete(keyHash);
+  }
+
   async resolve(keyHash: string): Promise<Actor | null> {
+    if (!this.isTrusted) return this.inner.resolve(keyHash);
     const now = Date.now();
     const hit = this.cache.get(keyHash);
     if (hit && hit.until > now) {
@@ -33,7 +55,11 @@ export class CachedApiKeyResolver implements ApiKeyResolver {
       this.cache.set(keyHash, hit);
       return hit.actor;
     }
+    const generation = this.generation;
     const actor = await this.inner.resolve(keyHash);
+    // A revocation heard while the database answered may have been about this very key: cache only an answer that no
+    // notice (and no loss of trust) came in during.
+    if (generation !== this.generation) return actor;
     // Full: forget the least recently used entry (a Map iterates in insertion order), so a flood of unknown keys
     // cannot flush the keys in use.
     if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);

@@ -7,7 +7,7 @@ import { createHash } from "node:crypto";
 import type { UnitOfWork } from "@mfa-chain/application";
 import type { IdempotencyScope, IdempotentOutcome, StoredAnswer } from "@mfa-chain/infra-postgres";
 import type { RequestHandler, Response } from "express";
-import type { Services } from "../services.js";
+import type { Services } from "@mfa-chain/application";
 import { actorOf } from "./auth.js";
 import { sendProblem } from "./problem.js";
 

@@ -30,11 +30,14 @@ export const STATUS: Record<ProblemCode, number> = {
   reauthentication_required: 403,
   not_found: 404,
   policy_not_found: 404,
+  tenant_not_found: 404,
+  api_key_not_found: 404,
   credential_not_found: 404,
   attempt_not_found: 404,
   method_not_allowed: 405,
   request_timeout: 408,
   policy_exists: 409,
+  tenant_exists: 409,
   enrollment_not_pending: 409,
   factor_not_active: 409,
   attempt_completed: 409,
@@ -136,6 +139,9 @@ export function sendAppError(res: Response, error: AppError): void {
     case "policy_exists":
     case "policy_not_found":
     case "reauthentication_required":
+    case "tenant_exists":
+    case "tenant_not_found":
+    case "api_key_not_found":
       return sendProblem(res, { code: error.code, detail: error.message });
   }
 }

@@ -139,14 +139,11 @@ export const StartAttemptBody = z.strictObject({ userId: UserIdParam, policyId: 
 export const VerifyBody = z
   .strictObject({
     factorId: FactorId.openapi({ description: "The id of the factor the attempt currently expects." }),
-    code: z
-      .string()
-      .max(64)
-      .openapi({
-        description:
-          "The code: for TOTP and HOTP exactly the factor's number of ASCII digits; for a backup code one unused code of the set, in any case, with or without its hyphens or spaces.",
-        example: "123456",
-      }),
+    code: z.string().max(64).openapi({
+      description:
+        "The code: for TOTP and HOTP exactly the factor's number of ASCII digits; for a backup code one unused code of the set, in any case, with or without its hyphens or spaces.",
+      example: "123456",
+    }),
   })
   .openapi("VerifyStep");
 

@@ -5,7 +5,7 @@ import { presentAuditEvent, presentLockout } from "../http/present.js";
 import { sendAppError } from "../http/problem.js";
 import { AuditQuerySchema, UserParams } from "../http/schemas.js";
 import { noBody, noQuery, parseOr400 } from "../http/validate.js";
-import type { Services } from "../services.js";
+import type { Services } from "@mfa-chain/application";
 
 export function adminRoutes(s: Services): Router {
   const r = Router();

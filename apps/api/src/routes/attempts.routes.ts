@@ -6,7 +6,7 @@ import { presentAttempt, presentOutcome } from "../http/present.js";
 import { sendAppError, sendProblem } from "../http/problem.js";
 import { AttemptParams, StartAttemptBody, VerifyBody } from "../http/schemas.js";
 import { noQuery, parseOr400 } from "../http/validate.js";
-import type { Services } from "../services.js";
+import type { Services } from "@mfa-chain/application";
 
 export function attemptRoutes(services: Services, metrics: Metrics, idempotent: RequestHandler): Router {
   const r = Router();

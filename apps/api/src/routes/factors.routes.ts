@@ -5,7 +5,7 @@ import { presentCredential } from "../http/present.js";
 import { sendAppError } from "../http/problem.js";
 import { ConfirmFactorBody, CredentialParams, EnrollFactorBody, ResyncFactorBody, RevokeFactorBody, UserParams } from "../http/schemas.js";
 import { noQuery, parseOr400 } from "../http/validate.js";
-import type { Services } from "../services.js";
+import type { Services } from "@mfa-chain/application";
 
 export function factorRoutes(services: Services, idempotent: RequestHandler): Router {
   const r = Router();

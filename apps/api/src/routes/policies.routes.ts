@@ -4,7 +4,7 @@ import { presentPolicy } from "../http/present.js";
 import { sendAppError } from "../http/problem.js";
 import { CreatePolicyBody, PolicyDefinitionSchema, PolicyParams, PolicyVersionQuery } from "../http/schemas.js";
 import { noBody, noQuery, parseOr400 } from "../http/validate.js";
-import type { Services } from "../services.js";
+import type { Services } from "@mfa-chain/application";
 
 export function policyRoutes(s: Services): Router {
   const r = Router();

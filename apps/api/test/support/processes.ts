@@ -1,8 +1,9 @@
 // API processes of their own (`src/main.ts` under tsx), for properties about state shared between processes (S2, S6).
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
 
 const appDir = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
 
@@ -74,4 +75,25 @@ export async function spawnApi(
       return exited;
     },
   };
+}
+
+const run = promisify(execFile);
+
+/** Runs one of the API's scripts (`src/cli.ts`, `src/main.ts`) under tsx to its end, with only the given environment. */
+export async function runNode(
+  script: string,
+  args: string[],
+  env: Record<string, string>,
+): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, ["--import", "tsx", "--conditions=@mfa-chain/source", script, ...args], {
+      cwd: appDir,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+      timeout: 60_000,
+    });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code?: number; stdout?: string; stderr?: string };
+    return { code: typeof e.code === "number" ? e.code : -1, stdout: e.stdout ?? "", stderr: e.stderr ?? "" };
+  }
 }

@@ -153,8 +153,50 @@ export interface AuditReader {
   list(query: AuditQuery): Promise<StoredAuditEvent[]>;
 }
 
+export interface StoredTenant {
+  readonly id: string;
+  readonly name: string;
+  readonly createdAt: Instant;
+}
+
+export interface TenantRepository {
+  /** False when a tenant with this id exists. */
+  insert(tenant: StoredTenant): Promise<boolean>;
+  find(tenantId: string): Promise<StoredTenant | null>;
+}
+
+export type ApiKeyRole = "admin" | "service";
+
+export interface StoredApiKey {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly name: string;
+  /** The key's hash (ApiKeyMinter): keys are high-entropy, so a fast hash identifies them; the key itself is never stored. */
+  readonly keyHash: string;
+  readonly role: ApiKeyRole;
+  readonly createdAt: Instant;
+  readonly revokedAt: Instant | null;
+}
+
+export interface ApiKeyRepository {
+  insert(key: StoredApiKey): Promise<void>;
+  /**
+   * The key with this hash, revoked or not. The one lookup not scoped by tenant: the key is what tells which tenant is
+   * asking.
+   */
+  findByHash(keyHash: string): Promise<StoredApiKey | null>;
+  /**
+   * Revokes live keys of the tenant: the one with this id, or every one with this name. Returns the ids revoked. Once
+   * the unit of work commits, every API process stops accepting them at once (the adapter tells the processes' key
+   * caches).
+   */
+  revoke(tenantId: string, which: { readonly id: string } | { readonly name: string }, at: Instant): Promise<string[]>;
+}
+
 /** Everything one use case may touch inside one transaction. */
 export interface Repositories {
+  readonly tenants: TenantRepository;
+  readonly apiKeys: ApiKeyRepository;
   readonly policies: PolicyRepository;
   readonly users: UserRepository;
   readonly credentials: CredentialRepository;

@@ -18,7 +18,10 @@ export type AppError =
   | { readonly code: "attempt_not_found"; readonly message: string }
   | { readonly code: "attempt_expired"; readonly message: string }
   | { readonly code: "attempt_completed"; readonly message: string }
-  | { readonly code: "user_locked"; readonly message: string; readonly lockedUntil: Instant };
+  | { readonly code: "user_locked"; readonly message: string; readonly lockedUntil: Instant }
+  | { readonly code: "tenant_exists"; readonly message: string }
+  | { readonly code: "tenant_not_found"; readonly message: string }
+  | { readonly code: "api_key_not_found"; readonly message: string };
 
 export type AppErrorCode = AppError["code"];
 

@@ -19,6 +19,9 @@ export const AUDIT_EVENT_TYPES = [
   "attempt.locked_rejected",
   "user.locked",
   "user.unlocked",
+  "tenant.created",
+  "api_key.issued",
+  "api_key.revoked",
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

@@ -9,6 +9,13 @@ import { PGliteDialect } from "./pglite-dialect.js";
 import type { Database, Db } from "./schema.js";
 import { GuardedPool } from "./guarded-pool.js";
 import { INT8_OID, parseInt8 } from "./type-parsers.js";
+import {
+  watchRevocationsOnPGlite,
+  watchRevocationsOnPostgres,
+  type PostgresWatchOptions,
+  type RevocationHandlers,
+  type RevocationWatch,
+} from "./api-key-revocations.js";
 
 export interface DatabaseOptions {
   /** A PostgreSQL connection string (PostgreSQL 14+). When set, PGlite is not used. */
@@ -45,6 +52,8 @@ export interface MfaDatabase {
   readonly kind: "postgres" | "pglite";
   /** Where it points, without credentials: safe to log. */
   readonly description: string;
+  /** Hears API-key revocations committed by any process (api-key-revocations.ts). */
+  watchApiKeyRevocations(handlers: RevocationHandlers, options?: PostgresWatchOptions): RevocationWatch;
   close(): Promise<void>;
 }
 
@@ -87,19 +96,26 @@ export function createDatabase(options: DatabaseOptions = {}): MfaDatabase {
       keepAlive: true,
     });
     const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool: new GuardedPool(pool, options.onPoolError) }) });
-    return { db, kind: "postgres", description: `PostgreSQL ${redactUrl(options.url)}`, close: () => db.destroy() };
+    const url = options.url;
+    return {
+      db,
+      kind: "postgres",
+      description: `PostgreSQL ${redactUrl(url)}`,
+      watchApiKeyRevocations: (handlers, watch) =>
+        watchRevocationsOnPostgres(url, handlers, { connectTimeoutMs: timeouts.connectMs, ...watch }),
+      close: () => db.destroy(),
+    };
   }
   const dataDir = options.dataDir ?? "memory://";
   const release = dataDir.startsWith("memory://") ? () => undefined : lockDataDir(dataDir);
-  const db = new Kysely<Database>({
-    dialect: new PGliteDialect({
-      pglite: () => PGlite.create({ dataDir, parsers: { [INT8_OID]: parseInt8 } }),
-    }),
-  });
+  let instance: Promise<PGlite> | undefined;
+  const pglite = () => (instance ??= PGlite.create({ dataDir, parsers: { [INT8_OID]: parseInt8 } }));
+  const db = new Kysely<Database>({ dialect: new PGliteDialect({ pglite }) });
   return {
     db,
     kind: "pglite",
     description: dataDir.startsWith("memory://") ? "PGlite (in memory)" : `PGlite in ${dataDir}`,
+    watchApiKeyRevocations: (handlers) => watchRevocationsOnPGlite(pglite, handlers),
     close: async () => {
       try {
         await db.destroy();

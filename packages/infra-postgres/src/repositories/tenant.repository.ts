@@ -1,27 +1,15 @@
-// Tenants and their API keys. Key handling (generation, hashing, caching) belongs to the API; this stores the results.
+// Tenants and their API keys. Key making belongs to the application (ApiKeyMinter); this stores the results. A revoked
+// key is announced on API_KEY_REVOKED_CHANNEL (NOTIFY, delivered when the transaction commits), so that every API
+// process's key cache forgets it at once (api-key-revocations.ts).
+import type { ApiKeyRepository, StoredApiKey, StoredTenant, TenantRepository } from "@mfa-chain/application";
 import type { Instant } from "@mfa-chain/domain";
+import { sql } from "kysely";
 import { z } from "zod";
 import type { Db } from "../database/schema.js";
 import { CorruptRowError } from "../database/rows.js";
 
-export interface Tenant {
-  readonly id: string;
-  readonly name: string;
-  readonly createdAt: Instant;
-}
-
-export type ApiKeyRole = "admin" | "service";
-
-export interface ApiKeyRecord {
-  readonly tenantId: string;
-  readonly id: string;
-  readonly name: string;
-  /** SHA-256 of the key, lowercase hex: API keys are high-entropy, so a fast hash identifies them. */
-  readonly keyHash: string;
-  readonly role: ApiKeyRole;
-  readonly createdAt: Instant;
-  readonly revokedAt: Instant | null;
-}
+/** The NOTIFY channel that carries the hash of each revoked API key. */
+export const API_KEY_REVOKED_CHANNEL = "mfa_api_key_revoked";
 
 const tenantRow = z.object({ id: z.string(), name: z.string(), created_at: z.date() });
 const apiKeyRow = z.object({
@@ -41,17 +29,20 @@ function parse<S extends z.ZodType>(schema: S, row: unknown, what: string): z.ou
   return parsed.data;
 }
 
-export class TenantRepository {
+export class PostgresTenantRepository implements TenantRepository {
   constructor(private readonly db: Db) {}
 
-  async insert(tenant: Tenant): Promise<void> {
-    await this.db
+  async insert(tenant: StoredTenant): Promise<boolean> {
+    const result = await this.db
       .insertInto("tenants")
       .values({ id: tenant.id, name: tenant.name, created_at: new Date(tenant.createdAt) })
-      .execute();
+      .onConflict((c) => c.column("id").doNothing())
+      .returning("id")
+      .executeTakeFirst();
+    return result !== undefined;
   }
 
-  async find(tenantId: string): Promise<Tenant | null> {
+  async find(tenantId: string): Promise<StoredTenant | null> {
     const row = await this.db.selectFrom("tenants").select(["id", "name", "created_at"]).where("id", "=", tenantId).executeTakeFirst();
     if (!row) return null;
     const r = parse(tenantRow, row, "tenant");
@@ -61,10 +52,10 @@ export class TenantRepository {
 
 const KEY_COLUMNS = ["tenant_id", "id", "name", "key_hash", "role", "created_at", "revoked_at"] as const;
 
-export class ApiKeyRepository {
+export class PostgresApiKeyRepository implements ApiKeyRepository {
   constructor(private readonly db: Db) {}
 
-  async insert(key: ApiKeyRecord): Promise<void> {
+  async insert(key: StoredApiKey): Promise<void> {
     await this.db
       .insertInto("api_keys")
       .values({
@@ -79,11 +70,7 @@ export class ApiKeyRepository {
       .execute();
   }
 
-  /**
-   * The key with this hash, revoked or not (the caller refuses revoked keys). The one lookup not scoped by tenant:
-   * the key is what tells which tenant is asking.
-   */
-  async findByHash(keyHash: string): Promise<ApiKeyRecord | null> {
+  async findByHash(keyHash: string): Promise<StoredApiKey | null> {
     const row = await this.db.selectFrom("api_keys").select(KEY_COLUMNS).where("key_hash", "=", keyHash).executeTakeFirst();
     if (!row) return null;
     const r = parse(apiKeyRow, row, "API key");
@@ -98,27 +85,20 @@ export class ApiKeyRepository {
     };
   }
 
-  /** False when there is no such live key in the tenant. */
-  async revoke(tenantId: string, keyId: string, at: Instant): Promise<boolean> {
-    const result = await this.db
+  async revoke(tenantId: string, which: { readonly id: string } | { readonly name: string }, at: Instant): Promise<string[]> {
+    let update = this.db
       .updateTable("api_keys")
       .set({ revoked_at: new Date(at) })
       .where("tenant_id", "=", tenantId)
-      .where("id", "=", keyId)
-      .where("revoked_at", "is", null)
-      .executeTakeFirst();
-    return result.numUpdatedRows === 1n;
-  }
-
-  /** Revokes every live key of the tenant with this name (e.g. a key re-issued at each start); returns how many. */
-  async revokeByName(tenantId: string, name: string, at: Instant): Promise<number> {
-    const result = await this.db
-      .updateTable("api_keys")
-      .set({ revoked_at: new Date(at) })
-      .where("tenant_id", "=", tenantId)
-      .where("name", "=", name)
-      .where("revoked_at", "is", null)
-      .executeTakeFirst();
-    return Number(result.numUpdatedRows);
+      .where("revoked_at", "is", null);
+    update = "id" in which ? update.where("id", "=", which.id) : update.where("name", "=", which.name);
+    const revoked = await update.returning(["id", "key_hash"]).execute();
+    if (revoked.length > 0) {
+      // One notification per key, sent when (and only if) the transaction commits.
+      await sql`select pg_notify(${API_KEY_REVOKED_CHANNEL}, h) from unnest(${revoked.map((r) => r.key_hash)}::text[]) as h`.execute(
+        this.db,
+      );
+    }
+    return revoked.map((r) => r.id);
   }
 }

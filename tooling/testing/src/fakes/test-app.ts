@@ -2,24 +2,29 @@
 // seeded random source, the fake OTP engine and the fake cipher — plus short-hands for the usual set-up (a policy, a
 // confirmed factor, a started attempt) and for the code an authenticator would show right now.
 import {
-  ConfirmFactor,
-  DeletePolicy,
-  EnrollFactor,
-  GetAttempt,
-  GetLockout,
-  GetPolicy,
-  ListAuditEvents,
-  ListFactors,
-  ListPolicies,
   PeekCurrentCode,
   PolicyVersionCache,
-  ResyncHotpFactor,
-  RevokeFactor,
-  SavePolicy,
-  StartAttempt,
-  UnlockUser,
-  VerifyStep,
   createKinds,
+  createServices,
+  type ConfirmFactor,
+  type CreateTenant,
+  type DeletePolicy,
+  type EnrollFactor,
+  type GetAttempt,
+  type GetLockout,
+  type GetPolicy,
+  type IssueApiKey,
+  type ListAuditEvents,
+  type ListFactors,
+  type ListPolicies,
+  type ResolveApiKey,
+  type ResyncHotpFactor,
+  type RevokeApiKey,
+  type RevokeFactor,
+  type SavePolicy,
+  type StartAttempt,
+  type UnlockUser,
+  type VerifyStep,
   type Actor,
   type AppError,
   type AttemptView,
@@ -49,6 +54,7 @@ import { FakeIdGenerator } from "../in-memory/fake-id-generator.js";
 import { InMemoryStore } from "../in-memory/in-memory-store.js";
 import { InMemoryUnitOfWork } from "../in-memory/in-memory-unit-of-work.js";
 import { FakeCipher } from "./fake-cipher.js";
+import { FakeApiKeyMinter } from "./fake-api-key-minter.js";
 import { FakeHasher } from "./fake-hasher.js";
 import { FakeOtp } from "./fake-otp.js";
 import { FaultInjectingUnitOfWork } from "./fault-injecting-unit-of-work.js";
@@ -130,6 +136,8 @@ export class TestApp {
   readonly otp: FakeOtp;
   readonly cipher = new FakeCipher();
   readonly hasher = new FakeHasher();
+  /** Predictable API keys ("test_key_1", …) hashed by a plain prefix: what a test may read back. */
+  readonly keys = new FakeApiKeyMinter();
   readonly kinds: Kinds;
   readonly policyVersions = new PolicyVersionCache();
 
@@ -148,6 +156,10 @@ export class TestApp {
   readonly getLockout: GetLockout;
   readonly unlockUser: UnlockUser;
   readonly listAuditEvents: ListAuditEvents;
+  readonly createTenant: CreateTenant;
+  readonly issueApiKey: IssueApiKey;
+  readonly revokeApiKey: RevokeApiKey;
+  readonly resolveApiKey: ResolveApiKey;
   readonly peekCurrentCode: PeekCurrentCode;
 
   /** What every enrollment made through `enroll` showed, by credential id (the test plays the authenticator). */
@@ -166,21 +178,27 @@ export class TestApp {
       generator: this.otp,
     });
     const { uow, clock, ids, random, otp, kinds, policyVersions: policies } = this;
-    this.savePolicy = new SavePolicy({ uow, clock });
-    this.getPolicy = new GetPolicy({ uow });
-    this.listPolicies = new ListPolicies({ uow });
-    this.deletePolicy = new DeletePolicy({ uow, clock });
-    this.enrollFactor = new EnrollFactor({ uow, clock, ids, kinds });
-    this.confirmFactor = new ConfirmFactor({ uow, clock, kinds });
-    this.listFactors = new ListFactors({ uow, kinds });
-    this.revokeFactor = new RevokeFactor({ uow, clock, kinds });
-    this.resyncHotpFactor = new ResyncHotpFactor({ uow, clock, kinds });
-    this.startAttempt = new StartAttempt({ uow, clock, ids, random });
-    this.getAttempt = new GetAttempt({ uow, clock, policies });
-    this.verifyStep = new VerifyStep({ uow, clock, random, kinds, policies });
-    this.getLockout = new GetLockout({ uow, clock });
-    this.unlockUser = new UnlockUser({ uow, clock });
-    this.listAuditEvents = new ListAuditEvents({ audit: this.store.auditReader });
+    // The API's own wiring of the use cases (createServices), over the fakes.
+    const services = createServices({ uow, auditReader: this.store.auditReader, clock, random, ids, kinds, keys: this.keys }, { policies });
+    this.savePolicy = services.savePolicy;
+    this.getPolicy = services.getPolicy;
+    this.listPolicies = services.listPolicies;
+    this.deletePolicy = services.deletePolicy;
+    this.enrollFactor = services.enrollFactor;
+    this.confirmFactor = services.confirmFactor;
+    this.listFactors = services.listFactors;
+    this.revokeFactor = services.revokeFactor;
+    this.resyncHotpFactor = services.resyncHotpFactor;
+    this.startAttempt = services.startAttempt;
+    this.getAttempt = services.getAttempt;
+    this.verifyStep = services.verifyStep;
+    this.getLockout = services.getLockout;
+    this.unlockUser = services.unlockUser;
+    this.listAuditEvents = services.listAuditEvents;
+    this.createTenant = services.createTenant;
+    this.issueApiKey = services.issueApiKey;
+    this.revokeApiKey = services.revokeApiKey;
+    this.resolveApiKey = services.resolveApiKey;
     this.peekCurrentCode = new PeekCurrentCode({ uow, clock, kinds, generator: otp, policies });
   }
 

@@ -2,6 +2,7 @@
 // suites in ../contracts run against both): tenant-scoped reads, atomic replay guards, one active credential per
 // slot, duplicate keys refused. Stored values are frozen copies; reads hand out fresh copies.
 import type {
+  ApiKeyRepository,
   AttemptRepository,
   AuditLog,
   AuditQuery,
@@ -16,7 +17,10 @@ import type {
   StepWrite,
   StoredAuditEvent,
   StoredCredential,
+  StoredApiKey,
   StoredPolicy,
+  StoredTenant,
+  TenantRepository,
   UserRepository,
 } from "@mfa-chain/application";
 import { applyClaim } from "@mfa-chain/application";
@@ -32,6 +36,8 @@ export class InMemoryConstraintError extends Error {
 }
 
 interface State {
+  readonly tenants: Map<string, StoredTenant>;
+  readonly apiKeys: Map<string, StoredApiKey>;
   readonly policies: Map<string, StoredPolicy>;
   readonly users: Map<string, Instant>;
   readonly credentials: Map<string, StoredCredential>;
@@ -66,6 +72,8 @@ function copy<T>(value: T): T {
 const store = <T>(value: T): T => freezeDeep(copy(value));
 
 const emptyState = (): State => ({
+  tenants: new Map(),
+  apiKeys: new Map(),
   policies: new Map(),
   users: new Map(),
   credentials: new Map(),
@@ -77,6 +85,8 @@ const emptyState = (): State => ({
 
 /** Values are frozen and replaced, never changed in place, so a snapshot only copies the containers. */
 const cloneState = (s: State): State => ({
+  tenants: new Map(s.tenants),
+  apiKeys: new Map(s.apiKeys),
   policies: new Map(s.policies),
   users: new Map(s.users),
   credentials: new Map(s.credentials),
@@ -102,6 +112,8 @@ export class InMemoryStore {
   /** Repositories working directly on the store (no transaction); `InMemoryUnitOfWork` wraps these. */
   repositories(guard: () => void = () => {}): Repositories {
     const repos = {
+      tenants: new InMemoryTenantRepository(() => this.state, guard),
+      apiKeys: new InMemoryApiKeyRepository(() => this.state, guard),
       policies: new InMemoryPolicyRepository(() => this.state, guard),
       users: new InMemoryUserRepository(() => this.state, guard),
       credentials: new InMemoryCredentialRepository(() => this.state, guard),
@@ -169,6 +181,44 @@ abstract class Repo {
   protected get s(): State {
     this.guard();
     return this.ref();
+  }
+}
+
+class InMemoryTenantRepository extends Repo implements TenantRepository {
+  async insert(tenant: StoredTenant): Promise<boolean> {
+    if (this.s.tenants.has(tenant.id)) return false;
+    this.s.tenants.set(tenant.id, store(tenant));
+    return true;
+  }
+
+  async find(tenantId: string): Promise<StoredTenant | null> {
+    const found = this.s.tenants.get(tenantId);
+    return found ? copy(found) : null;
+  }
+}
+
+class InMemoryApiKeyRepository extends Repo implements ApiKeyRepository {
+  async insert(apiKey: StoredApiKey): Promise<void> {
+    const s = this.s;
+    if (!s.tenants.has(apiKey.tenantId)) throw new InMemoryConstraintError(`api_keys: no tenant ${apiKey.tenantId}`);
+    if (s.apiKeys.has(key(apiKey.tenantId, apiKey.id))) throw new InMemoryConstraintError(`api_keys: duplicate id ${apiKey.id}`);
+    if ([...s.apiKeys.values()].some((k) => k.keyHash === apiKey.keyHash))
+      throw new InMemoryConstraintError("api_keys: duplicate key hash");
+    s.apiKeys.set(key(apiKey.tenantId, apiKey.id), store(apiKey));
+  }
+
+  async findByHash(keyHash: string): Promise<StoredApiKey | null> {
+    const found = [...this.s.apiKeys.values()].find((k) => k.keyHash === keyHash);
+    return found ? copy(found) : null;
+  }
+
+  async revoke(tenantId: string, which: { readonly id: string } | { readonly name: string }, at: Instant): Promise<string[]> {
+    const s = this.s;
+    const live = [...s.apiKeys.values()].filter(
+      (k) => k.tenantId === tenantId && k.revokedAt === null && ("id" in which ? k.id === which.id : k.name === which.name),
+    );
+    for (const k of live) s.apiKeys.set(key(tenantId, k.id), store({ ...k, revokedAt: at }));
+    return live.map((k) => k.id);
   }
 }
 

@@ -1,0 +1,66 @@
+// The use cases, wired to their ports: the one wiring that the API (apps/api) and the test kit (TestApp) both use.
+import type { AuditReader, UnitOfWork } from "./ports/repositories.port.js";
+import type { ApiKeyMinter } from "./ports/api-key-minter.port.js";
+import type { Clock } from "./ports/clock.port.js";
+import type { IdGenerator } from "./ports/id-generator.port.js";
+import type { RandomSource } from "@mfa-chain/domain";
+import type { Kinds } from "./kinds/index.js";
+import { PolicyVersionCache } from "./shared/policy-versions.js";
+import { DeletePolicy, GetPolicy, ListPolicies } from "./policies/read-policies.use-case.js";
+import { SavePolicy } from "./policies/save-policy.use-case.js";
+import { EnrollFactor } from "./factors/enroll-factor.use-case.js";
+import { ConfirmFactor } from "./factors/confirm-factor.use-case.js";
+import { ListFactors, RevokeFactor } from "./factors/manage-factors.use-case.js";
+import { ResyncHotpFactor } from "./factors/resync-hotp.use-case.js";
+import { StartAttempt } from "./attempts/start-attempt.use-case.js";
+import { GetAttempt } from "./attempts/get-attempt.use-case.js";
+import { VerifyStep } from "./attempts/verify-step.use-case.js";
+import { GetLockout, UnlockUser } from "./lockout/lockout.use-case.js";
+import { ListAuditEvents } from "./audit/list-audit-events.use-case.js";
+import { CreateTenant, IssueApiKey, ResolveApiKey, RevokeApiKey } from "./tenants/tenants.use-case.js";
+
+export interface ServiceAdapters {
+  readonly uow: UnitOfWork;
+  readonly auditReader: AuditReader;
+  readonly clock: Clock;
+  readonly random: RandomSource;
+  readonly ids: IdGenerator;
+  /** The factor kinds, composed over the OTP engine, the keyring and the code hasher (createKinds). */
+  readonly kinds: Kinds;
+  readonly keys: ApiKeyMinter;
+}
+
+/** What the services of every unit of work share: the cache of policy versions (a version never changes). */
+export interface SharedState {
+  readonly policies: PolicyVersionCache;
+}
+
+export function createServices(a: ServiceAdapters, shared: SharedState = { policies: new PolicyVersionCache() }) {
+  const { policies } = shared;
+  const { uow, clock, ids, kinds } = a;
+  const base = { uow, clock };
+  const tenants = { uow, clock, ids, keys: a.keys };
+  return {
+    savePolicy: new SavePolicy(base),
+    getPolicy: new GetPolicy(base),
+    listPolicies: new ListPolicies(base),
+    deletePolicy: new DeletePolicy(base),
+    enrollFactor: new EnrollFactor({ ...base, ids, kinds }),
+    confirmFactor: new ConfirmFactor({ ...base, kinds }),
+    listFactors: new ListFactors({ ...base, kinds }),
+    revokeFactor: new RevokeFactor({ ...base, kinds }),
+    resyncHotpFactor: new ResyncHotpFactor({ ...base, kinds }),
+    startAttempt: new StartAttempt({ ...base, ids, random: a.random }),
+    getAttempt: new GetAttempt({ ...base, policies }),
+    verifyStep: new VerifyStep({ ...base, random: a.random, kinds, policies }),
+    getLockout: new GetLockout(base),
+    unlockUser: new UnlockUser(base),
+    listAuditEvents: new ListAuditEvents({ audit: a.auditReader }),
+    createTenant: new CreateTenant(tenants),
+    issueApiKey: new IssueApiKey(tenants),
+    revokeApiKey: new RevokeApiKey(tenants),
+    resolveApiKey: new ResolveApiKey(tenants),
+  };
+}
+
+export type Services = ReturnType<typeof createServices>;
