@@ -1,5 +1,6 @@
 // The seed's own scenarios and SPEC §2 over HTTP, against a real PostgreSQL.
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
+import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enrollAll, startTestApi, twoFactorPolicy, uniqueId, type ApiClient, type Authenticator, type TestApi } from "./support/api.js";
 
@@ -213,5 +214,45 @@ describe("audit events over HTTP", () => {
     expect((await client.get(`/v1/audit-events?userId=${userId}&from=${encodeURIComponent(future)}`)).body.events).toEqual([]);
     const past = new Date(api.clock.now() - 3_600_000).toISOString();
     expect((await client.get(`/v1/audit-events?userId=${userId}&to=${encodeURIComponent(past)}`)).body.events).toEqual([]);
+  });
+});
+
+describe("stored policies are read leniently", () => {
+  it("a version that today's rules refuse (a zero-width character in a label, written straight into the table) still starts and passes an attempt", async () => {
+    const { tenantId, client: c } = await api.tenant();
+    const label = "Google\u200b Authenticator";
+    // Today's rules refuse it for a new write…
+    const policy = twoFactorPolicy("legacy");
+    const refused = await c.post("/v1/policies", { ...policy, factors: [{ ...policy.factors[0], label }, policy.factors[1]] });
+    expect(refused.status).toBe(400);
+    expect(JSON.stringify(refused.body)).toContain("U+200B");
+    // …but a version stored under earlier rules is written straight into the table (a valid one, with the label changed).
+    expect((await c.post("/v1/policies", twoFactorPolicy("template"))).status).toBe(201);
+    const sql = new pg.Client({ connectionString: database.url });
+    await sql.connect();
+    try {
+      const inserted = await sql.query(
+        `insert into policies (tenant_id, policy_id, version, definition, created_at)
+         select tenant_id, 'legacy', 1, jsonb_set(definition, '{factors,0,label}', to_jsonb($2::text)), now()
+         from policies where tenant_id = $1 and policy_id = 'template'`,
+        [tenantId, label],
+      );
+      expect(inserted.rowCount).toBe(1);
+    } finally {
+      await sql.end();
+    }
+    const read = await c.get("/v1/policies/legacy");
+    expect(read.status).toBe(200);
+    expect(read.body.factors[0].label).toBe(label);
+    const userId = uniqueId("u");
+    const devices = await enrollAll(c, api.clock, { userId, policyId: "legacy", factorIds: ["google_auth", "ms_auth"] });
+    const started = await c.post("/v1/attempts", { userId, policyId: "legacy" });
+    expect(started.status).toBe(201);
+    expect(started.body.currentFactor.label).toBe(label);
+    const attemptId = started.body.attemptId as string;
+    const one = await c.post(`/v1/attempts/${attemptId}/verify`, { factorId: "google_auth", code: devices.google_auth!.next() });
+    expect(one.body).toMatchObject({ success: true, complete: false });
+    const two = await c.post(`/v1/attempts/${attemptId}/verify`, { factorId: "ms_auth", code: devices.ms_auth!.next() });
+    expect(two.body).toMatchObject({ success: true, complete: true });
   });
 });
