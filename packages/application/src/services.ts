@@ -50,7 +50,7 @@ export function createServices(a: ServiceAdapters, shared: SharedState = { polic
     listFactors: new ListFactors({ ...base, kinds }),
     revokeFactor: new RevokeFactor({ ...base, kinds }),
     resyncHotpFactor: new ResyncHotpFactor({ ...base, kinds }),
-    startAttempt: new StartAttempt({ ...base, ids, random: a.random }),
+    startAttempt: new StartAttempt({ ...base, ids, random: a.random, kinds }),
     getAttempt: new GetAttempt({ ...base, policies }),
     verifyStep: new VerifyStep({ ...base, random: a.random, kinds, policies }),
     getLockout: new GetLockout(base),

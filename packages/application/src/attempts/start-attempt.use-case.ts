@@ -13,6 +13,7 @@ import {
 import type { Clock } from "../ports/clock.port.js";
 import type { IdGenerator } from "../ports/id-generator.port.js";
 import type { UnitOfWork } from "../ports/repositories.port.js";
+import { kindFor, type Kinds } from "../kinds/index.js";
 import { auditActor, type Actor } from "../shared/actor.js";
 import { lockedError, type AppError } from "../shared/application.errors.js";
 import { policyNotFound } from "../policies/policy-views.js";
@@ -26,7 +27,13 @@ export interface StartAttemptInput {
 
 export class StartAttempt {
   constructor(
-    private readonly deps: { readonly uow: UnitOfWork; readonly clock: Clock; readonly ids: IdGenerator; readonly random: RandomSource },
+    private readonly deps: {
+      readonly uow: UnitOfWork;
+      readonly clock: Clock;
+      readonly ids: IdGenerator;
+      readonly random: RandomSource;
+      readonly kinds: Kinds;
+    },
   ) {}
 
   async execute(input: StartAttemptInput): Promise<Result<AttemptView, AppError>> {
@@ -39,7 +46,10 @@ export class StartAttempt {
       // A new attempt never clears failures; a locked user cannot start one either.
       const lock = await repos.lockouts.find(tenantId, input.userId);
       if (isLocked(lock, now)) return err(lockedError(lock.lockedUntil as Instant));
-      const credentials = await repos.credentials.listByUser(tenantId, input.userId);
+      // A credential that can pass no step any more (every backup code used) does not count as enrolled.
+      const credentials = (await repos.credentials.listByUser(tenantId, input.userId)).filter(
+        (c) => kindFor(this.deps.kinds, c.params.type).usable?.(c) ?? true,
+      );
       const confirmed = new Set(policy.factors.filter((f) => credentials.some((c) => satisfies(c, f))).map((f) => f.id));
       const started = startAttempt(
         { id: this.deps.ids.newId(), tenantId, userId: input.userId, policy, confirmedFactorIds: confirmed, now },

@@ -310,4 +310,25 @@ describe("Backup codes (S18–S20)", () => {
       });
     });
   });
+  describe("a used-up or replaced set", () => {
+    it("once every code is used, the slot counts as not enrolled: no attempt draws a step the user cannot pass", async () => {
+      const { codes } = await app.enrollBackupCodes("alice", "recovery", "codes", service);
+      for (const code of codes) expect(await redeem(code)).toMatchObject({ success: true, complete: true });
+      expect((await activeView())?.remaining).toBe(0);
+      const refused = errorOf(await app.startAttempt.execute({ actor: service, userId: "alice", policyId: "recovery" }));
+      expect(refused).toMatchObject({ code: "factors_not_enrolled", needed: 1 });
+      expect(refused.code === "factors_not_enrolled" && refused.missing.map((f) => f.id)).toEqual(["codes"]);
+      // A new set (an admin's, as the user can no longer re-authenticate) makes the slot passable again.
+      const fresh = await app.enrollBackupCodes("alice", "recovery", "codes", adminKey());
+      expect(await redeem(fresh.codes[0] as string)).toMatchObject({ success: true, complete: true });
+    });
+
+    it("a replaced set shows no codes remaining", async () => {
+      await app.enrollBackupCodes("alice", "recovery", "codes", service);
+      await app.enrollBackupCodes("alice", "recovery", "codes", adminKey());
+      const views = await listed();
+      expect(views.filter((v) => v.status === "revoked").map((v) => v.remaining)).toEqual([0]);
+      expect(views.filter((v) => v.status === "active").map((v) => v.remaining)).toEqual([BACKUP_CODE_COUNT]);
+    });
+  });
 });

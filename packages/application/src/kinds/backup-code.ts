@@ -49,5 +49,7 @@ export const backupCodeKind = (
     if (matched === null) return { ok: false, reason: "invalid_code" };
     return { ok: true, claim: { kind: "backup_code", credentialId: credential.id, codeHash: matched } };
   },
-  view: (credential) => ({ remaining: credential.material.codeHashes.length }),
+  // A revoked set (replaced, or revoked by the user) has no code left that passes.
+  view: (credential) => ({ remaining: credential.status === "revoked" ? 0 : credential.material.codeHashes.length }),
+  usable: (credential) => credential.material.codeHashes.length > 0,
 });

@@ -52,6 +52,11 @@ export interface ApplicationKind<K extends ImplementedFactorType, Material, Show
   check(credential: StoredCredentialOf<K>, code: string, input: CheckInput): CodeCheck;
   /** What a client may see of the credential beyond its common part. */
   view(credential: StoredCredentialOf<K>): View;
+  /**
+   * False when the credential can pass no step any more (a set of backup codes all used): its slot then counts as not
+   * enrolled, so an attempt never draws a step the user cannot pass. Absent: usable while active.
+   */
+  usable?(credential: StoredCredentialOf<K>): boolean;
   /** HOTP-style resynchronisation from consecutive codes: the claim that moves the credential past them, or null. */
   resync?(credential: StoredCredentialOf<K>, codes: readonly [string, string]): StepClaim | null;
   /** Development only (S32): the code the credential would accept now. */
