@@ -1,4 +1,4 @@
-import { aPolicy, errorOf, serviceKey, TestApp, unwrap } from "@mfa-chain/testing";
+import { aPolicy, errorOf, serviceKey, TestApp, unwrap } from "../testing/index.js";
 import { beforeEach, describe, expect, it } from "vitest";
 
 const service = serviceKey();

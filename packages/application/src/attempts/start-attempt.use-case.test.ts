@@ -9,7 +9,7 @@ import {
   TEST_TENANT,
   TestApp,
   unwrap,
-} from "@mfa-chain/testing";
+} from "../testing/index.js";
 import { describe, expect, it } from "vitest";
 
 const service = serviceKey();

@@ -3,7 +3,7 @@
 // small model of the spec after every call.
 import type { AppError, StoredCredentialOf } from "@mfa-chain/application";
 import type { OtpDigits, Result, VerifyOutcome } from "@mfa-chain/domain";
-import { aPolicy, SeededRandom, serviceKey, TestApp } from "@mfa-chain/testing";
+import { aPolicy, SeededRandom, serviceKey, TestApp } from "../testing/index.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 

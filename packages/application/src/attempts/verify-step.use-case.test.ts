@@ -13,7 +13,7 @@ import {
   TestApp,
   unwrap,
   type PolicyBuilder,
-} from "@mfa-chain/testing";
+} from "../testing/index.js";
 import { beforeEach, describe, expect, it } from "vitest";
 
 const service = serviceKey();

@@ -1,5 +1,5 @@
 import { AUDIT_PAGE_MAX } from "@mfa-chain/application";
-import { adminKey, aPolicy, serviceKey, TEST_EPOCH, TestApp } from "@mfa-chain/testing";
+import { adminKey, aPolicy, serviceKey, TEST_EPOCH, TestApp } from "../testing/index.js";
 import { beforeAll, describe, expect, it } from "vitest";
 
 const admin = adminKey();

@@ -13,7 +13,7 @@ import {
   unwrap,
   type BackupCodesEnrollment,
   type FactorInput,
-} from "@mfa-chain/testing";
+} from "../testing/index.js";
 import { beforeEach, describe, expect, it } from "vitest";
 
 const service = serviceKey();

@@ -1,5 +1,16 @@
 import type { Enrollment, OtpShown, StoredCredential, TotpMaterial } from "@mfa-chain/application";
-import { adminKey, aPolicy, errorOf, FakeOtp, serviceKey, TEST_EPOCH, TEST_ISSUER, TEST_TENANT, TestApp, unwrap } from "@mfa-chain/testing";
+import {
+  adminKey,
+  aPolicy,
+  errorOf,
+  FakeOtp,
+  serviceKey,
+  TEST_EPOCH,
+  TEST_ISSUER,
+  TEST_TENANT,
+  TestApp,
+  unwrap,
+} from "../testing/index.js";
 import { beforeEach, describe, expect, it } from "vitest";
 
 const service = serviceKey();

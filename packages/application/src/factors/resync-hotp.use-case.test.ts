@@ -1,6 +1,6 @@
 import type { Enrollment } from "@mfa-chain/application";
 import { HOTP_RESYNC_WINDOW } from "@mfa-chain/domain";
-import { adminKey, aPolicy, errorOf, serviceKey, TEST_TENANT, TestApp, unwrap } from "@mfa-chain/testing";
+import { adminKey, aPolicy, errorOf, serviceKey, TEST_TENANT, TestApp, unwrap } from "../testing/index.js";
 import { beforeEach, describe, expect, it } from "vitest";
 
 const service = serviceKey();

@@ -1,4 +1,4 @@
-import { aPolicy } from "@mfa-chain/testing";
+import { aPolicy } from "../testing/index.js";
 import { describe, expect, it } from "vitest";
 import type { PolicyRepository, StoredPolicy } from "../ports/repositories.port.js";
 import { PolicyVersionCache } from "./policy-versions.js";

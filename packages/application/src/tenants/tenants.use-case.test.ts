@@ -1,6 +1,6 @@
 // Tenants and API keys through the use cases: every change audited, nothing changed by a refused request, and a
 // revoked key resolving to nobody.
-import { TestApp } from "@mfa-chain/testing";
+import { TestApp } from "../testing/index.js";
 import { beforeEach, describe, expect, it } from "vitest";
 
 describe("tenants and API keys", () => {

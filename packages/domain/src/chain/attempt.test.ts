@@ -1,4 +1,4 @@
-import { aPolicy, anAttempt, noRandomness, ScriptedRandom, SeededRandom, secondsAfter, TEST_EPOCH } from "@mfa-chain/testing";
+import { aPolicy, anAttempt, noRandomness, ScriptedRandom, SeededRandom, secondsAfter, TEST_EPOCH } from "../testing/index.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Policy } from "../policy/policy.js";

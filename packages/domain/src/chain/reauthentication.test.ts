@@ -1,4 +1,4 @@
-import { anAttempt, secondsAfter, TEST_EPOCH } from "@mfa-chain/testing";
+import { anAttempt, secondsAfter, TEST_EPOCH } from "../testing/index.js";
 import { describe, expect, it } from "vitest";
 import { isFreshCompletion, REAUTH_MAX_AGE_SECONDS, reauthenticationRefusal } from "./reauthentication.js";
 

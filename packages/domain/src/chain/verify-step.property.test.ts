@@ -1,6 +1,6 @@
 // Property tests of the verify transition, driven the way the application drives it: admit, check the code (here: a
 // generated verdict), apply. A small model of the spec's rules is checked against the domain at every step.
-import { aLockState, aPolicy, anAttempt, SeededRandom, TEST_EPOCH } from "@mfa-chain/testing";
+import { aLockState, aPolicy, anAttempt, SeededRandom, TEST_EPOCH } from "../testing/index.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { isLocked, UNLOCKED, type LockState } from "../lockout/lockout.policy.js";

@@ -1,4 +1,4 @@
-import { aLockState, aPolicy, anAttempt, noRandomness, ScriptedRandom, SeededRandom, secondsAfter, TEST_EPOCH } from "@mfa-chain/testing";
+import { aLockState, aPolicy, anAttempt, noRandomness, ScriptedRandom, SeededRandom, secondsAfter, TEST_EPOCH } from "../testing/index.js";
 import { describe, expect, it } from "vitest";
 import { UNLOCKED, unlock, type LockState } from "../lockout/lockout.policy.js";
 import type { Policy } from "../policy/policy.js";

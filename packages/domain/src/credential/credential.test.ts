@@ -1,4 +1,4 @@
-import { aCredential, aPolicy, secondsAfter, TEST_EPOCH } from "@mfa-chain/testing";
+import { aCredential, aPolicy, secondsAfter, TEST_EPOCH } from "../testing/index.js";
 import { describe, expect, it } from "vitest";
 import type { PolicyFactor } from "../policy/factor-type.js";
 import { PENDING_ENROLLMENT_TTL_SECONDS, isPendingExpired, paramsOf, satisfies } from "./credential.js";

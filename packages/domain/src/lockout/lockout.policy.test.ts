@@ -1,4 +1,4 @@
-import { aLockState, aPolicy, TEST_EPOCH, secondsAfter } from "@mfa-chain/testing";
+import { aLockState, aPolicy, TEST_EPOCH, secondsAfter } from "../testing/index.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { LockoutSettings } from "../policy/policy.js";

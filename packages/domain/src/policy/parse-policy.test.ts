@@ -1,4 +1,4 @@
-import { aPolicy } from "@mfa-chain/testing";
+import { aPolicy } from "../testing/index.js";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { formatPolicyIssues, parsePolicyDefinition, parseStoredPolicyDefinition } from "./parse-policy.js";

@@ -3,7 +3,7 @@
 // not open there. Run it wherever a real cipher meets real storage.
 import type { SealedSecret, SecretCipher, UnitOfWork } from "@mfa-chain/application";
 import { describe, expect, it } from "vitest";
-import { SeededRandom } from "../builders/seeded-random.js";
+import { SeededRandom } from "@mfa-chain/domain/testing";
 import { freshTenant, materialOf, sampleCredential } from "./storage-fixture.js";
 
 export interface SecretsAtRestUnderTest {

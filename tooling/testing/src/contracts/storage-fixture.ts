@@ -11,7 +11,7 @@ import type {
 } from "@mfa-chain/application";
 import type { Attempt, AuditEvent, Credential, CredentialParams, ImplementedFactorType, OtpParams } from "@mfa-chain/domain";
 import { afterAll, beforeAll } from "vitest";
-import { TEST_EPOCH } from "../builders/time.js";
+import { TEST_EPOCH } from "@mfa-chain/domain/testing";
 
 export interface StorageUnderTest {
   readonly uow: UnitOfWork;

@@ -1,5 +1,5 @@
 // anAttempt(): an attempt started through the domain's own startAttempt, optionally moved to a later step.
-import { startAttempt, type Attempt, type Instant, type Policy, type RandomSource } from "@mfa-chain/domain";
+import { startAttempt, type Attempt, type Instant, type Policy, type RandomSource } from "../index.js";
 import { aPolicy } from "./policy.builder.js";
 import { SeededRandom } from "./seeded-random.js";
 import { TEST_EPOCH } from "./time.js";

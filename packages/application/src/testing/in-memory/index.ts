@@ -1,4 +1,4 @@
-// In-memory fakes of the storage ports and the small sources (clock, ids) — SeededRandom lives in ../builders.
+// In-memory fakes of the storage ports and the small sources (clock, ids); SeededRandom is in @mfa-chain/domain/testing.
 export * from "./fake-clock.js";
 export * from "./fake-id-generator.js";
 export * from "./in-memory-store.js";

@@ -2,7 +2,7 @@
 // append that comes after the attempt and the failure counter were written, to show the transaction leaves nothing
 // behind), or run something just before it (e.g. a parallel request claiming the same time step between our read and
 // our claim — the race PostgreSQL would allow, which the serial in-memory store otherwise never shows).
-import type { Repositories, UnitOfWork } from "@mfa-chain/application";
+import type { Repositories, UnitOfWork } from "../../index.js";
 
 export class InjectedFault extends Error {
   override readonly name = "InjectedFault";

@@ -37,7 +37,7 @@ import {
   type StoredAuditEvent,
   type StoredCredential,
   type StoredCredentialOf,
-} from "@mfa-chain/application";
+} from "../../index.js";
 import {
   canonicalBackupCode,
   type Attempt,
@@ -47,8 +47,8 @@ import {
   type Result,
   type VerifyOutcome,
 } from "@mfa-chain/domain";
-import type { PolicyBuilder } from "../builders/policy.builder.js";
-import { SeededRandom } from "../builders/seeded-random.js";
+import type { PolicyBuilder } from "@mfa-chain/domain/testing";
+import { SeededRandom } from "@mfa-chain/domain/testing";
 import { FakeClock } from "../in-memory/fake-clock.js";
 import { FakeIdGenerator } from "../in-memory/fake-id-generator.js";
 import { InMemoryStore } from "../in-memory/in-memory-store.js";

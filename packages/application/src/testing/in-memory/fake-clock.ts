@@ -1,7 +1,7 @@
 // A clock tests set and move by hand: the only clock the code under test sees.
-import type { Clock } from "@mfa-chain/application";
+import type { Clock } from "../../index.js";
 import { seconds, type Instant } from "@mfa-chain/domain";
-import { TEST_EPOCH } from "../builders/time.js";
+import { TEST_EPOCH } from "@mfa-chain/domain/testing";
 
 export class FakeClock implements Clock {
   constructor(private current: Instant = TEST_EPOCH) {}

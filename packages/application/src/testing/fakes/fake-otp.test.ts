@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TEST_EPOCH } from "../builders/time.js";
+import { TEST_EPOCH } from "@mfa-chain/domain/testing";
 import { codeNotIn, FakeOtp, fakeOtpCode } from "./fake-otp.js";
 
 const SECRET = Uint8Array.from({ length: 20 }, (_, i) => i + 1);

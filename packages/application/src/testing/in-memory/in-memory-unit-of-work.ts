@@ -1,6 +1,6 @@
 // Transactions over the in-memory store: one at a time (like serializable transactions, and so findForUpdate needs no
 // lock), all or nothing (a throw inside `run` restores the snapshot taken when it began).
-import type { Repositories, UnitOfWork } from "@mfa-chain/application";
+import type { Repositories, UnitOfWork } from "../../index.js";
 import type { InMemoryStore } from "./in-memory-store.js";
 
 export class InMemoryUnitOfWork implements UnitOfWork {

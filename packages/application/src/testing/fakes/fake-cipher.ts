@@ -2,7 +2,7 @@
 // binding, plus a 32-bit check tag). It keeps the port's observable rules: a ciphertext opens only with the binding
 // (tenant, user, credential) and key it was sealed with, tampering is refused, and the stored bytes never equal the
 // plaintext (every keystream byte is non-zero, so every byte changes). Never wire it outside tests.
-import type { SealedSecret, SecretBinding, SecretCipher } from "@mfa-chain/application";
+import type { SealedSecret, SecretBinding, SecretCipher } from "../../index.js";
 
 export class FakeCipherError extends Error {
   override readonly name = "FakeCipherError";

@@ -9,7 +9,7 @@ import {
   type OtpDigits,
   type Policy,
   type TotpPeriod,
-} from "@mfa-chain/domain";
+} from "../index.js";
 
 /** A factor as a tenant would write it; omitted fields get the builder's or the policy's defaults. */
 export interface FactorInput {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { TEST_EPOCH } from "../builders/time.js";
+import { TEST_EPOCH } from "@mfa-chain/domain/testing";
 import { FakeClock } from "./fake-clock.js";
 import { FakeIdGenerator } from "./fake-id-generator.js";
 import { InMemoryStore } from "./in-memory-store.js";

@@ -22,8 +22,8 @@ import type {
   StoredTenant,
   TenantRepository,
   UserRepository,
-} from "@mfa-chain/application";
-import { applyClaim } from "@mfa-chain/application";
+} from "../../index.js";
+import { applyClaim } from "../../index.js";
 import { UNLOCKED, type Attempt, type AuditEvent, type Instant, type LockState } from "@mfa-chain/domain";
 
 /** The largest audit page, as in the PostgreSQL adapter. */

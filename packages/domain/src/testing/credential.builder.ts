@@ -1,12 +1,5 @@
 // aCredential(): a user's enrolled factor, active by default and provisioned to match `token_1` of aPolicy().
-import {
-  paramsOf,
-  type Credential,
-  type CredentialStatus,
-  type Instant,
-  type CredentialParams,
-  type PolicyFactor,
-} from "@mfa-chain/domain";
+import { paramsOf, type Credential, type CredentialStatus, type Instant, type CredentialParams, type PolicyFactor } from "../index.js";
 import { TEST_EPOCH } from "./time.js";
 
 export class CredentialBuilder {

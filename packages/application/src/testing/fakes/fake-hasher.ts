@@ -1,6 +1,6 @@
 // A keyed hasher for unit tests: deterministic, readable in a failing assertion, and bound to its context like the
 // real one (HmacKeyedHasher in @mfa-chain/crypto). Not a hash anyone should rely on: it is reversible by design.
-import type { KeyedHasher } from "@mfa-chain/application";
+import type { KeyedHasher } from "../../index.js";
 
 export class FakeHasher implements KeyedHasher {
   private count = 0;

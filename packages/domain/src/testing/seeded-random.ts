@@ -1,5 +1,5 @@
 // Deterministic random sources for tests: the domain's RandomSource port, reproducible from a seed.
-import type { RandomSource } from "@mfa-chain/domain";
+import type { RandomSource } from "../index.js";
 
 const TWO_32 = 2 ** 32;
 

@@ -12,9 +12,9 @@ import type {
   OtpVerifier,
   QrImages,
   TotpVerifyInput,
-} from "@mfa-chain/application";
+} from "../../index.js";
 import type { Instant, OtpAlgorithm, OtpDigits, TotpPeriod } from "@mfa-chain/domain";
-import { SeededRandom } from "../builders/seeded-random.js";
+import { SeededRandom } from "@mfa-chain/domain/testing";
 
 /** Parameters of a code; omitted ones default to the authenticator-app defaults (SHA1, 6 digits, 30 s). */
 export interface FakeCodeParams {

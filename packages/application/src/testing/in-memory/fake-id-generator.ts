@@ -1,5 +1,5 @@
 // Predictable ids ("id-0001", "id-0002", …) so tests can name what a use case will create.
-import type { IdGenerator } from "@mfa-chain/application";
+import type { IdGenerator } from "../../index.js";
 
 export class FakeIdGenerator implements IdGenerator {
   private count = 0;
