@@ -661,23 +661,31 @@ async function auditCheck(pool, users, plan, since) {
 // ------------------------------------------------------------------------------------------------------- raw floor
 const ATTEMPT_COLUMNS =
   "tenant_id, id, user_id, policy_id, policy_version, chain, eligible, cursor, status, version, created_at, expires_at, completed_at";
-const CREDENTIAL_COLUMNS =
-  "tenant_id, id, user_id, factor_id, label, status, type, params, secret_key_id, secret_ciphertext, last_time_step, counter, created_at, confirmed_at, revoked_at";
+const CREDENTIAL_COLUMNS = "tenant_id, id, user_id, factor_id, label, status, type, params, created_at, confirmed_at, revoked_at";
 // The statements the API runs for one successful verify that completes a one-step attempt (packages/infra-postgres,
-// repositories/step.repository.ts): one read that locks the attempt, the user's failure counter and the credential, and
-// one write (claim of the time step, attempt compare-and-set, two audit events; the counter is not written when a
-// success leaves it unchanged). The same SQL text as the API's, with the API's parameters.
+// repositories/step.repository.ts): one read that locks the attempt, the user's failure counter and the credential, one
+// that reads the credential's material (its kind's table) under that lock, and one write (claim of the time step,
+// attempt compare-and-set, two audit events; the counter is not written when a success leaves it unchanged). The same
+// SQL text as the API's, with the API's parameters.
 const CREDENTIAL_ALIASED = CREDENTIAL_COLUMNS.split(", ")
-  .map((c) => `${c} as c_${c}`)
+  .map((c) => `cr.${c} as c_${c}`)
   .join(", ");
 const RAW = {
   read: `with a as (select ${ATTEMPT_COLUMNS} from attempts where tenant_id = $1 and id = $2 for update),
     l as (select consecutive_failures, lock_count, locked_until from lockouts where tenant_id = $3 and user_id = (select a.user_id from a) for update),
-    c as (select ${CREDENTIAL_ALIASED} from credentials where tenant_id = $4 and user_id = (select a.user_id from a) and factor_id = $5 and status = $6 and exists (select l.lock_count from l) for update)
+    c as (select ${CREDENTIAL_ALIASED} from credentials as cr where cr.tenant_id = $4 and cr.user_id = (select a.user_id from a) and cr.factor_id = $5 and cr.status = $6 and exists (select l.lock_count from l) for update)
     select * from a left join l on true left join c on true`,
+  // c9bbd80: the kind's material in a statement of its own, after the credential's lock (the API's MATERIAL query).
+  material: `select case cr.type when 'totp' then (select json_build_object('keyId', o.secret_key_id, 'ciphertext', encode(o.secret_ciphertext, 'hex'),
+    'lastTimeStep', o.last_time_step, 'counter', o.counter)
+    from otp_secrets o where o.tenant_id = $1 and o.credential_id = cr.id) when 'hotp' then (select json_build_object('keyId', o.secret_key_id, 'ciphertext', encode(o.secret_ciphertext, 'hex'),
+    'lastTimeStep', o.last_time_step, 'counter', o.counter)
+    from otp_secrets o where o.tenant_id = $2 and o.credential_id = cr.id) when 'backup_code' then (select json_build_object('codeHashes', coalesce(json_agg(b.code_hash order by b.code_hash), '[]'::json))
+      from backup_codes b where b.tenant_id = $3 and b.credential_id = cr.id
+      and b.used_at is null) end as material from credentials as cr where cr.tenant_id = $4 and cr.id = $5`,
   write: `with att as (update attempts set chain = $1, eligible = $2, cursor = $3, status = $4, version = $5, expires_at = $6, completed_at = $7 where tenant_id = $8 and id = $9 and version = $10 returning id),
-    claim as (update credentials set last_time_step = $11 where tenant_id = $12 and id = $13 and status = $14 and (last_time_step is null or last_time_step < $15) returning id),
-    ev as (insert into audit_events (tenant_id, at, type, actor_kind, actor_id, user_id, attempt_id, factor_id, data) values ($16, $17, $18, $19, $20, $21, $22, $23, $24), ($25, $26, $27, $28, $29, $30, $31, $32, $33))
+    claim as (update otp_secrets set last_time_step = $11 where otp_secrets.tenant_id = $12 and otp_secrets.credential_id = $13 and exists (select credentials.id from credentials where credentials.tenant_id = $14 and credentials.id = $15 and credentials.status = $16 and credentials.type = $17 for update) and (otp_secrets.last_time_step is null or otp_secrets.last_time_step < $18) returning otp_secrets.credential_id),
+    ev as (insert into audit_events (tenant_id, at, type, actor_kind, actor_id, user_id, attempt_id, factor_id, data) values ($19, $20, $21, $22, $23, $24, $25, $26, $27), ($28, $29, $30, $31, $32, $33, $34, $35, $36))
     select (select count(*) from att) as updated, (select count(*) from claim) as claimed`,
 };
 const FLOOR_TENANT = "rawfloor";
@@ -688,15 +696,20 @@ const FLOOR_TENANT = "rawfloor";
  * statistics or of autovacuum catching up with the bulk load.
  */
 async function settle(pool) {
-  await pool.query("vacuum (analyze) attempts, credentials, lockouts, audit_events, users");
+  await pool.query("vacuum (analyze) attempts, credentials, otp_secrets, lockouts, audit_events, users");
 }
 
 async function seedFloor(pool, users, attempts) {
   await pool.query(
-    `insert into credentials (tenant_id, id, user_id, factor_id, label, status, type, params, secret_key_id, secret_ciphertext, last_time_step, counter, created_at, confirmed_at)
-     select $1, 'c' || g, 'u' || g, $2, 'App', 'active', 'totp', '{"type":"totp","algorithm":"SHA1","digits":6,"period":30}', 'bench', decode(repeat('ab', 48), 'hex'), 0, 0, now(), now()
+    `insert into credentials (tenant_id, id, user_id, factor_id, label, status, type, params, created_at, confirmed_at)
+     select $1, 'c' || g, 'u' || g, $2, 'App', 'active', 'totp', '{"type":"totp","algorithm":"SHA1","digits":6,"period":30}', now(), now()
      from generate_series(0, $3 - 1) g`,
     [FLOOR_TENANT, FACTOR, users],
+  );
+  await pool.query(
+    `insert into otp_secrets (tenant_id, credential_id, secret_key_id, secret_ciphertext, last_time_step, counter)
+     select $1, 'c' || g, 'bench', decode(repeat('ab', 48), 'hex'), 0, 0 from generate_series(0, $2 - 1) g`,
+    [FLOOR_TENANT, users],
   );
   await pool.query(
     `insert into lockouts (tenant_id, user_id, consecutive_failures, lock_count, locked_until, updated_at)
@@ -722,6 +735,8 @@ async function floorTransaction(pool, i, users) {
     await c.query("begin");
     const row = (await c.query(RAW.read, [FLOOR_TENANT, a, FLOOR_TENANT, FLOOR_TENANT, FACTOR, "active"])).rows[0];
     if (!row || row.c_id === null || row.consecutive_failures === null) throw new Error("floor rows missing");
+    const material = (await c.query(RAW.material, [FLOOR_TENANT, FLOOR_TENANT, FLOOR_TENANT, FLOOR_TENANT, row.c_id])).rows[0]?.material;
+    if (!material || material.lastTimeStep === undefined) throw new Error("floor material missing");
     const written = (
       await c.query(RAW.write, [
         JSON.stringify([FACTOR]),
@@ -737,7 +752,10 @@ async function floorTransaction(pool, i, users) {
         step,
         FLOOR_TENANT,
         row.c_id,
+        FLOOR_TENANT,
+        row.c_id,
         "active",
+        "totp",
         step,
         ...[FLOOR_TENANT, now, "attempt.step_succeeded", "api_key", "k", u, a, FACTOR, JSON.stringify({ step: 1 })],
         ...[FLOOR_TENANT, now, "attempt.completed", "api_key", "k", u, a, null, JSON.stringify({ steps: 1 })],
