@@ -663,26 +663,25 @@ const ATTEMPT_COLUMNS =
   "tenant_id, id, user_id, policy_id, policy_version, chain, eligible, cursor, status, version, created_at, expires_at, completed_at";
 const CREDENTIAL_COLUMNS = "tenant_id, id, user_id, factor_id, label, status, type, params, created_at, confirmed_at, revoked_at";
 // The statements the API runs for one successful verify that completes a one-step attempt (packages/infra-postgres,
-// repositories/step.repository.ts): one read that locks the attempt, the user's failure counter and the credential, one
-// that reads the credential's material (its kind's table) under that lock, and one write (claim of the time step,
-// attempt compare-and-set, two audit events; the counter is not written when a success leaves it unchanged). The same
-// SQL text as the API's, with the API's parameters.
+// repositories/step.repository.ts): one read that locks the attempt, the user's failure counter, the credential and
+// then its material (its kind's table), and one write (claim of the time step, attempt compare-and-set, two audit
+// events; the counter is not written when a success leaves it unchanged). The same SQL as the API's, with the API's
+// parameters.
 const CREDENTIAL_ALIASED = CREDENTIAL_COLUMNS.split(", ")
   .map((c) => `cr.${c} as c_${c}`)
   .join(", ");
+const OTP_MATERIAL = (param) => `(select json_build_object('keyId', o.secret_key_id, 'ciphertext', encode(o.secret_ciphertext, 'hex'),
+    'lastTimeStep', o.last_time_step, 'counter', o.counter)
+    from otp_secrets o where o.tenant_id = ${param} and o.credential_id = "c"."c_id" for update)`;
 const RAW = {
+  // The credential's material last, locked after the credential (the API's LOCK_FOR_STEP, kinds/ materialOf).
   read: `with a as (select ${ATTEMPT_COLUMNS} from attempts where tenant_id = $1 and id = $2 for update),
     l as (select consecutive_failures, lock_count, locked_until from lockouts where tenant_id = $3 and user_id = (select a.user_id from a) for update),
     c as (select ${CREDENTIAL_ALIASED} from credentials as cr where cr.tenant_id = $4 and cr.user_id = (select a.user_id from a) and cr.factor_id = $5 and cr.status = $6 and exists (select l.lock_count from l) for update)
-    select * from a left join l on true left join c on true`,
-  // c9bbd80: the kind's material in a statement of its own, after the credential's lock (the API's MATERIAL query).
-  material: `select case cr.type when 'totp' then (select json_build_object('keyId', o.secret_key_id, 'ciphertext', encode(o.secret_ciphertext, 'hex'),
-    'lastTimeStep', o.last_time_step, 'counter', o.counter)
-    from otp_secrets o where o.tenant_id = $1 and o.credential_id = cr.id) when 'hotp' then (select json_build_object('keyId', o.secret_key_id, 'ciphertext', encode(o.secret_ciphertext, 'hex'),
-    'lastTimeStep', o.last_time_step, 'counter', o.counter)
-    from otp_secrets o where o.tenant_id = $2 and o.credential_id = cr.id) when 'backup_code' then (select json_build_object('codeHashes', coalesce(json_agg(b.code_hash order by b.code_hash), '[]'::json))
-      from backup_codes b where b.tenant_id = $3 and b.credential_id = cr.id
-      and b.used_at is null) end as material from credentials as cr where cr.tenant_id = $4 and cr.id = $5`,
+    select *, case "c"."c_type" when 'totp' then ${OTP_MATERIAL("$7")} when 'hotp' then ${OTP_MATERIAL("$8")}
+    when 'backup_code' then (select json_build_object('codeHashes', coalesce(json_agg(u.code_hash order by u.code_hash), '[]'::json))
+      from (select b.code_hash from backup_codes b where b.tenant_id = $9 and b.credential_id = "c"."c_id" and b.used_at is null for update) u) end as c_material
+    from a left join l on true left join c on true`,
   write: `with att as (update attempts set chain = $1, eligible = $2, cursor = $3, status = $4, version = $5, expires_at = $6, completed_at = $7 where tenant_id = $8 and id = $9 and version = $10 returning id),
     claim as (update otp_secrets set last_time_step = $11 where otp_secrets.tenant_id = $12 and otp_secrets.credential_id = $13 and exists (select credentials.id from credentials where credentials.tenant_id = $14 and credentials.id = $15 and credentials.status = $16 and credentials.type = $17 for update) and (otp_secrets.last_time_step is null or otp_secrets.last_time_step < $18) returning otp_secrets.credential_id),
     ev as (insert into audit_events (tenant_id, at, type, actor_kind, actor_id, user_id, attempt_id, factor_id, data) values ($19, $20, $21, $22, $23, $24, $25, $26, $27), ($28, $29, $30, $31, $32, $33, $34, $35, $36))
@@ -733,10 +732,11 @@ async function floorTransaction(pool, i, users) {
   const c = await pool.connect();
   try {
     await c.query("begin");
-    const row = (await c.query(RAW.read, [FLOOR_TENANT, a, FLOOR_TENANT, FLOOR_TENANT, FACTOR, "active"])).rows[0];
+    const row = (
+      await c.query(RAW.read, [FLOOR_TENANT, a, FLOOR_TENANT, FLOOR_TENANT, FACTOR, "active", FLOOR_TENANT, FLOOR_TENANT, FLOOR_TENANT])
+    ).rows[0];
     if (!row || row.c_id === null || row.consecutive_failures === null) throw new Error("floor rows missing");
-    const material = (await c.query(RAW.material, [FLOOR_TENANT, FLOOR_TENANT, FLOOR_TENANT, FLOOR_TENANT, row.c_id])).rows[0]?.material;
-    if (!material || material.lastTimeStep === undefined) throw new Error("floor material missing");
+    if (!row.c_material || row.c_material.lastTimeStep === undefined) throw new Error("floor material missing");
     const written = (
       await c.query(RAW.write, [
         JSON.stringify([FACTOR]),

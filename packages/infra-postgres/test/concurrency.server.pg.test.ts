@@ -121,32 +121,72 @@ describe("parallel transactions on PostgreSQL", () => {
     expect((await uow().run((r) => r.lockouts.find("tc", "counted-user"))).consecutiveFailures).toBe(3 + PARALLEL);
   });
 
-  it("S2 S6 the verify path's read (steps.lockForStep) locks counter and credential: 50 parallel verifies of one user on 50 attempts, one code, one claim, every failure counted", async () => {
-    const tenant = "tc-steps";
+  it.each([
+    ["a user's first verify (no failure counter yet)", false],
+    ["a user with a failure counter (every verify waits inside the one locking read)", true],
+  ])(
+    "S2 S6 the verify path's read (steps.lockForStep) locks counter, credential and material: 50 parallel verifies of one user on 50 attempts, one code, one claim, every failure counted: %s",
+    async (_case, counted) => {
+      const tenant = counted ? "tc-steps-counted" : "tc-steps";
+      await uow().run(async (r) => {
+        // With a counter row, the waits happen inside the read's own statement, whose snapshot predates the claims made
+        // meanwhile: only a locking read of the material sees them (a plain subquery would see step 1000 and decide
+        // "fresh" again).
+        if (counted) await r.lockouts.save(tenant, "alice", { consecutiveFailures: 0, lockCount: 0, lockedUntil: null }, T0);
+        await r.credentials.insert(sampleCredential(tenant, "cred", { status: "active", lastTimeStep: 1000 }));
+        for (let i = 0; i < PARALLEL; i++) await r.attempts.insert(sampleAttempt(tenant, `a-${i}`, { chain: ["token_1"] }));
+      });
+      let next = 0;
+      const results = await inParallel(async (r) => {
+        const state = await r.steps.lockForStep(tenant, `a-${next++}`, "token_1");
+        if (!state?.credential) throw new Error("the credential was not read");
+        // What the use case decides: the code of step 1001 is fresh only if the guard read under the lock is below it.
+        const fresh = (materialOf(state.credential)?.lastTimeStep ?? -1) < 1001;
+        const written = await r.steps.write(tenant, "alice", {
+          attempt: { ...state.attempt, cursor: fresh ? 1 : 0, version: state.attempt.version + 1 },
+          expectedVersion: state.attempt.version,
+          claim: fresh ? { kind: "time_step", credentialId: "cred", step: 1001 } : null,
+          lock: fresh ? null : recordFailure(state.lock, settings, T0),
+          events: [],
+          at: T0,
+        });
+        return { fresh, written };
+      });
+      // Without the credential's lock several would read 1000, decide "fresh", and find their claim gone at the write.
+      expect(results.filter((x) => !x.written)).toEqual([]);
+      expect(results.filter((x) => x.fresh)).toHaveLength(1);
+      expect((await uow().run((r) => r.lockouts.find(tenant, "alice"))).consecutiveFailures).toBe(PARALLEL - 1);
+      expect(materialOf(await uow().run((r) => r.credentials.findById(tenant, "alice", "cred")))?.lastTimeStep).toBe(1001);
+    },
+  );
+
+  it("S19 the verify path's read of a backup-code set under 50 parallel verifies of one code: it is seen unused once, used by every later reader, one claim", async () => {
+    const tenant = "tc-steps-codes";
+    const hashes = [1, 2, 3].map(sampleCodeHash);
     await uow().run(async (r) => {
-      await r.credentials.insert(sampleCredential(tenant, "cred", { status: "active", lastTimeStep: 1000 }));
+      await r.lockouts.save(tenant, "alice", { consecutiveFailures: 0, lockCount: 0, lockedUntil: null }, T0);
+      await r.credentials.insert(
+        sampleCredential(tenant, "codes", { status: "active", factorId: "token_1", params: { type: "backup_code" }, codeHashes: hashes }),
+      );
       for (let i = 0; i < PARALLEL; i++) await r.attempts.insert(sampleAttempt(tenant, `a-${i}`, { chain: ["token_1"] }));
     });
     let next = 0;
     const results = await inParallel(async (r) => {
       const state = await r.steps.lockForStep(tenant, `a-${next++}`, "token_1");
       if (!state?.credential) throw new Error("the credential was not read");
-      // What the use case decides: the code of step 1001 is fresh only if the guard read under the lock is below it.
-      const fresh = (materialOf(state.credential)?.lastTimeStep ?? -1) < 1001;
+      const fresh = materialOf(state.credential)?.codeHashes?.includes(sampleCodeHash(2)) ?? false;
       const written = await r.steps.write(tenant, "alice", {
         attempt: { ...state.attempt, cursor: fresh ? 1 : 0, version: state.attempt.version + 1 },
         expectedVersion: state.attempt.version,
-        claim: fresh ? { kind: "time_step", credentialId: "cred", step: 1001 } : null,
+        claim: fresh ? { kind: "backup_code", credentialId: "codes", codeHash: sampleCodeHash(2) } : null,
         lock: fresh ? null : recordFailure(state.lock, settings, T0),
         events: [],
         at: T0,
       });
       return { fresh, written };
     });
-    // Without the credential's lock several would read 1000, decide "fresh", and find their claim gone at the write.
     expect(results.filter((x) => !x.written)).toEqual([]);
     expect(results.filter((x) => x.fresh)).toHaveLength(1);
     expect((await uow().run((r) => r.lockouts.find(tenant, "alice"))).consecutiveFailures).toBe(PARALLEL - 1);
-    expect(materialOf(await uow().run((r) => r.credentials.findById(tenant, "alice", "cred")))?.lastTimeStep).toBe(1001);
   });
 });

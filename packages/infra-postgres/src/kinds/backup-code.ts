@@ -4,16 +4,16 @@
 import { sql } from "kysely";
 import { z } from "zod";
 import type { StorageClaim, StorageKind } from "./kind.js";
-import { CREDENTIAL_ALIAS } from "./kind.js";
 
 const hash = z.string().regex(/^[0-9a-f]{64}$/);
 
 export const backupCodeStorage: StorageKind<"backup_code"> = {
   type: "backup_code",
-  material: (tenantId) =>
-    sql<unknown>`(select json_build_object('codeHashes', coalesce(json_agg(b.code_hash order by b.code_hash), '[]'::json))
-      from backup_codes b where b.tenant_id = ${tenantId} and b.credential_id = ${sql.ref(`${CREDENTIAL_ALIAS}.id`)}
-      and b.used_at is null)`,
+  // The unused codes' rows (locked when asked: a row used since the statement began is then seen used, and left out).
+  material: (tenantId, read) =>
+    sql<unknown>`(select json_build_object('codeHashes', coalesce(json_agg(u.code_hash order by u.code_hash), '[]'::json))
+      from (select b.code_hash from backup_codes b where b.tenant_id = ${tenantId} and b.credential_id = ${sql.ref(read.credentialId)}
+      and b.used_at is null${read.lock ? sql` for update` : sql``}) u)`,
   materialSchema: z.object({ codeHashes: z.array(hash) }),
   async insertMaterial(db, c) {
     if (c.material.codeHashes.length === 0) return;

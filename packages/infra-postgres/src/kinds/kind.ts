@@ -10,13 +10,26 @@ import type { Database, Db } from "../database/schema.js";
 /** The alias of the credentials row that material expressions refer to. */
 export const CREDENTIAL_ALIAS = "cr";
 
+/**
+ * Which credential a material expression reads: a reference to its id (default: the row aliased `cr`), and whether to
+ * lock the material's rows (FOR UPDATE). A locking read returns the newest committed material even when it changed
+ * after the statement began, which a plain subquery (reading the statement's snapshot) does not: the verify path reads
+ * the material with its lock, after the credential's row lock, in one statement.
+ */
+export interface MaterialRead {
+  readonly credentialId: string;
+  readonly lock: boolean;
+}
+
+export const READ_CREDENTIAL_ROW: MaterialRead = { credentialId: `${CREDENTIAL_ALIAS}.id`, lock: false };
+
 export interface StorageKind<K extends ImplementedFactorType> {
   readonly type: K;
   /**
-   * A json scalar subquery giving the material of the credentials row aliased `cr`. It filters its own table by the
-   * tenant id as a value (`tenantId`), so that a sharded database routes it (the tenant-scope test checks it).
+   * A json scalar subquery giving the material of the credential `read` names. It filters its own table by the tenant
+   * id as a value (`tenantId`), so that a sharded database routes it (the tenant-scope test checks it).
    */
-  material(tenantId: string): RawBuilder<unknown>;
+  material(tenantId: string, read: MaterialRead): RawBuilder<unknown>;
   /** The material read back from that json, validated. */
   readonly materialSchema: z.ZodType<KindMaterial[K]>;
   /** Writes the material of a credential just inserted. */

@@ -4,13 +4,13 @@ import type { StoredCredentialOf } from "@mfa-chain/application";
 import { sql, type ExpressionBuilder, type QueryCreator } from "kysely";
 import { z } from "zod";
 import type { Database, Db } from "../database/schema.js";
-import { CREDENTIAL_ALIAS, type StorageClaim } from "./kind.js";
+import type { MaterialRead, StorageClaim } from "./kind.js";
 
-/** The secret and the guard of the credentials row aliased `cr`, as json. */
-export const otpMaterial = (tenantId: string) =>
+/** The secret and the guard of a credential, as json (its one otp_secrets row, locked when asked). */
+export const otpMaterial = (tenantId: string, read: MaterialRead) =>
   sql<unknown>`(select json_build_object('keyId', o.secret_key_id, 'ciphertext', encode(o.secret_ciphertext, 'hex'),
     'lastTimeStep', o.last_time_step, 'counter', o.counter)
-    from otp_secrets o where o.tenant_id = ${tenantId} and o.credential_id = ${sql.ref(`${CREDENTIAL_ALIAS}.id`)})`;
+    from otp_secrets o where o.tenant_id = ${tenantId} and o.credential_id = ${sql.ref(read.credentialId)}${read.lock ? sql` for update` : sql``})`;
 
 const hex = z
   .string()

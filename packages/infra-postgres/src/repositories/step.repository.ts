@@ -1,8 +1,8 @@
-// The verify path in three statements: one read that locks the attempt, the user's failure counter and the credential;
-// one that reads the credential's material (its kind's table) once that lock is held; and one write (data-modifying
-// CTEs) that makes the code's claim (kinds/), moves the attempt by compare-and-set, saves the failure counter and
-// appends the audit events. With begin and commit that is five round trips instead of nine; each round trip costs the
-// API process a socket write and an event-loop turn (bench/verify, docs/benchmarks.md).
+// The verify path in two statements: one read that locks the attempt, the user's failure counter, the credential and
+// then its material (its kind's table), and one write (data-modifying CTEs) that makes the code's claim (kinds/),
+// moves the attempt by compare-and-set, saves the failure counter and appends the audit events. With begin and commit
+// that is four round trips instead of nine; each round trip costs the API process a socket write and an event-loop
+// turn (bench/verify, docs/benchmarks.md).
 import type { StepClaim, StepRepository, StepState, StepWrite } from "@mfa-chain/application";
 import type { LockState } from "@mfa-chain/domain";
 import { sql, type Compilable, type QueryCreator } from "kysely";
@@ -29,13 +29,7 @@ export class PostgresStepRepository implements StepRepository {
         throw new Error(`the failure counter of a user in tenant ${tenantId} vanished while locked`);
     }
     const attempt = toAttempt(row);
-    let credential = null;
-    if (row.c_id !== null) {
-      // The material in a statement of its own, after the credential's lock is held: a statement reads the snapshot of
-      // its start, and a lock waited for refreshes only the locked row, not a subquery's (every claim takes that lock).
-      const material = (await MATERIAL.execute(this.db, tenantId, row.c_id)).rows[0]?.material ?? null;
-      credential = toStoredCredential({ ...unprefixed(row), material });
-    }
+    const credential = row.c_id === null ? null : toStoredCredential(unprefixed(row));
     return { attempt, lock: toLockState(row), credential };
   }
 
@@ -75,14 +69,6 @@ const credentialColumns = () =>
     `${cr}.revoked_at as c_revoked_at`,
   ] as const;
 
-const MATERIAL = prepared(2, (db, tenantId: string, credentialId: string) =>
-  db
-    .selectFrom(`credentials as ${cr}`)
-    .select(materialOf(tenantId).as("material"))
-    .where(`${cr}.tenant_id`, "=", tenantId)
-    .where(`${cr}.id`, "=", credentialId),
-);
-
 const unprefixed = (row: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(row).flatMap(([k, v]) => (k.startsWith("c_") ? [[k.slice(2), v]] : [])));
 
@@ -91,7 +77,10 @@ const unprefixed = (row: Record<string, unknown>): Record<string, unknown> =>
 // keeps (confirm and resync lock the counter before the credential). The credential's CTE depends on the counter's
 // ("exists l"), so the counter is locked first whatever order the planner joins them in, and the credential is not
 // locked at all when the counter row does not exist yet (locking it then, and the counter after, could deadlock).
-// Only the credentials row is locked; its material is read after (lockForStep), and each claim takes that lock too.
+// The credential's material is read last, in the outer select, once the credential's row is locked, and with a lock
+// of its own (FOR UPDATE in the kind's subquery): a plain subquery would read the snapshot taken when the statement
+// began, stale if a concurrent claim committed while this one waited for the credential. Locks are taken attempt →
+// counter → credential → material, as every claim takes them (credential, then its material).
 const LOCK_FOR_STEP = prepared(3, (db, tenantId: string, attemptId: string, factorId: string) =>
   db
     .with("a", (q) =>
@@ -119,7 +108,8 @@ const LOCK_FOR_STEP = prepared(3, (db, tenantId: string, attemptId: string, fact
     .selectFrom("a")
     .leftJoin("l", (j) => j.onTrue())
     .leftJoin("c", (j) => j.onTrue())
-    .selectAll(),
+    .selectAll()
+    .select(materialOf(tenantId, { credentialId: "c.c_id", lock: true }, "c.c_type").as("c_material")),
 );
 
 // ----------------------------------------------------------------------------------------------------------- write
