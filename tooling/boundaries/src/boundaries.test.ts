@@ -364,12 +364,13 @@ describe.concurrent("check:boundaries fails on a planted violation", () => {
 });
 
 describe("check:boundaries allows what the rules allow", () => {
-  it("test file → tooling/vitest/node:*, orchestrator → totp + domain, app → adapters + application", async () => {
+  it("test file → tooling/vitest/node:*, application test → its own testing module, orchestrator → totp + domain, app → adapters + application", async () => {
     const root = copyRepo();
     ensure(root, "packages/totp/src/index.ts");
     ensure(root, "packages/crypto/src/index.ts");
     const allowed = {
-      "packages/application/src/__planted__.test.ts": `import { createHash } from "node:crypto";\nimport { it } from "vitest";\nimport * as testing from "@mfa-chain/testing";\nit("x", () => void [createHash, testing]);\n`,
+      "packages/infra-postgres/src/__planted__.test.ts": `import { createHash } from "node:crypto";\nimport { it } from "vitest";\nimport * as testing from "@mfa-chain/testing";\nit("x", () => void [createHash, testing]);\n`,
+      "packages/application/src/__planted__.test.ts": `import { it } from "vitest";\nimport { TestApp } from "./testing/index.js";\nit("x", () => void TestApp);\n`,
       "packages/orchestrator/src/__planted__.ts": `import * as totp from "@mfa-chain/totp";\nimport type { FactorType } from "@mfa-chain/domain";\nexport const planted = totp;\nexport type P = FactorType;\n`,
       "apps/api/src/__planted__.ts": `import * as totp from "@mfa-chain/totp";\nimport * as crypto from "@mfa-chain/crypto";\nimport * as application from "@mfa-chain/application";\nexport const planted = [totp, crypto, application];\n`,
     };
