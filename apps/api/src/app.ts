@@ -20,12 +20,15 @@ import { attemptRoutes } from "./routes/attempts.routes.js";
 import { devRoutes } from "./routes/dev.routes.js";
 import { factorRoutes } from "./routes/factors.routes.js";
 import { policyRoutes } from "./routes/policies.routes.js";
+import { vaultRoutes } from "./routes/vault.routes.js";
 import type { Services } from "@mfa-chain/application";
 
 export interface AppOptions {
   readonly services: Services;
   readonly apiKeys: ApiKeyResolver;
   readonly rateLimiters: RateLimiters;
+  /** Vault code reads past this many in the rate-limit window are flagged as a burst in the audit. */
+  readonly vaultBurstReads: number;
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly trustedProxies: BlockList;
@@ -146,6 +149,7 @@ export function createApp(o: AppOptions): Express {
   v1.use(factorRoutes(o.services, once));
   v1.use(attemptRoutes(o.services, o.metrics, once));
   v1.use(adminRoutes(o.services));
+  v1.use(vaultRoutes(o.services, { limiters: o.rateLimiters, burstReads: o.vaultBurstReads }));
   if (o.devPeek) v1.use(devRoutes(o.devPeek));
   app.use("/v1", v1);
 

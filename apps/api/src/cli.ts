@@ -8,14 +8,16 @@ import { createDatabase, databaseOptionsFromEnv, migrateToLatest, runSecretsRota
 import { tenantServices } from "./boot/api-keys.js";
 import { DatabaseUrl } from "./config.js";
 import { loadKeyring } from "./boot/keyring.js";
+import { runVaultCommand, VAULT_USAGE } from "./boot/vault-cli.js";
 
 const USAGE = `usage: pnpm mfa <command>   (built: node apps/api/dist/cli.js <command>)
   create-tenant <tenantId> [--name <name>] [--role admin|service]   create a tenant and print its first API key
   create-key <tenantId> [--name <name>] [--role admin|service]      print a new API key for an existing tenant
   revoke-key <tenantId> <keyId>                                     revoke an API key: every API process refuses it at once
   migrate                                                           bring the database to the latest schema
-  secrets:rotate                                                    re-seal every factor secret with the current key
-  generate-key [<keyId>]                                            print a new MFA_SECRET_KEYS entry`;
+  secrets:rotate                                                    re-seal every factor secret and vault seed with the current key
+  generate-key [<keyId>]                                            print a new MFA_SECRET_KEYS entry
+${VAULT_USAGE}`;
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 const baseDir = process.env.INIT_CWD ?? process.cwd();
@@ -49,7 +51,13 @@ async function main(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { name: { type: "string" }, role: { type: "string", default: "admin" }, help: { type: "boolean", short: "h" } },
+      options: {
+        name: { type: "string" },
+        role: { type: "string", default: "admin" },
+        as: { type: "string" },
+        "dry-run": { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
     });
   } catch (error) {
     fail(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
@@ -105,6 +113,21 @@ async function main(argv: string[]): Promise<number> {
       const keyring = loadKeyring(process.env.MFA_SECRET_KEYS, options.url ? null : (options.dataDir ?? null));
       if (options.url && !process.env.MFA_SECRET_KEYS) fail("secrets:rotate: set MFA_SECRET_KEYS (new key first, then the old ones)");
       return runSecretsRotation({ env: process.env, cipher: keyring.keyring, baseDir });
+    }
+    case "vault": {
+      const options = databaseOptions();
+      if (options.url && !process.env.MFA_SECRET_KEYS) fail("vault: set MFA_SECRET_KEYS (the API's keyring): seeds are sealed with it");
+      const keyring = loadKeyring(process.env.MFA_SECRET_KEYS, options.url ? null : (options.dataDir ?? null));
+      return withDatabase(({ db }) =>
+        runVaultCommand(
+          db,
+          keyring.keyring,
+          positionals.slice(1),
+          { name: values.name, as: values.as, dryRun: values["dry-run"] },
+          out,
+          fail,
+        ),
+      );
     }
     case "generate-key": {
       const id = arg ?? `k${new Date().toISOString().slice(0, 10).replaceAll("-", "")}`;

@@ -63,6 +63,10 @@ export const configSchema = z
     RATE_LIMIT_PER_KEY: int(1, 100_000_000).default(6000),
     RATE_LIMIT_PER_IP: int(1, 100_000_000).default(600),
     RATE_LIMIT_WINDOW_SECONDS: int(1, 86_400).default(60),
+    /** Code reads of one vault entry by one user (or admin key) per RATE_LIMIT_WINDOW_SECONDS. */
+    VAULT_READS_PER_WINDOW: int(1, 100_000_000).default(30),
+    /** More reads than this in the window are flagged as a burst in the audit (vault.read_burst). */
+    VAULT_BURST_READS: int(1, 100_000_000).default(10),
     /** How often each process seals new audit events into their tenant's hash chain; 0: this process does not seal. */
     MFA_AUDIT_SEAL_SECONDS: int(0, 3600).default(5),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),

@@ -133,6 +133,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         issuer: config.MFA_ISSUER,
       }),
       keys: API_KEY_MINTER,
+      cipher: keyring.keyring,
+      generator: otp,
     };
     const shared = { policies: new PolicyVersionCache() };
     const services = createServices(adapters, shared);
@@ -170,6 +172,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       services,
       apiKeys,
       rateLimiters: store.limiters,
+      vaultBurstReads: config.VAULT_BURST_READS,
       metrics,
       logger,
       trustedProxies: parseTrustedProxies(config.TRUSTED_PROXIES),

@@ -187,6 +187,50 @@ describe("OpenAPI conformance", () => {
     await call(admin, "get", "/v1/audit-events", `/v1/audit-events?userId=${userId}&limit=50`);
     await call(admin, "get", "/v1/audit-events", "/v1/audit-events?limit=0");
 
+    // The shared vault: add (201, bad seed, name taken, a service key naming no user), list, read, code, grants, groups.
+    const callAs = async (userId: string, method: string, template: string, path: string, body?: unknown) => {
+      const res = await service.call(method.toUpperCase(), path, body, { headers: { "Mfa-Acting-User": userId } });
+      conforms(method, template, res);
+      return res;
+    };
+    const seedUri = "otpauth://hotp/Acme:ops?secret=JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP&counter=2";
+    const entry = (await call(admin, "post", "/v1/vault/entries", "/v1/vault/entries", { name: "Shared", uri: seedUri, tags: ["ops"] }))
+      .body as { id: string };
+    await call(admin, "post", "/v1/vault/entries", "/v1/vault/entries", { name: "Shared", uri: seedUri });
+    await call(admin, "post", "/v1/vault/entries", "/v1/vault/entries", { name: "Bad", uri: "otpauth://totp/a?secret=JBSW&digits=7" });
+    await call(service, "post", "/v1/vault/entries", "/v1/vault/entries", { name: "Nobody", uri: seedUri });
+    await call(service, "get", "/v1/vault/entries", "/v1/vault/entries");
+    const totpEntry = (
+      await callAs("alice", "post", "/v1/vault/entries", "/v1/vault/entries", {
+        name: "Alice's",
+        secret: "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP",
+        period: 60,
+      })
+    ).body as { id: string };
+    await call(admin, "get", "/v1/vault/entries", "/v1/vault/entries");
+    const entryPath = `/v1/vault/entries/${entry.id}`;
+    await call(admin, "get", "/v1/vault/entries/{entryId}", entryPath);
+    await callAs("bob", "get", "/v1/vault/entries/{entryId}", entryPath);
+    await call(admin, "get", "/v1/vault/entries/{entryId}", "/v1/vault/entries/nope");
+    await call(admin, "get", "/v1/vault/entries/{entryId}/code", `${entryPath}/code`);
+    await callAs("alice", "get", "/v1/vault/entries/{entryId}/code", `/v1/vault/entries/${totpEntry.id}/code`);
+    await callAs("bob", "get", "/v1/vault/entries/{entryId}/code", `${entryPath}/code`);
+    await call(admin, "get", "/v1/vault/entries/{entryId}/code", "/v1/vault/entries/nope/code");
+    const grant = { principal: { kind: "group", id: "ops" }, permission: "read_code" };
+    await call(admin, "put", "/v1/vault/groups/{groupId}", "/v1/vault/groups/ops", { members: ["bob"] });
+    await call(service, "put", "/v1/vault/groups/{groupId}", "/v1/vault/groups/ops", { members: [] });
+    await call(admin, "get", "/v1/vault/groups", "/v1/vault/groups");
+    await call(service, "get", "/v1/vault/groups", "/v1/vault/groups");
+    await call(admin, "post", "/v1/vault/entries/{entryId}/grants", `${entryPath}/grants`, grant);
+    await callAs("bob", "post", "/v1/vault/entries/{entryId}/grants", `${entryPath}/grants`, grant);
+    await call(admin, "post", "/v1/vault/entries/{entryId}/grants", "/v1/vault/entries/nope/grants", grant);
+    await call(admin, "post", "/v1/vault/entries/{entryId}/grants/revoke", `${entryPath}/grants/revoke`, grant);
+    await call(admin, "post", "/v1/vault/entries/{entryId}/grants/revoke", `${entryPath}/grants/revoke`, grant);
+    await callAs("bob", "post", "/v1/vault/entries/{entryId}/grants/revoke", `${entryPath}/grants/revoke`, grant);
+    await callAs("bob", "delete", "/v1/vault/entries/{entryId}", entryPath);
+    await call(admin, "delete", "/v1/vault/entries/{entryId}", entryPath);
+    await call(admin, "delete", "/v1/vault/entries/{entryId}", entryPath);
+
     // The session answered every documented operation, and with more than one status for most.
     expect([...seen.keys()].sort()).toEqual(
       Object.entries(doc.paths)

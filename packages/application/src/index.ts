@@ -26,4 +26,5 @@ export * from "./lockout/lockout.use-case.js";
 export * from "./audit/list-audit-events.use-case.js";
 export * from "./dev/peek-current-code.use-case.js";
 export * from "./tenants/tenants.use-case.js";
+export * from "./vault/vault.use-case.js";
 export * from "./services.js";

@@ -4,6 +4,8 @@ import type { ApiKeyMinter } from "./ports/api-key-minter.port.js";
 import type { Clock } from "./ports/clock.port.js";
 import type { IdGenerator } from "./ports/id-generator.port.js";
 import type { RandomSource } from "@mfa-chain/domain";
+import type { OtpGenerator } from "./ports/otp.port.js";
+import type { SecretCipher } from "./ports/secret-cipher.port.js";
 import type { Kinds } from "./kinds/index.js";
 import { PolicyVersionCache } from "./shared/policy-versions.js";
 import { DeletePolicy, GetPolicy, ListPolicies } from "./policies/read-policies.use-case.js";
@@ -18,6 +20,17 @@ import { VerifyStep } from "./attempts/verify-step.use-case.js";
 import { GetLockout, UnlockUser } from "./lockout/lockout.use-case.js";
 import { ListAuditEvents } from "./audit/list-audit-events.use-case.js";
 import { CreateTenant, IssueApiKey, ResolveApiKey, RevokeApiKey } from "./tenants/tenants.use-case.js";
+import {
+  AddVaultEntry,
+  DeleteVaultEntry,
+  GetVaultEntry,
+  GrantVaultAccess,
+  ListVaultEntries,
+  ListVaultGroups,
+  ReadVaultCode,
+  RevokeVaultAccess,
+  SetVaultGroup,
+} from "./vault/vault.use-case.js";
 
 export interface ServiceAdapters {
   readonly uow: UnitOfWork;
@@ -28,6 +41,10 @@ export interface ServiceAdapters {
   /** The factor kinds, composed over the OTP engine, the keyring and the code hasher (createKinds). */
   readonly kinds: Kinds;
   readonly keys: ApiKeyMinter;
+  /** Seals the shared vault's seeds (the keyring), bound to tenant and entry. */
+  readonly cipher: SecretCipher;
+  /** Makes the shared vault's codes. */
+  readonly generator: OtpGenerator;
 }
 
 /** What the services of every unit of work share: the cache of policy versions (a version never changes). */
@@ -40,6 +57,7 @@ export function createServices(a: ServiceAdapters, shared: SharedState = { polic
   const { uow, clock, ids, kinds } = a;
   const base = { uow, clock };
   const tenants = { uow, clock, ids, keys: a.keys };
+  const vault = { uow, clock, ids, cipher: a.cipher, generator: a.generator };
   return {
     savePolicy: new SavePolicy(base),
     getPolicy: new GetPolicy(base),
@@ -60,6 +78,15 @@ export function createServices(a: ServiceAdapters, shared: SharedState = { polic
     issueApiKey: new IssueApiKey(tenants),
     revokeApiKey: new RevokeApiKey(tenants),
     resolveApiKey: new ResolveApiKey(tenants),
+    addVaultEntry: new AddVaultEntry(vault),
+    listVaultEntries: new ListVaultEntries(vault),
+    getVaultEntry: new GetVaultEntry(vault),
+    readVaultCode: new ReadVaultCode(vault),
+    grantVaultAccess: new GrantVaultAccess(vault),
+    revokeVaultAccess: new RevokeVaultAccess(vault),
+    deleteVaultEntry: new DeleteVaultEntry(vault),
+    setVaultGroup: new SetVaultGroup(vault),
+    listVaultGroups: new ListVaultGroups(vault),
   };
 }
 

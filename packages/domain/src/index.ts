@@ -15,3 +15,4 @@ export * from "./chain/reauthentication.js";
 export * from "./lockout/lockout.policy.js";
 export * from "./credential/credential.js";
 export * from "./audit/audit-event.js";
+export * from "./vault/vault.js";

@@ -49,5 +49,11 @@ select create_distributed_table('audit_events', 'tenant_id', colocate_with => 'u
   where not exists (select from pg_dist_partition where logicalrelid = 'audit_events'::regclass);
 select create_distributed_table('idempotency_keys', 'tenant_id', colocate_with => 'users')
   where not exists (select from pg_dist_partition where logicalrelid = 'idempotency_keys'::regclass);
+select create_distributed_table('vault_entries', 'tenant_id', colocate_with => 'users')
+  where not exists (select from pg_dist_partition where logicalrelid = 'vault_entries'::regclass);
+select create_distributed_table('vault_grants', 'tenant_id', colocate_with => 'users')
+  where not exists (select from pg_dist_partition where logicalrelid = 'vault_grants'::regclass);
+select create_distributed_table('vault_group_members', 'tenant_id', colocate_with => 'users')
+  where not exists (select from pg_dist_partition where logicalrelid = 'vault_group_members'::regclass);
 
 reset citus.enable_unsafe_triggers;

@@ -18,6 +18,7 @@ export * from "./repositories/lockout.repository.js";
 export * from "./repositories/step.repository.js";
 export * from "./repositories/audit.repository.js";
 export * from "./repositories/tenant.repository.js";
+export * from "./repositories/vault.repository.js";
 export * from "./audit/audit-chain.js";
 export * from "./secrets/rotate-secrets.js";
 export * from "./secrets/rotate-command.js";

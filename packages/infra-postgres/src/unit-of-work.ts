@@ -9,6 +9,7 @@ import { PostgresLockoutRepository } from "./repositories/lockout.repository.js"
 import { PostgresPolicyRepository } from "./repositories/policy.repository.js";
 import { PostgresStepRepository } from "./repositories/step.repository.js";
 import { PostgresUserRepository } from "./repositories/user.repository.js";
+import { PostgresVaultRepository } from "./repositories/vault.repository.js";
 import { PostgresApiKeyRepository, PostgresTenantRepository } from "./repositories/tenant.repository.js";
 
 /** The repositories over one connection or transaction. */
@@ -23,6 +24,7 @@ export function createRepositories(db: Db): Repositories {
     lockouts: new PostgresLockoutRepository(db),
     audit: new PostgresAuditLog(db),
     steps: new PostgresStepRepository(db),
+    vault: new PostgresVaultRepository(db),
   };
 }
 

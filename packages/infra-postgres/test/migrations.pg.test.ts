@@ -34,6 +34,9 @@ const TABLES = [
   "policies",
   "tenants",
   "users",
+  "vault_entries",
+  "vault_grants",
+  "vault_group_members",
 ];
 
 async function tables<DB>(db: Kysely<DB>): Promise<string[]> {
@@ -158,7 +161,7 @@ describe("migration 0003 (credential material)", () => {
         const keyring = TestKeyring.withKeys("k1");
         const seed = Uint8Array.from({ length: 20 }, (_, i) => i * 7 + 1);
         await enrolledBefore0003(database, keyring, seed);
-        expect(await migrateToLatest(database.db)).toEqual(["0003-credential-material"]);
+        expect(await migrateToLatest(database.db)).toEqual(["0003-credential-material", "0004-vault"]);
 
         const uow = new PostgresUnitOfWork(database.db);
         const read = await uow.run((r) => r.credentials.findActiveByFactor("mig", "alice", "token_1"));

@@ -1,6 +1,6 @@
 // Secrets at rest (S9) and online re-encryption after a key rotation, on the real server and on PGlite.
-import type { SealedSecret } from "@mfa-chain/application";
-import { describeSecretsAtRestContract, materialOf, sampleCredential } from "@mfa-chain/testing/contracts";
+import { vaultSecretBinding, type SealedSecret } from "@mfa-chain/application";
+import { describeSecretsAtRestContract, materialOf, sampleCredential, sampleVaultEntry } from "@mfa-chain/testing/contracts";
 import { pgDump } from "@mfa-chain/pg-harness";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
@@ -72,6 +72,33 @@ function describeRotation(name: string, database: DatabaseRef) {
       expect(new Set(await keyIds(t))).toEqual(new Set(["k2"]));
     });
 
+    it("re-seals the shared vault's seeds too, bound to their tenant and entry, and reports one it cannot open", async () => {
+      const t = `rot-vault-${name.length}-${Date.now()}`;
+      const old = TestKeyring.withKeys("k1");
+      const stranger = TestKeyring.withKeys("k0");
+      const seedBytes = (i: number) => new Uint8Array(20).fill(i + 1);
+      await new PostgresUnitOfWork(database.current.db).run(async (r) => {
+        for (const [i, id] of ["ve_a", "ve_b"].entries()) {
+          const secret = old.seal(seedBytes(i), vaultSecretBinding(t, id));
+          await r.vault.insert(sampleVaultEntry(t, id, { name: id, secret }));
+        }
+        await r.vault.insert(
+          sampleVaultEntry(t, "ve_z", { name: "z", secret: stranger.seal(seedBytes(9), vaultSecretBinding(t, "ve_z")) }),
+        );
+      });
+      const rotated = old.rotatedTo("k4");
+      const report = await rotateSecrets(database.current.db, rotated);
+      expect(report.failures.filter((f) => f.tenantId === t)).toEqual([
+        { source: "vault_entries", tenantId: t, credentialId: "ve_z", keyId: "k0", reason: expect.stringContaining("k0") },
+      ]);
+      const entries = await new PostgresUnitOfWork(database.current.db).run((r) => r.vault.list(t));
+      expect(entries.map((e) => e.secret.keyId)).toEqual(["k4", "k4", "k0"]);
+      const newOnly = rotated.only("k4");
+      for (const [i, e] of entries.slice(0, 2).entries()) expect(newOnly.open(e.secret, vaultSecretBinding(t, e.id))).toEqual(seedBytes(i));
+      // Bound to its entry: a seed does not open as another entry's.
+      expect(() => newOnly.open(entries[0]!.secret, vaultSecretBinding(t, "ve_b"))).toThrow();
+    });
+
     it("reports a secret it cannot open and carries on with the rest", async () => {
       const t = `rot-fail-${name.length}-${Date.now()}`;
       const old = TestKeyring.withKeys("k1");
@@ -83,7 +110,9 @@ function describeRotation(name: string, database: DatabaseRef) {
       );
       const report = await rotateSecrets(database.current.db, old.rotatedTo("k3"));
       const mine = report.failures.filter((f) => f.tenantId === t);
-      expect(mine).toEqual([{ tenantId: t, credentialId: "zzz", keyId: "k0", reason: expect.stringContaining("k0") }]);
+      expect(mine).toEqual([
+        { source: "otp_secrets", tenantId: t, credentialId: "zzz", keyId: "k0", reason: expect.stringContaining("k0") },
+      ]);
       expect((await keyIds(t)).sort()).toEqual(["k0", "k3", "k3", "k3"]);
     });
   });

@@ -4,7 +4,7 @@
 // planned by PostgreSQL and judged by support/tenant-scope.ts. Every method of every repository class must have run,
 // so a new method is checked as soon as it exists; planted queries without the filter show the check fails.
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
-import { describeStorageContracts, sampleCredential, sampleEvent, T0 } from "@mfa-chain/testing/contracts";
+import { describeStorageContracts, sampleCredential, sampleEvent, sampleVaultEntry, T0 } from "@mfa-chain/testing/contracts";
 import { sql } from "kysely";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,9 +14,10 @@ import { PostgresAuditLog, PostgresAuditReader } from "../src/repositories/audit
 import { PostgresCredentialRepository } from "../src/repositories/credential.repository.js";
 import { PostgresApiKeyRepository, PostgresTenantRepository } from "../src/repositories/tenant.repository.js";
 import { rotateSecrets } from "../src/secrets/rotate-secrets.js";
+import { PostgresVaultRepository } from "../src/repositories/vault.repository.js";
 import { PostgresUnitOfWork } from "../src/unit-of-work.js";
 import { PostgresIdempotencyStore } from "../src/idempotency/idempotency.store.js";
-import type { UnitOfWork } from "@mfa-chain/application";
+import { vaultSecretBinding, type UnitOfWork } from "@mfa-chain/application";
 import {
   capturingDatabase,
   checkTenantScope,
@@ -105,8 +106,13 @@ describe("what the port contracts do not call", () => {
       const binding = { tenantId: "scope-rotate", userId: "alice", credentialId: id };
       await credentials.insert(sampleCredential("scope-rotate", id, { secret: keyring.seal(new Uint8Array(20).fill(7), binding) }));
     }
+    const vault = new PostgresVaultRepository(capture.db);
+    for (const id of ["ve_1", "ve_2"]) {
+      const secret = keyring.seal(new Uint8Array(20).fill(9), vaultSecretBinding("scope-rotate", id));
+      await vault.insert(sampleVaultEntry("scope-rotate", id, { name: id, secret }));
+    }
     const report = await rotateSecrets(capture.db, keyring.rotatedTo("new"), { batchSize: 1 });
-    expect(report.resealed).toBe(2);
+    expect(report.resealed).toBe(4);
   });
 
   it("idempotency keys: a first run, a replay, another request under the key, an expired key, a server error, the purge", async () => {

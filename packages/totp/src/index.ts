@@ -24,6 +24,6 @@ export { DEFAULT_HOTP_RESYNC_WINDOW, generateHotp, MAX_HOTP_LOOK_AHEAD, MAX_HOTP
 export type { HotpResync, HotpResyncInput } from "./otp.types.js";
 export { generateTotp, timeStepAt, verifyTotp } from "./totp.js";
 export { buildKeyUri, MAX_KEY_URI_LENGTH, parseKeyUri } from "./key-uri.js";
-export type { KeyUriParams, ParsedKeyUri } from "./key-uri.js";
+export type { KeyUriParams, ParsedKeyUri, ParseKeyUriOptions } from "./key-uri.js";
 export { qrCode } from "./qr-code.js";
 export { NodeOtp, otp } from "./node-otp.js";

@@ -242,6 +242,25 @@ describe("parseKeyUri", () => {
     expect(parseKeyUri(uri)).toMatchObject(expected);
   });
 
+  it("refuses an unknown parameter by name when asked to (a vault import), and still accepts the known ones", () => {
+    const refuse = { unknownParameters: "refuse" } as const;
+    let caught: unknown;
+    try {
+      parseKeyUri(`otpauth://totp/a?secret=${B32}&color=red`, refuse);
+    } catch (error) {
+      caught = error;
+    }
+    expect(caught).toBeInstanceOf(KeyUriError);
+    expect((caught as KeyUriError).code).toBe("unknown_parameter");
+    expect((caught as KeyUriError).message).toContain('"color"');
+    expect(parseKeyUri(`otpauth://hotp/I:a?secret=${B32}&issuer=I&algorithm=SHA512&digits=8&counter=4`, refuse)).toMatchObject({
+      issuer: "I",
+      algorithm: "SHA512",
+      digits: 8,
+      counter: 4,
+    });
+  });
+
   it("leaves out period for HOTP and counter for TOTP", () => {
     expect(parseKeyUri(`otpauth://hotp/a?secret=${B32}&counter=3`)).not.toHaveProperty("period");
     expect(parseKeyUri(`otpauth://totp/a?secret=${B32}`)).not.toHaveProperty("counter");

@@ -125,14 +125,25 @@ function decode(part: string, what: string): string {
   }
 }
 
-/** Reads the query into a map; a known parameter given twice is ambiguous and refused, unknown ones are ignored. */
-function readParameters(query: string): Map<string, string> {
+/** How {@link parseKeyUri} treats a parameter it does not know: ignored (the default), or refused by name. */
+export interface ParseKeyUriOptions {
+  readonly unknownParameters?: "ignore" | "refuse";
+}
+
+/**
+ * Reads the query into a map; a known parameter given twice is ambiguous and refused, unknown ones are ignored or
+ * refused (`unknown_parameter`, naming it).
+ */
+function readParameters(query: string, refuseUnknown: boolean): Map<string, string> {
   const params = new Map<string, string>();
   for (const pair of query.split("&")) {
     if (pair === "") continue;
     const eq = pair.indexOf("=");
     const key = decode(eq === -1 ? pair : pair.slice(0, eq), "parameter name");
-    if (!KNOWN_PARAMETERS.has(key)) continue;
+    if (!KNOWN_PARAMETERS.has(key)) {
+      if (refuseUnknown) fail("unknown_parameter", `unknown parameter ${JSON.stringify(key.slice(0, 40))}`);
+      continue;
+    }
     if (params.has(key)) fail("duplicate_parameter", `${key}: given more than once`);
     params.set(key, eq === -1 ? "" : decode(pair.slice(eq + 1), key));
   }
@@ -145,9 +156,10 @@ function readParameters(query: string): Map<string, string> {
  * `missing_secret`, `invalid_secret` (bad base32 or length), `invalid_algorithm`, `invalid_digits` (not 6 or 8),
  * `invalid_period` (not a positive integer), `missing_counter` (HOTP), `issuer_mismatch` (label prefix ≠ `issuer`),
  * `duplicate_parameter`, `unexpected_parameter` (a period on HOTP, a counter on TOTP), `invalid_encoding`, … Unknown
- * parameters are ignored.
+ * parameters are ignored, or refused as `unknown_parameter` with `{ unknownParameters: "refuse" }` (a vault import, where
+ * a parameter dropped silently would make wrong codes).
  */
-export function parseKeyUri(uri: string): ParsedKeyUri {
+export function parseKeyUri(uri: string, options: ParseKeyUriOptions = {}): ParsedKeyUri {
   if (typeof uri !== "string") fail("invalid_uri", "expected the URI as a string");
   if (uri.length > MAX_KEY_URI_LENGTH) fail("invalid_uri", `longer than ${MAX_KEY_URI_LENGTH} characters`);
   const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):/.exec(uri);
@@ -172,7 +184,7 @@ export function parseKeyUri(uri: string): ParsedKeyUri {
   if (prefix === "") fail("invalid_label", "label: empty issuer before the colon");
   if (accountName === "") fail("invalid_label", "label: empty account name");
 
-  const params = readParameters(query);
+  const params = readParameters(query, options.unknownParameters === "refuse");
   const encodedSecret = params.get("secret");
   if (encodedSecret === undefined || encodedSecret === "") fail("missing_secret", "the secret parameter is required");
   let secret: Uint8Array;

@@ -20,6 +20,7 @@ export type KeyUriErrorCode =
   | "invalid_image"
   | "duplicate_parameter"
   | "unexpected_parameter"
+  | "unknown_parameter"
   | "invalid_encoding";
 
 export type OtpErrorCode = Base32ErrorCode | KeyUriErrorCode;

@@ -18,11 +18,16 @@ export async function createRateLimitStore(config: Config, logger: Logger): Prom
   const specs = [
     ["mfa_rl_ip", config.RATE_LIMIT_PER_IP],
     ["mfa_rl_key", config.RATE_LIMIT_PER_KEY],
+    ["mfa_rl_vault", config.VAULT_READS_PER_WINDOW],
   ] as const;
   const memory = (keyPrefix: string, points: number) => new RateLimiterMemory({ keyPrefix, points, duration });
   const pair = (make: (keyPrefix: string, points: number) => RateLimiterAbstract): RateLimiters => {
-    const [ip, key] = specs.map(([prefix, points]) => make(prefix, points)) as [RateLimiterAbstract, RateLimiterAbstract];
-    return { ip, key };
+    const [ip, key, vaultRead] = specs.map(([prefix, points]) => make(prefix, points)) as [
+      RateLimiterAbstract,
+      RateLimiterAbstract,
+      RateLimiterAbstract,
+    ];
+    return { ip, key, vaultRead };
   };
 
   if (config.REDIS_URL) {

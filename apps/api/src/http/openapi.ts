@@ -208,6 +208,90 @@ export function buildOpenApiDocument(options: { devCodes: boolean }) {
     request: { query: S.AuditQuerySchema },
     responses: { 200: json(z.object({ events: z.array(S.AuditEventSchema), nextBefore: z.int().nullable() }), "A page of events") },
   });
+  // The shared vault: each route takes the acting user's header (needed with a service key).
+  const acting = S.VaultActingUserHeaders;
+  const forbidden = problem("No grant for the acting user, or a service key without Mfa-Acting-User (`forbidden`); the refusal is audited");
+  const entryNotFound = problem("No such vault entry in this tenant (`vault_entry_not_found`)");
+  add({
+    method: "post",
+    path: "/v1/vault/entries",
+    tags: ["vault"],
+    summary: "Add a shared TOTP/HOTP seed (an otpauth:// URI, or base32 plus parameters); it is sealed and never shown again",
+    request: { headers: acting, body: body(S.AddVaultEntryBody) },
+    responses: {
+      201: json(S.VaultEntrySchema, "Added (a user who adds an entry may manage it)"),
+      403: forbidden,
+      409: problem("An entry of this name exists (`vault_entry_exists`)"),
+    },
+  });
+  add({
+    method: "get",
+    path: "/v1/vault/entries",
+    tags: ["vault"],
+    summary: "List the entries the caller may read (every entry for an admin key)",
+    request: { headers: acting },
+    responses: { 200: json(z.object({ entries: z.array(S.VaultEntrySchema) }), "The entries, by name"), 403: forbidden },
+  });
+  add({
+    method: "get",
+    path: "/v1/vault/entries/{entryId}",
+    tags: ["vault"],
+    summary: "Read an entry's parameters and grants (never its seed)",
+    request: { params: S.VaultEntryParams, headers: acting },
+    responses: { 200: json(S.VaultEntrySchema, "The entry"), 403: forbidden, 404: entryNotFound },
+  });
+  add({
+    method: "delete",
+    path: "/v1/vault/entries/{entryId}",
+    tags: ["vault"],
+    summary: "Delete an entry, its seed and its grants (manage)",
+    request: { params: S.VaultEntryParams, headers: acting },
+    responses: { 204: { description: "Deleted" }, 403: forbidden, 404: entryNotFound },
+  });
+  add({
+    method: "get",
+    path: "/v1/vault/entries/{entryId}/code",
+    tags: ["vault"],
+    summary: "Read the entry's current code (read_code); audited; an HOTP entry's counter moves one forward",
+    request: { params: S.VaultEntryParams, headers: acting },
+    responses: { 200: json(S.VaultCodeSchema, "The code"), 403: forbidden, 404: entryNotFound },
+  });
+  add({
+    method: "post",
+    path: "/v1/vault/entries/{entryId}/grants",
+    tags: ["vault"],
+    summary: "Grant a user or group read_code or manage (manage)",
+    request: { params: S.VaultEntryParams, headers: acting, body: body(S.VaultGrantBody) },
+    responses: { 200: json(S.VaultEntrySchema, "The entry with its grants"), 403: forbidden, 404: entryNotFound },
+  });
+  add({
+    method: "post",
+    path: "/v1/vault/entries/{entryId}/grants/revoke",
+    tags: ["vault"],
+    summary: "Remove a grant (manage)",
+    request: { params: S.VaultEntryParams, headers: acting, body: body(S.VaultGrantBody) },
+    responses: {
+      200: json(S.VaultEntrySchema, "The entry with its grants"),
+      403: forbidden,
+      404: problem("No such entry (`vault_entry_not_found`) or grant (`vault_grant_not_found`)"),
+    },
+  });
+  add({
+    method: "get",
+    path: "/v1/vault/groups",
+    tags: ["vault"],
+    summary: "List the vault's groups and their members (admin key)",
+    request: { headers: acting },
+    responses: { 200: json(z.object({ groups: z.array(S.VaultGroupSchema) }), "The groups"), 403: problem("Not an admin key") },
+  });
+  add({
+    method: "put",
+    path: "/v1/vault/groups/{groupId}",
+    tags: ["vault"],
+    summary: "Set a group's members (admin key); an empty list removes the group",
+    request: { params: S.VaultGroupParams, headers: acting, body: body(S.VaultGroupBody) },
+    responses: { 200: json(S.VaultGroupSchema, "The group"), 403: problem("Not an admin key") },
+  });
   if (options.devCodes) {
     add({
       method: "get",

@@ -25,6 +25,7 @@ export const STATUS: Record<ProblemCode, number> = {
   invalid_input: 400,
   invalid_request: 400,
   invalid_policy: 400,
+  invalid_seed: 400,
   unauthorized: 401,
   forbidden: 403,
   reauthentication_required: 403,
@@ -34,10 +35,13 @@ export const STATUS: Record<ProblemCode, number> = {
   api_key_not_found: 404,
   credential_not_found: 404,
   attempt_not_found: 404,
+  vault_entry_not_found: 404,
+  vault_grant_not_found: 404,
   method_not_allowed: 405,
   request_timeout: 408,
   policy_exists: 409,
   tenant_exists: 409,
+  vault_entry_exists: 409,
   enrollment_not_pending: 409,
   factor_not_active: 409,
   attempt_completed: 409,
@@ -60,6 +64,7 @@ export const STATUS: Record<ProblemCode, number> = {
 const TITLE: Partial<Record<ProblemCode, string>> = {
   invalid_request: "The request is not valid",
   invalid_policy: "The policy is not valid",
+  invalid_seed: "The vault entry is not valid",
   unauthorized: "Missing or invalid API key",
   user_locked: "Too many failed attempts",
   rate_limited: "Too many requests",
@@ -116,6 +121,8 @@ export function sendAppError(res: Response, error: AppError): void {
       );
     case "invalid_policy":
       return sendProblem(res, { code: error.code, detail: error.message, errors: error.issues });
+    case "invalid_seed":
+      return sendProblem(res, { code: error.code, detail: error.message, errors: error.issues });
     case "factors_not_enrolled":
       return sendProblem(res, { code: error.code, detail: error.message, missing: error.missing, needed: error.needed });
     case "invalid_code":
@@ -142,6 +149,9 @@ export function sendAppError(res: Response, error: AppError): void {
     case "tenant_exists":
     case "tenant_not_found":
     case "api_key_not_found":
+    case "vault_entry_not_found":
+    case "vault_entry_exists":
+    case "vault_grant_not_found":
       return sendProblem(res, { code: error.code, detail: error.message });
   }
 }

@@ -8,6 +8,8 @@ import { sendProblem } from "./problem.js";
 export interface RateLimiters {
   readonly ip: RateLimiterAbstract;
   readonly key: RateLimiterAbstract;
+  /** Code reads per vault entry and user (or admin key). */
+  readonly vaultRead: RateLimiterAbstract;
 }
 
 function limit(limiter: RateLimiterAbstract, keyOf: (res: Response) => string, what: string): RequestHandler {

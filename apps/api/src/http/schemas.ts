@@ -6,6 +6,14 @@ import {
   IMPLEMENTED_FACTOR_TYPES,
   POLICY_ID_PATTERN,
   USER_ID_PATTERN,
+  VAULT_GROUP_ID_PATTERN,
+  VAULT_MAX_GROUP_MEMBERS,
+  VAULT_MAX_NAME,
+  VAULT_MAX_NOTES,
+  VAULT_MAX_TAG,
+  VAULT_MAX_TAGS,
+  VAULT_PERMISSIONS,
+  VAULT_PRINCIPAL_KINDS,
 } from "@mfa-chain/domain";
 import { Algorithm, apiKinds, Digits } from "./kinds/index.js";
 import { z } from "./zod.js";
@@ -165,6 +173,92 @@ export const AuditQuerySchema = z
     message: "from must not be later than to",
     path: ["from"],
   });
+
+// The shared vault.
+/** The header a service key names the user it acts for with, on the vault's routes. */
+export const ACTING_USER_HEADER = "mfa-acting-user";
+export const VaultEntryParams = z.strictObject({ entryId: OpaqueIdParam });
+export const VaultGroupParams = z.strictObject({
+  groupId: z.string().regex(VAULT_GROUP_ID_PATTERN, "group ids are lowercase slugs (a–z, 0–9, _ and -; 1–64)").openapi({ example: "ops" }),
+});
+export const VaultActingUserHeaders = z.object({
+  [ACTING_USER_HEADER]: UserIdParam.optional().openapi({
+    description:
+      "The user a service key acts for: the call is checked against that user's grants (directly or through their groups). Needed with a service key; an admin key may omit it.",
+  }),
+});
+
+export const AddVaultEntryBody = z
+  .strictObject({
+    name: Text(VAULT_MAX_NAME).openapi({ example: "Payroll SaaS (shared)" }),
+    tags: z.array(Text(VAULT_MAX_TAG)).max(VAULT_MAX_TAGS).optional(),
+    notes: z.string().max(VAULT_MAX_NOTES).optional(),
+    uri: z.string().max(4096).optional().openapi({
+      description:
+        "An otpauth://totp/… or otpauth://hotp/… URI: every parameter is kept (issuer, account, algorithm, digits, period, counter); an unknown parameter is refused by name. Give either uri or secret.",
+    }),
+    secret: z.string().max(200).optional().openapi({ description: "The seed in base32 (RFC 4648), with the parameters below." }),
+    type: z.enum(["totp", "hotp"]).optional().openapi({ description: "With secret: default totp." }),
+    issuer: z.string().max(VAULT_MAX_NAME).optional(),
+    accountName: z.string().max(VAULT_MAX_NAME).optional(),
+    algorithm: z.string().max(20).optional().openapi({ description: "With secret: SHA1 (default), SHA256 or SHA512." }),
+    digits: z.int().optional().openapi({ description: "With secret: 6 (default) or 8." }),
+    period: z.int().optional().openapi({ description: "With secret, TOTP: 30 (default) or 60." }),
+    counter: z.int().min(0).optional().openapi({ description: "With secret, HOTP: the next counter (default 0)." }),
+  })
+  .refine((b) => (b.uri === undefined) !== (b.secret === undefined), { message: "give exactly one of uri and secret", path: ["uri"] })
+  .refine((b) => b.uri === undefined || Object.keys(b).every((k) => ["name", "tags", "notes", "uri"].includes(k)), {
+    message: "with uri, the parameters come from the URI: give only name, tags and notes besides it",
+    path: ["uri"],
+  })
+  .openapi("AddVaultEntry");
+
+const VaultPrincipalSchema = z
+  .strictObject({
+    kind: z.enum(VAULT_PRINCIPAL_KINDS),
+    id: z.string().min(1).max(128).openapi({ description: "A user id of the tenant, or a group id." }),
+  })
+  .openapi("VaultPrincipal");
+export const VaultGrantBody = z
+  .strictObject({ principal: VaultPrincipalSchema, permission: z.enum(VAULT_PERMISSIONS) })
+  .openapi("VaultGrant");
+export const VaultGroupBody = z.strictObject({ members: z.array(UserIdParam).max(VAULT_MAX_GROUP_MEMBERS) }).openapi("VaultGroupMembers");
+
+export const VaultEntrySchema = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    type: z.enum(["totp", "hotp"]),
+    issuer: z.string(),
+    accountName: z.string(),
+    algorithm: z.string(),
+    digits: z.int(),
+    period: z.int().nullable(),
+    counter: z.int().nullable().openapi({ description: "HOTP: the counter the next read uses." }),
+    tags: z.array(z.string()),
+    notes: z.string(),
+    createdAt: z.string(),
+    grants: z.array(
+      z.object({ principal: z.object({ kind: z.enum(VAULT_PRINCIPAL_KINDS), id: z.string() }), permission: z.enum(VAULT_PERMISSIONS) }),
+    ),
+  })
+  .openapi("VaultEntry");
+export const VaultCodeSchema = z
+  .object({
+    entryId: z.string(),
+    type: z.enum(["totp", "hotp"]),
+    code: z.string(),
+    period: z.int().nullable(),
+    remainingSeconds: z.int().nullable().openapi({ description: "TOTP: whole seconds the code stays valid (rounded up)." }),
+    validUntil: z.string().nullable(),
+    counter: z.int().nullable().openapi({ description: "HOTP: the counter this code was made from." }),
+    next: z
+      .object({ code: z.string(), validUntil: z.string() })
+      .nullable()
+      .openapi({ description: "TOTP, when the current code has under 5 seconds left: the next code." }),
+  })
+  .openapi("VaultCode");
+export const VaultGroupSchema = z.object({ id: z.string(), members: z.array(z.string()) }).openapi("VaultGroup");
 
 // Responses (documentation of what the routes send).
 export const FactorViewSchema = z.object({ id: z.string(), label: z.string(), type: z.enum(FACTOR_TYPES) }).openapi("FactorView");

@@ -10,7 +10,7 @@ export function parseOr400<S extends z.ZodType>(
   schema: S,
   value: unknown,
   res: Response,
-  part: "body" | "path" | "query",
+  part: "body" | "path" | "query" | "header",
 ): z.infer<S> | undefined {
   const parsed = schema.safeParse(value ?? {});
   if (parsed.success) return parsed.data;

@@ -5,6 +5,7 @@ import { randomBytes } from "node:crypto";
 import type { Clock } from "@mfa-chain/application";
 import { generateKeyringKey } from "@mfa-chain/crypto";
 import { decodeBase32, generateHotp, generateTotp, timeStepAt, type OtpAlgorithm } from "@mfa-chain/totp";
+import type { Logger } from "pino";
 import { createTenant } from "../../src/boot/api-keys.js";
 import { loadConfig } from "../../src/config.js";
 import { startServer, type RunningServer } from "../../src/server.js";
@@ -78,7 +79,11 @@ export interface TestApi {
 export const uniqueId = (prefix: string): string => `${prefix}_${randomBytes(6).toString("hex")}`;
 
 /** The app on a loopback port: on the given PostgreSQL database, or with `null` on an in-memory embedded one. */
-export async function startTestApi(databaseUrl: string | null, env: Record<string, string> = {}): Promise<TestApi> {
+export async function startTestApi(
+  databaseUrl: string | null,
+  env: Record<string, string> = {},
+  options: { logger?: Logger } = {},
+): Promise<TestApi> {
   const clock = new OffsetClock();
   const keySpec = env.MFA_SECRET_KEYS ?? `test:${generateKeyringKey()}`;
   const config = loadConfig({
@@ -89,12 +94,13 @@ export async function startTestApi(databaseUrl: string | null, env: Record<strin
     DATABASE_POOL_SIZE: "30",
     RATE_LIMIT_PER_IP: "1000000",
     RATE_LIMIT_PER_KEY: "1000000",
+    VAULT_READS_PER_WINDOW: "1000000",
     SHUTDOWN_GRACE_SECONDS: "2",
     MFA_CODE_HASH_KEY: randomBytes(32).toString("base64"),
     ...env,
     MFA_SECRET_KEYS: keySpec,
   });
-  const server = await startServer({ config, clock, auditSealMs: 0 });
+  const server = await startServer({ config, clock, auditSealMs: 0, ...(options.logger ? { logger: options.logger } : {}) });
   await server.started;
   return {
     server,

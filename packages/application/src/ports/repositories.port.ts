@@ -9,7 +9,12 @@ import type {
   LockState,
   ParamsOf,
   Policy,
+  VaultEntry,
+  VaultGrant,
+  VaultPermission,
+  VaultPrincipal,
 } from "@mfa-chain/domain";
+import type { SealedSecret } from "./secret-cipher.port.js";
 import type { KindMaterial } from "../kinds/material.js";
 
 export interface StoredPolicy extends Policy {
@@ -193,6 +198,40 @@ export interface ApiKeyRepository {
   revoke(tenantId: string, which: { readonly id: string } | { readonly name: string }, at: Instant): Promise<string[]>;
 }
 
+/** A vault entry with its sealed seed: the seed never leaves the adapter unsealed, and no read path returns it. */
+export interface StoredVaultEntry extends VaultEntry {
+  readonly secret: SealedSecret;
+}
+
+/** The shared vault's entries, their grants and the groups grants may name. */
+export interface VaultRepository {
+  /** False when the tenant already has an entry of this name. */
+  insert(entry: StoredVaultEntry): Promise<boolean>;
+  find(tenantId: string, entryId: string): Promise<StoredVaultEntry | null>;
+  /** Every entry of the tenant, by name. */
+  list(tenantId: string): Promise<StoredVaultEntry[]>;
+  /** Removes the entry with its grants; false when there was none. */
+  delete(tenantId: string, entryId: string): Promise<boolean>;
+  /**
+   * An HOTP entry's counter, taken and moved one forward as one atomic statement: parallel reads each get their own
+   * counter, one after another. Null when the entry is gone or has no counter.
+   */
+  takeCounter(tenantId: string, entryId: string): Promise<number | null>;
+  grants(tenantId: string, entryId: string): Promise<VaultGrant[]>;
+  /** Every grant of the tenant's entries (for a list). */
+  allGrants(tenantId: string): Promise<VaultGrant[]>;
+  /** False when the grant existed already. */
+  addGrant(tenantId: string, grant: VaultGrant, at: Instant): Promise<boolean>;
+  /** False when there was no such grant. */
+  removeGrant(tenantId: string, entryId: string, principal: VaultPrincipal, permission: VaultPermission): Promise<boolean>;
+  /** Replaces a group's members (an empty list removes the group). */
+  setGroup(tenantId: string, groupId: string, members: readonly string[], at: Instant): Promise<void>;
+  /** The groups a user belongs to. */
+  groupsOf(tenantId: string, userId: string): Promise<string[]>;
+  /** Every group of the tenant with its members, by id. */
+  listGroups(tenantId: string): Promise<{ readonly id: string; readonly members: string[] }[]>;
+}
+
 /** Everything one use case may touch inside one transaction. */
 export interface Repositories {
   readonly tenants: TenantRepository;
@@ -204,6 +243,7 @@ export interface Repositories {
   readonly lockouts: LockoutRepository;
   readonly audit: AuditLog;
   readonly steps: StepRepository;
+  readonly vault: VaultRepository;
 }
 
 /** Runs `work` in one transaction: all of its writes commit together, or none do (the error is rethrown). */

@@ -1,5 +1,5 @@
 // Every expected failure of a use case, with a stable code from a closed union. The edge maps codes to HTTP.
-import type { FactorView, Instant, PolicyIssue } from "@mfa-chain/domain";
+import type { FactorView, Instant, PolicyIssue, VaultIssue } from "@mfa-chain/domain";
 
 export type AppError =
   | { readonly code: "invalid_input"; readonly message: string }
@@ -21,7 +21,11 @@ export type AppError =
   | { readonly code: "user_locked"; readonly message: string; readonly lockedUntil: Instant }
   | { readonly code: "tenant_exists"; readonly message: string }
   | { readonly code: "tenant_not_found"; readonly message: string }
-  | { readonly code: "api_key_not_found"; readonly message: string };
+  | { readonly code: "api_key_not_found"; readonly message: string }
+  | { readonly code: "invalid_seed"; readonly message: string; readonly issues: readonly VaultIssue[] }
+  | { readonly code: "vault_entry_not_found"; readonly message: string }
+  | { readonly code: "vault_entry_exists"; readonly message: string }
+  | { readonly code: "vault_grant_not_found"; readonly message: string };
 
 export type AppErrorCode = AppError["code"];
 

@@ -22,6 +22,14 @@ export const AUDIT_EVENT_TYPES = [
   "tenant.created",
   "api_key.issued",
   "api_key.revoked",
+  "vault.entry_added",
+  "vault.entry_deleted",
+  "vault.grant_added",
+  "vault.grant_revoked",
+  "vault.group_set",
+  "vault.code_read",
+  "vault.read_burst",
+  "vault.access_denied",
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

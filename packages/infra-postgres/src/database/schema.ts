@@ -136,6 +136,41 @@ export interface IdempotencyKeysTable {
   response_ciphertext: ColumnType<Uint8Array, Uint8Array, Uint8Array>;
 }
 
+/** The shared vault (migration 0004): entries with their sealed seed, grants, and group members. */
+export interface VaultEntriesTable {
+  tenant_id: string;
+  id: string;
+  name: string;
+  type: "totp" | "hotp";
+  issuer: string;
+  account_name: string;
+  algorithm: "SHA1" | "SHA256" | "SHA512";
+  digits: number;
+  period: number | null;
+  counter: ColumnType<number | null, number | null, number | null>;
+  tags: Json;
+  notes: string;
+  secret_key_id: string;
+  secret_ciphertext: ColumnType<Uint8Array, Uint8Array, Uint8Array>;
+  created_at: Timestamp;
+}
+
+export interface VaultGrantsTable {
+  tenant_id: string;
+  entry_id: string;
+  principal_kind: "user" | "group";
+  principal_id: string;
+  permission: "read_code" | "manage";
+  created_at: Timestamp;
+}
+
+export interface VaultGroupMembersTable {
+  tenant_id: string;
+  group_id: string;
+  user_id: string;
+  created_at: Timestamp;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -149,6 +184,9 @@ export interface Database {
   one_time_challenges: OneTimeChallengesTable;
   audit_events: AuditEventsTable;
   idempotency_keys: IdempotencyKeysTable;
+  vault_entries: VaultEntriesTable;
+  vault_grants: VaultGrantsTable;
+  vault_group_members: VaultGroupMembersTable;
 }
 
 /** A Kysely handle on the mfa-chain schema: the database itself or one of its transactions. */

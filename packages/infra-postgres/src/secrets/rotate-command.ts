@@ -25,7 +25,9 @@ export async function runSecretsRotation(input: RotateCommandInput): Promise<num
         out(`secrets:rotate: examined ${p.examined}, re-sealed ${p.resealed}, changed meanwhile ${p.skipped}, failed ${p.failures.length}`),
     });
     for (const f of report.failures)
-      out(`secrets:rotate: could not re-seal credential ${f.credentialId} of tenant ${f.tenantId} (key "${f.keyId}"): ${f.reason}`);
+      out(
+        `secrets:rotate: could not re-seal ${f.source === "vault_entries" ? "vault entry" : "credential"} ${f.credentialId} of tenant ${f.tenantId} (key "${f.keyId}"): ${f.reason}`,
+      );
     out(`secrets:rotate: done — re-sealed ${report.resealed}, failed ${report.failures.length}`);
     return report.failures.length === 0 ? 0 : 1;
   } finally {

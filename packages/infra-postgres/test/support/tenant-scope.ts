@@ -40,6 +40,13 @@ export const CROSS_TENANT_STATEMENTS: readonly CrossTenantStatement[] = [
       "row is written by a statement scoped to its tenant",
   })),
   {
+    table: "vault_entries",
+    sql: /^select "tenant_id", "id", "secret_key_id", "secret_ciphertext" from "vault_entries" where "secret_key_id" <> \$1( and \("tenant_id", "id"\) > \(\$2, \$3\))? order by "tenant_id", "id" limit \$\d+$/,
+    reason:
+      "the operator's secrets:rotate command (rotateSecrets) pages through every tenant's shared-vault seeds still sealed " +
+      "by an old key; each re-sealed row is written by a statement scoped to its tenant",
+  },
+  {
     table: "idempotency_keys",
     sql: /^delete from "idempotency_keys" where "created_at" < \$1$/,
     reason:

@@ -9,6 +9,7 @@ import { describeStepRepositoryContract } from "./step-repository.contract.js";
 import { describeTenantIsolationContract } from "./tenant-isolation.contract.js";
 export { describeSecretsAtRestContract, seedSpellings, type SecretsAtRestUnderTest } from "./secrets-at-rest.contract.js";
 import { describeUnitOfWorkContract } from "./unit-of-work.contract.js";
+import { describeVaultRepositoryContract, sampleVaultEntry } from "./vault-repository.contract.js";
 
 export * from "./storage-fixture.js";
 export {
@@ -20,6 +21,8 @@ export {
   describeStepRepositoryContract,
   describeTenantIsolationContract,
   describeUnitOfWorkContract,
+  describeVaultRepositoryContract,
+  sampleVaultEntry,
 };
 
 /** Every storage contract against one implementation. */
@@ -32,4 +35,5 @@ export function describeStorageContracts(name: string, makeStorage: MakeStorage)
   describeStepRepositoryContract(name, makeStorage);
   describeUnitOfWorkContract(name, makeStorage);
   describeTenantIsolationContract(name, makeStorage);
+  describeVaultRepositoryContract(name, makeStorage);
 }

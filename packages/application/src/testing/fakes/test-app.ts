@@ -25,6 +25,15 @@ import {
   type StartAttempt,
   type UnlockUser,
   type VerifyStep,
+  type AddVaultEntry,
+  type DeleteVaultEntry,
+  type GetVaultEntry,
+  type GrantVaultAccess,
+  type ListVaultEntries,
+  type ListVaultGroups,
+  type ReadVaultCode,
+  type RevokeVaultAccess,
+  type SetVaultGroup,
   type Actor,
   type AppError,
   type AttemptView,
@@ -161,6 +170,18 @@ export class TestApp {
   readonly revokeApiKey: RevokeApiKey;
   readonly resolveApiKey: ResolveApiKey;
   readonly peekCurrentCode: PeekCurrentCode;
+  /** The shared vault's use cases. */
+  readonly vault: {
+    readonly add: AddVaultEntry;
+    readonly list: ListVaultEntries;
+    readonly get: GetVaultEntry;
+    readonly readCode: ReadVaultCode;
+    readonly grant: GrantVaultAccess;
+    readonly revoke: RevokeVaultAccess;
+    readonly delete: DeleteVaultEntry;
+    readonly setGroup: SetVaultGroup;
+    readonly listGroups: ListVaultGroups;
+  };
 
   /** What every enrollment made through `enroll` showed, by credential id (the test plays the authenticator). */
   private readonly shown = new Map<string, Enrollment["shown"]>();
@@ -179,7 +200,10 @@ export class TestApp {
     });
     const { uow, clock, ids, random, otp, kinds, policyVersions: policies } = this;
     // The API's own wiring of the use cases (createServices), over the fakes.
-    const services = createServices({ uow, auditReader: this.store.auditReader, clock, random, ids, kinds, keys: this.keys }, { policies });
+    const services = createServices(
+      { uow, auditReader: this.store.auditReader, clock, random, ids, kinds, keys: this.keys, cipher: this.cipher, generator: otp },
+      { policies },
+    );
     this.savePolicy = services.savePolicy;
     this.getPolicy = services.getPolicy;
     this.listPolicies = services.listPolicies;
@@ -199,6 +223,17 @@ export class TestApp {
     this.issueApiKey = services.issueApiKey;
     this.revokeApiKey = services.revokeApiKey;
     this.resolveApiKey = services.resolveApiKey;
+    this.vault = {
+      add: services.addVaultEntry,
+      list: services.listVaultEntries,
+      get: services.getVaultEntry,
+      readCode: services.readVaultCode,
+      grant: services.grantVaultAccess,
+      revoke: services.revokeVaultAccess,
+      delete: services.deleteVaultEntry,
+      setGroup: services.setVaultGroup,
+      listGroups: services.listVaultGroups,
+    };
     this.peekCurrentCode = new PeekCurrentCode({ uow, clock, kinds, generator: otp, policies });
   }
 

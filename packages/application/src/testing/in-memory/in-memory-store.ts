@@ -20,11 +20,22 @@ import type {
   StoredApiKey,
   StoredPolicy,
   StoredTenant,
+  StoredVaultEntry,
   TenantRepository,
   UserRepository,
+  VaultRepository,
 } from "../../index.js";
 import { applyClaim } from "../../index.js";
-import { UNLOCKED, type Attempt, type AuditEvent, type Instant, type LockState } from "@mfa-chain/domain";
+import {
+  UNLOCKED,
+  type Attempt,
+  type AuditEvent,
+  type Instant,
+  type LockState,
+  type VaultGrant,
+  type VaultPermission,
+  type VaultPrincipal,
+} from "@mfa-chain/domain";
 
 /** The largest audit page, as in the PostgreSQL adapter. */
 export const IN_MEMORY_AUDIT_MAX_LIMIT = 1000;
@@ -44,6 +55,9 @@ interface State {
   readonly attempts: Map<string, Attempt>;
   readonly lockouts: Map<string, LockState>;
   readonly audit: StoredAuditEvent[];
+  readonly vaultEntries: Map<string, StoredVaultEntry>;
+  readonly vaultGrants: Map<string, VaultGrant & { readonly tenantId: string }>;
+  readonly vaultGroups: Map<string, { readonly tenantId: string; readonly id: string; readonly members: readonly string[] }>;
   nextSeq: number;
 }
 
@@ -80,6 +94,9 @@ const emptyState = (): State => ({
   attempts: new Map(),
   lockouts: new Map(),
   audit: [],
+  vaultEntries: new Map(),
+  vaultGrants: new Map(),
+  vaultGroups: new Map(),
   nextSeq: 1,
 });
 
@@ -93,6 +110,9 @@ const cloneState = (s: State): State => ({
   attempts: new Map(s.attempts),
   lockouts: new Map(s.lockouts),
   audit: [...s.audit],
+  vaultEntries: new Map(s.vaultEntries),
+  vaultGrants: new Map(s.vaultGrants),
+  vaultGroups: new Map(s.vaultGroups),
   nextSeq: s.nextSeq,
 });
 
@@ -120,6 +140,7 @@ export class InMemoryStore {
       attempts: new InMemoryAttemptRepository(() => this.state, guard),
       lockouts: new InMemoryLockoutRepository(() => this.state, guard),
       audit: new InMemoryAuditLog(() => this.state, guard),
+      vault: new InMemoryVaultRepository(() => this.state, guard),
     };
     return { ...repos, steps: new InMemoryStepRepository(repos) };
   }
@@ -163,6 +184,11 @@ export class InMemoryStore {
 
   lockState(tenantId: string, userId: string): LockState {
     return copy(this.state.lockouts.get(key(tenantId, userId)) ?? UNLOCKED);
+  }
+
+  /** Every vault entry of a tenant as stored (sealed seeds included). */
+  vaultEntries(tenantId: string): StoredVaultEntry[] {
+    return [...this.state.vaultEntries.values()].filter((e) => e.tenantId === tenantId).map(copy);
   }
 
   hasUser(tenantId: string, userId: string): boolean {
@@ -425,6 +451,92 @@ class InMemoryAuditLog extends Repo implements AuditLog {
       s.audit.push(store({ ...event, seq: s.nextSeq }));
       s.nextSeq += 1;
     }
+  }
+}
+
+const grantKey = (tenantId: string, g: { entryId: string; principal: VaultPrincipal; permission: VaultPermission }) =>
+  key(tenantId, g.entryId, g.principal.kind, g.principal.id, g.permission);
+
+class InMemoryVaultRepository extends Repo implements VaultRepository {
+  async insert(entry: StoredVaultEntry): Promise<boolean> {
+    const s = this.s;
+    if (s.vaultEntries.has(key(entry.tenantId, entry.id))) throw new InMemoryConstraintError(`vault entry ${entry.id} exists`);
+    if ([...s.vaultEntries.values()].some((e) => e.tenantId === entry.tenantId && e.name === entry.name)) return false;
+    s.vaultEntries.set(key(entry.tenantId, entry.id), store(entry));
+    return true;
+  }
+
+  async find(tenantId: string, entryId: string): Promise<StoredVaultEntry | null> {
+    const e = this.s.vaultEntries.get(key(tenantId, entryId));
+    return e ? copy(e) : null;
+  }
+
+  async list(tenantId: string): Promise<StoredVaultEntry[]> {
+    return [...this.s.vaultEntries.values()]
+      .filter((e) => e.tenantId === tenantId)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .map(copy);
+  }
+
+  async delete(tenantId: string, entryId: string): Promise<boolean> {
+    const s = this.s;
+    for (const [k, g] of s.vaultGrants) if (g.tenantId === tenantId && g.entryId === entryId) s.vaultGrants.delete(k);
+    return s.vaultEntries.delete(key(tenantId, entryId));
+  }
+
+  async takeCounter(tenantId: string, entryId: string): Promise<number | null> {
+    const e = this.s.vaultEntries.get(key(tenantId, entryId));
+    if (!e || e.counter === null) return null;
+    this.s.vaultEntries.set(key(tenantId, entryId), store({ ...e, counter: e.counter + 1 }));
+    return e.counter;
+  }
+
+  async grants(tenantId: string, entryId: string): Promise<VaultGrant[]> {
+    return (await this.allGrants(tenantId)).filter((g) => g.entryId === entryId);
+  }
+
+  async allGrants(tenantId: string): Promise<VaultGrant[]> {
+    return [...this.s.vaultGrants.values()]
+      .filter((g) => g.tenantId === tenantId)
+      .map(({ entryId, principal, permission }) => copy({ entryId, principal, permission }))
+      .sort((a, b) => {
+        const x = key(a.entryId, a.principal.kind, a.principal.id, a.permission);
+        const y = key(b.entryId, b.principal.kind, b.principal.id, b.permission);
+        return x < y ? -1 : x > y ? 1 : 0;
+      });
+  }
+
+  async addGrant(tenantId: string, grant: VaultGrant, _at: Instant): Promise<boolean> {
+    const s = this.s;
+    if (!s.vaultEntries.has(key(tenantId, grant.entryId))) throw new InMemoryConstraintError(`vault grant: no entry ${grant.entryId}`);
+    const k = grantKey(tenantId, grant);
+    if (s.vaultGrants.has(k)) return false;
+    s.vaultGrants.set(k, store({ ...grant, tenantId }));
+    return true;
+  }
+
+  async removeGrant(tenantId: string, entryId: string, principal: VaultPrincipal, permission: VaultPermission): Promise<boolean> {
+    return this.s.vaultGrants.delete(grantKey(tenantId, { entryId, principal, permission }));
+  }
+
+  async setGroup(tenantId: string, groupId: string, members: readonly string[], _at: Instant): Promise<void> {
+    const k = key(tenantId, groupId);
+    if (members.length === 0) this.s.vaultGroups.delete(k);
+    else this.s.vaultGroups.set(k, store({ tenantId, id: groupId, members: [...new Set(members)].sort() }));
+  }
+
+  async groupsOf(tenantId: string, userId: string): Promise<string[]> {
+    return [...this.s.vaultGroups.values()]
+      .filter((g) => g.tenantId === tenantId && g.members.includes(userId))
+      .map((g) => g.id)
+      .sort();
+  }
+
+  async listGroups(tenantId: string): Promise<{ readonly id: string; readonly members: string[] }[]> {
+    return [...this.s.vaultGroups.values()]
+      .filter((g) => g.tenantId === tenantId)
+      .sort((a, b) => (a.id < b.id ? -1 : 1))
+      .map((g) => ({ id: g.id, members: [...g.members] }));
   }
 }
 
