@@ -18,8 +18,6 @@ export interface KindDeps {
   readonly random: RandomSource;
   /** The issuer shown in authenticator apps. */
   readonly issuer: string;
-  /** Development only (S32): generates live codes; absent in production wiring. */
-  readonly generator?: OtpGenerator;
 }
 
 /** Who and what a new credential is for. */

@@ -196,7 +196,6 @@ export class TestApp {
       hasher: this.hasher,
       random: this.random,
       issuer: TEST_ISSUER,
-      generator: this.otp,
     });
     const { uow, clock, ids, random, otp, kinds, policyVersions: policies } = this;
     // The API's own wiring of the use cases (createServices), over the fakes.
