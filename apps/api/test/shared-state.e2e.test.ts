@@ -109,6 +109,8 @@ describe("two API processes, one database", () => {
       }),
     );
     expect(Math.max(...refusedAfter)).toBeLessThan(1_000);
+    // eslint-disable-next-line no-console
+    console.info(`[revoke-key] refused by the two processes ${refusedAfter.join(" ms and ")} ms after revoke-key returned`);
     // A second revocation is refused, naming the key; the first is in the audit.
     const again = await runNode("src/cli.ts", ["revoke-key", tenantId, issued.keyId], { DATABASE_URL: database.url });
     expect(again.code).toBe(2);
