@@ -661,7 +661,8 @@ async function auditCheck(pool, users, plan, since) {
 // ------------------------------------------------------------------------------------------------------- raw floor
 const ATTEMPT_COLUMNS =
   "tenant_id, id, user_id, policy_id, policy_version, chain, eligible, cursor, status, version, created_at, expires_at, completed_at";
-const CREDENTIAL_COLUMNS = "tenant_id, id, user_id, factor_id, label, status, type, params, created_at, confirmed_at, revoked_at";
+const CREDENTIAL_COLUMNS =
+  "tenant_id, id, user_id, factor_id, label, status, type, params, last_time_step, counter, created_at, confirmed_at, revoked_at";
 // The statements the API runs for one successful verify that completes a one-step attempt (packages/infra-postgres,
 // repositories/step.repository.ts): one read that locks the attempt, the user's failure counter, the credential and
 // then its material (its kind's table), and one write (claim of the time step, attempt compare-and-set, two audit
@@ -671,10 +672,11 @@ const CREDENTIAL_ALIASED = CREDENTIAL_COLUMNS.split(", ")
   .map((c) => `cr.${c} as c_${c}`)
   .join(", ");
 const OTP_MATERIAL = (param) => `(select json_build_object('keyId', o.secret_key_id, 'ciphertext', encode(o.secret_ciphertext, 'hex'),
-    'lastTimeStep', o.last_time_step, 'counter', o.counter)
-    from otp_secrets o where o.tenant_id = ${param} and o.credential_id = "c"."c_id" for update)`;
+    'lastTimeStep', "c"."c_last_time_step", 'counter', "c"."c_counter")
+    from otp_secrets o where o.tenant_id = ${param} and o.credential_id = "c"."c_id")`;
 const RAW = {
-  // The credential's material last, locked after the credential (the API's LOCK_FOR_STEP, kinds/ materialOf).
+  // The credential's material last, after the credential's lock (the API's LOCK_FOR_STEP, kinds/ materialOf): the OTP
+  // guard from the locked row itself, the secret from otp_secrets; only backup codes' rows are locked on their own.
   read: `with a as (select ${ATTEMPT_COLUMNS} from attempts where tenant_id = $1 and id = $2 for update),
     l as (select consecutive_failures, lock_count, locked_until from lockouts where tenant_id = $3 and user_id = (select a.user_id from a) for update),
     c as (select ${CREDENTIAL_ALIASED} from credentials as cr where cr.tenant_id = $4 and cr.user_id = (select a.user_id from a) and cr.factor_id = $5 and cr.status = $6 and exists (select l.lock_count from l) for update)
@@ -683,8 +685,8 @@ const RAW = {
       from (select b.code_hash from backup_codes b where b.tenant_id = $9 and b.credential_id = "c"."c_id" and b.used_at is null for update) u) end as c_material
     from a left join l on true left join c on true`,
   write: `with att as (update attempts set chain = $1, eligible = $2, cursor = $3, status = $4, version = $5, expires_at = $6, completed_at = $7 where tenant_id = $8 and id = $9 and version = $10 returning id),
-    claim as (update otp_secrets set last_time_step = $11 where otp_secrets.tenant_id = $12 and otp_secrets.credential_id = $13 and exists (select credentials.id from credentials where credentials.tenant_id = $14 and credentials.id = $15 and credentials.status = $16 and credentials.type = $17 for update) and (otp_secrets.last_time_step is null or otp_secrets.last_time_step < $18) returning otp_secrets.credential_id),
-    ev as (insert into audit_events (tenant_id, at, type, actor_kind, actor_id, user_id, attempt_id, factor_id, data) values ($19, $20, $21, $22, $23, $24, $25, $26, $27), ($28, $29, $30, $31, $32, $33, $34, $35, $36))
+    claim as (update credentials set last_time_step = $11 where credentials.tenant_id = $12 and credentials.id = $13 and credentials.status = $14 and credentials.type = $15 and (credentials.last_time_step is null or credentials.last_time_step < $16) returning credentials.id as credential_id),
+    ev as (insert into audit_events (tenant_id, at, type, actor_kind, actor_id, user_id, attempt_id, factor_id, data) values ($17, $18, $19, $20, $21, $22, $23, $24, $25), ($26, $27, $28, $29, $30, $31, $32, $33, $34))
     select (select count(*) from att) as updated, (select count(*) from claim) as claimed`,
 };
 const FLOOR_TENANT = "rawfloor";
@@ -700,14 +702,14 @@ async function settle(pool) {
 
 async function seedFloor(pool, users, attempts) {
   await pool.query(
-    `insert into credentials (tenant_id, id, user_id, factor_id, label, status, type, params, created_at, confirmed_at)
-     select $1, 'c' || g, 'u' || g, $2, 'App', 'active', 'totp', '{"type":"totp","algorithm":"SHA1","digits":6,"period":30}', now(), now()
+    `insert into credentials (tenant_id, id, user_id, factor_id, label, status, type, params, last_time_step, counter, created_at, confirmed_at)
+     select $1, 'c' || g, 'u' || g, $2, 'App', 'active', 'totp', '{"type":"totp","algorithm":"SHA1","digits":6,"period":30}', 0, 0, now(), now()
      from generate_series(0, $3 - 1) g`,
     [FLOOR_TENANT, FACTOR, users],
   );
   await pool.query(
-    `insert into otp_secrets (tenant_id, credential_id, secret_key_id, secret_ciphertext, last_time_step, counter)
-     select $1, 'c' || g, 'bench', decode(repeat('ab', 48), 'hex'), 0, 0 from generate_series(0, $2 - 1) g`,
+    `insert into otp_secrets (tenant_id, credential_id, secret_key_id, secret_ciphertext)
+     select $1, 'c' || g, 'bench', decode(repeat('ab', 48), 'hex') from generate_series(0, $2 - 1) g`,
     [FLOOR_TENANT, users],
   );
   await pool.query(
@@ -750,8 +752,6 @@ async function floorTransaction(pool, i, users) {
         a,
         row.version,
         step,
-        FLOOR_TENANT,
-        row.c_id,
         FLOOR_TENANT,
         row.c_id,
         "active",

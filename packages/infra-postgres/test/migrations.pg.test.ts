@@ -137,7 +137,7 @@ describe("migrations", () => {
 
 // 0003 moves OTP secrets and their replay guards out of `credentials` (into otp_secrets): a factor enrolled before it
 // keeps working after it, with the same secret and the same guard, on both drivers.
-describe("migration 0003 (credential material)", () => {
+describe("migrations 0003 (credential material) and 0005 (the replay guard back on the credential)", () => {
   const BEFORE = "0002-idempotency-keys";
 
   async function enrolledBefore0003(database: MfaDatabase, keyring: TestKeyring, seed: Uint8Array) {
@@ -161,7 +161,7 @@ describe("migration 0003 (credential material)", () => {
         const keyring = TestKeyring.withKeys("k1");
         const seed = Uint8Array.from({ length: 20 }, (_, i) => i * 7 + 1);
         await enrolledBefore0003(database, keyring, seed);
-        expect(await migrateToLatest(database.db)).toEqual(["0003-credential-material", "0004-vault"]);
+        expect(await migrateToLatest(database.db)).toEqual(["0003-credential-material", "0004-vault", "0005-replay-guard-on-credentials"]);
 
         const uow = new PostgresUnitOfWork(database.db);
         const read = await uow.run((r) => r.credentials.findActiveByFactor("mig", "alice", "token_1"));

@@ -173,7 +173,7 @@ describe("every statement the repositories ran", () => {
     const planted = capturingDatabase(database.url);
     try {
       await planted.db.selectFrom("attempts").selectAll().where("id", "=", "a1").execute();
-      await planted.db.updateTable("otp_secrets").set({ counter: 1 }).where("credential_id", "=", "c1").execute();
+      await planted.db.updateTable("credentials").set({ counter: 1 }).where("id", "=", "c1").execute();
       await sql`select count(*) from lockouts l join users u on u.user_id = l.user_id where u.tenant_id = ${"acme"}`.execute(planted.db);
       await planted.db
         .selectFrom("policies")
@@ -185,7 +185,7 @@ describe("every statement the repositories ran", () => {
       await planted.db.selectFrom("users").selectAll().where("tenant_id", "=", "acme").where("user_id", "=", "alice").execute();
       const { problems } = await checkTenantScope(client, planted.statements);
       // The lockouts scan of the join is unscoped although its users side is scoped: each table is judged on its own.
-      expect(problems.map((p) => p.table).sort()).toEqual(["attempts", "lockouts", "otp_secrets", "policies"]);
+      expect(problems.map((p) => p.table).sort()).toEqual(["attempts", "credentials", "lockouts", "policies"]);
       for (const p of problems) expect(p.message).toMatch(/is not filtered by tenant_id = <value>.*would run on every shard/);
     } finally {
       await planted.close();

@@ -7,8 +7,6 @@ type Timestamp = ColumnType<Date, Date, Date>;
 type NullableTimestamp = ColumnType<Date | null, Date | null | undefined, Date | null>;
 /** jsonb: read parsed, written as JSON text (one encoding for both drivers; arrays are never mistaken for SQL arrays). */
 type Json = ColumnType<unknown, string, string>;
-/** bigint columns are parsed to safe JavaScript integers by the drivers' type parsers (see type-parsers.ts). */
-type Int8 = ColumnType<number, number, number>;
 
 export interface TenantsTable {
   id: string;
@@ -50,19 +48,23 @@ export interface CredentialsTable {
   status: "pending" | "active" | "revoked";
   type: ImplementedFactorType;
   params: Json;
+  /**
+   * The OTP replay guard (migration 0005): the last accepted TOTP step (null before the first), the next HOTP counter.
+   * bigint columns, parsed to safe JavaScript integers by the drivers' type parsers (type-parsers.ts).
+   */
+  last_time_step: ColumnType<number | null, number | null | undefined, number | null>;
+  counter: ColumnType<number, number | undefined, number>;
   created_at: Timestamp;
   confirmed_at: NullableTimestamp;
   revoked_at: NullableTimestamp;
 }
 
-/** TOTP and HOTP material (migration 0003): the sealed secret and the replay guard. */
+/** TOTP and HOTP material (migration 0003): the sealed secret (the replay guard is on the credentials row, 0005). */
 export interface OtpSecretsTable {
   tenant_id: string;
   credential_id: string;
   secret_key_id: string;
   secret_ciphertext: ColumnType<Uint8Array, Uint8Array, Uint8Array>;
-  last_time_step: ColumnType<number | null, number | null, number | null>;
-  counter: Int8;
 }
 
 /** Backup-code material (migration 0003): one keyed hash per code, and when it was used. */

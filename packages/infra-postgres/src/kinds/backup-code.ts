@@ -12,7 +12,7 @@ export const backupCodeStorage: StorageKind<"backup_code"> = {
   // The unused codes' rows (locked when asked: a row used since the statement began is then seen used, and left out).
   material: (tenantId, read) =>
     sql<unknown>`(select json_build_object('codeHashes', coalesce(json_agg(u.code_hash order by u.code_hash), '[]'::json))
-      from (select b.code_hash from backup_codes b where b.tenant_id = ${tenantId} and b.credential_id = ${sql.ref(read.credentialId)}
+      from (select b.code_hash from backup_codes b where b.tenant_id = ${tenantId} and b.credential_id = ${sql.ref(read.column("id"))}
       and b.used_at is null${read.lock ? sql` for update` : sql``}) u)`,
   materialSchema: z.object({ codeHashes: z.array(hash) }),
   async insertMaterial(db, c) {

@@ -6,7 +6,7 @@ import type { ImplementedFactorType } from "@mfa-chain/domain";
 import { sql, type RawBuilder } from "kysely";
 import { backupCodeClaim, backupCodeStorage } from "./backup-code.js";
 import { hotpStorage } from "./hotp.js";
-import { CREDENTIAL_ALIAS, READ_CREDENTIAL_ROW, type MaterialRead, type StorageClaim, type StorageKind } from "./kind.js";
+import { READ_CREDENTIAL_ROW, type MaterialRead, type StorageClaim, type StorageKind } from "./kind.js";
 import { counterClaim, timeStepClaim } from "./otp.js";
 import { totpStorage } from "./totp.js";
 
@@ -31,19 +31,14 @@ export const claimStorageOf = (kind: StepClaim["kind"]): StorageClaim<StepClaim[
   STORAGE_CLAIMS[kind] as unknown as StorageClaim<StepClaim["kind"]>;
 
 /**
- * The material of a credential whatever its kind: each kind's subquery, of which the database runs only the one its
- * type selects. By default the credentials row aliased `cr`; `credentialType` names the column holding the type when
- * `read` names another credential.
+ * The material of a credential whatever its kind: each kind's expression, of which the database runs only the one its
+ * type selects. By default the credentials row aliased `cr`.
  */
-export function materialOf(
-  tenantId: string,
-  read: MaterialRead = READ_CREDENTIAL_ROW,
-  credentialType = `${CREDENTIAL_ALIAS}.type`,
-): RawBuilder<unknown> {
+export function materialOf(tenantId: string, read: MaterialRead = READ_CREDENTIAL_ROW): RawBuilder<unknown> {
   const cases = (Object.keys(STORAGE_KINDS) as ImplementedFactorType[]).map(
     (type) => sql`when ${sql.lit(type)} then ${STORAGE_KINDS[type].material(tenantId, read)}`,
   );
-  return sql<unknown>`case ${sql.ref(credentialType)} ${sql.join(cases, sql` `)} end`;
+  return sql<unknown>`case ${sql.ref(read.column("type"))} ${sql.join(cases, sql` `)} end`;
 }
 
 export { CREDENTIAL_ALIAS } from "./kind.js";

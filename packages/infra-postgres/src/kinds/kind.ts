@@ -11,17 +11,20 @@ import type { Database, Db } from "../database/schema.js";
 export const CREDENTIAL_ALIAS = "cr";
 
 /**
- * Which credential a material expression reads: a reference to its id (default: the row aliased `cr`), and whether to
- * lock the material's rows (FOR UPDATE). A locking read returns the newest committed material even when it changed
+ * Which credential a material expression reads (its columns; default: the row aliased `cr`), and whether to lock the
+ * material's rows of other tables (FOR UPDATE). A locking read returns the newest committed rows even when they changed
  * after the statement began, which a plain subquery (reading the statement's snapshot) does not: the verify path reads
- * the material with its lock, after the credential's row lock, in one statement.
+ * the material with its lock, after the credential's row lock, in one statement. Material on the credential's own row
+ * (the OTP replay guard) needs no lock of its own: the credential's lock already returns its newest version.
  */
 export interface MaterialRead {
-  readonly credentialId: string;
+  /** A reference to one of the credential's own columns (its id, its OTP replay guard). */
+  column(name: "id" | "type" | "last_time_step" | "counter"): string;
   readonly lock: boolean;
 }
 
-export const READ_CREDENTIAL_ROW: MaterialRead = { credentialId: `${CREDENTIAL_ALIAS}.id`, lock: false };
+/** The credentials row aliased `cr`, unlocked. */
+export const READ_CREDENTIAL_ROW: MaterialRead = { column: (name) => `${CREDENTIAL_ALIAS}.${name}`, lock: false };
 
 export interface StorageKind<K extends ImplementedFactorType> {
   readonly type: K;

@@ -1,16 +1,21 @@
-// TOTP and HOTP keep one row in otp_secrets: the sealed secret and the replay guard (last time step, counter), which
-// moves by one conditional update, so of parallel submissions of one code exactly one wins (S2, S5).
+// TOTP and HOTP keep their sealed secret in a row of otp_secrets and their replay guard (last time step, counter) on the
+// credential's own row (migration 0005), which moves by one conditional update, so of parallel submissions of one code
+// exactly one wins (S2, S5).
 import type { StoredCredentialOf } from "@mfa-chain/application";
-import { sql, type ExpressionBuilder, type QueryCreator } from "kysely";
+import { sql, type QueryCreator } from "kysely";
 import { z } from "zod";
 import type { Database, Db } from "../database/schema.js";
 import type { MaterialRead, StorageClaim } from "./kind.js";
 
-/** The secret and the guard of a credential, as json (its one otp_secrets row, locked when asked). */
+/**
+ * The secret (its otp_secrets row) and the replay guard (the credential's own columns) of a credential, as json. The
+ * secret changes only when re-sealed under another key of the keyring, which still opens the one read here: it needs no
+ * lock; the guard is as fresh as the credential's row.
+ */
 export const otpMaterial = (tenantId: string, read: MaterialRead) =>
   sql<unknown>`(select json_build_object('keyId', o.secret_key_id, 'ciphertext', encode(o.secret_ciphertext, 'hex'),
-    'lastTimeStep', o.last_time_step, 'counter', o.counter)
-    from otp_secrets o where o.tenant_id = ${tenantId} and o.credential_id = ${sql.ref(read.credentialId)}${read.lock ? sql` for update` : sql``})`;
+    'lastTimeStep', ${sql.ref(read.column("last_time_step"))}, 'counter', ${sql.ref(read.column("counter"))})
+    from otp_secrets o where o.tenant_id = ${tenantId} and o.credential_id = ${sql.ref(read.column("id"))})`;
 
 const hex = z
   .string()
@@ -35,34 +40,25 @@ export async function insertOtpSecret(db: Db, c: StoredCredentialOf<"totp"> | St
       credential_id: c.id,
       secret_key_id: m.secret.keyId,
       secret_ciphertext: Buffer.from(m.secret.ciphertext),
-      last_time_step: "lastTimeStep" in m ? m.lastTimeStep : null,
-      counter: "counter" in m ? m.counter : 0,
     })
+    .execute();
+  // The replay guard lives on the credential's own row (migration 0005).
+  await db
+    .updateTable("credentials")
+    .set({ last_time_step: "lastTimeStep" in m ? m.lastTimeStep : null, counter: "counter" in m ? m.counter : 0 })
+    .where("tenant_id", "=", c.tenantId)
+    .where("id", "=", c.id)
     .execute();
 }
 
-/**
- * A claim holds only on an active credential of the tenant, of the kind the claim is for. It takes the credential's row
- * lock (as the verify path's read does), so material never moves under a transaction that holds that lock.
- */
-const isActive = (tenantId: string, credentialId: string, type: "totp" | "hotp") => (eb: ExpressionBuilder<Database, "otp_secrets">) =>
-  eb.exists(
-    eb
-      .selectFrom("credentials")
-      .select("credentials.id")
-      .where("credentials.tenant_id", "=", tenantId)
-      .where("credentials.id", "=", credentialId)
-      .where("credentials.status", "=", "active")
-      .where("credentials.type", "=", type)
-      .forUpdate(),
-  );
-
+/** A claim holds only on an active credential of the tenant, of the kind the claim is for; it moves its guard. */
 const otpUpdate = (qc: QueryCreator<Database>, tenantId: string, credentialId: string, type: "totp" | "hotp") =>
   qc
-    .updateTable("otp_secrets")
-    .where("otp_secrets.tenant_id", "=", tenantId)
-    .where("otp_secrets.credential_id", "=", credentialId)
-    .where(isActive(tenantId, credentialId, type));
+    .updateTable("credentials")
+    .where("credentials.tenant_id", "=", tenantId)
+    .where("credentials.id", "=", credentialId)
+    .where("credentials.status", "=", "active")
+    .where("credentials.type", "=", type);
 
 /** A TOTP time step: forward only (S2). */
 export const timeStepClaim: StorageClaim<"time_step"> = {
@@ -75,8 +71,8 @@ export const timeStepClaim: StorageClaim<"time_step"> = {
   statement: (qc, tenantId, [credentialId, step]) =>
     otpUpdate(qc, tenantId, credentialId as string, "totp")
       .set({ last_time_step: step as number })
-      .where((eb) => eb.or([eb("otp_secrets.last_time_step", "is", null), eb("otp_secrets.last_time_step", "<", step as number)]))
-      .returning("otp_secrets.credential_id"),
+      .where((eb) => eb.or([eb("credentials.last_time_step", "is", null), eb("credentials.last_time_step", "<", step as number)]))
+      .returning("credentials.id as credential_id"),
 };
 
 /** A HOTP counter's move past a matched counter: compare-and-set (S5). */
@@ -91,6 +87,6 @@ export const counterClaim: StorageClaim<"counter"> = {
   statement: (qc, tenantId, [credentialId, expected, next]) =>
     otpUpdate(qc, tenantId, credentialId as string, "hotp")
       .set({ counter: next as number })
-      .where("otp_secrets.counter", "=", expected as number)
-      .returning("otp_secrets.credential_id"),
+      .where("credentials.counter", "=", expected as number)
+      .returning("credentials.id as credential_id"),
 };

@@ -4,12 +4,14 @@ import { initialSchema } from "./0001-initial-schema.js";
 import { idempotencyKeys } from "./0002-idempotency-keys.js";
 import { credentialMaterial } from "./0003-credential-material.js";
 import { vault } from "./0004-vault.js";
+import { replayGuardOnCredentials } from "./0005-replay-guard-on-credentials.js";
 
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   "0001-initial-schema": initialSchema,
   "0002-idempotency-keys": idempotencyKeys,
   "0003-credential-material": credentialMaterial,
   "0004-vault": vault,
+  "0005-replay-guard-on-credentials": replayGuardOnCredentials,
 });
 
 export const migrationProvider: MigrationProvider = {

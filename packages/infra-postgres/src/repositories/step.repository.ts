@@ -64,6 +64,8 @@ const credentialColumns = () =>
     `${cr}.status as c_status`,
     `${cr}.type as c_type`,
     `${cr}.params as c_params`,
+    `${cr}.last_time_step as c_last_time_step`,
+    `${cr}.counter as c_counter`,
     `${cr}.created_at as c_created_at`,
     `${cr}.confirmed_at as c_confirmed_at`,
     `${cr}.revoked_at as c_revoked_at`,
@@ -77,10 +79,11 @@ const unprefixed = (row: Record<string, unknown>): Record<string, unknown> =>
 // keeps (confirm and resync lock the counter before the credential). The credential's CTE depends on the counter's
 // ("exists l"), so the counter is locked first whatever order the planner joins them in, and the credential is not
 // locked at all when the counter row does not exist yet (locking it then, and the counter after, could deadlock).
-// The credential's material is read last, in the outer select, once the credential's row is locked, and with a lock
-// of its own (FOR UPDATE in the kind's subquery): a plain subquery would read the snapshot taken when the statement
-// began, stale if a concurrent claim committed while this one waited for the credential. Locks are taken attempt →
-// counter → credential → material, as every claim takes them (credential, then its material).
+// The credential's material is read last, in the outer select, once the credential's row is locked. Material on that
+// row (the OTP replay guard) comes with its newest version; material in another table that claims change (backup
+// codes) is read with a lock of its own (FOR UPDATE in the kind's subquery), since a plain subquery would read the
+// snapshot taken when the statement began, stale if a concurrent claim committed while this one waited. Locks are taken
+// attempt → counter → credential → material, as every claim takes them (credential, then its material).
 const LOCK_FOR_STEP = prepared(3, (db, tenantId: string, attemptId: string, factorId: string) =>
   db
     .with("a", (q) =>
@@ -109,7 +112,7 @@ const LOCK_FOR_STEP = prepared(3, (db, tenantId: string, attemptId: string, fact
     .leftJoin("l", (j) => j.onTrue())
     .leftJoin("c", (j) => j.onTrue())
     .selectAll()
-    .select(materialOf(tenantId, { credentialId: "c.c_id", lock: true }, "c.c_type").as("c_material")),
+    .select(materialOf(tenantId, { column: (name) => `c.c_${name}`, lock: true }).as("c_material")),
 );
 
 // ----------------------------------------------------------------------------------------------------------- write
