@@ -2,7 +2,7 @@
 // opens 50 transactions, holds them at a barrier until all 50 are open, then releases them together.
 import { advance, recordFailure, type LockoutSettings } from "@mfa-chain/domain";
 import { materialOf, sampleAttempt, sampleCodeHash, sampleCredential, T0 } from "@mfa-chain/testing/contracts";
-import type { Repositories } from "@mfa-chain/application";
+import type { Repositories, StepClaim, StoredCredential } from "@mfa-chain/application";
 import { describe, expect, it } from "vitest";
 import { PostgresUnitOfWork } from "../src/unit-of-work.js";
 import { useServerDatabase } from "./support/databases.js";
@@ -121,6 +121,45 @@ describe("parallel transactions on PostgreSQL", () => {
     expect((await uow().run((r) => r.lockouts.find("tc", "counted-user"))).consecutiveFailures).toBe(3 + PARALLEL);
   });
 
+  /**
+   * 50 parallel verifies of one user's credential on 50 attempts, each deciding as the use case does from what
+   * `lockForStep` read (`fresh`), writing the claim when fresh and a failure otherwise. Exactly one may find the code
+   * fresh; every write must succeed (a stale read would decide "fresh" and find its claim gone at the write), and every
+   * other verify is one counted failure.
+   */
+  async function parallelVerifiesOfOneCode(tenant: string, fresh: (c: StoredCredential) => boolean, claim: StepClaim): Promise<void> {
+    let next = 0;
+    const results = await inParallel(async (r) => {
+      const state = await r.steps.lockForStep(tenant, `a-${next++}`, "token_1");
+      if (!state?.credential) throw new Error("the credential was not read");
+      const isFresh = fresh(state.credential);
+      const written = await r.steps.write(tenant, "alice", {
+        attempt: { ...state.attempt, cursor: isFresh ? 1 : 0, version: state.attempt.version + 1 },
+        expectedVersion: state.attempt.version,
+        claim: isFresh ? claim : null,
+        lock: isFresh ? null : recordFailure(state.lock, settings, T0),
+        events: [],
+        at: T0,
+      });
+      return { isFresh, written };
+    });
+    expect(results.filter((x) => !x.written)).toEqual([]);
+    expect(results.filter((x) => x.isFresh)).toHaveLength(1);
+    expect((await uow().run((r) => r.lockouts.find(tenant, "alice"))).consecutiveFailures).toBe(PARALLEL - 1);
+  }
+
+  /** The user's credential and 50 attempts on it; with `counted`, a failure counter exists already. */
+  async function givenVerifies(tenant: string, credential: StoredCredential, counted: boolean): Promise<void> {
+    await uow().run(async (r) => {
+      // With a counter row, the waits happen inside the read's own statement, whose snapshot predates the claims made
+      // meanwhile: only the credential's own lock (the OTP guard is on its row) or a locking read of material in
+      // another table (backup codes) sees them.
+      if (counted) await r.lockouts.save(tenant, "alice", { consecutiveFailures: 0, lockCount: 0, lockedUntil: null }, T0);
+      await r.credentials.insert(credential);
+      for (let i = 0; i < PARALLEL; i++) await r.attempts.insert(sampleAttempt(tenant, `a-${i}`, { chain: ["token_1"] }));
+    });
+  }
+
   it.each([
     ["a user's first verify (no failure counter yet)", false],
     ["a user with a failure counter (every verify waits inside the one locking read)", true],
@@ -128,34 +167,13 @@ describe("parallel transactions on PostgreSQL", () => {
     "S2 S6 the verify path's read (steps.lockForStep) locks counter, credential and material: 50 parallel verifies of one user on 50 attempts, one code, one claim, every failure counted: %s",
     async (_case, counted) => {
       const tenant = counted ? "tc-steps-counted" : "tc-steps";
-      await uow().run(async (r) => {
-        // With a counter row, the waits happen inside the read's own statement, whose snapshot predates the claims made
-        // meanwhile: only a locking read of the material sees them (a plain subquery would see step 1000 and decide
-        // "fresh" again).
-        if (counted) await r.lockouts.save(tenant, "alice", { consecutiveFailures: 0, lockCount: 0, lockedUntil: null }, T0);
-        await r.credentials.insert(sampleCredential(tenant, "cred", { status: "active", lastTimeStep: 1000 }));
-        for (let i = 0; i < PARALLEL; i++) await r.attempts.insert(sampleAttempt(tenant, `a-${i}`, { chain: ["token_1"] }));
+      await givenVerifies(tenant, sampleCredential(tenant, "cred", { status: "active", lastTimeStep: 1000 }), counted);
+      // The code of step 1001 is fresh only if the guard read under the lock is below it.
+      await parallelVerifiesOfOneCode(tenant, (c) => (materialOf(c)?.lastTimeStep ?? -1) < 1001, {
+        kind: "time_step",
+        credentialId: "cred",
+        step: 1001,
       });
-      let next = 0;
-      const results = await inParallel(async (r) => {
-        const state = await r.steps.lockForStep(tenant, `a-${next++}`, "token_1");
-        if (!state?.credential) throw new Error("the credential was not read");
-        // What the use case decides: the code of step 1001 is fresh only if the guard read under the lock is below it.
-        const fresh = (materialOf(state.credential)?.lastTimeStep ?? -1) < 1001;
-        const written = await r.steps.write(tenant, "alice", {
-          attempt: { ...state.attempt, cursor: fresh ? 1 : 0, version: state.attempt.version + 1 },
-          expectedVersion: state.attempt.version,
-          claim: fresh ? { kind: "time_step", credentialId: "cred", step: 1001 } : null,
-          lock: fresh ? null : recordFailure(state.lock, settings, T0),
-          events: [],
-          at: T0,
-        });
-        return { fresh, written };
-      });
-      // Without the credential's lock several would read 1000, decide "fresh", and find their claim gone at the write.
-      expect(results.filter((x) => !x.written)).toEqual([]);
-      expect(results.filter((x) => x.fresh)).toHaveLength(1);
-      expect((await uow().run((r) => r.lockouts.find(tenant, "alice"))).consecutiveFailures).toBe(PARALLEL - 1);
       expect(materialOf(await uow().run((r) => r.credentials.findById(tenant, "alice", "cred")))?.lastTimeStep).toBe(1001);
     },
   );
@@ -163,30 +181,20 @@ describe("parallel transactions on PostgreSQL", () => {
   it("S19 the verify path's read of a backup-code set under 50 parallel verifies of one code: it is seen unused once, used by every later reader, one claim", async () => {
     const tenant = "tc-steps-codes";
     const hashes = [1, 2, 3].map(sampleCodeHash);
-    await uow().run(async (r) => {
-      await r.lockouts.save(tenant, "alice", { consecutiveFailures: 0, lockCount: 0, lockedUntil: null }, T0);
-      await r.credentials.insert(
-        sampleCredential(tenant, "codes", { status: "active", factorId: "token_1", params: { type: "backup_code" }, codeHashes: hashes }),
-      );
-      for (let i = 0; i < PARALLEL; i++) await r.attempts.insert(sampleAttempt(tenant, `a-${i}`, { chain: ["token_1"] }));
+    const codes = sampleCredential(tenant, "codes", {
+      status: "active",
+      factorId: "token_1",
+      params: { type: "backup_code" },
+      codeHashes: hashes,
     });
-    let next = 0;
-    const results = await inParallel(async (r) => {
-      const state = await r.steps.lockForStep(tenant, `a-${next++}`, "token_1");
-      if (!state?.credential) throw new Error("the credential was not read");
-      const fresh = materialOf(state.credential)?.codeHashes?.includes(sampleCodeHash(2)) ?? false;
-      const written = await r.steps.write(tenant, "alice", {
-        attempt: { ...state.attempt, cursor: fresh ? 1 : 0, version: state.attempt.version + 1 },
-        expectedVersion: state.attempt.version,
-        claim: fresh ? { kind: "backup_code", credentialId: "codes", codeHash: sampleCodeHash(2) } : null,
-        lock: fresh ? null : recordFailure(state.lock, settings, T0),
-        events: [],
-        at: T0,
-      });
-      return { fresh, written };
+    await givenVerifies(tenant, codes, true);
+    await parallelVerifiesOfOneCode(tenant, (c) => materialOf(c)?.codeHashes?.includes(sampleCodeHash(2)) ?? false, {
+      kind: "backup_code",
+      credentialId: "codes",
+      codeHash: sampleCodeHash(2),
     });
-    expect(results.filter((x) => !x.written)).toEqual([]);
-    expect(results.filter((x) => x.fresh)).toHaveLength(1);
-    expect((await uow().run((r) => r.lockouts.find(tenant, "alice"))).consecutiveFailures).toBe(PARALLEL - 1);
+    expect(materialOf(await uow().run((r) => r.credentials.findById(tenant, "alice", "codes")))?.codeHashes).toEqual(
+      [1, 3].map(sampleCodeHash),
+    );
   });
 });

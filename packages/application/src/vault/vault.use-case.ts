@@ -24,6 +24,7 @@ import {
   type VaultIssue,
   type VaultPermission,
   type VaultPrincipal,
+  type VaultSeedInput,
 } from "@mfa-chain/domain";
 import type { Clock } from "../ports/clock.port.js";
 import type { IdGenerator } from "../ports/id-generator.port.js";
@@ -60,16 +61,7 @@ export function vaultRequester(actor: Actor, userId: string | null, clientAddres
 }
 
 /** A seed as read from an otpauth:// URI or given as base32 plus parameters; `secret` is wiped once sealed. */
-export interface VaultSeed {
-  readonly type: string;
-  readonly secret: Uint8Array;
-  readonly issuer: string;
-  readonly accountName: string;
-  readonly algorithm: string;
-  readonly digits: number;
-  readonly period: number | null;
-  readonly counter: number | null;
-}
+export type VaultSeed = Omit<VaultSeedInput, "secretBytes"> & { readonly secret: Uint8Array };
 
 export interface VaultGrantView {
   readonly principal: VaultPrincipal;
@@ -334,69 +326,67 @@ export class ReadVaultCode {
   }
 }
 
-/** Grants a user or group a permission on an entry (needs manage, or an admin). */
+/** A change of one grant: who asks, on which entry, for which principal and permission. */
+export interface VaultGrantChange {
+  readonly requester: VaultRequester;
+  readonly entryId: string;
+  readonly principal: VaultPrincipal;
+  readonly permission: VaultPermission;
+}
+
+/**
+ * Runs a grant change for a requester who may manage the entry (or an admin): `change` writes it and says whether it
+ * changed anything (an error when that is refused), its audit event is appended when it did, and the entry's view
+ * with its grants is the answer.
+ */
+async function changeGrant(
+  deps: Pick<VaultDeps, "uow" | "clock">,
+  input: VaultGrantChange,
+  type: "vault.grant_added" | "vault.grant_revoked",
+  change: (repos: Repositories, at: Instant) => Promise<Result<boolean, AppError>>,
+): Promise<Result<VaultEntryView, AppError>> {
+  return deps.uow.run(async (repos) => {
+    const at = deps.clock.now();
+    const found = await authorize(repos, input.requester, input.entryId, "manage", at);
+    if (!found.ok) return found;
+    const changed = await change(repos, at);
+    if (!changed.ok) return changed;
+    if (changed.value) {
+      const { entryId, principal, permission } = input;
+      await repos.audit.append(
+        event(input.requester, type, at, { entryId, principalKind: principal.kind, principalId: principal.id, permission }),
+      );
+    }
+    const grants = await repos.vault.grants(input.requester.tenantId, input.entryId);
+    return ok(viewOf(found.value.entry, grants, found.value.caller));
+  });
+}
+
+/** Grants a user or group a permission on an entry (needs manage, or an admin); granting it again changes nothing. */
 export class GrantVaultAccess {
   constructor(private readonly deps: Pick<VaultDeps, "uow" | "clock">) {}
 
-  async execute(input: {
-    requester: VaultRequester;
-    entryId: string;
-    principal: VaultPrincipal;
-    permission: VaultPermission;
-  }): Promise<Result<VaultEntryView, AppError>> {
+  async execute(input: VaultGrantChange): Promise<Result<VaultEntryView, AppError>> {
     const bad = checkPrincipal(input.principal);
     if (bad) return err<AppError>({ code: "invalid_input", message: `${bad.field}: ${bad.message}` });
-    return this.deps.uow.run(async (repos) => {
-      const at = this.deps.clock.now();
-      const found = await authorize(repos, input.requester, input.entryId, "manage", at);
-      if (!found.ok) return found;
-      const grant: VaultGrant = { entryId: input.entryId, principal: input.principal, permission: input.permission };
-      if (await repos.vault.addGrant(input.requester.tenantId, grant, at)) {
-        await repos.audit.append(
-          event(input.requester, "vault.grant_added", at, {
-            entryId: input.entryId,
-            principalKind: input.principal.kind,
-            principalId: input.principal.id,
-            permission: input.permission,
-          }),
-        );
-      }
-      const grants = await repos.vault.grants(input.requester.tenantId, input.entryId);
-      return ok(viewOf(found.value.entry, grants, found.value.caller));
-    });
+    const grant: VaultGrant = { entryId: input.entryId, principal: input.principal, permission: input.permission };
+    return changeGrant(this.deps, input, "vault.grant_added", async (repos, at) =>
+      ok(await repos.vault.addGrant(input.requester.tenantId, grant, at)),
+    );
   }
 }
 
-/** Removes a grant (needs manage, or an admin). */
+/** Removes a grant (needs manage, or an admin); one that does not exist is vault_grant_not_found. */
 export class RevokeVaultAccess {
   constructor(private readonly deps: Pick<VaultDeps, "uow" | "clock">) {}
 
-  async execute(input: {
-    requester: VaultRequester;
-    entryId: string;
-    principal: VaultPrincipal;
-    permission: VaultPermission;
-  }): Promise<Result<VaultEntryView, AppError>> {
-    return this.deps.uow.run(async (repos) => {
-      const at = this.deps.clock.now();
-      const found = await authorize(repos, input.requester, input.entryId, "manage", at);
-      if (!found.ok) return found;
-      const { tenantId } = input.requester;
-      if (!(await repos.vault.removeGrant(tenantId, input.entryId, input.principal, input.permission))) {
-        return err<AppError>({
-          code: "vault_grant_not_found",
-          message: `${input.principal.kind} "${input.principal.id}" has no ${input.permission} grant on "${input.entryId}"`,
-        });
-      }
-      await repos.audit.append(
-        event(input.requester, "vault.grant_revoked", at, {
-          entryId: input.entryId,
-          principalKind: input.principal.kind,
-          principalId: input.principal.id,
-          permission: input.permission,
-        }),
-      );
-      return ok(viewOf(found.value.entry, await repos.vault.grants(tenantId, input.entryId), found.value.caller));
+  async execute(input: VaultGrantChange): Promise<Result<VaultEntryView, AppError>> {
+    return changeGrant(this.deps, input, "vault.grant_revoked", async (repos) => {
+      if (await repos.vault.removeGrant(input.requester.tenantId, input.entryId, input.principal, input.permission)) return ok(true);
+      return err<AppError>({
+        code: "vault_grant_not_found",
+        message: `${input.principal.kind} "${input.principal.id}" has no ${input.permission} grant on "${input.entryId}"`,
+      });
     });
   }
 }
