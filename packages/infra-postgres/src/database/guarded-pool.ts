@@ -8,6 +8,7 @@
 // when asked. Errors that mean "the database cannot serve now" leave as DatabaseUnavailableError.
 import type { PostgresCursor, PostgresPool, PostgresPoolClient, PostgresQueryResult } from "kysely";
 import type pg from "pg";
+import { preparedStatementName } from "./prepared.js";
 import { asDatabaseUnavailable, breaksConnection, DatabaseUnavailableError } from "./unavailable.js";
 
 export class GuardedPool implements PostgresPool {
@@ -71,17 +72,18 @@ class GuardedClient implements PostgresPoolClient {
         ),
       );
     }
-    return (this.client.query(sqlOrCursor, parameters as unknown[]) as unknown as Promise<PostgresQueryResult<R>>).catch(
-      (error: unknown) => {
-        const unavailable = asDatabaseUnavailable(error);
-        if (breaksConnection(error)) {
-          this.#broken = error instanceof Error ? error : new Error(String(error));
-          // A client-side read timeout leaves the server busy on this connection: close it now.
-          if (unavailable) void this.client.end().catch(() => undefined);
-        }
-        throw unavailable ?? error;
-      },
-    );
+    const name = preparedStatementName(sqlOrCursor);
+    const values = parameters as unknown[];
+    const sent = name === undefined ? this.client.query(sqlOrCursor, values) : this.client.query({ name, text: sqlOrCursor, values });
+    return (sent as unknown as Promise<PostgresQueryResult<R>>).catch((error: unknown) => {
+      const unavailable = asDatabaseUnavailable(error);
+      if (breaksConnection(error)) {
+        this.#broken = error instanceof Error ? error : new Error(String(error));
+        // A client-side read timeout leaves the server busy on this connection: close it now.
+        if (unavailable) void this.client.end().catch(() => undefined);
+      }
+      throw unavailable ?? error;
+    });
   }
 
   release(): void {

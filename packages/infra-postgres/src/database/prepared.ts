@@ -1,12 +1,22 @@
 // Hot-path queries built once per process. A Kysely builder costs more CPU than the database round trip it makes on
 // the verify path (measured in bench/verify): here the builder runs once, with placeholder values, and later calls
 // reuse its SQL with their own values. Same SQL, same types, same transaction handling as the builder's.
+//
+// On PostgreSQL each such query also runs as a named prepared statement (guarded-pool.ts looks its name up here): a
+// connection parses and plans it once instead of on every call, which is most of the server's CPU for the verify
+// path's long statements (docs/benchmarks.md).
 import { CompiledQuery, type Compilable, type QueryResult } from "kysely";
 import type { Db } from "./schema.js";
 
 class Placeholder {
   constructor(readonly index: number) {}
 }
+
+/** The name each hot-path query's SQL runs under as a prepared statement, one per distinct text in this process. */
+const statementNames = new Map<string, string>();
+
+/** The prepared statement name of `sql` when it is one of the hot-path queries built here; undefined otherwise. */
+export const preparedStatementName = (sql: string): string | undefined => statementNames.get(sql);
 
 export interface PreparedQuery<A extends readonly unknown[], R> {
   /** Runs the query on `db` (a pool or a transaction) with these values in place of the placeholders. */
@@ -31,6 +41,7 @@ export function prepared<A extends readonly unknown[], R>(
         if (used.size !== arity)
           throw new Error(`prepared query: ${arity - used.size} of its ${arity} arguments do not reach the SQL as values`);
         template = { sql: compiled.sql, parameters: compiled.parameters };
+        if (!statementNames.has(compiled.sql)) statementNames.set(compiled.sql, `mfa_${statementNames.size + 1}`);
       }
       // The builder would drop a column set to undefined; here it would become NULL. Refuse it instead.
       if (args.some((a) => a === undefined)) throw new TypeError("prepared query: an argument is undefined");
