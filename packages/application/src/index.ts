@@ -6,6 +6,7 @@ export * from "./ports/keyed-hasher.port.js";
 export * from "./ports/secret-cipher.port.js";
 export * from "./ports/api-key-minter.port.js";
 export * from "./ports/repositories.port.js";
+export * from "./ports/delivery.port.js";
 export * from "./kinds/index.js";
 export * from "./shared/actor.js";
 export * from "./shared/application.errors.js";

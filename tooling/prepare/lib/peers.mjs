@@ -96,6 +96,8 @@ export const PEERS = [
   { debianPackage: "postgresql-client", provides: "pg_dump", present: (m) => pgDump(m) !== null },
   // A throwaway Redis when none answers, and tooling/prepare's own test of that.
   { debianPackage: "redis-server", provides: "redis-server", present: (m) => onPath(m, "redis-server") !== null },
+  // The SMTP tests make their own CA and server certificate with it (packages/delivery/test/tls-certificates.ts).
+  { debianPackage: "openssl", provides: "openssl", present: (m) => onPath(m, "openssl") !== null },
 ];
 
 /**
