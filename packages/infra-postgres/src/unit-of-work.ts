@@ -35,11 +35,14 @@ export class PostgresUnitOfWork implements UnitOfWork {
   run<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
     return this.db.transaction().execute((trx) => work(createRepositories(trx)));
   }
+
+  /** Each statement on a connection of the pool, committed on its own (UnitOfWork.direct). */
+  readonly direct = <T>(work: (repos: Repositories) => Promise<T>): Promise<T> => work(createRepositories(this.db));
 }
 
 /**
  * A unit of work inside a transaction that is already open (and that its owner commits or rolls back): every `run`
- * works on it. For work that must commit together with something else, such as an idempotency key's stored answer.
+ * works on it. It offers no `direct`: nothing here can commit on its own. For work that must commit together with something else, such as an idempotency key's stored answer.
  */
 export class JoinedUnitOfWork implements UnitOfWork {
   constructor(private readonly trx: Db) {}

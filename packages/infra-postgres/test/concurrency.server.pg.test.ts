@@ -2,7 +2,7 @@
 // opens 50 transactions, holds them at a barrier until all 50 are open, then releases them together.
 import { advance, recordFailure, type LockoutSettings } from "@mfa-chain/domain";
 import { materialOf, sampleAttempt, sampleCodeHash, sampleCredential, T0 } from "@mfa-chain/testing/contracts";
-import type { Repositories, StepClaim, StoredCredential } from "@mfa-chain/application";
+import type { Repositories, StepClaim, StepState, StepWrite, StoredCredential } from "@mfa-chain/application";
 import { describe, expect, it } from "vitest";
 import { PostgresUnitOfWork } from "../src/unit-of-work.js";
 import { useServerDatabase } from "./support/databases.js";
@@ -177,6 +177,94 @@ describe("parallel transactions on PostgreSQL", () => {
       expect(materialOf(await uow().run((r) => r.credentials.findById(tenant, "alice", "cred")))?.lastTimeStep).toBe(1001);
     },
   );
+
+  /**
+   * 50 parallel verifies of one code as the use case runs them optimistically: `readForStep` and `writeIfUnchanged`
+   * without a transaction, and, where that write refuses, the locking path in a transaction. With `guarded: false` the
+   * optimistic write is the locking path's plain `write` instead: what the guard prevents.
+   */
+  async function optimisticVerifiesOfOneCode(
+    tenant: string,
+    fresh: (c: StoredCredential) => boolean,
+    claim: StepClaim,
+    guarded = true,
+  ): Promise<{ successes: number; failures: number; retried: number }> {
+    let next = 0;
+    const arrive = barrier(PARALLEL);
+    const decide = (state: StepState): StepWrite => {
+      if (!state.credential) throw new Error("the credential was not read");
+      const isFresh = fresh(state.credential);
+      return {
+        attempt: { ...state.attempt, cursor: isFresh ? 1 : 0, version: state.attempt.version + 1 },
+        expectedVersion: state.attempt.version,
+        claim: isFresh ? claim : null,
+        lock: isFresh ? null : recordFailure(state.lock, settings, T0),
+        events: [],
+        at: T0,
+      };
+    };
+    const outcomes = await Promise.all(
+      Array.from({ length: PARALLEL }, async () => {
+        const attemptId = `a-${next++}`;
+        const first = await uow().direct(async (r) => {
+          const state = await r.steps.readForStep(tenant, attemptId, "token_1");
+          if (!state) throw new Error("the attempt was not read");
+          await arrive(); // every read is done before any write
+          const write = decide(state);
+          const ok = guarded
+            ? await r.steps.writeIfUnchanged(tenant, "alice", write, state.lock)
+            : await r.steps.write(tenant, "alice", write);
+          return ok ? { success: write.claim !== null, retried: false } : null;
+        });
+        if (first) return first;
+        return uow().run(async (r) => {
+          const write = decide((await r.steps.lockForStep(tenant, attemptId, "token_1"))!);
+          if (!(await r.steps.write(tenant, "alice", write))) throw new Error("the locking path's write did not hold");
+          return { success: write.claim !== null, retried: true };
+        });
+      }),
+    );
+    return {
+      successes: outcomes.filter((o) => o.success).length,
+      failures: (await uow().run((r) => r.lockouts.find(tenant, "alice"))).consecutiveFailures,
+      retried: outcomes.filter((o) => o.retried).length,
+    };
+  }
+
+  it.each([
+    ["TOTP", "tc-opt-totp"],
+    ["backup code", "tc-opt-codes"],
+  ])(
+    "S2 S6 S19 the optimistic verify (%s): 50 parallel verifies of one code, all read before any writes: one success, 49 failures counted, the refused writes retried on the locking path",
+    async (kind, tenant) => {
+      const totp = kind === "TOTP";
+      const credential = totp
+        ? sampleCredential(tenant, "cred", { status: "active", lastTimeStep: 1000 })
+        : sampleCredential(tenant, "cred", { status: "active", params: { type: "backup_code" }, codeHashes: [1, 2].map(sampleCodeHash) });
+      await givenVerifies(tenant, credential, true);
+      const result = await optimisticVerifiesOfOneCode(
+        tenant,
+        (c) => (totp ? (materialOf(c)?.lastTimeStep ?? -1) < 1001 : (materialOf(c)?.codeHashes?.includes(sampleCodeHash(2)) ?? false)),
+        totp
+          ? { kind: "time_step", credentialId: "cred", step: 1001 }
+          : { kind: "backup_code", credentialId: "cred", codeHash: sampleCodeHash(2) },
+      );
+      // Every read saw the code unused and the counter at 0: one write could hold, the others were refused and retried.
+      expect(result).toEqual({ successes: 1, failures: PARALLEL - 1, retried: PARALLEL - 1 });
+    },
+  );
+
+  it.each([
+    ["with the guard (writeIfUnchanged): every failure counts", true],
+    ["without it (the plain write after an unlocked read): parallel failures overwrite each other's count", false],
+  ])("S6 50 parallel wrong codes of one user on the optimistic path, all read before any writes, %s", async (_case, guarded) => {
+    const tenant = guarded ? "tc-opt-wrong" : "tc-opt-unguarded";
+    await givenVerifies(tenant, sampleCredential(tenant, "cred", { status: "active", lastTimeStep: 1000 }), true);
+    const result = await optimisticVerifiesOfOneCode(tenant, () => false, { kind: "time_step", credentialId: "cred", step: 1001 }, guarded);
+    if (guarded) expect(result).toEqual({ successes: 0, failures: PARALLEL, retried: PARALLEL - 1 });
+    // Each wrote the failure it decided from the counter read at 0: one failure instead of 50.
+    else expect(result.failures).toBeLessThan(PARALLEL);
+  });
 
   it("S19 the verify path's read of a backup-code set under 50 parallel verifies of one code: it is seen unused once, used by every later reader, one claim", async () => {
     const tenant = "tc-steps-codes";

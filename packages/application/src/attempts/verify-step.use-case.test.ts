@@ -595,7 +595,13 @@ describe("VerifyStep", () => {
     }
   });
 
-  describe("one transaction", () => {
+  describe("the locking path: one transaction", () => {
+    // Storage without UnitOfWork.direct (or a verify that the optimistic path handed over) runs here.
+    beforeEach(async () => {
+      app = await appWith(aPolicy().withId("login"), ["token_1", "token_2"], new TestApp({ optimistic: false }));
+      attempt = await app.start("alice", "login");
+    });
+
     it("all writes of a failed verify are committed: the attempt's reset, the count and the audit event persist", async () => {
       await app.passCurrentStep(attempt.attemptId);
       const { committed, rolledBack } = app.transactions;
@@ -679,7 +685,7 @@ describe("VerifyStep", () => {
     });
 
     it("S5 the HOTP claim is a compare-and-set: a counter moved by a parallel use before the write grants nothing", async () => {
-      const h = await appWith(aPolicy().withId("hotp").withHotpFactors(1), ["counter_1"]);
+      const h = await appWith(aPolicy().withId("hotp").withHotpFactors(1), ["counter_1"], new TestApp({ optimistic: false }));
       const { attemptId } = await h.start("alice", "hotp");
       const before = h.attempt(attemptId);
       const race = h.uow.beforeCall("steps.write", async (repos, [tenantId, , step]) => {
@@ -699,6 +705,78 @@ describe("VerifyStep", () => {
       const outcomes = (await Promise.all(attempts.map((a) => one.verify(a.attemptId, "token_1", code)))).map(outcomeOf);
       expect(outcomes.filter((o) => o.success)).toHaveLength(1);
       expect(new Set(outcomes.filter((o) => !o.success).map((o) => o.failure))).toEqual(new Set(["code_replayed"]));
+    });
+  });
+
+  describe("the optimistic path: a read, then one conditional write, without a transaction", () => {
+    /** Another verify's claim of the same code, made between our read and our write. */
+    const parallelClaim = (target: TestApp) =>
+      target.uow.beforeCall("steps.writeIfUnchanged", async (repos, [tenantId, , step]) => {
+        const claim = (step as StepWrite).claim;
+        if (claim) expect(await repos.credentials.claim(tenantId as string, claim, (step as StepWrite).at)).toBe(true);
+      });
+
+    it("a verify that nothing raced runs no transaction: one read, one write", async () => {
+      const { committed, rolledBack } = app.transactions;
+      const calls: string[] = [];
+      for (const target of ["steps.readForStep", "steps.writeIfUnchanged", "steps.lockForStep", "steps.write"] as const)
+        app.uow.beforeCall(target, async () => void calls.push(target), { times: 10 });
+      expect(outcomeOf(await verify("token_1", right("token_1")))).toMatchObject({ success: true });
+      expect(outcomeOf(await verify("token_2", wrong("token_2")))).toMatchObject({ success: false });
+      expect(calls).toEqual(["steps.readForStep", "steps.writeIfUnchanged", "steps.readForStep", "steps.writeIfUnchanged"]);
+      expect([app.transactions.committed, app.transactions.rolledBack]).toEqual([committed, rolledBack]);
+      expect(app.failures("alice")).toBe(1);
+    });
+
+    it("S2 a parallel use of the same TOTP step between the read and the write: nothing of ours is written, and the locking path refuses the replay", async () => {
+      const before = { attempt: app.attempt(attempt.attemptId), audit: app.auditEvents().length };
+      const race = parallelClaim(app);
+      const outcome = outcomeOf(await verify("token_1", right("token_1")));
+      expect(race.fired).toBe(1);
+      expect(outcome).toMatchObject({ success: false, failure: "code_replayed" });
+      // Only the locking path's failure was written: the chain reset (a new version), one failure, one event.
+      expect(app.attempt(attempt.attemptId)).toMatchObject({ cursor: 0, version: before.attempt.version + 1 });
+      expect(app.failures("alice")).toBe(1);
+      expect(
+        app
+          .auditEvents()
+          .slice(before.audit)
+          .map((e) => e.type),
+      ).toEqual(["attempt.step_failed"]);
+    });
+
+    it("S5 a parallel use of the same HOTP counter between the read and the write: no second success", async () => {
+      const h = await appWith(aPolicy().withId("hotp").withHotpFactors(1), ["counter_1"]);
+      const { attemptId } = await h.start("alice", "hotp");
+      const race = parallelClaim(h);
+      const outcome = outcomeOf(await h.verify(attemptId, "counter_1", h.rightCode("alice", "counter_1")));
+      expect(race.fired).toBe(1);
+      expect(outcome.success).toBe(false);
+    });
+
+    it("S6 a failure counted between the read and the write is not overwritten: both failures count", async () => {
+      const race = app.uow.beforeCall("steps.writeIfUnchanged", async (repos) => {
+        // What a parallel wrong code on another attempt of the same user writes to the shared counter.
+        const lock = await repos.lockouts.find(TEST_TENANT, "alice");
+        await repos.lockouts.save(TEST_TENANT, "alice", { ...lock, consecutiveFailures: lock.consecutiveFailures + 1 }, app.clock.now());
+      });
+      expect(outcomeOf(await verify("token_1", wrong("token_1")))).toMatchObject({ success: false });
+      expect(race.fired).toBe(1);
+      expect(app.failures("alice")).toBe(2);
+    });
+
+    it("the attempt moved between the read and the write (a parallel verify passed its step): ours is decided again on the new state", async () => {
+      const code = right("token_1");
+      const race = app.uow.beforeCall("steps.writeIfUnchanged", async (repos) => {
+        const current = (await repos.attempts.find(TEST_TENANT, attempt.attemptId))!;
+        expect(await repos.attempts.update({ ...current, version: current.version + 1 }, current.version)).toBe(true);
+      });
+      const versionBefore = app.attempt(attempt.attemptId).version;
+      expect(outcomeOf(await verify("token_1", code))).toMatchObject({ success: true });
+      expect(race.fired).toBe(1);
+      // The parallel move, then ours on the locking path: two versions on.
+      expect(app.attempt(attempt.attemptId)).toMatchObject({ cursor: 1, version: versionBefore + 2 });
+      expect(app.auditEvents().filter((e) => e.type === "attempt.step_succeeded")).toHaveLength(1);
     });
   });
 

@@ -1,6 +1,12 @@
-// Verifies one step of an attempt: one transaction that reads the locked state (attempt, failure counter, credential),
-// checks the code with the factor's kind (kinds/), and writes what a success claims (a time step, a counter, a backup
-// code), the next state, the failure counter and the audit trail together.
+// Verifies one step of an attempt: reads the state (attempt, failure counter, credential), checks the code with the
+// factor's kind (kinds/), and writes what a success claims (a time step, a counter, a backup code), the next state, the
+// failure counter and the audit trail together.
+//
+// Optimistic first, where the storage can (UnitOfWork.direct): one read without locks and one all-or-nothing write
+// that holds only if the attempt, the failure counter and the claim's guard are still what was read — two round trips
+// instead of a transaction's four. When anything changed in between (a parallel verify of the same attempt, user or
+// code), nothing was written, and the verify runs again on the locking path: one transaction that locks the state
+// before deciding, as if the optimistic try had never happened.
 import {
   admitSubmission,
   applyStepResult,
@@ -18,7 +24,7 @@ import {
 } from "@mfa-chain/domain";
 import type { Clock } from "../ports/clock.port.js";
 import { kindFor, type Kinds } from "../kinds/index.js";
-import type { StepClaim, UnitOfWork } from "../ports/repositories.port.js";
+import type { Repositories, StepClaim, StepWrite, UnitOfWork } from "../ports/repositories.port.js";
 import { auditActor, type Actor } from "../shared/actor.js";
 import { InvariantViolation, lockedError, type AppError } from "../shared/application.errors.js";
 import type { PolicyVersionCache } from "../shared/policy-versions.js";
@@ -43,89 +49,112 @@ export class VerifyStep {
   constructor(private readonly deps: VerifyStepDeps) {}
 
   async execute(input: VerifyStepInput): Promise<Result<VerifyOutcome, AppError>> {
-    const { deps } = this;
-    const { tenantId } = input.actor;
-    return deps.uow.run(async (repos) => {
-      const state = await repos.steps.lockForStep(tenantId, input.attemptId, input.factorId);
-      if (!state) return err(attemptNotFound());
-      const { attempt, lock, credential } = state;
-      const policy = await deps.policies.get(repos.policies, tenantId, attempt.policyId, attempt.policyVersion);
-      if (!policy) throw new InvariantViolation(`attempt ${attempt.id} refers to a missing policy version`);
-      const now = deps.clock.now();
-      const ctx = { attempt, lock, policy, now };
-      const event = (type: AuditEventType, factorId: string | null, data: AuditEvent["data"]): AuditEvent => ({
-        tenantId,
-        type,
-        at: now,
-        actor: auditActor(input.actor),
-        userId: attempt.userId,
-        attemptId: attempt.id,
-        factorId,
-        data,
-      });
-
-      const admission = admitSubmission(ctx, { factorId: input.factorId, code: input.code });
-      let result: StepResult;
-      let claim: StepClaim | null = null;
-      switch (admission.kind) {
-        case "rejected":
-          return err<AppError>(
-            admission.code === "attempt_completed"
-              ? { code: "attempt_completed", message: "this attempt is already complete and accepts nothing more" }
-              : { code: "attempt_expired", message: "this attempt has expired; start a new one" },
-          );
-        case "locked":
-          await repos.audit.append(event("attempt.locked_rejected", null, { until: admission.lockedUntil }));
-          return err(lockedError(admission.lockedUntil));
-        case "failed":
-          result = { ok: false, reason: admission.reason };
-          break;
-        case "check_code": {
-          // Revoked or re-provisioned since the attempt started: this factor can no longer pass the step.
-          const checked =
-            credential && satisfies(credential, admission.factor)
-              ? kindFor(deps.kinds, credential.params.type).check(credential, admission.code, { now, window: policy.verifyWindow })
-              : ({ ok: false, reason: "invalid_code" } as const);
-          // The credential is locked until commit, so the claim written below holds: no parallel use can take it.
-          if (checked.ok) claim = checked.claim;
-          result = checked.ok ? { ok: true } : { ok: false, reason: checked.reason };
-          break;
-        }
-      }
-
-      const next = applyStepResult(ctx, result, deps.random);
-      const { outcome } = next;
-      const factorId = admission.kind === "check_code" ? admission.factor.id : input.factorId.slice(0, 64);
-      const events: AuditEvent[] = [];
-      if (outcome.success) {
-        events.push(event("attempt.step_succeeded", factorId, { step: attempt.cursor + 1 }));
-        if (outcome.complete) events.push(event("attempt.completed", null, { steps: next.attempt.chain.length }));
-      } else {
-        events.push(
-          event(outcome.failure === "chain_breached" ? "attempt.chain_breached" : "attempt.step_failed", factorId, {
-            reason: outcome.failure,
-            step: attempt.cursor + 1,
-            failures: next.lock.consecutiveFailures,
-          }),
-        );
-        if (isLocked(next.lock, now) && !isLocked(lock, now)) {
-          events.push(event("user.locked", null, { until: next.lock.lockedUntil, lockCount: next.lock.lockCount }));
-        }
-      }
-      const written = await repos.steps.write(tenantId, attempt.userId, {
-        attempt: next.attempt,
-        expectedVersion: attempt.version,
-        claim,
-        // A success of a user without failures changes nothing there: skip the write.
-        lock: sameLockState(next.lock, lock) ? null : next.lock,
-        events,
-        at: now,
-      });
-      if (!written) throw new InvariantViolation(`attempt ${attempt.id} or its credential changed while locked for update`);
-      return ok(outcome);
+    const { uow } = this.deps;
+    if (uow.direct) {
+      const optimistic = await uow.direct((repos) => this.verify(repos, input, "optimistic"));
+      if (optimistic !== CHANGED) return optimistic;
+    }
+    return uow.run(async (repos) => {
+      const locked = await this.verify(repos, input, "locked");
+      if (locked === CHANGED) throw new InvariantViolation("the locking path reported a change under its own locks");
+      return locked;
     });
   }
+
+  private async verify(
+    repos: Repositories,
+    input: VerifyStepInput,
+    mode: "optimistic" | "locked",
+  ): Promise<Result<VerifyOutcome, AppError> | typeof CHANGED> {
+    const { deps } = this;
+    const { tenantId } = input.actor;
+    const state =
+      mode === "locked"
+        ? await repos.steps.lockForStep(tenantId, input.attemptId, input.factorId)
+        : await repos.steps.readForStep(tenantId, input.attemptId, input.factorId);
+    if (!state) return err(attemptNotFound());
+    const { attempt, lock, credential } = state;
+    const policy = await deps.policies.get(repos.policies, tenantId, attempt.policyId, attempt.policyVersion);
+    if (!policy) throw new InvariantViolation(`attempt ${attempt.id} refers to a missing policy version`);
+    const now = deps.clock.now();
+    const ctx = { attempt, lock, policy, now };
+    const event = (type: AuditEventType, factorId: string | null, data: AuditEvent["data"]): AuditEvent => ({
+      tenantId,
+      type,
+      at: now,
+      actor: auditActor(input.actor),
+      userId: attempt.userId,
+      attemptId: attempt.id,
+      factorId,
+      data,
+    });
+
+    const admission = admitSubmission(ctx, { factorId: input.factorId, code: input.code });
+    let result: StepResult;
+    let claim: StepClaim | null = null;
+    switch (admission.kind) {
+      case "rejected":
+        return err<AppError>(
+          admission.code === "attempt_completed"
+            ? { code: "attempt_completed", message: "this attempt is already complete and accepts nothing more" }
+            : { code: "attempt_expired", message: "this attempt has expired; start a new one" },
+        );
+      case "locked":
+        await repos.audit.append(event("attempt.locked_rejected", null, { until: admission.lockedUntil }));
+        return err(lockedError(admission.lockedUntil));
+      case "failed":
+        result = { ok: false, reason: admission.reason };
+        break;
+      case "check_code": {
+        // Revoked or re-provisioned since the attempt started: this factor can no longer pass the step.
+        const checked =
+          credential && satisfies(credential, admission.factor)
+            ? kindFor(deps.kinds, credential.params.type).check(credential, admission.code, { now, window: policy.verifyWindow })
+            : ({ ok: false, reason: "invalid_code" } as const);
+        // The claim is written only while its guard holds: a parallel use of the same code makes the write refuse.
+        if (checked.ok) claim = checked.claim;
+        result = checked.ok ? { ok: true } : { ok: false, reason: checked.reason };
+        break;
+      }
+    }
+
+    const next = applyStepResult(ctx, result, deps.random);
+    const { outcome } = next;
+    const factorId = admission.kind === "check_code" ? admission.factor.id : input.factorId.slice(0, 64);
+    const events: AuditEvent[] = [];
+    if (outcome.success) {
+      events.push(event("attempt.step_succeeded", factorId, { step: attempt.cursor + 1 }));
+      if (outcome.complete) events.push(event("attempt.completed", null, { steps: next.attempt.chain.length }));
+    } else {
+      events.push(
+        event(outcome.failure === "chain_breached" ? "attempt.chain_breached" : "attempt.step_failed", factorId, {
+          reason: outcome.failure,
+          step: attempt.cursor + 1,
+          failures: next.lock.consecutiveFailures,
+        }),
+      );
+      if (isLocked(next.lock, now) && !isLocked(lock, now)) {
+        events.push(event("user.locked", null, { until: next.lock.lockedUntil, lockCount: next.lock.lockCount }));
+      }
+    }
+    const write: StepWrite = {
+      attempt: next.attempt,
+      expectedVersion: attempt.version,
+      claim,
+      // A success of a user without failures changes nothing there: skip the write.
+      lock: sameLockState(next.lock, lock) ? null : next.lock,
+      events,
+      at: now,
+    };
+    if (mode === "optimistic") return (await repos.steps.writeIfUnchanged(tenantId, attempt.userId, write, lock)) ? ok(outcome) : CHANGED;
+    const written = await repos.steps.write(tenantId, attempt.userId, write);
+    if (!written) throw new InvariantViolation(`attempt ${attempt.id} or its credential changed while locked for update`);
+    return ok(outcome);
+  }
 }
+
+/** The optimistic write found the attempt, the failure counter or the claim changed since its read: nothing written. */
+const CHANGED = Symbol("changed since read");
 
 const sameLockState = (a: LockState, b: LockState): boolean =>
   a.consecutiveFailures === b.consecutiveFailures && a.lockCount === b.lockCount && a.lockedUntil === b.lockedUntil;

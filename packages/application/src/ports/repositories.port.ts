@@ -132,6 +132,19 @@ export interface StepRepository {
    * version no longer held: the caller must then abandon the transaction (throw), as parts may have been written.
    */
   write(tenantId: string, userId: string, step: StepWrite): Promise<boolean>;
+  /**
+   * The optimistic read: the same state as `lockForStep`, without locks (outside a transaction: every statement
+   * commits on its own). A user without a failure-counter row gets one (at zero) first, so `writeIfUnchanged` always
+   * has a row to compare with.
+   */
+  readForStep(tenantId: string, attemptId: string, factorId: string): Promise<StepState | null>;
+  /**
+   * The optimistic write, all or nothing in one statement: it writes only if, when it runs, the attempt's version is
+   * still `step.expectedVersion`, the user's failure counter is still `seen` and the claim's guard holds (the code's
+   * time step, counter or backup code is still unused); the counter's row stays locked until it is done. False when any
+   * of them changed: nothing was written, and the caller retries on the locking path (`lockForStep` then `write`).
+   */
+  writeIfUnchanged(tenantId: string, userId: string, step: StepWrite, seen: LockState): Promise<boolean>;
 }
 
 export interface AuditLog {
@@ -249,4 +262,10 @@ export interface Repositories {
 /** Runs `work` in one transaction: all of its writes commit together, or none do (the error is rethrown). */
 export interface UnitOfWork {
   run<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
+  /**
+   * Runs `work` with repositories whose statements each commit on their own, without a transaction: for work made
+   * of one read and one all-or-nothing conditional write (the optimistic verify). Absent where the storage cannot
+   * (a unit of work inside a transaction someone else holds); callers then use `run`.
+   */
+  readonly direct?: (<T>(work: (repos: Repositories) => Promise<T>) => Promise<T>) | undefined;
 }

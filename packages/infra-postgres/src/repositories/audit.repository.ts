@@ -57,6 +57,19 @@ export const AUDIT_INSERT_COLUMNS = [
   "data",
 ] as const;
 
+/** Their types, for values that reach the table through a select (`insert … select`) rather than `values`. */
+export const AUDIT_INSERT_TYPES: { readonly [C in (typeof AUDIT_INSERT_COLUMNS)[number]]: string } = {
+  tenant_id: "text",
+  at: "timestamptz",
+  type: "text",
+  actor_kind: "text",
+  actor_id: "text",
+  user_id: "text",
+  attempt_id: "text",
+  factor_id: "text",
+  data: "jsonb",
+};
+
 /** The insert of `n` events, built once per row count (a verify appends one to three). */
 const inserts = new Map<number, PreparedQuery<unknown[], unknown>>();
 function insertOf(n: number): PreparedQuery<unknown[], unknown> {

@@ -3,6 +3,10 @@
 // moves the attempt by compare-and-set, saves the failure counter and appends the audit events. With begin and commit
 // that is four round trips instead of nine; each round trip costs the API process a socket write and an event-loop
 // turn (bench/verify, docs/benchmarks.md).
+//
+// The optimistic verify uses the same two statements without a transaction (two round trips): the read without locks,
+// and the write guarded — it locks the attempt and the failure counter only where they are still what was read, and
+// every part of it depends on that guard and on the claim, so it writes all or nothing.
 import type { StepClaim, StepRepository, StepState, StepWrite } from "@mfa-chain/application";
 import type { LockState } from "@mfa-chain/domain";
 import { sql, type Compilable, type QueryCreator } from "kysely";
@@ -11,7 +15,7 @@ import type { Database, Db } from "../database/schema.js";
 import { prepared, type PreparedQuery } from "../database/prepared.js";
 import { toAttempt, toLockState, toStoredCredential } from "../database/rows.js";
 import { ATTEMPT_COLUMNS, attemptChangeValues } from "./attempt.repository.js";
-import { AUDIT_INSERT_COLUMNS, auditRowValues } from "./audit.repository.js";
+import { AUDIT_INSERT_COLUMNS, AUDIT_INSERT_TYPES, auditRowValues } from "./audit.repository.js";
 import { PostgresLockoutRepository } from "./lockout.repository.js";
 
 export class PostgresStepRepository implements StepRepository {
@@ -28,28 +32,59 @@ export class PostgresStepRepository implements StepRepository {
       if (!row || row.consecutive_failures === null)
         throw new Error(`the failure counter of a user in tenant ${tenantId} vanished while locked`);
     }
-    const attempt = toAttempt(row);
-    const credential = row.c_id === null ? null : toStoredCredential(unprefixed(row));
-    return { attempt, lock: toLockState(row), credential };
+    return toStepState(row);
   }
 
   async write(tenantId: string, userId: string, step: StepWrite): Promise<boolean> {
+    return this.writeStep(tenantId, userId, step, null);
+  }
+
+  async readForStep(tenantId: string, attemptId: string, factorId: string): Promise<StepState | null> {
+    let row = (await READ_FOR_STEP.execute(this.db, tenantId, attemptId, factorId)).rows[0];
+    if (!row) return null;
+    if (row.consecutive_failures === null) {
+      // The user's first verify ever: create the counter's row (at zero), so the write has a row to compare with.
+      await new PostgresLockoutRepository(this.db).findForUpdate(tenantId, row.user_id);
+      row = (await READ_FOR_STEP.execute(this.db, tenantId, attemptId, factorId)).rows[0];
+      if (!row || row.consecutive_failures === null)
+        throw new Error(`the failure counter of a user in tenant ${tenantId} vanished after it was created`);
+    }
+    return toStepState(row);
+  }
+
+  async writeIfUnchanged(tenantId: string, userId: string, step: StepWrite, seen: LockState): Promise<boolean> {
+    return this.writeStep(tenantId, userId, step, seen);
+  }
+
+  private async writeStep(tenantId: string, userId: string, step: StepWrite, seen: LockState | null): Promise<boolean> {
     const a = step.attempt;
     const args: unknown[] = [
       tenantId,
       a.id,
       step.expectedVersion,
       ...attemptChangeValues(a),
+      ...(seen ? [userId, ...lockValues(seen)] : []),
       ...(step.claim ? claimStorageOf(step.claim.kind).args(step.claim, new Date(step.at)) : []),
       ...(step.lock ? lockArgs(userId, step.lock, step.at) : []),
       ...step.events.flatMap(auditRowValues),
     ];
-    const shape: WriteShape = { claim: step.claim?.kind ?? null, lock: step.lock !== null, events: step.events.length };
+    const shape: WriteShape = {
+      guarded: seen !== null,
+      claim: step.claim?.kind ?? null,
+      lock: step.lock !== null,
+      events: step.events.length,
+    };
     const { rows } = await writeOf(shape).execute(this.db, ...args);
     const result = rows[0];
     return result !== undefined && Number(result.updated) === 1 && (shape.claim === null || Number(result.claimed) === 1);
   }
 }
+
+const toStepState = (row: StepRow): StepState => ({
+  attempt: toAttempt(row),
+  lock: toLockState(row),
+  credential: row.c_id === null ? null : toStoredCredential(unprefixed(row)),
+});
 
 // ------------------------------------------------------------------------------------------------------------ read
 /** The credential's columns under a prefix, beside the attempt's own of the same names, and its kind's material. */
@@ -84,39 +119,49 @@ const unprefixed = (row: Record<string, unknown>): Record<string, unknown> =>
 // codes) is read with a lock of its own (FOR UPDATE in the kind's subquery), since a plain subquery would read the
 // snapshot taken when the statement began, stale if a concurrent claim committed while this one waited. Locks are taken
 // attempt → counter → credential → material, as every claim takes them (credential, then its material).
-const LOCK_FOR_STEP = prepared(3, (db, tenantId: string, attemptId: string, factorId: string) =>
-  db
-    .with("a", (q) =>
-      q.selectFrom("attempts").select(ATTEMPT_COLUMNS).where("tenant_id", "=", tenantId).where("id", "=", attemptId).forUpdate(),
-    )
-    .with("l", (q) =>
-      q
-        .selectFrom("lockouts")
-        .select(["consecutive_failures", "lock_count", "locked_until"])
-        .where("tenant_id", "=", tenantId)
-        .where("user_id", "=", (eb) => eb.selectFrom("a").select("a.user_id"))
-        .forUpdate(),
-    )
-    .with("c", (q) =>
-      q
-        .selectFrom(`credentials as ${cr}`)
-        .select(credentialColumns())
-        .where(`${cr}.tenant_id`, "=", tenantId)
-        .where(`${cr}.user_id`, "=", (eb) => eb.selectFrom("a").select("a.user_id"))
-        .where(`${cr}.factor_id`, "=", factorId)
-        .where(`${cr}.status`, "=", "active")
-        .where((eb) => eb.exists(eb.selectFrom("l").select("l.lock_count")))
-        .forUpdate(),
-    )
-    .selectFrom("a")
-    .leftJoin("l", (j) => j.onTrue())
-    .leftJoin("c", (j) => j.onTrue())
-    .selectAll()
-    .select(materialOf(tenantId, { column: (name) => `c.c_${name}`, lock: true }).as("c_material")),
-);
+// The optimistic read (readForStep) is the same statement without any lock.
+const stepRead = (lock: boolean) =>
+  prepared(3, (db, tenantId: string, attemptId: string, factorId: string) => {
+    const locked = <Q extends { forUpdate(): Q }>(q: Q): Q => (lock ? q.forUpdate() : q);
+    return db
+      .with("a", (q) =>
+        locked(q.selectFrom("attempts").select(ATTEMPT_COLUMNS).where("tenant_id", "=", tenantId).where("id", "=", attemptId)),
+      )
+      .with("l", (q) =>
+        locked(
+          q
+            .selectFrom("lockouts")
+            .select(["consecutive_failures", "lock_count", "locked_until"])
+            .where("tenant_id", "=", tenantId)
+            .where("user_id", "=", (eb) => eb.selectFrom("a").select("a.user_id")),
+        ),
+      )
+      .with("c", (q) =>
+        locked(
+          q
+            .selectFrom(`credentials as ${cr}`)
+            .select(credentialColumns())
+            .where(`${cr}.tenant_id`, "=", tenantId)
+            .where(`${cr}.user_id`, "=", (eb) => eb.selectFrom("a").select("a.user_id"))
+            .where(`${cr}.factor_id`, "=", factorId)
+            .where(`${cr}.status`, "=", "active")
+            .where((eb) => eb.exists(eb.selectFrom("l").select("l.lock_count"))),
+        ),
+      )
+      .selectFrom("a")
+      .leftJoin("l", (j) => j.onTrue())
+      .leftJoin("c", (j) => j.onTrue())
+      .selectAll()
+      .select(materialOf(tenantId, { column: (name) => `c.c_${name}`, lock }).as("c_material"));
+  });
+const LOCK_FOR_STEP = stepRead(true);
+const READ_FOR_STEP = stepRead(false);
+type StepRow = NonNullable<Awaited<ReturnType<typeof LOCK_FOR_STEP.execute>>["rows"][number]>;
 
 // ----------------------------------------------------------------------------------------------------------- write
 interface WriteShape {
+  /** The optimistic write: every part depends on the guard (the attempt and the counter as read, locked) and the claim. */
+  readonly guarded: boolean;
   readonly claim: StepClaim["kind"] | null;
   readonly lock: boolean;
   readonly events: number;
@@ -127,22 +172,22 @@ interface WriteResult {
   readonly claimed: number | string | bigint | null;
 }
 
-const lockArgs = (userId: string, lock: LockState, at: number): unknown[] => [
-  userId,
+const lockValues = (lock: LockState): unknown[] => [
   lock.consecutiveFailures,
   lock.lockCount,
   lock.lockedUntil === null ? null : new Date(lock.lockedUntil),
-  new Date(at),
 ];
+const lockArgs = (userId: string, lock: LockState, at: number): unknown[] => [userId, ...lockValues(lock), new Date(at)];
 
 /** The write of one shape, built once (a verify has a few: with or without claim, counter write, one to three events). */
 const writes = new Map<string, PreparedQuery<unknown[], WriteResult>>();
 function writeOf(shape: WriteShape): PreparedQuery<unknown[], WriteResult> {
-  const id = `${shape.claim}/${shape.lock}/${shape.events}`;
+  const id = `${shape.guarded}/${shape.claim}/${shape.lock}/${shape.events}`;
   let query = writes.get(id);
   if (!query) {
     const arity =
       10 +
+      (shape.guarded ? 4 : 0) +
       (shape.claim === null ? 0 : claimStorageOf(shape.claim).arity) +
       (shape.lock ? 5 : 0) +
       shape.events * AUDIT_INSERT_COLUMNS.length;
@@ -151,9 +196,6 @@ function writeOf(shape: WriteShape): PreparedQuery<unknown[], WriteResult> {
   }
   return query;
 }
-
-/** A CTE's query creator as the plain schema's: the claim statements reference no earlier CTE. */
-const asBase = (w: unknown): QueryCreator<Database> => w as QueryCreator<Database>;
 
 function buildWrite(db: Db, shape: WriteShape, v: unknown[]): Compilable<WriteResult> {
   const take = (() => {
@@ -172,22 +214,55 @@ function buildWrite(db: Db, shape: WriteShape, v: unknown[]): Compilable<WriteRe
     expires_at: take<Date>(),
     completed_at: take<Date | null>(),
   };
-  // Every part runs whatever the others did; the counts say whether the compare-and-set and the claim held. The parts
-  // added below are typed as the first one's builder (each CTE is referenced by name only in the final select).
-  let q = db.with("att", (w) =>
+  // Each part is a CTE referenced by name only in raw SQL (`exists (select 1 from g)`, the final counts), so the chain is
+  // typed as the plain schema's query creator.
+  let q = db as QueryCreator<Database>;
+  const add = (name: string, part: (w: QueryCreator<Database>) => Compilable) => {
+    q = q.with(name, part as never) as unknown as QueryCreator<Database>;
+  };
+  const onlyIf = (cte: string) => sql<boolean>`exists (select 1 from ${sql.table(cte)})`;
+  const always = sql<boolean>`true`;
+  // The optimistic write's guard: the attempt at the version read and the user's counter as read, both locked for the
+  // rest of the statement (a concurrent change waits or is waited for, and the condition is checked again on the newest
+  // row). Where either changed, the guard is empty and nothing below writes.
+  if (shape.guarded) {
+    const userId = take<string>();
+    const seen = { failures: take<number>(), count: take<number>(), until: take<Date | null>() };
+    add("g", (w) =>
+      w
+        .selectFrom("attempts as ga")
+        .innerJoin("lockouts as gl", (j) => j.onRef("gl.tenant_id", "=", "ga.tenant_id").onRef("gl.user_id", "=", "ga.user_id"))
+        .select("ga.id")
+        .where("ga.tenant_id", "=", tenantId)
+        .where("ga.id", "=", attemptId)
+        .where("ga.version", "=", expectedVersion)
+        .where("gl.user_id", "=", userId)
+        .where("gl.consecutive_failures", "=", seen.failures)
+        .where("gl.lock_count", "=", seen.count)
+        .where(sql<boolean>`gl.locked_until is not distinct from ${seen.until}`)
+        .forUpdate(["ga", "gl"]),
+    );
+  }
+  const guard = shape.guarded ? onlyIf("g") : always;
+  if (shape.claim !== null) {
+    const claim = claimStorageOf(shape.claim);
+    const args = Array.from({ length: claim.arity }, () => take<unknown>());
+    add("claim", (w) => claim.statement(w, tenantId, args).where(guard));
+  }
+  // Optimistic: the attempt moves only with the claim (when there is one); the rest only with the attempt.
+  const withClaim = shape.guarded && shape.claim !== null ? onlyIf("claim") : always;
+  add("att", (w) =>
     w
       .updateTable("attempts")
       .set(attempt)
       .where("tenant_id", "=", tenantId)
       .where("id", "=", attemptId)
       .where("version", "=", expectedVersion)
+      .where(guard)
+      .where(withClaim)
       .returning("id"),
   );
-  if (shape.claim !== null) {
-    const claim = claimStorageOf(shape.claim);
-    const args = Array.from({ length: claim.arity }, () => take<unknown>());
-    q = q.with("claim", (w) => claim.statement(asBase(w), tenantId, args)) as unknown as typeof q;
-  }
+  const withAttempt = shape.guarded ? onlyIf("att") : always;
   if (shape.lock) {
     const userId = take<string>();
     const values = {
@@ -196,25 +271,40 @@ function buildWrite(db: Db, shape: WriteShape, v: unknown[]): Compilable<WriteRe
       locked_until: take<Date | null>(),
       updated_at: take<Date>(),
     };
-    q = q.with("lk", (w) =>
-      w
-        .insertInto("lockouts")
-        .values({ tenant_id: tenantId, user_id: userId, ...values })
-        .onConflict((oc) => oc.columns(["tenant_id", "user_id"]).doUpdateSet(values)),
-    ) as unknown as typeof q;
+    add("lk", (w) =>
+      shape.guarded
+        ? // The guard locked this row as read: an update of it.
+          w.updateTable("lockouts").set(values).where("tenant_id", "=", tenantId).where("user_id", "=", userId).where(withAttempt)
+        : w
+            .insertInto("lockouts")
+            .values({ tenant_id: tenantId, user_id: userId, ...values })
+            .onConflict((oc) => oc.columns(["tenant_id", "user_id"]).doUpdateSet(values)),
+    );
   }
   if (shape.events > 0) {
-    const rows = Array.from({ length: shape.events }, () =>
-      Object.fromEntries(AUDIT_INSERT_COLUMNS.map((column) => [column, take<unknown>()])),
+    const rows = Array.from({ length: shape.events }, () => AUDIT_INSERT_COLUMNS.map(() => take<unknown>()));
+    add("ev", (w) =>
+      shape.guarded
+        ? // insert … select, so that the events are written only with the attempt (typed: the values are parameters).
+          w
+            .insertInto("audit_events")
+            .columns(AUDIT_INSERT_COLUMNS)
+            .expression(
+              sql`select * from (values ${sql.join(
+                rows.map(
+                  (row) =>
+                    sql`(${sql.join(row.map((value, i) => sql`${value}::${sql.raw(AUDIT_INSERT_TYPES[AUDIT_INSERT_COLUMNS[i] ?? "data"])}`))})`,
+                ),
+              )}) as v where ${withAttempt}`,
+            )
+        : w
+            .insertInto("audit_events")
+            .values(rows.map((row) => Object.fromEntries(AUDIT_INSERT_COLUMNS.map((column, i) => [column, row[i]]))) as never),
     );
-    q = q.with("ev", (w) => w.insertInto("audit_events").values(rows as never)) as unknown as typeof q;
   }
-  return q.selectNoFrom((eb) => [
-    eb
-      .selectFrom("att")
-      .select((e) => e.fn.countAll<number>().as("n"))
-      .as("updated"),
-    // "claim" is a CTE of this statement only when the shape has one: the builder's types do not know it.
+  return q.selectNoFrom([
+    sql<number>`(select count(*) from att)`.as("updated"),
+    // "claim" is a CTE of this statement only when the shape has one.
     shape.claim === null ? sql<null>`null`.as("claimed") : sql<number>`(select count(*) from claim)`.as("claimed"),
-  ]);
+  ]) as unknown as Compilable<WriteResult>;
 }

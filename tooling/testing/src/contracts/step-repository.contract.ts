@@ -1,7 +1,7 @@
 // StepRepository: the verify path's one read (attempt, failure counter, the submitted factor's active credential) and
 // one write (claim, attempt compare-and-set, failure counter, audit events), tenant-scoped like every other port.
 import type { Repositories, StepWrite } from "@mfa-chain/application";
-import { UNLOCKED } from "@mfa-chain/domain";
+import { UNLOCKED, type LockState } from "@mfa-chain/domain";
 import { describe, expect, it } from "vitest";
 import {
   freshTenant,
@@ -137,6 +137,108 @@ export function describeStepRepositoryContract(name: string, makeStorage: MakeSt
       await expect(abandoned(run, (r) => r.steps.write(t, "alice", change(completed(t))))).resolves.toBe(false);
       expect(await run((r) => r.steps.lockForStep(t, "att-1", "token_1"))).toEqual(before);
       expect(await storage.auditReader.list({ tenantId: t, limit: 10 })).toEqual([]);
+    });
+
+    describe("the optimistic read and write (no transaction where the storage allows)", () => {
+      const { direct } = storage;
+      /** The state as the optimistic read sees it, and a snapshot of everything a write could change. */
+      const stateOf = (t: string) => direct((r) => r.steps.readForStep(t, "att-1", "token_1"));
+      const everything = async (t: string) => ({
+        token1: await stateOf(t),
+        token2: await direct((r) => r.steps.readForStep(t, "att-1", "token_2")),
+        audit: await storage.auditReader.list({ tenantId: t, limit: 10 }),
+      });
+
+      it("reads what the locking read reads, and gives a user without a counter one at zero", async () => {
+        const t = freshTenant();
+        await seed(t);
+        const state = await stateOf(t);
+        expect(state).toEqual(await run((r) => r.steps.lockForStep(t, "att-1", "token_1")));
+        expect(state?.lock).toEqual(UNLOCKED);
+        expect(await direct((r) => r.steps.readForStep(t, "att-none", "token_1"))).toBeNull();
+        expect(await direct((r) => r.steps.readForStep(freshTenant(), "att-1", "token_1"))).toBeNull();
+      });
+
+      it("writes the claim, the attempt and the events when nothing changed since the read", async () => {
+        const t = freshTenant();
+        await seed(t);
+        const seen = (await stateOf(t))!.lock;
+        const write = completed(t);
+        expect(await direct((r) => r.steps.writeIfUnchanged(t, "alice", write, seen))).toBe(true);
+        const after = await stateOf(t);
+        expect(after?.attempt).toEqual(write.attempt);
+        expect(materialOf(after?.credential)?.lastTimeStep).toBe(11);
+        const events = await storage.auditReader.list({ tenantId: t, limit: 10 });
+        expect(events.map((e) => e.type).reverse()).toEqual(["attempt.step_succeeded", "attempt.completed"]);
+      });
+
+      it("writes a failure's counter over the counter it read", async () => {
+        const t = freshTenant();
+        await seed(t);
+        const seen = { consecutiveFailures: 2, lockCount: 1, lockedUntil: T0 - 1000 };
+        await run((r) => r.lockouts.save(t, "alice", seen, T0));
+        const lock = { consecutiveFailures: 3, lockCount: 1, lockedUntil: null };
+        const write: StepWrite = {
+          attempt: { ...sampleAttempt(t, "att-1"), version: 2 },
+          expectedVersion: 1,
+          claim: null,
+          lock,
+          events: [sampleEvent(t, { attemptId: "att-1" })],
+          at: T0 + 1000,
+        };
+        expect((await stateOf(t))?.lock).toEqual(seen);
+        expect(await direct((r) => r.steps.writeIfUnchanged(t, "alice", write, seen))).toBe(true);
+        expect((await stateOf(t))?.lock).toEqual(lock);
+        expect(await storage.auditReader.list({ tenantId: t, limit: 10 })).toHaveLength(1);
+      });
+
+      type Change = (w: StepWrite, seen: LockState) => [StepWrite, LockState];
+      it.each<[string, Change]>([
+        ["a time step already used", (w, seen) => [{ ...w, claim: { kind: "time_step", credentialId: "cred-1", step: 10 } }, seen]],
+        ["an attempt version that moved", (w, seen) => [{ ...w, expectedVersion: 7 }, seen]],
+        [
+          "a credential that is not active",
+          (w, seen) => [{ ...w, claim: { kind: "time_step", credentialId: "cred-1-pending", step: 11 } }, seen],
+        ],
+        [
+          "a HOTP counter that moved",
+          (w, seen) => [{ ...w, claim: { kind: "counter", credentialId: "cred-2", expected: 3, next: 6 } }, seen],
+        ],
+        [
+          "a failure counter other than the one read (with a counter write)",
+          (w, seen) => [
+            { ...w, lock: { ...seen, consecutiveFailures: 6 } },
+            { ...seen, consecutiveFailures: 5 },
+          ],
+        ],
+      ])("writes nothing at all for %s, and says so", async (_label, change) => {
+        const t = freshTenant();
+        await seed(t);
+        const before = await everything(t);
+        const [write, seen] = change(completed(t), before.token1!.lock);
+        expect(await direct((r) => r.steps.writeIfUnchanged(t, "alice", write, seen))).toBe(false);
+        expect(await everything(t)).toEqual(before);
+      });
+
+      it("writes nothing when the failure counter changed since the read, even where the write would not touch it", async () => {
+        const t = freshTenant();
+        await seed(t);
+        const seen = (await stateOf(t))!.lock;
+        await run((r) => r.lockouts.save(t, "alice", { ...seen, consecutiveFailures: 1 }, T0));
+        const before = await everything(t);
+        expect(await direct((r) => r.steps.writeIfUnchanged(t, "alice", completed(t), seen))).toBe(false);
+        expect(await everything(t)).toEqual(before);
+      });
+
+      it("writes nothing of another tenant", async () => {
+        const t = freshTenant();
+        await seed(t);
+        const other = freshTenant();
+        const seen = (await stateOf(t))!.lock;
+        const write = { ...completed(t), attempt: { ...completed(t).attempt, tenantId: other } };
+        expect(await direct((r) => r.steps.writeIfUnchanged(other, "alice", write, seen))).toBe(false);
+        expect((await stateOf(t))?.attempt.version).toBe(1);
+      });
     });
 
     it("writes nothing of another tenant: the write is scoped by its tenant", async () => {

@@ -26,6 +26,8 @@ export type MakeStorage = () => Promise<StorageUnderTest> | StorageUnderTest;
 export interface StorageHandle {
   /** One unit of work over the storage under test. */
   run<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
+  /** Work without a transaction (UnitOfWork.direct) where the storage offers it; a unit of work otherwise. */
+  direct<T>(work: (repos: Repositories) => Promise<T>): Promise<T>;
   readonly auditReader: AuditReader;
 }
 
@@ -44,6 +46,10 @@ export function setUpStorage(makeStorage: MakeStorage): StorageHandle {
   };
   return {
     run: (work) => current().uow.run(work),
+    direct: (work) => {
+      const { uow } = current();
+      return uow.direct ? uow.direct(work) : uow.run(work);
+    },
     get auditReader() {
       return current().auditReader;
     },

@@ -39,7 +39,12 @@ type AnyMethod = (...args: unknown[]) => unknown;
 export class FaultInjectingUnitOfWork implements UnitOfWork {
   private readonly interceptions: Interception[] = [];
 
-  constructor(readonly inner: UnitOfWork) {}
+  readonly direct: UnitOfWork["direct"];
+
+  constructor(readonly inner: UnitOfWork) {
+    const direct = inner.direct;
+    this.direct = direct && ((work) => direct((repos) => work(this.interceptions.length === 0 ? repos : this.wrap(repos))));
+  }
 
   /** Makes a repository method throw `error` (an `InjectedFault` by default) inside later units of work. */
   failOn(target: RepositoryMethod, options: InterceptionOptions & { readonly error?: Error } = {}): { readonly fired: number } {

@@ -131,14 +131,19 @@ export interface TestAppOptions {
   readonly random?: RandomSource;
   /** Seed of the fake OTP engine's secrets. */
   readonly otpSeed?: number;
+  /**
+   * Whether the unit of work offers work without a transaction (UnitOfWork.direct), as the PostgreSQL adapter does, so
+   * that a verify tries the optimistic path first (default true). False: every verify takes the locking path.
+   */
+  readonly optimistic?: boolean;
 }
 
 export class TestApp {
   readonly store = new InMemoryStore();
   /** The real in-memory transactions (commit and rollback counts). */
-  readonly transactions = new InMemoryUnitOfWork(this.store);
+  readonly transactions: InMemoryUnitOfWork;
   /** What the use cases run on: the transactions above, with optional injected faults. */
-  readonly uow = new FaultInjectingUnitOfWork(this.transactions);
+  readonly uow: FaultInjectingUnitOfWork;
   readonly clock = new FakeClock();
   readonly ids = new FakeIdGenerator("id");
   readonly random: RandomSource;
@@ -187,6 +192,8 @@ export class TestApp {
   private readonly shown = new Map<string, Enrollment["shown"]>();
 
   constructor(options: TestAppOptions = {}) {
+    this.transactions = new InMemoryUnitOfWork(this.store, { optimistic: options.optimistic ?? true });
+    this.uow = new FaultInjectingUnitOfWork(this.transactions);
     this.random = options.random ?? new SeededRandom(42);
     this.otp = new FakeOtp(options.otpSeed);
     this.kinds = createKinds({

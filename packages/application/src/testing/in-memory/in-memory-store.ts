@@ -552,6 +552,22 @@ class InMemoryStepRepository implements StepRepository {
     return { attempt, lock, credential };
   }
 
+  async readForStep(tenantId: string, attemptId: string, factorId: string): Promise<StepState | null> {
+    // The store has no locks: the read is the same, and no counter row is needed to compare with.
+    return this.lockForStep(tenantId, attemptId, factorId);
+  }
+
+  async writeIfUnchanged(tenantId: string, userId: string, step: StepWrite, seen: LockState): Promise<boolean> {
+    // Work without a transaction runs one at a time here too: check everything, then write (a claim that fails
+    // has written nothing).
+    const attempt = await this.r.attempts.findForUpdate(tenantId, step.attempt.id);
+    if (!attempt || attempt.version !== step.expectedVersion) return false;
+    const lock = await this.r.lockouts.find(tenantId, userId);
+    if (lock.consecutiveFailures !== seen.consecutiveFailures || lock.lockCount !== seen.lockCount || lock.lockedUntil !== seen.lockedUntil)
+      return false;
+    return this.write(tenantId, userId, step);
+  }
+
   async write(tenantId: string, userId: string, step: StepWrite): Promise<boolean> {
     const { claim } = step;
     if (claim) {

@@ -9,11 +9,28 @@ export class InMemoryUnitOfWork implements UnitOfWork {
   committed = 0;
   rolledBack = 0;
 
-  constructor(readonly store: InMemoryStore) {}
+  /**
+   * With `optimistic`, the storage's statements without a transaction (UnitOfWork.direct): each repository call stands
+   * alone, nothing is rolled back, and the store's conditional writes (`steps.writeIfUnchanged`) decide. Such work
+   * still runs one at a time with the transactions; a test makes the race between its read and its write with
+   * `FaultInjectingUnitOfWork.beforeCall`.
+   */
+  readonly direct: (<T>(work: (repos: Repositories) => Promise<T>) => Promise<T>) | undefined;
+
+  constructor(
+    readonly store: InMemoryStore,
+    options: { readonly optimistic?: boolean } = {},
+  ) {
+    this.direct = options.optimistic ? (work) => this.enqueue(() => work(this.store.repositories())) : undefined;
+  }
 
   /** Do not call `run` again inside `work`: the nested call would wait for the outer one forever, as on PGlite. */
   run<T>(work: (repos: Repositories) => Promise<T>): Promise<T> {
-    const result = this.queue.then(() => this.transaction(work));
+    return this.enqueue(() => this.transaction(work));
+  }
+
+  private enqueue<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work);
     this.queue = result.catch(() => undefined);
     return result;
   }
