@@ -17,6 +17,7 @@ import { errorHandler, sendProblem, sendUnavailable } from "./http/problem.js";
 import { limitByIp, limitByKey, type RateLimiters } from "./http/rate-limit.js";
 import { adminRoutes } from "./routes/admin.routes.js";
 import { attemptRoutes } from "./routes/attempts.routes.js";
+import { challengeRoutes } from "./routes/challenge.routes.js";
 import { devRoutes } from "./routes/dev.routes.js";
 import { factorRoutes } from "./routes/factors.routes.js";
 import { policyRoutes } from "./routes/policies.routes.js";
@@ -52,6 +53,8 @@ export const publicDir = join(here, "..", "public");
 
 /** One line per request: method, route pattern, status and time. Never bodies, query strings or headers (S10). */
 function requestLog(logger: Logger, routeOf: RouteOf): RequestHandler {
+  // Below info (LOG_LEVEL=warn and up, as in production under load) there is nothing to write: no timer, no listener.
+  if (!logger.isLevelEnabled("info")) return (_req, _res, next) => next();
   return (req, res, next) => {
     const started = process.hrtime.bigint();
     res.on("finish", () => {
@@ -148,6 +151,7 @@ export function createApp(o: AppOptions): Express {
   const once = idempotent(o.idempotency.store, o.idempotency.servicesOn);
   v1.use(factorRoutes(o.services, once));
   v1.use(attemptRoutes(o.services, o.metrics, once));
+  v1.use(challengeRoutes(o.services));
   v1.use(adminRoutes(o.services));
   v1.use(vaultRoutes(o.services, { limiters: o.rateLimiters, burstReads: o.vaultBurstReads }));
   if (o.devPeek) v1.use(devRoutes(o.devPeek));
