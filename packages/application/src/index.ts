@@ -8,6 +8,7 @@ export * from "./ports/api-key-minter.port.js";
 export * from "./ports/repositories.port.js";
 export * from "./ports/delivery.port.js";
 export * from "./ports/webauthn.port.js";
+export * from "./ports/push-signature.port.js";
 export * from "./kinds/index.js";
 export * from "./shared/actor.js";
 export * from "./shared/application.errors.js";

@@ -5,3 +5,4 @@ export * from "./crypto-random-source.js";
 export * from "./random-id-generator.js";
 export * from "./aes-gcm-keyring.js";
 export * from "./hmac-keyed-hasher.js";
+export * from "./node-push-signature-verifier.js";

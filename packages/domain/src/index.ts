@@ -16,3 +16,4 @@ export * from "./lockout/lockout.policy.js";
 export * from "./credential/credential.js";
 export * from "./audit/audit-event.js";
 export * from "./vault/vault.js";
+export * from "./push/index.js";
