@@ -22,6 +22,8 @@ import { devRoutes } from "./routes/dev.routes.js";
 import { factorRoutes } from "./routes/factors.routes.js";
 import { policyRoutes } from "./routes/policies.routes.js";
 import { vaultRoutes } from "./routes/vault.routes.js";
+import { enforcementRoutes } from "./routes/enforcement.routes.js";
+import { deviceRoutes } from "./routes/devices.routes.js";
 import type { Services } from "@mfa-chain/application";
 
 export interface AppOptions {
@@ -154,6 +156,8 @@ export function createApp(o: AppOptions): Express {
   v1.use(challengeRoutes(o.services));
   v1.use(adminRoutes(o.services));
   v1.use(vaultRoutes(o.services, { limiters: o.rateLimiters, burstReads: o.vaultBurstReads }));
+  v1.use(enforcementRoutes(o.services));
+  v1.use(deviceRoutes(o.services));
   if (o.devPeek) v1.use(devRoutes(o.devPeek));
   app.use("/v1", v1);
 

@@ -3,7 +3,9 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { resolve } from "node:path";
-import { createKinds, createServices, PeekCurrentCode, PolicyVersionCache, type Clock } from "@mfa-chain/application";
+import { createKinds, createServices, PeekCurrentCode, PolicyVersionCache, type Clock, type MessageDelivery } from "@mfa-chain/application";
+import { deliveryFromEnvironment, type ConfiguredDelivery } from "@mfa-chain/delivery";
+import { isSendLimits, type SendLimits } from "@mfa-chain/domain";
 import { CryptoRandomSource, RandomIdGenerator, SystemClock } from "@mfa-chain/crypto";
 import {
   asDatabaseUnavailable,
@@ -41,6 +43,10 @@ export interface ServerOptions {
   readonly baseDir?: string;
   /** Overrides MFA_AUDIT_SEAL_SECONDS, in milliseconds (0 turns sealing off). */
   readonly auditSealMs?: number;
+  /** Where delivery settings (SMTP_URL, SMS_WEBHOOK_URL, DELIVERY_OUTBOX, MFA_SEND_LIMITS, …) are read; process.env by default. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  /** Injected by tests: replaces the delivery the environment describes. */
+  readonly delivery?: MessageDelivery;
   /** Called once the start-up work on the database is done, before "ready" is logged. */
   readonly onStarted?: (started: Started, url: string) => void;
 }
@@ -117,6 +123,20 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const codeHasher = loadCodeHasher(config.MFA_CODE_HASH_KEY, database.kind === "pglite" ? dataDir : null);
     logger.info({ key: codeHasher.description }, "code hash key");
 
+    const env = o.env ?? process.env;
+    // Codes go where the environment says; in embedded or demo mode, channels without a provider go to the development
+    // outbox (unless DELIVERY_OUTBOX says otherwise). A wrong setting fails the start, naming every variable at fault.
+    const configured: ConfiguredDelivery | null = o.delivery
+      ? null
+      : deliveryFromEnvironment({
+          ...env,
+          DELIVERY_OUTBOX: env.DELIVERY_OUTBOX ?? (config.MFA_DEMO || config.DATABASE_URL === undefined ? "1" : undefined),
+        });
+    if (configured) cleanups.push(() => configured.close());
+    const delivery: MessageDelivery = o.delivery ?? (configured as ConfiguredDelivery);
+    logger.info({ delivery: configured?.providers ?? "injected" }, "delivery");
+    const sendLimits = readSendLimits(env.MFA_SEND_LIMITS);
+
     const uow = new PostgresUnitOfWork(database.db);
     const adapters = {
       uow,
@@ -135,6 +155,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       keys: API_KEY_MINTER,
       cipher: keyring.keyring,
       generator: otp,
+      delivery,
+      ...(sendLimits === undefined ? {} : { sendLimits }),
+      hasher: codeHasher.hasher,
     };
     const shared = { policies: new PolicyVersionCache() };
     const services = createServices(adapters, shared);
@@ -331,4 +354,20 @@ function listenError(error: Error, config: Config): Error {
   if (code === "ENOTFOUND" || code === "EAI_AGAIN") return new Error(`cannot listen on ${where}: the host name does not resolve`);
   if (code === "EACCES") return new Error(`cannot listen on ${where}: permission denied (ports below 1024 need privileges)`);
   return new Error(`cannot listen on ${where}: ${error.message}`);
+}
+
+/** MFA_SEND_LIMITS: JSON `{ perDestination, perUser, perTenant }`, each a list of `{ count, windowSeconds }` (S16). */
+function readSendLimits(raw: string | undefined): SendLimits | undefined {
+  if (raw === undefined || raw.trim() === "") return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw);
+  } catch {
+    throw new Error("invalid configuration:\n  MFA_SEND_LIMITS: not JSON");
+  }
+  if (!isSendLimits(parsed))
+    throw new Error(
+      "invalid configuration:\n  MFA_SEND_LIMITS: expected { perDestination, perUser, perTenant }, each a list of { count, windowSeconds } (positive integers)",
+    );
+  return parsed;
 }

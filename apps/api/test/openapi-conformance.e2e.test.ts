@@ -148,6 +148,9 @@ describe("OpenAPI conformance", () => {
     const verify = (id: string, factorId: string, code: string) =>
       call(service, "post", "/v1/attempts/{attemptId}/verify", `/v1/attempts/${id}/verify`, { factorId, code });
     await call(service, "get", "/v1/attempts/{attemptId}", `/v1/attempts/${attemptId}`);
+    // The challenge phase: a TOTP step takes none (409), an unknown attempt (404).
+    await call(service, "post", "/v1/attempts/{attemptId}/challenge", `/v1/attempts/${attemptId}/challenge`);
+    await call(service, "post", "/v1/attempts/{attemptId}/challenge", `/v1/attempts/${"Z".repeat(30)}/challenge`);
     await verify(attemptId, "ms_auth", ms.current());
     await verify(attemptId, "google_auth", device.wrong());
     await verify(attemptId, "google_auth", device.next());
@@ -230,6 +233,26 @@ describe("OpenAPI conformance", () => {
     await callAs("bob", "delete", "/v1/vault/entries/{entryId}", entryPath);
     await call(admin, "delete", "/v1/vault/entries/{entryId}", entryPath);
     await call(admin, "delete", "/v1/vault/entries/{entryId}", entryPath);
+
+    // Enforcement, decisions and remembered devices (issue 14).
+    await call(admin, "get", "/v1/enforcement", "/v1/enforcement");
+    await call(service, "put", "/v1/enforcement", "/v1/enforcement", { requirements: [] });
+    await call(admin, "put", "/v1/enforcement", "/v1/enforcement", { requirements: [{ appliesTo: { kind: "all" }, policyId: "nope" }] });
+    await call(admin, "put", "/v1/enforcement", "/v1/enforcement", {
+      requirements: [{ appliesTo: { kind: "all" }, policyId: "login" }],
+      stepUp: { policyId: "login", actions: ["pay"] },
+    });
+    await call(admin, "get", "/v1/enforcement", "/v1/enforcement");
+    await call(admin, "put", "/v1/users/{userId}/enforcement", `/v1/users/${userId}/enforcement`, { groups: ["staff"] });
+    await call(service, "put", "/v1/users/{userId}/enforcement", `/v1/users/${userId}/enforcement`, { serviceAccount: true });
+    await call(admin, "get", "/v1/users/{userId}/enforcement", `/v1/users/${userId}/enforcement`);
+    const context = { ip: "192.0.2.1", userAgent: "conformance", action: "pay", deviceToken: "mfad_unknown" };
+    await call(service, "post", "/v1/decisions", "/v1/decisions", { userId, context });
+    await call(service, "post", "/v1/decisions", "/v1/decisions", { userId: uniqueId("new"), context: { ip: "10.0.0.1", userAgent: "x" } });
+    await call(service, "post", "/v1/devices", "/v1/devices", { attemptId: "nope" });
+    await call(service, "get", "/v1/users/{userId}/devices", `/v1/users/${userId}/devices`);
+    await call(service, "delete", "/v1/users/{userId}/devices/{deviceId}", `/v1/users/${userId}/devices/nope`);
+    await call(admin, "delete", "/v1/users/{userId}/devices", `/v1/users/${userId}/devices`);
 
     // The session answered every documented operation, and with more than one status for most.
     expect([...seen.keys()].sort()).toEqual(

@@ -25,9 +25,14 @@ export * from "./attempts/attempt-views.js";
 export * from "./attempts/start-attempt.use-case.js";
 export * from "./attempts/get-attempt.use-case.js";
 export * from "./attempts/verify-step.use-case.js";
+export * from "./attempts/issue-challenge.use-case.js";
+export { challengeIdOf, type SentChallenge } from "./shared/challenge-sender.js";
 export * from "./lockout/lockout.use-case.js";
 export * from "./audit/list-audit-events.use-case.js";
 export * from "./dev/peek-current-code.use-case.js";
 export * from "./tenants/tenants.use-case.js";
 export * from "./vault/vault.use-case.js";
+// Enforcement and remembered devices (issue 14).
+export * from "./enforcement/index.js";
+export * from "./ports/enforcement.port.js";
 export * from "./services.js";

@@ -3,7 +3,9 @@ import type { AuditReader, UnitOfWork } from "./ports/repositories.port.js";
 import type { ApiKeyMinter } from "./ports/api-key-minter.port.js";
 import type { Clock } from "./ports/clock.port.js";
 import type { IdGenerator } from "./ports/id-generator.port.js";
-import type { RandomSource } from "@mfa-chain/domain";
+import { DEFAULT_SEND_LIMITS, type RandomSource, type SendLimits } from "@mfa-chain/domain";
+import type { MessageDelivery } from "./ports/delivery.port.js";
+import { IssueChallenge } from "./attempts/issue-challenge.use-case.js";
 import type { OtpGenerator } from "./ports/otp.port.js";
 import type { SecretCipher } from "./ports/secret-cipher.port.js";
 import type { Kinds } from "./kinds/index.js";
@@ -31,6 +33,9 @@ import {
   RevokeVaultAccess,
   SetVaultGroup,
 } from "./vault/vault.use-case.js";
+import { createEnforcementServices } from "./enforcement/index.js";
+import { UNKNOWN_LOCATIONS, type LocationSource } from "./ports/enforcement.port.js";
+import type { KeyedHasher } from "./ports/keyed-hasher.port.js";
 
 export interface ServiceAdapters {
   readonly uow: UnitOfWork;
@@ -45,6 +50,14 @@ export interface ServiceAdapters {
   readonly cipher: SecretCipher;
   /** Makes the shared vault's codes. */
   readonly generator: OtpGenerator;
+  /** Hands codes (email, SMS) to their providers. */
+  readonly delivery: MessageDelivery;
+  /** Limits on sending codes (S16); DEFAULT_SEND_LIMITS when absent. */
+  readonly sendLimits?: SendLimits;
+  /** Hashes remembered-device tokens (the code hasher's key), bound to tenant and user. */
+  readonly hasher: KeyedHasher;
+  /** Where an IP address is (GEOIP_DATABASE); UNKNOWN_LOCATIONS when absent: location then never prompts. */
+  readonly locations?: LocationSource;
 }
 
 /** What the services of every unit of work share: the cache of policy versions (a version never changes). */
@@ -58,12 +71,13 @@ export function createServices(a: ServiceAdapters, shared: SharedState = { polic
   const base = { uow, clock };
   const tenants = { uow, clock, ids, keys: a.keys };
   const vault = { uow, clock, ids, cipher: a.cipher, generator: a.generator };
+  const sender = { delivery: a.delivery, random: a.random, ids, limits: a.sendLimits ?? DEFAULT_SEND_LIMITS };
   return {
     savePolicy: new SavePolicy(base),
     getPolicy: new GetPolicy(base),
     listPolicies: new ListPolicies(base),
     deletePolicy: new DeletePolicy(base),
-    enrollFactor: new EnrollFactor({ ...base, ids, kinds }),
+    enrollFactor: new EnrollFactor({ ...base, ids, kinds, sender }),
     confirmFactor: new ConfirmFactor({ ...base, kinds }),
     listFactors: new ListFactors({ ...base, kinds }),
     revokeFactor: new RevokeFactor({ ...base, kinds }),
@@ -71,6 +85,7 @@ export function createServices(a: ServiceAdapters, shared: SharedState = { polic
     startAttempt: new StartAttempt({ ...base, ids, random: a.random, kinds }),
     getAttempt: new GetAttempt({ ...base, policies }),
     verifyStep: new VerifyStep({ ...base, random: a.random, kinds, policies }),
+    issueChallenge: new IssueChallenge({ ...base, kinds, policies, sender }),
     getLockout: new GetLockout(base),
     unlockUser: new UnlockUser(base),
     listAuditEvents: new ListAuditEvents({ audit: a.auditReader }),
@@ -87,6 +102,8 @@ export function createServices(a: ServiceAdapters, shared: SharedState = { polic
     deleteVaultEntry: new DeleteVaultEntry(vault),
     setVaultGroup: new SetVaultGroup(vault),
     listVaultGroups: new ListVaultGroups(vault),
+    // Enforcement and remembered devices (issue 14).
+    ...createEnforcementServices({ uow, clock, ids, hasher: a.hasher, locations: a.locations ?? UNKNOWN_LOCATIONS }),
   };
 }
 

@@ -17,3 +17,4 @@ export * from "./credential/credential.js";
 export * from "./audit/audit-event.js";
 export * from "./vault/vault.js";
 export * from "./push/index.js";
+export * from "./enforcement/enforcement.js";

@@ -19,6 +19,8 @@ export * from "./repositories/step.repository.js";
 export * from "./repositories/audit.repository.js";
 export * from "./repositories/tenant.repository.js";
 export * from "./repositories/vault.repository.js";
+export * from "./repositories/enforcement.repository.js";
+export * from "./repositories/challenge.repository.js";
 export * from "./audit/audit-chain.js";
 export * from "./secrets/rotate-secrets.js";
 export * from "./secrets/rotate-command.js";

@@ -10,6 +10,8 @@ import { PostgresPolicyRepository } from "./repositories/policy.repository.js";
 import { PostgresStepRepository } from "./repositories/step.repository.js";
 import { PostgresUserRepository } from "./repositories/user.repository.js";
 import { PostgresVaultRepository } from "./repositories/vault.repository.js";
+import { PostgresDeviceRepository, PostgresEnforcementRepository } from "./repositories/enforcement.repository.js";
+import { PostgresChallengeRepository } from "./repositories/challenge.repository.js";
 import { PostgresApiKeyRepository, PostgresTenantRepository } from "./repositories/tenant.repository.js";
 
 /** The repositories over one connection or transaction. */
@@ -25,6 +27,9 @@ export function createRepositories(db: Db): Repositories {
     audit: new PostgresAuditLog(db),
     steps: new PostgresStepRepository(db),
     vault: new PostgresVaultRepository(db),
+    challenges: new PostgresChallengeRepository(db),
+    enforcement: new PostgresEnforcementRepository(db),
+    devices: new PostgresDeviceRepository(db),
   };
 }
 

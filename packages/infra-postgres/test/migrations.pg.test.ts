@@ -26,13 +26,20 @@ const TABLES = [
   "attempts",
   "audit_events",
   "backup_codes",
+  "challenge_sends",
   "credentials",
+  "delivery_destinations",
+  "enforcement_rules",
+  "grace_deadlines",
   "idempotency_keys",
   "lockouts",
   "one_time_challenges",
   "otp_secrets",
   "policies",
+  "remembered_devices",
+  "seen_locations",
   "tenants",
+  "user_enforcement",
   "users",
   "vault_entries",
   "vault_grants",
@@ -161,7 +168,13 @@ describe("migrations 0003 (credential material) and 0005 (the replay guard back 
         const keyring = TestKeyring.withKeys("k1");
         const seed = Uint8Array.from({ length: 20 }, (_, i) => i * 7 + 1);
         await enrolledBefore0003(database, keyring, seed);
-        expect(await migrateToLatest(database.db)).toEqual(["0003-credential-material", "0004-vault", "0005-replay-guard-on-credentials"]);
+        expect(await migrateToLatest(database.db)).toEqual([
+          "0003-credential-material",
+          "0004-vault",
+          "0005-replay-guard-on-credentials",
+          "0006-out-of-band-codes",
+          "0007-enforcement",
+        ]);
 
         const uow = new PostgresUnitOfWork(database.db);
         const read = await uow.run((r) => r.credentials.findActiveByFactor("mig", "alice", "token_1"));

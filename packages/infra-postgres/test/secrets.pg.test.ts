@@ -49,6 +49,27 @@ function describeRotation(name: string, database: DatabaseRef) {
         (r) => r.secret_key_id,
       );
 
+    it("re-seals an email factor's sealed destination too (delivery_destinations)", async () => {
+      const t = `rot-dest-${name.length}-${Date.now()}`;
+      const old = TestKeyring.withKeys("k1");
+      const address = new TextEncoder().encode("alice@example.com");
+      const params = { type: "email", codeDigits: 6, codeTtlSeconds: 300 } as const;
+      await new PostgresUnitOfWork(database.current.db).run((r) =>
+        r.credentials.insert(sampleCredential(t, "mail-1", { factorId: "mail", params, secret: old.seal(address, binding(t, "mail-1")) })),
+      );
+      const rotated = old.rotatedTo("k2");
+      const report = await rotateSecrets(database.current.db, rotated);
+      expect(report.failures.filter((f) => f.tenantId === t)).toEqual([]);
+      const row = await database.current.db
+        .selectFrom("delivery_destinations")
+        .selectAll()
+        .where("tenant_id", "=", t)
+        .executeTakeFirstOrThrow();
+      expect(row.destination_key_id).toBe("k2");
+      const sealed = { keyId: row.destination_key_id, ciphertext: new Uint8Array(row.destination_ciphertext) };
+      expect(new TextDecoder().decode(rotated.open(sealed, binding(t, "mail-1")))).toBe("alice@example.com");
+    });
+
     it("re-seals every secret under the new current key, in batches, and is a no-op when run again", async () => {
       const t = `rot-${name.length}-${Date.now()}`;
       const old = TestKeyring.withKeys("k1");

@@ -90,6 +90,9 @@ const LOCAL_MATERIAL: { readonly [K in ImplementedFactorType]: (secret: SealedSe
   hotp: (secret, counter) => ({ secret, counter }),
   // Backup codes are kept hashed by the service; this library takes no code sets.
   backup_code: () => null,
+  // Email and SMS codes need a delivery and a challenge store: the service's, not this library's.
+  email: () => null,
+  sms: () => null,
 };
 
 export class MfaOrchestrator {

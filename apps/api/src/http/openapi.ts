@@ -2,6 +2,7 @@
 import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
 import * as S from "./schemas.js";
+import { registerEnforcementPaths } from "./enforcement.openapi.js";
 
 const json = (schema: z.ZodType, description: string) => ({ description, content: { "application/json": { schema } } });
 const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: S.ProblemSchema } } });
@@ -185,6 +186,25 @@ export function buildOpenApiDocument(options: { devCodes: boolean }) {
   });
 
   add({
+    method: "post",
+    path: "/v1/attempts/{attemptId}/challenge",
+    tags: ["attempts"],
+    summary: "Send a code for the current step (email, sms)",
+    description:
+      "When the attempt's current step is an out-of-band kind, sends a code for that step (a resend replaces the previous code; failures are not reset) and answers where it went, masked. Sends are limited per destination, user and tenant (429 `too_many_sends` with `Retry-After`); a provider that does not accept the message answers 503 `delivery_unavailable` and nothing is sent, stored or counted.",
+    request: { params: S.AttemptParams, body: body(S.ChallengeBody) },
+    responses: {
+      200: json(S.ChallengeSchema, "The code was accepted by the provider"),
+      404: problem("Unknown attempt"),
+      409: problem("Completed, `challenge_not_supported` (the current step takes no challenge), or `factor_not_active`"),
+      410: problem("Expired"),
+      423: problem("User locked"),
+      429: problem("Rate limited, or `too_many_sends`: retry after `Retry-After` seconds"),
+      503: problem("`delivery_unavailable`: the provider did not accept the message (nothing changed), or the database is not reachable"),
+    },
+  });
+
+  add({
     method: "get",
     path: "/v1/users/{userId}/lockout",
     tags: ["lockout"],
@@ -292,6 +312,8 @@ export function buildOpenApiDocument(options: { devCodes: boolean }) {
     request: { params: S.VaultGroupParams, headers: acting, body: body(S.VaultGroupBody) },
     responses: { 200: json(S.VaultGroupSchema, "The group"), 403: problem("Not an admin key") },
   });
+  // Enforcement, decisions and remembered devices (issue 14).
+  registerEnforcementPaths(add, { json, problem, body });
   if (options.devCodes) {
     add({
       method: "get",

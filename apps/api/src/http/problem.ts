@@ -54,11 +54,19 @@ export const STATUS: Record<ProblemCode, number> = {
   factor_not_in_policy: 422,
   invalid_code: 422,
   idempotency_key_reused: 422,
+  challenge_not_supported: 409,
   user_locked: 423,
   rate_limited: 429,
+  too_many_sends: 429,
   headers_too_large: 431,
   internal_error: 500,
   unavailable: 503,
+  delivery_unavailable: 503,
+  // Enforcement and remembered devices (issue 14).
+  enforcement_rules_not_found: 404,
+  device_not_found: 404,
+  attempt_not_completed: 409,
+  device_already_issued: 409,
 };
 
 const TITLE: Partial<Record<ProblemCode, string>> = {
@@ -71,6 +79,8 @@ const TITLE: Partial<Record<ProblemCode, string>> = {
   chain_breached: "Factor out of order",
   internal_error: "Internal error",
   unavailable: "Service unavailable",
+  too_many_sends: "Too many codes sent",
+  delivery_unavailable: "The code could not be sent",
 };
 
 export interface Problem {
@@ -108,6 +118,8 @@ export function rawProblemResponse(error: { code?: string | undefined }): string
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+/** After a provider refused a code (a retryable failure): when to try again. */
+const DELIVERY_RETRY_AFTER_SECONDS = 5;
 const retryAfter = (until: number) => String(Math.max(1, Math.ceil((until - Date.now()) / 1000)));
 
 /** Maps an application error to its problem response, including the headers some of them need. */
@@ -118,6 +130,19 @@ export function sendAppError(res: Response, error: AppError): void {
         res,
         { code: error.code, detail: error.message, lockedUntil: iso(error.lockedUntil) },
         { "Retry-After": retryAfter(error.lockedUntil) },
+      );
+    case "too_many_sends":
+      return sendProblem(
+        res,
+        { code: error.code, detail: error.message, retryAt: iso(error.retryAt) },
+        { "Retry-After": retryAfter(error.retryAt) },
+      );
+    case "delivery_unavailable":
+      // Nothing was sent or stored: a retryable failure may be retried after a short wait.
+      return sendProblem(
+        res,
+        { code: error.code, detail: error.message, retryable: error.retryable },
+        error.retryable ? { "Retry-After": String(DELIVERY_RETRY_AFTER_SECONDS) } : {},
       );
     case "invalid_policy":
       return sendProblem(res, { code: error.code, detail: error.message, errors: error.issues });
@@ -152,6 +177,12 @@ export function sendAppError(res: Response, error: AppError): void {
     case "vault_entry_not_found":
     case "vault_entry_exists":
     case "vault_grant_not_found":
+    case "challenge_not_supported":
+    // Enforcement and remembered devices (issue 14).
+    case "enforcement_rules_not_found":
+    case "device_not_found":
+    case "attempt_not_completed":
+    case "device_already_issued":
       return sendProblem(res, { code: error.code, detail: error.message });
   }
 }

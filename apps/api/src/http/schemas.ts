@@ -15,7 +15,8 @@ import {
   VAULT_PERMISSIONS,
   VAULT_PRINCIPAL_KINDS,
 } from "@mfa-chain/domain";
-import { Algorithm, apiKinds, Digits } from "./kinds/index.js";
+import { Algorithm, apiKinds, Digits, enrollFields } from "./kinds/index.js";
+import { CodeDigits, CodeTtlSeconds } from "./kinds/out-of-band.js";
 import { z } from "./zod.js";
 
 const OPAQUE_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -84,9 +85,16 @@ export const PolicyFactorSchema = z
           .union([z.literal(30), z.literal(60)], { error: "must be 30 or 60" })
           .optional()
           .openapi({ description: "TOTP only." }),
+        codeDigits: CodeDigits.optional().openapi({ description: "email and sms: digits of a sent code, 6 (default) or 8." }),
+        codeTtlSeconds: CodeTtlSeconds.optional().openapi({
+          description: "email and sms: how long a sent code is valid, 60 to 600 seconds (default 300).",
+        }),
       })
       .optional()
-      .openapi({ description: "TOTP and HOTP: algorithm and digits; TOTP: period. A backup_code factor takes none." }),
+      .openapi({
+        description:
+          "TOTP and HOTP: algorithm and digits; TOTP: period; email and sms: codeDigits and codeTtlSeconds. A backup_code factor takes none.",
+      }),
   })
   .openapi("PolicyFactor");
 
@@ -129,8 +137,19 @@ export const EnrollFactorBody = z
       description:
         "A completed attempt of this user (last 5 minutes); needed once the user has an active factor, unless an admin key is used.",
     }),
+    ...enrollFields(),
   })
   .openapi("EnrollFactor");
+
+export const ChallengeBody = z.strictObject({}).openapi("ChallengeRequest");
+export const ChallengeSchema = z
+  .object({
+    factorId: z.string().openapi({ description: "The factor of the step the code is for." }),
+    destination: z.string().openapi({ description: "Where the code went, masked (`a***@example.com`, `+44******789`)." }),
+    expiresAt: z.string().openapi({ description: "Until when the code is valid (ISO 8601)." }),
+    resendAfter: z.string().openapi({ description: "When another code may be sent (ISO 8601); a resend replaces this code." }),
+  })
+  .openapi("Challenge");
 
 export const ConfirmFactorBody = z.strictObject({ code: z.string().max(64) }).openapi("ConfirmFactor");
 export const ResyncFactorBody = z

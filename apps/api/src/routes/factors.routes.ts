@@ -15,12 +15,15 @@ export function factorRoutes(services: Services, idempotent: RequestHandler): Ro
     const params = parseOr400(UserParams, req.params, res, "path");
     const body = params && parseOr400(EnrollFactorBody, req.body, res, "body");
     if (!params || !body) return;
+    // The kinds' own enrollment fields (an email factor's destination), for the kind to read.
+    const { policyId, factorId, reauthAttemptId, ...details } = body as typeof body & Record<string, unknown>;
     const enrolled = await s.enrollFactor.execute({
       actor: actorOf(res),
       userId: params.userId,
-      policyId: body.policyId,
-      factorId: body.factorId,
-      ...(body.reauthAttemptId === undefined ? {} : { reauthAttemptId: body.reauthAttemptId }),
+      policyId,
+      factorId,
+      ...(reauthAttemptId === undefined ? {} : { reauthAttemptId }),
+      ...(Object.keys(details).length === 0 ? {} : { details }),
     });
     if (!enrolled.ok) return sendAppError(res, enrolled.error);
     const e = enrolled.value;

@@ -73,7 +73,7 @@ export class VerifyStep {
         ? await repos.steps.lockForStep(tenantId, input.attemptId, input.factorId)
         : await repos.steps.readForStep(tenantId, input.attemptId, input.factorId);
     if (!state) return err(attemptNotFound());
-    const { attempt, lock, credential } = state;
+    const { attempt, lock, credential, challenge } = state;
     const policy = await deps.policies.get(repos.policies, tenantId, attempt.policyId, attempt.policyVersion);
     if (!policy) throw new InvariantViolation(`attempt ${attempt.id} refers to a missing policy version`);
     const now = deps.clock.now();
@@ -109,10 +109,15 @@ export class VerifyStep {
         // Revoked or re-provisioned since the attempt started: this factor can no longer pass the step.
         const checked =
           credential && satisfies(credential, admission.factor)
-            ? kindFor(deps.kinds, credential.params.type).check(credential, admission.code, { now, window: policy.verifyWindow })
+            ? kindFor(deps.kinds, credential.params.type).check(credential, admission.code, {
+                now,
+                window: policy.verifyWindow,
+                challenge,
+              })
             : ({ ok: false, reason: "invalid_code" } as const);
-        // The claim is written only while its guard holds: a parallel use of the same code makes the write refuse.
-        if (checked.ok) claim = checked.claim;
+        // The claim is written only while its guard holds: a parallel use of the same code makes the write refuse. A
+        // failure may spend something too (a try of a sent code), written with the failure under the same rule.
+        claim = checked.claim ?? null;
         result = checked.ok ? { ok: true } : { ok: false, reason: checked.reason };
         break;
       }

@@ -8,6 +8,7 @@ import { auditActor, type Actor } from "../shared/actor.js";
 import type { AppError } from "../shared/application.errors.js";
 import { openFactorCheck } from "../shared/factor-check.js";
 import { credentialNotFound, viewCredential, type CredentialView } from "./credential-views.js";
+import { revokeRememberedDevices } from "../enforcement/devices.use-case.js";
 
 export interface ConfirmFactorInput {
   readonly actor: Actor;
@@ -48,10 +49,15 @@ export class ConfirmFactor {
       });
       if (check.locked) return err(check.locked);
 
+      const kind = kindFor(kinds, credential.params.type);
+      // A kind with a challenge phase checks against the code sent at enrollment.
+      const challenge = kind.challenge ? await repos.challenges.find(tenantId, kind.challenge.purposes.enroll, credential.id) : null;
       const checked = isWellFormedForCredential(credential.params, input.code)
-        ? kindFor(kinds, credential.params.type).check(credential, input.code, { now, window: CONFIRM_WINDOW })
+        ? kind.check(credential, input.code, { now, window: CONFIRM_WINDOW, challenge })
         : ({ ok: false, reason: "invalid_code_format" } as const);
       if (!checked.ok) {
+        // What the failure spends (a try of the sent code) is written with the failure it counts.
+        if (checked.claim) await repos.credentials.claim(tenantId, checked.claim, now);
         return err(
           await check.fail(checked.reason, "the code does not match this authenticator; check the device's clock and try the current code"),
         );
@@ -69,6 +75,8 @@ export class ConfirmFactor {
         factorId: credential.factorId,
         data: { credentialId: credential.id },
       });
+      // The user's factors changed: devices remembered under the old ones must pass the chain again (issue 14).
+      await revokeRememberedDevices(repos, tenantId, input.userId, now, auditActor(input.actor), "factor_confirmed");
       return ok(viewCredential(kinds, { ...credential, status: "active", confirmedAt: now } as StoredCredential));
     });
   }

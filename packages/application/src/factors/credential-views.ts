@@ -16,6 +16,8 @@ export interface CredentialView {
   readonly revokedAt: number | null;
   /** Backup codes: how many of the set are unused. */
   readonly remaining?: number;
+  /** Email, SMS: where codes go, masked (`a***@example.com`, `+44******789`). */
+  readonly destination?: string;
 }
 
 export const viewCredential = (kinds: Kinds, c: StoredCredential): CredentialView => ({

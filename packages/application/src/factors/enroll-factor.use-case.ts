@@ -18,8 +18,10 @@ import { kindFor, type Kinds, type KindShown } from "../kinds/index.js";
 import { auditActor, type Actor } from "../shared/actor.js";
 import { InvariantViolation, type AppError } from "../shared/application.errors.js";
 import { policyNotFound } from "../policies/policy-views.js";
+import { answeringDeliveryFailure, sendChallenge, type ChallengeSenderDeps } from "../shared/challenge-sender.js";
 import { authorizeFactorChange } from "./authorize-factor-change.js";
 import { viewCredential, type CredentialView } from "./credential-views.js";
+import { revokeRememberedDevices } from "../enforcement/devices.use-case.js";
 
 export interface EnrollFactorInput {
   readonly actor: Actor;
@@ -27,6 +29,8 @@ export interface EnrollFactorInput {
   readonly policyId: string;
   readonly factorId: string;
   readonly reauthAttemptId?: string;
+  /** Kind-specific input (an email factor's `destination`), read by the kind's `acceptDetails`. */
+  readonly details?: Readonly<Record<string, unknown>>;
 }
 
 export interface Enrollment {
@@ -42,15 +46,26 @@ export interface EnrollFactorDeps {
   readonly clock: Clock;
   readonly ids: IdGenerator;
   readonly kinds: Kinds;
+  /** Sends the confirmation code of a kind with a challenge phase (email, SMS). */
+  readonly sender: ChallengeSenderDeps;
 }
 
 export class EnrollFactor {
   constructor(private readonly deps: EnrollFactorDeps) {}
 
   async execute(input: EnrollFactorInput): Promise<Result<Enrollment, AppError>> {
+    try {
+      return await answeringDeliveryFailure(() => this.enroll(input));
+    } catch (error) {
+      if (error instanceof EnrollmentRefused) return err(error.error);
+      throw error;
+    }
+  }
+
+  private enroll(input: EnrollFactorInput): Promise<Result<Enrollment, AppError>> {
     const { tenantId } = input.actor;
     const { deps } = this;
-    return deps.uow.run(async (repos) => {
+    return deps.uow.run(async (repos): Promise<Result<Enrollment, AppError>> => {
       const now = deps.clock.now();
       const policy = await repos.policies.findLatest(tenantId, input.policyId);
       if (!policy) return err(policyNotFound(input.policyId));
@@ -61,17 +76,28 @@ export class EnrollFactor {
           message: `policy "${policy.id}" has no factor "${input.factorId}" (its factors: ${policy.factors.map((f) => f.id).join(", ")})`,
         });
       }
+      const kind = kindFor(deps.kinds, factor.type);
+      let details: unknown;
+      if (kind.acceptDetails) {
+        const accepted = kind.acceptDetails(input.details ?? {});
+        if (!accepted.ok) return err<AppError>({ code: "invalid_input", message: accepted.message });
+        details = accepted.value;
+      } else if (input.details !== undefined && Object.keys(input.details).length > 0) {
+        return err<AppError>({
+          code: "invalid_input",
+          message: `a factor of type ${factor.type} takes no ${Object.keys(input.details).join(", ")} at enrollment`,
+        });
+      }
       const allowed = await authorizeFactorChange(repos, input.actor, input.userId, input.reauthAttemptId, now);
       if (!allowed.ok) return allowed;
 
       await repos.users.lock(tenantId, input.userId, now);
       // Only the newest enrollment of a slot can be confirmed; earlier unconfirmed ones are discarded.
       await repos.credentials.deletePending(tenantId, input.userId, factor.id);
-      const kind = kindFor(deps.kinds, factor.type);
       const id = deps.ids.newId();
       const params = paramsOf(factor);
       const { material, shown: raw } = await kind.provision(
-        { tenantId, userId: input.userId, credentialId: id, label: factor.label },
+        { tenantId, userId: input.userId, credentialId: id, label: factor.label, ...(details === undefined ? {} : { details }) },
         params,
       );
       const shown = raw as KindShown[ImplementedFactorType];
@@ -95,6 +121,23 @@ export class EnrollFactor {
         type: "factor.enrolled",
         data: { credentialId: id, policyId: policy.id, authorizedBy: allowed.value.via },
       });
+      // The user's factors change: devices remembered under the old ones must pass the chain again (issue 14).
+      await revokeRememberedDevices(repos, tenantId, input.userId, now, audit.actor, "factor_enrolled");
+      // A kind with a challenge phase proves the destination: a code goes there now (the provider refusing rolls the
+      // enrollment back), and confirming takes it.
+      if (kind.challenge) {
+        const sent = await sendChallenge(repos, deps.sender, {
+          actor: input.actor,
+          credential: pending,
+          challenge: kind.challenge,
+          purpose: "enroll",
+          challengeId: id,
+          attemptId: null,
+          step: null,
+          now,
+        });
+        if (!sent.ok) throw new EnrollmentRefused(sent.error);
+      }
       if (kind.enrollsAs === "pending") {
         return ok({ credential: viewCredential(deps.kinds, pending), shown, confirmBefore: now + PENDING_ENROLLMENT_TTL_SECONDS * 1000 });
       }
@@ -105,5 +148,12 @@ export class EnrollFactor {
       const active = { ...pending, status: "active", confirmedAt: now } as StoredCredential;
       return ok({ credential: viewCredential(deps.kinds, active), shown, confirmBefore: null });
     });
+  }
+}
+
+/** Rolls back an enrollment whose confirmation code could not be sent (a send limit): nothing of it stays. */
+class EnrollmentRefused extends Error {
+  constructor(readonly error: AppError) {
+    super(error.message);
   }
 }

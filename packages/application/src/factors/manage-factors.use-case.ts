@@ -7,6 +7,7 @@ import { auditActor, type Actor } from "../shared/actor.js";
 import type { AppError } from "../shared/application.errors.js";
 import { authorizeFactorChange } from "./authorize-factor-change.js";
 import { credentialNotFound, viewCredential, type CredentialView } from "./credential-views.js";
+import { revokeRememberedDevices } from "../enforcement/devices.use-case.js";
 
 export class ListFactors {
   constructor(private readonly deps: { readonly uow: UnitOfWork; readonly kinds: Kinds }) {}
@@ -50,6 +51,8 @@ export class RevokeFactor {
         factorId: credential.factorId,
         data: { credentialId: credential.id, authorizedBy: allowed.value.via },
       });
+      // The user's factors changed: devices remembered under the old ones must pass the chain again (issue 14).
+      await revokeRememberedDevices(repos, tenantId, input.userId, now, auditActor(input.actor), "factor_revoked");
       return ok(viewCredential(this.deps.kinds, { ...credential, status: "revoked", revokedAt: now } as StoredCredential));
     });
   }

@@ -3,10 +3,13 @@
 import type { ImplementedFactorType } from "@mfa-chain/domain";
 import type { StepClaim, StoredCredential, StoredCredentialOf } from "../ports/repositories.port.js";
 import { backupCodeKind, claimBackupCode, type BackupCodesShown } from "./backup-code.js";
+import { emailKind } from "./email.js";
 import { claimCounter, hotpKind } from "./hotp.js";
 import type { ApplicationKind, KindDeps } from "./kind.js";
 import type { KindMaterial } from "./material.js";
 import type { OtpShown } from "./otp.js";
+import type { OobShown, OobView } from "./out-of-band.js";
+import { smsKind } from "./sms.js";
 import { claimTimeStep, totpKind } from "./totp.js";
 
 /** What each kind's enrollment shows (once), and what a view of it adds. */
@@ -14,18 +17,22 @@ export interface KindShown {
   totp: OtpShown;
   hotp: OtpShown;
   backup_code: BackupCodesShown;
+  email: OobShown;
+  sms: OobShown;
 }
 export interface KindView {
   totp: Record<never, never>;
   hotp: Record<never, never>;
   backup_code: { readonly remaining: number };
+  email: OobView;
+  sms: OobView;
 }
 
 export type AnyKind = ApplicationKind<ImplementedFactorType, unknown, unknown, object>;
 export type Kinds = { readonly [K in ImplementedFactorType]: ApplicationKind<K, KindMaterial[K], KindShown[K], KindView[K]> };
 
 export function createKinds(deps: KindDeps): Kinds {
-  return { totp: totpKind(deps), hotp: hotpKind(deps), backup_code: backupCodeKind(deps) };
+  return { totp: totpKind(deps), hotp: hotpKind(deps), backup_code: backupCodeKind(deps), email: emailKind(deps), sms: smsKind(deps) };
 }
 
 /** The kind of a credential or factor, typed loosely enough to be called with it (the type guarantees the match). */
@@ -36,19 +43,23 @@ type ClaimOf<C extends StepClaim["kind"]> = Extract<StepClaim, { kind: C }>;
 /** Which kind each claim is made on, and what it does to that kind's material in memory (null: its guard fails). */
 const MATERIAL_CLAIMS: {
   readonly [C in StepClaim["kind"]]: {
-    readonly on: ImplementedFactorType;
+    readonly on: readonly ImplementedFactorType[];
     apply(credential: StoredCredential, claim: ClaimOf<C>): StoredCredential | null;
   };
 } = {
-  time_step: { on: "totp", apply: (c, claim) => withMaterial(c, claimTimeStep((c as StoredCredentialOf<"totp">).material, claim.step)) },
+  time_step: { on: ["totp"], apply: (c, claim) => withMaterial(c, claimTimeStep((c as StoredCredentialOf<"totp">).material, claim.step)) },
   counter: {
-    on: "hotp",
+    on: ["hotp"],
     apply: (c, claim) => withMaterial(c, claimCounter((c as StoredCredentialOf<"hotp">).material, claim.expected, claim.next)),
   },
   backup_code: {
-    on: "backup_code",
+    on: ["backup_code"],
     apply: (c, claim) => withMaterial(c, claimBackupCode((c as StoredCredentialOf<"backup_code">).material, claim.codeHash)),
   },
+  // A sent code's challenge lives beside the credential, not in its material: the credential is unchanged, and the
+  // challenge store applies the claim (applyChallengeClaim) under the same guard.
+  challenge: { on: ["email", "sms"], apply: (c) => c },
+  challenge_try: { on: ["email", "sms"], apply: (c) => c },
 };
 
 const withMaterial = (c: StoredCredential, material: unknown): StoredCredential | null =>
@@ -61,14 +72,17 @@ const withMaterial = (c: StoredCredential, material: unknown): StoredCredential 
  */
 export function applyClaim(credential: StoredCredential, claim: StepClaim): StoredCredential | null {
   const rule = MATERIAL_CLAIMS[claim.kind] as {
-    on: ImplementedFactorType;
+    on: readonly ImplementedFactorType[];
     apply(c: StoredCredential, claim: StepClaim): StoredCredential | null;
   };
-  if (credential.status !== "active" || credential.id !== claim.credentialId || credential.params.type !== rule.on) return null;
+  // A try is spent on a pending credential too (a wrong confirmation code); every other claim needs it active.
+  const live = credential.status === "active" || (claim.kind === "challenge_try" && credential.status === "pending");
+  if (!live || credential.id !== claim.credentialId || !rule.on.includes(credential.params.type)) return null;
   return rule.apply(credential, claim);
 }
 
-export type { ApplicationKind, CheckInput, CodeCheck, KindDeps, ProvisionInput } from "./kind.js";
+export type { ApplicationKind, ChallengeDestination, CheckInput, CodeCheck, KindChallenge, KindDeps, ProvisionInput } from "./kind.js";
+export { applyChallengeClaim, type OobShown, type OobView } from "./out-of-band.js";
 export type { OtpShown } from "./otp.js";
-export type { BackupCodeMaterial, HotpMaterial, KindMaterial, TotpMaterial } from "./material.js";
+export type { BackupCodeMaterial, HotpMaterial, KindMaterial, OobMaterial, TotpMaterial } from "./material.js";
 export type { BackupCodesShown } from "./backup-code.js";

@@ -19,9 +19,20 @@ export interface BackupCodeMaterial {
   readonly codeHashes: readonly string[];
 }
 
+/** Email and SMS: where codes go, sealed (bound to tenant, user and credential), and its masked form for display. */
+export interface OobMaterial {
+  readonly destination: SealedSecret;
+  /** `a***@example.com`, `+44******789`: what logs, audit and answers show. */
+  readonly masked: string;
+  /** The destination's keyed hash: send limits per destination count by it. */
+  readonly destinationKey: string;
+}
+
 /** Each kind's material, by kind: a Record over the kinds (one left out is a type error where it is used). */
 export interface KindMaterial {
   totp: TotpMaterial;
   hotp: HotpMaterial;
   backup_code: BackupCodeMaterial;
+  email: OobMaterial;
+  sms: OobMaterial;
 }

@@ -16,6 +16,7 @@ import type {
 } from "@mfa-chain/domain";
 import type { SealedSecret } from "./secret-cipher.port.js";
 import type { KindMaterial } from "../kinds/material.js";
+import type { DeviceRepository, EnforcementRepository } from "./enforcement.port.js";
 
 export interface StoredPolicy extends Policy {
   readonly tenantId: string;
@@ -95,20 +96,83 @@ export interface StepState {
   readonly lock: LockState;
   /** The user's active credential for the submitted factor id, or null when there is none. */
   readonly credential: StoredCredential | null;
+  /**
+   * The challenge issued for the attempt's current step to that credential (an emailed code), locked with it on the
+   * locking path; null when none was issued (or the kind takes none).
+   */
+  readonly challenge: StoredChallenge | null;
 }
 
-/** What an accepted code uses up: a TOTP time step, a HOTP counter, one backup code. Each is claimed once. */
+/**
+ * What an accepted code uses up: a TOTP time step, a HOTP counter, one backup code, a sent code (its challenge). Each is
+ * claimed once. `challenge_try` is the one claim a failure makes: a wrong code spends one of its challenge's tries.
+ */
 export type StepClaim =
   | { readonly kind: "time_step"; readonly credentialId: string; readonly step: number }
   | { readonly kind: "counter"; readonly credentialId: string; readonly expected: number; readonly next: number }
-  | { readonly kind: "backup_code"; readonly credentialId: string; readonly codeHash: string };
+  | { readonly kind: "backup_code"; readonly credentialId: string; readonly codeHash: string }
+  /** The challenge consumed: only while unused, unexpired, under its tries, and holding this code's hash. */
+  | {
+      readonly kind: "challenge";
+      readonly credentialId: string;
+      readonly purpose: string;
+      readonly challengeId: string;
+      readonly codeHash: string;
+    }
+  /** One try of the challenge spent by a wrong code: only while unused and under its tries. */
+  | { readonly kind: "challenge_try"; readonly credentialId: string; readonly purpose: string; readonly challengeId: string };
+
+/**
+ * A code sent to a user (email, SMS), kept only as a keyed hash in the challenge store, namespaced by purpose (S30):
+ * for a step of an attempt (`attemptId`, `step`) or for the confirmation of an enrollment (both null). A resend
+ * replaces the code of the same id (new hash, new expiry, tries back to 0).
+ */
+export interface StoredChallenge {
+  readonly tenantId: string;
+  readonly purpose: string;
+  readonly id: string;
+  readonly userId: string;
+  readonly credentialId: string;
+  readonly attemptId: string | null;
+  readonly step: number | null;
+  readonly codeHash: string;
+  readonly createdAt: Instant;
+  readonly expiresAt: Instant;
+  readonly consumedAt: Instant | null;
+  readonly tries: number;
+}
+
+/** One message sent (or being sent) to a destination: what the send limits count (S16). */
+export interface ChallengeSend {
+  readonly tenantId: string;
+  readonly id: string;
+  readonly userId: string;
+  /** The destination's keyed hash: limits per destination count without the destination in clear. */
+  readonly destinationKey: string;
+  readonly sentAt: Instant;
+}
+
+export type SendScope = { readonly userId: string } | { readonly destinationKey: string } | { readonly tenant: true };
+
+/** The challenge store and the log of sends. */
+export interface ChallengeRepository {
+  find(tenantId: string, purpose: string, id: string): Promise<StoredChallenge | null>;
+  /** Writes the challenge, replacing one of the same tenant, purpose and id (a resend). */
+  save(challenge: StoredChallenge): Promise<void>;
+  recordSend(send: ChallengeSend): Promise<void>;
+  /** When the scope's newest sends since `since` were made, newest first, at most `limit`. */
+  sendsSince(tenantId: string, scope: SendScope, since: Instant, limit: number): Promise<Instant[]>;
+}
 
 /** Everything one verify writes. */
 export interface StepWrite {
   /** The attempt's next state, written where its stored version is still `expectedVersion`. */
   readonly attempt: Attempt;
   readonly expectedVersion: number;
-  /** The accepted code's claim (as `CredentialRepository.claim`); null when no code was accepted. */
+  /**
+   * The accepted code's claim (as `CredentialRepository.claim`), or what a failure spends (`challenge_try`); null when
+   * nothing is claimed.
+   */
   readonly claim: StepClaim | null;
   /** The user's new failure counter; null when it did not change (nothing is written then). */
   readonly lock: LockState | null;
@@ -257,6 +321,11 @@ export interface Repositories {
   readonly audit: AuditLog;
   readonly steps: StepRepository;
   readonly vault: VaultRepository;
+  readonly challenges: ChallengeRepository;
+  /** Enforcement (SPEC §4): rules, users' groups and flags, grace deadlines, locations seen. */
+  readonly enforcement: EnforcementRepository;
+  /** Remembered devices. */
+  readonly devices: DeviceRepository;
 }
 
 /** Runs `work` in one transaction: all of its writes commit together, or none do (the error is rethrown). */

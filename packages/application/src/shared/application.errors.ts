@@ -25,7 +25,22 @@ export type AppError =
   | { readonly code: "invalid_seed"; readonly message: string; readonly issues: readonly VaultIssue[] }
   | { readonly code: "vault_entry_not_found"; readonly message: string }
   | { readonly code: "vault_entry_exists"; readonly message: string }
-  | { readonly code: "vault_grant_not_found"; readonly message: string };
+  | { readonly code: "vault_grant_not_found"; readonly message: string }
+  /** The attempt's current step takes no challenge (an authenticator app's code is typed straight away). */
+  | { readonly code: "challenge_not_supported"; readonly message: string }
+  /** A send limit (S16) holds: per destination, user or tenant; `retryAt` is when the next send is allowed. */
+  | { readonly code: "too_many_sends"; readonly message: string; readonly retryAt: Instant }
+  /** The provider did not accept the message: nothing was sent, stored or counted. */
+  | { readonly code: "delivery_unavailable"; readonly message: string; readonly retryable: boolean }
+  // Enforcement and remembered devices (issue 14).
+  /** The tenant has set no enforcement rules yet. */
+  | { readonly code: "enforcement_rules_not_found"; readonly message: string }
+  /** No such remembered device of this user (or it is revoked already). */
+  | { readonly code: "device_not_found"; readonly message: string }
+  /** A device token is given only after a completed attempt. */
+  | { readonly code: "attempt_not_completed"; readonly message: string }
+  /** The attempt has given its device token already (one per completed attempt). */
+  | { readonly code: "device_already_issued"; readonly message: string };
 
 export type AppErrorCode = AppError["code"];
 

@@ -17,6 +17,9 @@ export const AUDIT_EVENT_TYPES = [
   "attempt.chain_breached",
   "attempt.completed",
   "attempt.locked_rejected",
+  "challenge.sent",
+  "challenge.send_limited",
+  "challenge.send_failed",
   "user.locked",
   "user.unlocked",
   "tenant.created",
@@ -30,6 +33,13 @@ export const AUDIT_EVENT_TYPES = [
   "vault.code_read",
   "vault.read_burst",
   "vault.access_denied",
+  "enforcement.rules_set",
+  "enforcement.user_set",
+  "enforcement.decided",
+  "device.remembered",
+  "device.rotated",
+  "device.refused",
+  "device.revoked",
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

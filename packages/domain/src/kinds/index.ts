@@ -2,8 +2,10 @@
 // the storage's kinds/ folders, and the API's schema entry (docs/factor-kinds.md). Every map below is a Record over
 // the kinds, so a kind left out of one is a type error.
 import { backupCode, type BackupCodeOptions, type BackupCodeParams } from "./backup-code.js";
+import { email, type EmailOptions, type EmailParams } from "./email.js";
 import { hotp, type HotpOptions, type HotpParams } from "./hotp.js";
 import type { DomainKind } from "./kind.js";
+import { sms, type SmsOptions, type SmsParams } from "./sms.js";
 import { totp, type TotpOptions, type TotpParams } from "./totp.js";
 
 /** Each kind's options (in a policy) and params (of a credential). */
@@ -11,6 +13,8 @@ export interface KindTypes {
   totp: { options: TotpOptions; params: TotpParams };
   hotp: { options: HotpOptions; params: HotpParams };
   backup_code: { options: BackupCodeOptions; params: BackupCodeParams };
+  email: { options: EmailOptions; params: EmailParams };
+  sms: { options: SmsOptions; params: SmsParams };
 }
 
 export type ImplementedFactorType = keyof KindTypes;
@@ -21,6 +25,8 @@ export const KINDS: { readonly [K in ImplementedFactorType]: DomainKind<K, Optio
   totp,
   hotp,
   backup_code: backupCode,
+  email,
+  sms,
 };
 
 export const IMPLEMENTED_FACTOR_TYPES = Object.keys(KINDS) as readonly ImplementedFactorType[];
@@ -37,3 +43,6 @@ export * from "./otp.js";
 export * from "./totp.js";
 export * from "./hotp.js";
 export * from "./backup-code.js";
+export * from "./out-of-band.js";
+export * from "./email.js";
+export * from "./sms.js";

@@ -234,10 +234,13 @@ describe("parsePolicyDefinition: factors", () => {
     ]);
   });
 
-  it.each(["sms", "email", "push", "webauthn"])("rejects the unimplemented type %s as not implemented", (type) => {
+  it.each(["push", "webauthn"])("rejects the unimplemented type %s as not implemented", (type) => {
     const issues = issuesOf({ ...minimal(), factors: [{ id: "x", label: "X", type }] });
     expect(issues).toEqual([
-      { path: "factors[0].type", message: `factor type "${type}" is not implemented yet (implemented: totp, hotp, backup_code)` },
+      {
+        path: "factors[0].type",
+        message: `factor type "${type}" is not implemented yet (implemented: totp, hotp, backup_code, email, sms)`,
+      },
     ]);
   });
 
@@ -296,7 +299,7 @@ describe("parsePolicyDefinition: reporting", () => {
       requiredSteps: "2",
       verifyWindow: 5,
       factors: [
-        { id: "a", label: "A", type: "sms" },
+        { id: "a", label: "A", type: "push" },
         { id: "b", label: "B", type: "totp", options: { digits: 7 } },
         { id: "b", label: "b", type: "totp" },
       ],

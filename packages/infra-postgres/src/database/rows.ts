@@ -1,6 +1,6 @@
 // Rows read back are validated before they become domain values: a row the schema should have prevented, or one
 // written by a newer version, fails loudly here instead of travelling on as a half-typed object.
-import type { StoredAuditEvent, StoredCredential, StoredPolicy } from "@mfa-chain/application";
+import type { StoredAuditEvent, StoredChallenge, StoredCredential, StoredPolicy } from "@mfa-chain/application";
 import {
   AUDIT_EVENT_TYPES,
   IMPLEMENTED_FACTOR_TYPES,
@@ -168,5 +168,45 @@ export function toStoredAuditEvent(row: unknown): StoredAuditEvent {
     attemptId: r.attempt_id,
     factorId: r.factor_id,
     data: r.data,
+  };
+}
+
+const challengeRow = z.object({
+  tenant_id: z.string(),
+  purpose: z.string(),
+  id: z.string(),
+  user_id: z.string(),
+  credential_id: z.string(),
+  attempt_id: z.string().nullable(),
+  step: int.nonnegative().nullable(),
+  code_hash: z.string(),
+  created_at: instant,
+  expires_at: instant,
+  consumed_at: nullableInstant,
+  tries: int.nonnegative(),
+});
+
+/** A one_time_challenges row (or its json, with timestamps as text, from the verify path's read). */
+export function toStoredChallenge(row: unknown): StoredChallenge {
+  const raw = row as Record<string, unknown>;
+  const asDate = (v: unknown) => (typeof v === "string" ? new Date(v) : v);
+  const r = parseRow(
+    challengeRow,
+    { ...raw, created_at: asDate(raw.created_at), expires_at: asDate(raw.expires_at), consumed_at: asDate(raw.consumed_at) },
+    "challenge",
+  );
+  return {
+    tenantId: r.tenant_id,
+    purpose: r.purpose,
+    id: r.id,
+    userId: r.user_id,
+    credentialId: r.credential_id,
+    attemptId: r.attempt_id,
+    step: r.step,
+    codeHash: r.code_hash,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+    consumedAt: r.consumed_at,
+    tries: r.tries,
   };
 }

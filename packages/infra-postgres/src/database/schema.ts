@@ -111,6 +111,27 @@ export interface OneTimeChallengesTable {
   expires_at: Timestamp;
   consumed_at: NullableTimestamp;
   tries: Generated<number>;
+  /** The credential the code was sent for (migration 0006). */
+  credential_id: string | null;
+  /** The attempt's step (its cursor) the code was sent for; null for an enrollment's code. */
+  step: number | null;
+}
+
+export interface DeliveryDestinationsTable {
+  tenant_id: string;
+  credential_id: string;
+  destination_key_id: string;
+  destination_ciphertext: ColumnType<Uint8Array, Uint8Array, Uint8Array>;
+  masked: string;
+  destination_hash: string;
+}
+
+export interface ChallengeSendsTable {
+  tenant_id: string;
+  id: string;
+  user_id: string;
+  destination_hash: string;
+  sent_at: Timestamp;
 }
 
 export interface AuditEventsTable {
@@ -173,6 +194,49 @@ export interface VaultGroupMembersTable {
   created_at: Timestamp;
 }
 
+// Enforcement and remembered devices (migration 0007).
+export interface EnforcementRulesTable {
+  tenant_id: string;
+  version: number;
+  definition: Json;
+  created_at: Timestamp;
+}
+
+export interface UserEnforcementTable {
+  tenant_id: string;
+  user_id: string;
+  groups: Json;
+  service_account: boolean;
+  updated_at: Timestamp;
+}
+
+export interface GraceDeadlinesTable {
+  tenant_id: string;
+  user_id: string;
+  first_seen_at: Timestamp;
+  ends_at: Timestamp;
+}
+
+export interface SeenLocationsTable {
+  tenant_id: string;
+  user_id: string;
+  location_key: string;
+  last_seen_at: Timestamp;
+}
+
+export interface RememberedDevicesTable {
+  tenant_id: string;
+  id: string;
+  user_id: string;
+  token_hash: string;
+  attempt_id: string;
+  label: string;
+  created_at: Timestamp;
+  last_used_at: NullableTimestamp;
+  expires_at: Timestamp;
+  revoked_at: NullableTimestamp;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -184,11 +248,18 @@ export interface Database {
   attempts: AttemptsTable;
   lockouts: LockoutsTable;
   one_time_challenges: OneTimeChallengesTable;
+  delivery_destinations: DeliveryDestinationsTable;
+  challenge_sends: ChallengeSendsTable;
   audit_events: AuditEventsTable;
   idempotency_keys: IdempotencyKeysTable;
   vault_entries: VaultEntriesTable;
   vault_grants: VaultGrantsTable;
   vault_group_members: VaultGroupMembersTable;
+  enforcement_rules: EnforcementRulesTable;
+  user_enforcement: UserEnforcementTable;
+  grace_deadlines: GraceDeadlinesTable;
+  seen_locations: SeenLocationsTable;
+  remembered_devices: RememberedDevicesTable;
 }
 
 /** A Kysely handle on the mfa-chain schema: the database itself or one of its transactions. */

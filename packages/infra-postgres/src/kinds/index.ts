@@ -8,18 +8,23 @@ import { backupCodeClaim, backupCodeStorage } from "./backup-code.js";
 import { hotpStorage } from "./hotp.js";
 import { READ_CREDENTIAL_ROW, type MaterialRead, type StorageClaim, type StorageKind } from "./kind.js";
 import { counterClaim, timeStepClaim } from "./otp.js";
+import { challengeClaim, challengeTryClaim, emailStorage, smsStorage } from "./out-of-band.js";
 import { totpStorage } from "./totp.js";
 
 export const STORAGE_KINDS: { readonly [K in ImplementedFactorType]: StorageKind<K> } = {
   totp: totpStorage,
   hotp: hotpStorage,
   backup_code: backupCodeStorage,
+  email: emailStorage,
+  sms: smsStorage,
 };
 
 export const STORAGE_CLAIMS: { readonly [C in StepClaim["kind"]]: StorageClaim<C> } = {
   time_step: timeStepClaim,
   counter: counterClaim,
   backup_code: backupCodeClaim,
+  challenge: challengeClaim,
+  challenge_try: challengeTryClaim,
 };
 
 /** A kind's storage, typed loosely enough to be called with a credential of that kind. */

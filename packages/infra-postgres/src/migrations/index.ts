@@ -5,6 +5,8 @@ import { idempotencyKeys } from "./0002-idempotency-keys.js";
 import { credentialMaterial } from "./0003-credential-material.js";
 import { vault } from "./0004-vault.js";
 import { replayGuardOnCredentials } from "./0005-replay-guard-on-credentials.js";
+import { outOfBandCodes } from "./0006-out-of-band-codes.js";
+import { enforcement } from "./0007-enforcement.js";
 
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   "0001-initial-schema": initialSchema,
@@ -12,6 +14,8 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   "0003-credential-material": credentialMaterial,
   "0004-vault": vault,
   "0005-replay-guard-on-credentials": replayGuardOnCredentials,
+  "0006-out-of-band-codes": outOfBandCodes,
+  "0007-enforcement": enforcement,
 });
 
 export const migrationProvider: MigrationProvider = {

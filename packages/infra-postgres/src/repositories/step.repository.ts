@@ -13,7 +13,7 @@ import { sql, type Compilable, type QueryCreator } from "kysely";
 import { claimStorageOf, CREDENTIAL_ALIAS, materialOf } from "../kinds/index.js";
 import type { Database, Db } from "../database/schema.js";
 import { prepared, type PreparedQuery } from "../database/prepared.js";
-import { toAttempt, toLockState, toStoredCredential } from "../database/rows.js";
+import { toAttempt, toLockState, toStoredChallenge, toStoredCredential } from "../database/rows.js";
 import { ATTEMPT_COLUMNS, attemptChangeValues } from "./attempt.repository.js";
 import { AUDIT_INSERT_COLUMNS, AUDIT_INSERT_TYPES, auditRowValues } from "./audit.repository.js";
 import { PostgresLockoutRepository } from "./lockout.repository.js";
@@ -84,6 +84,7 @@ const toStepState = (row: StepRow): StepState => ({
   attempt: toAttempt(row),
   lock: toLockState(row),
   credential: row.c_id === null ? null : toStoredCredential(unprefixed(row)),
+  challenge: row.ch === null || row.ch === undefined ? null : toStoredChallenge(row.ch),
 });
 
 // ------------------------------------------------------------------------------------------------------------ read
@@ -123,36 +124,46 @@ const unprefixed = (row: Record<string, unknown>): Record<string, unknown> =>
 const stepRead = (lock: boolean) =>
   prepared(3, (db, tenantId: string, attemptId: string, factorId: string) => {
     const locked = <Q extends { forUpdate(): Q }>(q: Q): Q => (lock ? q.forUpdate() : q);
-    return db
-      .with("a", (q) =>
-        locked(q.selectFrom("attempts").select(ATTEMPT_COLUMNS).where("tenant_id", "=", tenantId).where("id", "=", attemptId)),
-      )
-      .with("l", (q) =>
-        locked(
-          q
-            .selectFrom("lockouts")
-            .select(["consecutive_failures", "lock_count", "locked_until"])
-            .where("tenant_id", "=", tenantId)
-            .where("user_id", "=", (eb) => eb.selectFrom("a").select("a.user_id")),
-        ),
-      )
-      .with("c", (q) =>
-        locked(
-          q
-            .selectFrom(`credentials as ${cr}`)
-            .select(credentialColumns())
-            .where(`${cr}.tenant_id`, "=", tenantId)
-            .where(`${cr}.user_id`, "=", (eb) => eb.selectFrom("a").select("a.user_id"))
-            .where(`${cr}.factor_id`, "=", factorId)
-            .where(`${cr}.status`, "=", "active")
-            .where((eb) => eb.exists(eb.selectFrom("l").select("l.lock_count"))),
-        ),
-      )
-      .selectFrom("a")
-      .leftJoin("l", (j) => j.onTrue())
-      .leftJoin("c", (j) => j.onTrue())
-      .selectAll()
-      .select(materialOf(tenantId, { column: (name) => `c.c_${name}`, lock }).as("c_material"));
+    return (
+      db
+        .with("a", (q) =>
+          locked(q.selectFrom("attempts").select(ATTEMPT_COLUMNS).where("tenant_id", "=", tenantId).where("id", "=", attemptId)),
+        )
+        .with("l", (q) =>
+          locked(
+            q
+              .selectFrom("lockouts")
+              .select(["consecutive_failures", "lock_count", "locked_until"])
+              .where("tenant_id", "=", tenantId)
+              .where("user_id", "=", (eb) => eb.selectFrom("a").select("a.user_id")),
+          ),
+        )
+        .with("c", (q) =>
+          locked(
+            q
+              .selectFrom(`credentials as ${cr}`)
+              .select(credentialColumns())
+              .where(`${cr}.tenant_id`, "=", tenantId)
+              .where(`${cr}.user_id`, "=", (eb) => eb.selectFrom("a").select("a.user_id"))
+              .where(`${cr}.factor_id`, "=", factorId)
+              .where(`${cr}.status`, "=", "active")
+              .where((eb) => eb.exists(eb.selectFrom("l").select("l.lock_count"))),
+          ),
+        )
+        .selectFrom("a")
+        .leftJoin("l", (j) => j.onTrue())
+        .leftJoin("c", (j) => j.onTrue())
+        .selectAll()
+        .select(materialOf(tenantId, { column: (name) => `c.c_${name}`, lock }).as("c_material"))
+        // The code sent for the attempt's current step to this credential (email, SMS), locked last on the locking path:
+        // a consume or a resend committed while this statement waited is seen.
+        .select(
+          sql<unknown>`(select row_to_json(ch) from (select t.tenant_id, t.purpose, t.id, t.user_id, t.credential_id, t.attempt_id,
+          t.step, t.code_hash, t.created_at, t.expires_at, t.consumed_at, t.tries from one_time_challenges t
+          where t.tenant_id = ${tenantId} and t.attempt_id = a.id and t.step = a.cursor and t.credential_id = c.c_id
+          ${lock ? sql`for update` : sql``}) ch limit 1)`.as("ch"),
+        )
+    );
   });
 const LOCK_FOR_STEP = stepRead(true);
 const READ_FOR_STEP = stepRead(false);

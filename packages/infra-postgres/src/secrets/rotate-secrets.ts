@@ -1,5 +1,5 @@
-// Online re-encryption of secrets after a key rotation: every OTP secret (otp_secrets) and every shared-vault seed
-// (vault_entries) sealed by a key other than the cipher's current one is opened and sealed again, row by row. No plaintext leaves the process, no lock is held while
+// Online re-encryption of secrets after a key rotation: every OTP secret (otp_secrets), every email/SMS destination
+// (delivery_destinations) and every shared-vault seed (vault_entries) sealed by a key other than the cipher's current one is opened and sealed again, row by row. No plaintext leaves the process, no lock is held while
 // decrypting, and each row is written by one compare-and-set statement on its old key id and ciphertext, so a
 // concurrent change (or a second rotator) is never overwritten.
 import { vaultSecretBinding, type SealedSecret, type SecretBinding, type SecretCipher } from "@mfa-chain/application";
@@ -7,7 +7,7 @@ import type { Db } from "../database/schema.js";
 
 export interface RotationFailure {
   /** Which table the secret is in: a factor's (otp_secrets) or a vault entry's (vault_entries). */
-  readonly source: "otp_secrets" | "vault_entries";
+  readonly source: "otp_secrets" | "delivery_destinations" | "vault_entries";
   readonly tenantId: string;
   /** The credential's id, or the vault entry's. */
   readonly credentialId: string;
@@ -76,6 +76,38 @@ const SOURCES: readonly Source[] = [
         .where("credential_id", "=", row.id)
         .where("secret_key_id", "=", row.sealed.keyId)
         .where("secret_ciphertext", "=", Buffer.from(row.sealed.ciphertext))
+        .executeTakeFirst();
+      return result.numUpdatedRows === 1n;
+    },
+  },
+  {
+    name: "delivery_destinations",
+    async page(db, current, after, limit) {
+      let page = db
+        .selectFrom("delivery_destinations as d")
+        .innerJoin("credentials as c", (j) => j.onRef("c.tenant_id", "=", "d.tenant_id").onRef("c.id", "=", "d.credential_id"))
+        .select(["d.tenant_id", "d.credential_id as id", "c.user_id", "d.destination_key_id", "d.destination_ciphertext"])
+        .where("d.destination_key_id", "<>", current);
+      if (after) {
+        const { tenantId, id } = after;
+        page = page.where((eb) => eb(eb.refTuple("d.tenant_id", "d.credential_id"), ">", eb.tuple(tenantId, id)));
+      }
+      const rows = await page.orderBy("d.tenant_id").orderBy("d.credential_id").limit(limit).execute();
+      return rows.map((r) => ({
+        tenantId: r.tenant_id,
+        id: r.id,
+        binding: { tenantId: r.tenant_id, userId: r.user_id, credentialId: r.id },
+        sealed: { keyId: r.destination_key_id, ciphertext: new Uint8Array(r.destination_ciphertext) },
+      }));
+    },
+    async write(db, row, next) {
+      const result = await db
+        .updateTable("delivery_destinations")
+        .set({ destination_key_id: next.keyId, destination_ciphertext: Buffer.from(next.ciphertext) })
+        .where("tenant_id", "=", row.tenantId)
+        .where("credential_id", "=", row.id)
+        .where("destination_key_id", "=", row.sealed.keyId)
+        .where("destination_ciphertext", "=", Buffer.from(row.sealed.ciphertext))
         .executeTakeFirst();
       return result.numUpdatedRows === 1n;
     },

@@ -39,6 +39,14 @@ export const CROSS_TENANT_STATEMENTS: readonly CrossTenantStatement[] = [
       "old key (joined to their credentials, colocated by tenant_id, for the user the seal is bound to); each re-sealed " +
       "row is written by a statement scoped to its tenant",
   })),
+  ...(["delivery_destinations", "credentials"] as const).map((table) => ({
+    table,
+    sql: /^select "d"\."tenant_id", "d"\."credential_id" as "id", "c"\."user_id", "d"\."destination_key_id", "d"\."destination_ciphertext" from "delivery_destinations" as "d" inner join "credentials" as "c" on "c"\."tenant_id" = "d"\."tenant_id" and "c"\."id" = "d"\."credential_id" where "d"\."destination_key_id" <> \$1( and \("d"\."tenant_id", "d"\."credential_id"\) > \(\$2, \$3\))? order by "d"\."tenant_id", "d"\."credential_id" limit \$\d+$/,
+    reason:
+      "the operator's secrets:rotate command (rotateSecrets) pages through every tenant's email and SMS destinations " +
+      "still sealed by an old key (joined to their credentials, colocated by tenant_id, for the user the seal is bound " +
+      "to); each re-sealed row is written by a statement scoped to its tenant",
+  })),
   {
     table: "vault_entries",
     sql: /^select "tenant_id", "id", "secret_key_id", "secret_ciphertext" from "vault_entries" where "secret_key_id" <> \$1( and \("tenant_id", "id"\) > \(\$2, \$3\))? order by "tenant_id", "id" limit \$\d+$/,

@@ -1,6 +1,7 @@
 // The storage contract suites: one per port, run against every implementation (in memory, PGlite, PostgreSQL).
 import { describeAttemptRepositoryContract } from "./attempt-repository.contract.js";
 import { describeAuditLogContract } from "./audit-log.contract.js";
+import { describeChallengeContract } from "./challenge.contract.js";
 import { describeCredentialRepositoryContract } from "./credential-repository.contract.js";
 import { describeLockoutRepositoryContract } from "./lockout-repository.contract.js";
 import { describePolicyRepositoryContract } from "./policy-repository.contract.js";
@@ -10,11 +11,13 @@ import { describeTenantIsolationContract } from "./tenant-isolation.contract.js"
 export { describeSecretsAtRestContract, seedSpellings, type SecretsAtRestUnderTest } from "./secrets-at-rest.contract.js";
 import { describeUnitOfWorkContract } from "./unit-of-work.contract.js";
 import { describeVaultRepositoryContract, sampleVaultEntry } from "./vault-repository.contract.js";
+import { describeEnforcementRepositoryContract, sampleDevice, sampleRules } from "./enforcement-repository.contract.js";
 
 export * from "./storage-fixture.js";
 export {
   describeAttemptRepositoryContract,
   describeAuditLogContract,
+  describeChallengeContract,
   describeCredentialRepositoryContract,
   describeLockoutRepositoryContract,
   describePolicyRepositoryContract,
@@ -23,6 +26,9 @@ export {
   describeUnitOfWorkContract,
   describeVaultRepositoryContract,
   sampleVaultEntry,
+  describeEnforcementRepositoryContract,
+  sampleDevice,
+  sampleRules,
 };
 
 /** Every storage contract against one implementation. */
@@ -36,4 +42,6 @@ export function describeStorageContracts(name: string, makeStorage: MakeStorage)
   describeUnitOfWorkContract(name, makeStorage);
   describeTenantIsolationContract(name, makeStorage);
   describeVaultRepositoryContract(name, makeStorage);
+  describeChallengeContract(name, makeStorage);
+  describeEnforcementRepositoryContract(name, makeStorage);
 }

@@ -109,6 +109,8 @@ const SAMPLE_MATERIAL: { readonly [K in ImplementedFactorType]: (id: string, o: 
   totp: (id, o) => ({ secret: o.secret ?? sampleSecret(id), lastTimeStep: o.lastTimeStep ?? null }),
   hotp: (id, o) => ({ secret: o.secret ?? sampleSecret(id), counter: o.counter ?? 0 }),
   backup_code: (_id, o) => ({ codeHashes: o.codeHashes ?? [1, 2, 3].map(sampleCodeHash) }),
+  email: (id, o) => ({ destination: o.secret ?? sampleSecret(id), masked: "a***@example.com", destinationKey: sampleCodeHash(7) }),
+  sms: (id, o) => ({ destination: o.secret ?? sampleSecret(id), masked: "+44******789", destinationKey: sampleCodeHash(8) }),
 };
 
 export function sampleCredential(tenantId: string, id: string, overrides: SampleCredentialOverrides = {}): StoredCredential {
@@ -137,6 +139,9 @@ export interface AnyMaterial {
   readonly lastTimeStep?: number | null;
   readonly counter?: number;
   readonly codeHashes?: readonly string[];
+  readonly destination?: SealedSecret;
+  readonly masked?: string;
+  readonly destinationKey?: string;
 }
 export const materialOf = (c: StoredCredential | null | undefined): AnyMaterial | undefined => c?.material;
 

@@ -7,4 +7,6 @@ export interface ApiKind<K extends ImplementedFactorType> {
   readonly params: z.ZodObject<{ type: z.ZodLiteral<K> } & z.ZodRawShape>;
   readonly shown: z.ZodObject;
   readonly view: z.ZodObject;
+  /** Kind-specific fields of the enrollment request (an email factor's `destination`); absent when it takes none. */
+  readonly enroll?: z.ZodObject;
 }

@@ -6,3 +6,4 @@ export * from "./fake-otp.js";
 export * from "./fault-injecting-unit-of-work.js";
 export * from "./test-app.js";
 export * from "./fake-api-key-minter.js";
+export * from "./fake-delivery.js";

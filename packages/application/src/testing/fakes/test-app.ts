@@ -25,6 +25,8 @@ import {
   type StartAttempt,
   type UnlockUser,
   type VerifyStep,
+  type IssueChallenge,
+  type ChallengeView,
   type AddVaultEntry,
   type DeleteVaultEntry,
   type GetVaultEntry,
@@ -46,6 +48,7 @@ import {
   type StoredAuditEvent,
   type StoredCredential,
   type StoredCredentialOf,
+  type SealedSecret,
 } from "../../index.js";
 import {
   canonicalBackupCode,
@@ -54,6 +57,7 @@ import {
   type Instant,
   type RandomSource,
   type Result,
+  type SendLimits,
   type VerifyOutcome,
 } from "@mfa-chain/domain";
 import type { PolicyBuilder } from "@mfa-chain/domain/testing";
@@ -65,6 +69,7 @@ import { InMemoryUnitOfWork } from "../in-memory/in-memory-unit-of-work.js";
 import { FakeCipher } from "./fake-cipher.js";
 import { FakeApiKeyMinter } from "./fake-api-key-minter.js";
 import { FakeHasher } from "./fake-hasher.js";
+import { FakeDelivery } from "./fake-delivery.js";
 import { FakeOtp } from "./fake-otp.js";
 import { FaultInjectingUnitOfWork } from "./fault-injecting-unit-of-work.js";
 
@@ -121,6 +126,8 @@ const AUTHENTICATORS: { readonly [K in ImplementedFactorType]: TestAuthenticator
     },
     wrongCode: () => "00000-00000-00000",
   },
+  email: { rightCode: (app, c) => app.sentCodeTo(c), wrongCode: (app, c) => app.wrongSentCode(c) },
+  sms: { rightCode: (app, c) => app.sentCodeTo(c), wrongCode: (app, c) => app.wrongSentCode(c) },
 };
 
 const authenticatorOf = (c: StoredCredential): TestAuthenticator<ImplementedFactorType> =>
@@ -136,6 +143,8 @@ export interface TestAppOptions {
    * that a verify tries the optimistic path first (default true). False: every verify takes the locking path.
    */
   readonly optimistic?: boolean;
+  /** Limits on sending codes (default: DEFAULT_SEND_LIMITS). */
+  readonly sendLimits?: SendLimits;
 }
 
 export class TestApp {
@@ -150,6 +159,8 @@ export class TestApp {
   readonly otp: FakeOtp;
   readonly cipher = new FakeCipher();
   readonly hasher = new FakeHasher();
+  /** Where email and SMS codes go: read them back as the user would. */
+  readonly delivery = new FakeDelivery();
   /** Predictable API keys ("test_key_1", …) hashed by a plain prefix: what a test may read back. */
   readonly keys = new FakeApiKeyMinter();
   readonly kinds: Kinds;
@@ -167,6 +178,7 @@ export class TestApp {
   readonly startAttempt: StartAttempt;
   readonly getAttempt: GetAttempt;
   readonly verifyStep: VerifyStep;
+  readonly issueChallenge: IssueChallenge;
   readonly getLockout: GetLockout;
   readonly unlockUser: UnlockUser;
   readonly listAuditEvents: ListAuditEvents;
@@ -194,6 +206,8 @@ export class TestApp {
   constructor(options: TestAppOptions = {}) {
     this.transactions = new InMemoryUnitOfWork(this.store, { optimistic: options.optimistic ?? true });
     this.uow = new FaultInjectingUnitOfWork(this.transactions);
+    // The store's own clock (grace deadlines, as the database's on PostgreSQL) is the test's clock.
+    this.store.clock = () => this.clock.now();
     this.random = options.random ?? new SeededRandom(42);
     this.otp = new FakeOtp(options.otpSeed);
     this.kinds = createKinds({
@@ -207,7 +221,20 @@ export class TestApp {
     const { uow, clock, ids, random, otp, kinds, policyVersions: policies } = this;
     // The API's own wiring of the use cases (createServices), over the fakes.
     const services = createServices(
-      { uow, auditReader: this.store.auditReader, clock, random, ids, kinds, keys: this.keys, cipher: this.cipher, generator: otp },
+      {
+        uow,
+        auditReader: this.store.auditReader,
+        clock,
+        random,
+        ids,
+        kinds,
+        keys: this.keys,
+        cipher: this.cipher,
+        generator: otp,
+        delivery: this.delivery,
+        hasher: this.hasher,
+        ...(options.sendLimits === undefined ? {} : { sendLimits: options.sendLimits }),
+      },
       { policies },
     );
     this.savePolicy = services.savePolicy;
@@ -222,6 +249,7 @@ export class TestApp {
     this.startAttempt = services.startAttempt;
     this.getAttempt = services.getAttempt;
     this.verifyStep = services.verifyStep;
+    this.issueChallenge = services.issueChallenge;
     this.getLockout = services.getLockout;
     this.unlockUser = services.unlockUser;
     this.listAuditEvents = services.listAuditEvents;
@@ -256,7 +284,7 @@ export class TestApp {
     userId: string,
     policyId: string,
     factorId: string,
-    options: { actor?: Actor; reauthAttemptId?: string } = {},
+    options: { actor?: Actor; reauthAttemptId?: string; destination?: string } = {},
   ): Promise<Enrollment> {
     const enrollment = unwrap(
       await this.enrollFactor.execute({
@@ -264,6 +292,7 @@ export class TestApp {
         userId,
         policyId,
         factorId,
+        ...(options.destination === undefined ? {} : { details: { destination: options.destination } }),
         ...(options.reauthAttemptId === undefined ? {} : { reauthAttemptId: options.reauthAttemptId }),
       }),
       `enroll ${factorId}`,
@@ -327,7 +356,31 @@ export class TestApp {
     return this.verifyStep.execute({ actor, attemptId, factorId, code });
   }
 
+  /** Sends a code for the attempt's current step (email, SMS). */
+  challenge(attemptId: string, actor: Actor = serviceKey()): Promise<Result<ChallengeView, AppError>> {
+    return this.issueChallenge.execute({ actor, attemptId });
+  }
+
   // ---- The authenticator's side ---------------------------------------------------------------------------------
+
+  /** Where an email or SMS credential's codes go, opened (the test plays the mailbox or the phone). */
+  destinationOf(c: StoredCredential): string {
+    const sealed = (c.material as { destination?: SealedSecret }).destination;
+    if (!sealed) throw new Error(`credential ${c.id} has no destination`);
+    return String.fromCharCode(...this.cipher.open(sealed, { tenantId: c.tenantId, userId: c.userId, credentialId: c.id }));
+  }
+
+  /** The last code sent to a credential's destination. */
+  sentCodeTo(c: StoredCredential): string {
+    return this.delivery.lastCodeTo(this.destinationOf(c));
+  }
+
+  /** A well-formed code other than the last one sent to the credential's destination. */
+  wrongSentCode(c: StoredCredential): string {
+    const digits = (c.params as { codeDigits?: number }).codeDigits ?? 6;
+    const sent = this.delivery.codesTo(this.destinationOf(c)).at(-1)?.code ?? "9".repeat(digits);
+    return [...sent].map((d) => String((Number(d) + 1) % 10)).join("");
+  }
 
   /** The hex secret an authenticator app's enrollment handed out. */
   secretOf(credentialId: string): string {

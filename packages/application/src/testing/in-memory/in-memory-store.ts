@@ -7,7 +7,11 @@ import type {
   AuditLog,
   AuditQuery,
   AuditReader,
+  ChallengeRepository,
+  ChallengeSend,
   CredentialRepository,
+  SendScope,
+  StoredChallenge,
   LockoutRepository,
   PolicyRepository,
   Repositories,
@@ -25,7 +29,7 @@ import type {
   UserRepository,
   VaultRepository,
 } from "../../index.js";
-import { applyClaim } from "../../index.js";
+import { applyChallengeClaim, applyClaim } from "../../index.js";
 import {
   UNLOCKED,
   type Attempt,
@@ -36,6 +40,14 @@ import {
   type VaultPermission,
   type VaultPrincipal,
 } from "@mfa-chain/domain";
+
+import {
+  cloneEnforcementState,
+  emptyEnforcementState,
+  InMemoryDeviceRepository,
+  InMemoryEnforcementRepository,
+  type EnforcementState,
+} from "./in-memory-enforcement.js";
 
 /** The largest audit page, as in the PostgreSQL adapter. */
 export const IN_MEMORY_AUDIT_MAX_LIMIT = 1000;
@@ -58,6 +70,10 @@ interface State {
   readonly vaultEntries: Map<string, StoredVaultEntry>;
   readonly vaultGrants: Map<string, VaultGrant & { readonly tenantId: string }>;
   readonly vaultGroups: Map<string, { readonly tenantId: string; readonly id: string; readonly members: readonly string[] }>;
+  readonly challenges: Map<string, StoredChallenge>;
+  readonly sends: Map<string, ChallengeSend>;
+  /** Enforcement and remembered devices (in-memory-enforcement.ts). */
+  readonly enforcement: EnforcementState;
   nextSeq: number;
 }
 
@@ -97,6 +113,9 @@ const emptyState = (): State => ({
   vaultEntries: new Map(),
   vaultGrants: new Map(),
   vaultGroups: new Map(),
+  challenges: new Map(),
+  sends: new Map(),
+  enforcement: emptyEnforcementState(),
   nextSeq: 1,
 });
 
@@ -113,6 +132,9 @@ const cloneState = (s: State): State => ({
   vaultEntries: new Map(s.vaultEntries),
   vaultGrants: new Map(s.vaultGrants),
   vaultGroups: new Map(s.vaultGroups),
+  challenges: new Map(s.challenges),
+  sends: new Map(s.sends),
+  enforcement: cloneEnforcementState(s.enforcement),
   nextSeq: s.nextSeq,
 });
 
@@ -120,6 +142,8 @@ export type InMemorySnapshot = { readonly state: State };
 
 export class InMemoryStore {
   private state: State = emptyState();
+  /** The storage's own clock (grace deadlines are fixed by it, as by the database's on PostgreSQL); TestApp sets it. */
+  clock: () => Instant = () => Date.now();
 
   snapshot(): InMemorySnapshot {
     return { state: cloneState(this.state) };
@@ -141,6 +165,9 @@ export class InMemoryStore {
       lockouts: new InMemoryLockoutRepository(() => this.state, guard),
       audit: new InMemoryAuditLog(() => this.state, guard),
       vault: new InMemoryVaultRepository(() => this.state, guard),
+      challenges: new InMemoryChallengeRepository(() => this.state, guard),
+      enforcement: new InMemoryEnforcementRepository(() => this.state.enforcement, guard, this.clock),
+      devices: new InMemoryDeviceRepository(() => this.state.enforcement, guard),
     };
     return { ...repos, steps: new InMemoryStepRepository(repos) };
   }
@@ -180,6 +207,16 @@ export class InMemoryStore {
   attempt(tenantId: string, attemptId: string): Attempt | null {
     const found = this.state.attempts.get(key(tenantId, attemptId));
     return found ? copy(found) : null;
+  }
+
+  /** Every stored challenge of a tenant (codes only as keyed hashes). */
+  challenges(tenantId: string): StoredChallenge[] {
+    return [...this.state.challenges.values()].filter((c) => c.tenantId === tenantId).map(copy);
+  }
+
+  /** How many sends a tenant's log holds. */
+  sendCount(tenantId: string): number {
+    return [...this.state.sends.values()].filter((x) => x.tenantId === tenantId).length;
   }
 
   lockState(tenantId: string, userId: string): LockState {
@@ -348,10 +385,9 @@ class InMemoryCredentialRepository extends Repo implements CredentialRepository 
     if (!c || c.status !== "pending") return false;
     const previous = this.activeOfSlot(tenantId, c.userId, c.factorId);
     if (previous) this.put({ ...previous, status: "revoked", revokedAt: at });
-    const active = { ...c, status: "active", confirmedAt: at } as StoredCredential;
-    const claimed = claim ? applyClaim(active, claim) : active;
-    if (!claimed) throw new Error(`the claim of credential ${credentialId} did not hold on activation`);
-    this.put(claimed);
+    this.put({ ...c, status: "active", confirmedAt: at } as StoredCredential);
+    if (claim && !(await this.claim(tenantId, claim, at)))
+      throw new Error(`the claim of credential ${credentialId} did not hold on activation`);
     return true;
   }
 
@@ -370,7 +406,7 @@ class InMemoryCredentialRepository extends Repo implements CredentialRepository 
     return true;
   }
 
-  async claim(tenantId: string, claim: StepClaim): Promise<boolean> {
+  async claim(tenantId: string, claim: StepClaim, at: Instant): Promise<boolean> {
     // The adapters refuse a claim that cannot be right, as the PostgreSQL adapter does.
     if (claim.kind === "time_step" && (!Number.isSafeInteger(claim.step) || claim.step < 0)) {
       throw new RangeError(`a time step is a non-negative integer, got ${claim.step}`);
@@ -383,8 +419,55 @@ class InMemoryCredentialRepository extends Repo implements CredentialRepository 
     }
     const c = this.get(tenantId, claim.credentialId);
     const claimed = c ? applyClaim(c, claim) : null;
-    if (claimed) this.put(claimed);
-    return claimed !== null;
+    if (!claimed) return false;
+    // A sent code's claim moves its challenge (beside the credential), under the same guard as the storage's statement.
+    if (claim.kind === "challenge" || claim.kind === "challenge_try") {
+      const k = key(tenantId, claim.purpose, claim.challengeId);
+      const ch = this.s.challenges.get(k);
+      const next = ch && ch.credentialId === claim.credentialId ? applyChallengeClaim(ch, claim, at) : null;
+      if (!next) return false;
+      this.s.challenges.set(k, store(next));
+    }
+    this.put(claimed);
+    return true;
+  }
+}
+
+class InMemoryChallengeRepository extends Repo implements ChallengeRepository {
+  async find(tenantId: string, purpose: string, id: string): Promise<StoredChallenge | null> {
+    const ch = this.s.challenges.get(key(tenantId, purpose, id));
+    return ch ? copy(ch) : null;
+  }
+
+  async save(challenge: StoredChallenge): Promise<void> {
+    this.s.challenges.set(key(challenge.tenantId, challenge.purpose, challenge.id), store(challenge));
+  }
+
+  async recordSend(send: ChallengeSend): Promise<void> {
+    const k = key(send.tenantId, send.id);
+    if (this.s.sends.has(k)) throw new InMemoryConstraintError(`send ${send.id} already exists`);
+    this.s.sends.set(k, store(send));
+  }
+
+  async sendsSince(tenantId: string, scope: SendScope, since: Instant, limit: number): Promise<Instant[]> {
+    return [...this.s.sends.values()]
+      .filter(
+        (x) =>
+          x.tenantId === tenantId &&
+          x.sentAt > since &&
+          ("userId" in scope ? x.userId === scope.userId : "destinationKey" in scope ? x.destinationKey === scope.destinationKey : true),
+      )
+      .map((x) => x.sentAt)
+      .sort((a, b) => b - a)
+      .slice(0, limit);
+  }
+
+  /** The current challenge of an attempt's step for a credential (the verify path's read). */
+  forStep(tenantId: string, attemptId: string, step: number, credentialId: string): StoredChallenge | null {
+    const found = [...this.s.challenges.values()].find(
+      (ch) => ch.tenantId === tenantId && ch.attemptId === attemptId && ch.step === step && ch.credentialId === credentialId,
+    );
+    return found ? copy(found) : null;
   }
 }
 
@@ -542,14 +625,15 @@ class InMemoryVaultRepository extends Repo implements VaultRepository {
 
 /** The verify path's read and write, composed of the repositories above (transactions already run one at a time). */
 class InMemoryStepRepository implements StepRepository {
-  constructor(private readonly r: Omit<Repositories, "steps">) {}
+  constructor(private readonly r: Omit<Repositories, "steps" | "challenges"> & { readonly challenges: InMemoryChallengeRepository }) {}
 
   async lockForStep(tenantId: string, attemptId: string, factorId: string): Promise<StepState | null> {
     const attempt = await this.r.attempts.findForUpdate(tenantId, attemptId);
     if (!attempt) return null;
     const lock = await this.r.lockouts.findForUpdate(tenantId, attempt.userId);
     const credential = await this.r.credentials.findActiveByFactor(tenantId, attempt.userId, factorId);
-    return { attempt, lock, credential };
+    const challenge = credential ? this.r.challenges.forStep(tenantId, attempt.id, attempt.cursor, credential.id) : null;
+    return { attempt, lock, credential, challenge };
   }
 
   async readForStep(tenantId: string, attemptId: string, factorId: string): Promise<StepState | null> {
