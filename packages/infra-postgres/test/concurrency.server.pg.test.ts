@@ -121,6 +121,20 @@ describe("parallel transactions on PostgreSQL", () => {
     expect((await uow().run((r) => r.lockouts.find("tc", "counted-user"))).consecutiveFailures).toBe(3 + PARALLEL);
   });
 
+  /** What a verify of one code writes, decided as the use case does: the claim when `fresh`, a counted failure otherwise. */
+  function decideStep(state: StepState, fresh: (c: StoredCredential) => boolean, claim: StepClaim): StepWrite {
+    if (!state.credential) throw new Error("the credential was not read");
+    const isFresh = fresh(state.credential);
+    return {
+      attempt: { ...state.attempt, cursor: isFresh ? 1 : 0, version: state.attempt.version + 1 },
+      expectedVersion: state.attempt.version,
+      claim: isFresh ? claim : null,
+      lock: isFresh ? null : recordFailure(state.lock, settings, T0),
+      events: [],
+      at: T0,
+    };
+  }
+
   /**
    * 50 parallel verifies of one user's credential on 50 attempts, each deciding as the use case does from what
    * `lockForStep` read (`fresh`), writing the claim when fresh and a failure otherwise. Exactly one may find the code
@@ -131,17 +145,9 @@ describe("parallel transactions on PostgreSQL", () => {
     let next = 0;
     const results = await inParallel(async (r) => {
       const state = await r.steps.lockForStep(tenant, `a-${next++}`, "token_1");
-      if (!state?.credential) throw new Error("the credential was not read");
-      const isFresh = fresh(state.credential);
-      const written = await r.steps.write(tenant, "alice", {
-        attempt: { ...state.attempt, cursor: isFresh ? 1 : 0, version: state.attempt.version + 1 },
-        expectedVersion: state.attempt.version,
-        claim: isFresh ? claim : null,
-        lock: isFresh ? null : recordFailure(state.lock, settings, T0),
-        events: [],
-        at: T0,
-      });
-      return { isFresh, written };
+      if (!state) throw new Error("the attempt was not read");
+      const write = decideStep(state, fresh, claim);
+      return { isFresh: write.claim !== null, written: await r.steps.write(tenant, "alice", write) };
     });
     expect(results.filter((x) => !x.written)).toEqual([]);
     expect(results.filter((x) => x.isFresh)).toHaveLength(1);
@@ -191,18 +197,7 @@ describe("parallel transactions on PostgreSQL", () => {
   ): Promise<{ successes: number; failures: number; retried: number }> {
     let next = 0;
     const arrive = barrier(PARALLEL);
-    const decide = (state: StepState): StepWrite => {
-      if (!state.credential) throw new Error("the credential was not read");
-      const isFresh = fresh(state.credential);
-      return {
-        attempt: { ...state.attempt, cursor: isFresh ? 1 : 0, version: state.attempt.version + 1 },
-        expectedVersion: state.attempt.version,
-        claim: isFresh ? claim : null,
-        lock: isFresh ? null : recordFailure(state.lock, settings, T0),
-        events: [],
-        at: T0,
-      };
-    };
+    const decide = (state: StepState): StepWrite => decideStep(state, fresh, claim);
     const outcomes = await Promise.all(
       Array.from({ length: PARALLEL }, async () => {
         const attemptId = `a-${next++}`;

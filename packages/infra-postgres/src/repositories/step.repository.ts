@@ -22,17 +22,7 @@ export class PostgresStepRepository implements StepRepository {
   constructor(private readonly db: Db) {}
 
   async lockForStep(tenantId: string, attemptId: string, factorId: string): Promise<StepState | null> {
-    let row = (await LOCK_FOR_STEP.execute(this.db, tenantId, attemptId, factorId)).rows[0];
-    if (!row) return null;
-    if (row.consecutive_failures === null) {
-      // The user's first verify ever: no failure-counter row yet, so the read locked neither it nor the credential.
-      // Create and lock the counter, then read again: the credential is locked after the counter, in every order.
-      await new PostgresLockoutRepository(this.db).findForUpdate(tenantId, row.user_id);
-      row = (await LOCK_FOR_STEP.execute(this.db, tenantId, attemptId, factorId)).rows[0];
-      if (!row || row.consecutive_failures === null)
-        throw new Error(`the failure counter of a user in tenant ${tenantId} vanished while locked`);
-    }
-    return toStepState(row);
+    return this.read(LOCK_FOR_STEP, tenantId, attemptId, factorId);
   }
 
   async write(tenantId: string, userId: string, step: StepWrite): Promise<boolean> {
@@ -40,12 +30,20 @@ export class PostgresStepRepository implements StepRepository {
   }
 
   async readForStep(tenantId: string, attemptId: string, factorId: string): Promise<StepState | null> {
-    let row = (await READ_FOR_STEP.execute(this.db, tenantId, attemptId, factorId)).rows[0];
+    return this.read(READ_FOR_STEP, tenantId, attemptId, factorId);
+  }
+
+  /**
+   * The state, once the user's failure counter has a row. On the user's first verify ever there is none yet, so the
+   * locking read locked neither it nor the credential, and the optimistic write would have nothing to compare with:
+   * create (and lock) the counter at zero, then read again — the credential is locked after the counter, in every order.
+   */
+  private async read(query: typeof LOCK_FOR_STEP, tenantId: string, attemptId: string, factorId: string): Promise<StepState | null> {
+    let row = (await query.execute(this.db, tenantId, attemptId, factorId)).rows[0];
     if (!row) return null;
     if (row.consecutive_failures === null) {
-      // The user's first verify ever: create the counter's row (at zero), so the write has a row to compare with.
       await new PostgresLockoutRepository(this.db).findForUpdate(tenantId, row.user_id);
-      row = (await READ_FOR_STEP.execute(this.db, tenantId, attemptId, factorId)).rows[0];
+      row = (await query.execute(this.db, tenantId, attemptId, factorId)).rows[0];
       if (!row || row.consecutive_failures === null)
         throw new Error(`the failure counter of a user in tenant ${tenantId} vanished after it was created`);
     }
