@@ -3,7 +3,7 @@
 // code exactly one wins (S19). Used rows stay, for the audit of when each code was spent.
 import { sql } from "kysely";
 import { z } from "zod";
-import type { StorageClaim, StorageKind } from "./kind.js";
+import { credentialHeld, type StorageClaim, type StorageKind } from "./kind.js";
 
 const hash = z.string().regex(/^[0-9a-f]{64}$/);
 
@@ -36,17 +36,6 @@ export const backupCodeClaim: StorageClaim<"backup_code"> = {
       .where("backup_codes.credential_id", "=", credentialId as string)
       .where("backup_codes.code_hash", "=", codeHash as string)
       .where("backup_codes.used_at", "is", null)
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom("credentials")
-            .select("credentials.id")
-            .where("credentials.tenant_id", "=", tenantId)
-            .where("credentials.id", "=", credentialId as string)
-            .where("credentials.status", "=", "active")
-            // The credential's row lock, as the verify path's read takes it: material never moves under its holder.
-            .forUpdate(),
-        ),
-      )
+      .where(credentialHeld(tenantId, credentialId as string))
       .returning("backup_codes.credential_id"),
 };

@@ -3,7 +3,7 @@
 // success makes. One module per kind, composed in index.ts.
 import type { KindMaterial, StepClaim, StoredCredentialOf } from "@mfa-chain/application";
 import type { ImplementedFactorType } from "@mfa-chain/domain";
-import type { QueryCreator, RawBuilder, UpdateQueryBuilder } from "kysely";
+import { sql, type QueryCreator, type RawBuilder, type UpdateQueryBuilder } from "kysely";
 import type { z } from "zod";
 import type { Database, Db } from "../database/schema.js";
 
@@ -56,3 +56,16 @@ export interface StorageClaim<C extends StepClaim["kind"]> {
 export type ClaimStatement = UpdateQueryBuilder<Database, any, any, { credential_id: string }>;
 
 export type { ClaimOf };
+
+/**
+ * A claim's guard on its credential, for claims that update a table of their own: the credential is in one of
+ * `statuses` (active by default) and its row is locked, as the verify path's read locks it, so material never moves
+ * under the credential's holder.
+ */
+export const credentialHeld = (
+  tenantId: string,
+  credentialId: string,
+  statuses: readonly ("active" | "pending")[] = ["active"],
+): RawBuilder<boolean> =>
+  sql<boolean>`exists (select "credentials"."id" from "credentials" where "credentials"."tenant_id" = ${tenantId}
+    and "credentials"."id" = ${credentialId} and "credentials"."status" in (${sql.join(statuses)}) for update)`;

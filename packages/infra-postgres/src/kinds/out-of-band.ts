@@ -7,7 +7,7 @@ import { OOB_MAX_TRIES } from "@mfa-chain/domain";
 import { sql } from "kysely";
 import { z } from "zod";
 import type { Db } from "../database/schema.js";
-import type { MaterialRead, StorageClaim, StorageKind } from "./kind.js";
+import { credentialHeld, type MaterialRead, type StorageClaim, type StorageKind } from "./kind.js";
 import { sealedSecretSchema } from "./otp.js";
 
 /** The destination's row as json. It changes only when re-sealed under another key of the keyring: no lock needed. */
@@ -77,17 +77,7 @@ export const challengeClaim: StorageClaim<"challenge"> = {
       .where("one_time_challenges.consumed_at", "is", null)
       .where("one_time_challenges.tries", "<", OOB_MAX_TRIES)
       .where("one_time_challenges.expires_at", ">", at as Date)
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom("credentials")
-            .select("credentials.id")
-            .where("credentials.tenant_id", "=", tenantId)
-            .where("credentials.id", "=", credentialId as string)
-            .where("credentials.status", "=", "active")
-            .forUpdate(),
-        ),
-      )
+      .where(credentialHeld(tenantId, credentialId as string))
       .returning("one_time_challenges.credential_id as credential_id") as never,
 };
 
@@ -105,16 +95,6 @@ export const challengeTryClaim: StorageClaim<"challenge_try"> = {
       .where("one_time_challenges.credential_id", "=", credentialId as string)
       .where("one_time_challenges.consumed_at", "is", null)
       .where("one_time_challenges.tries", "<", OOB_MAX_TRIES)
-      .where((eb) =>
-        eb.exists(
-          eb
-            .selectFrom("credentials")
-            .select("credentials.id")
-            .where("credentials.tenant_id", "=", tenantId)
-            .where("credentials.id", "=", credentialId as string)
-            .where("credentials.status", "in", ["active", "pending"])
-            .forUpdate(),
-        ),
-      )
+      .where(credentialHeld(tenantId, credentialId as string, ["active", "pending"]))
       .returning("one_time_challenges.credential_id as credential_id") as never,
 };

@@ -4,6 +4,7 @@
 import type { Repositories, StepWrite, StoredChallenge } from "@mfa-chain/application";
 import { describe, expect, it } from "vitest";
 import {
+  abandoned,
   freshTenant,
   sampleAttempt,
   sampleCodeHash,
@@ -173,25 +174,4 @@ export function describeChallengeContract(name: string, makeStorage: MakeStorage
       expect(await run((r) => r.challenges.sendsSince(freshTenant(), { tenant: true }, T0 - 1, 10))).toEqual([]);
     });
   });
-}
-
-class Abandon extends Error {
-  constructor(readonly value: boolean) {
-    super("abandoned on purpose");
-  }
-}
-
-async function abandoned(
-  run: <T>(work: (r: Repositories) => Promise<T>) => Promise<T>,
-  write: (r: Repositories) => Promise<boolean>,
-): Promise<boolean> {
-  try {
-    await run(async (r) => {
-      throw new Abandon(await write(r));
-    });
-  } catch (error) {
-    if (error instanceof Abandon) return error.value;
-    throw error;
-  }
-  throw new Error("unreachable");
 }

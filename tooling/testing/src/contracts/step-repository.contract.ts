@@ -1,9 +1,10 @@
 // StepRepository: the verify path's one read (attempt, failure counter, the submitted factor's active credential) and
 // one write (claim, attempt compare-and-set, failure counter, audit events), tenant-scoped like every other port.
-import type { Repositories, StepWrite } from "@mfa-chain/application";
+import type { StepWrite } from "@mfa-chain/application";
 import { UNLOCKED, type LockState } from "@mfa-chain/domain";
 import { describe, expect, it } from "vitest";
 import {
+  abandoned,
   freshTenant,
   materialOf,
   sampleAttempt,
@@ -251,26 +252,4 @@ export function describeStepRepositoryContract(name: string, makeStorage: MakeSt
       expect((await run((r) => r.steps.lockForStep(t, "att-1", "token_1")))?.attempt.version).toBe(1);
     });
   });
-}
-
-class Abandon extends Error {
-  constructor(readonly value: boolean) {
-    super("abandoned on purpose");
-  }
-}
-
-/** Runs `write` and, as the use case does when it reports false, rolls the transaction back; resolves to its result. */
-async function abandoned(
-  run: <T>(work: (r: Repositories) => Promise<T>) => Promise<T>,
-  write: (r: Repositories) => Promise<boolean>,
-): Promise<boolean> {
-  try {
-    await run(async (r) => {
-      throw new Abandon(await write(r));
-    });
-  } catch (error) {
-    if (error instanceof Abandon) return error.value;
-    throw error;
-  }
-  throw new Error("unreachable");
 }

@@ -177,3 +177,25 @@ export function sampleEvent(tenantId: string, overrides: Partial<AuditEvent> = {
     ...overrides,
   };
 }
+
+class Abandon extends Error {
+  constructor(readonly value: boolean) {
+    super("abandoned on purpose");
+  }
+}
+
+/** Runs `write` and, as the use case does when it reports false, rolls the transaction back; resolves to its result. */
+export async function abandoned(
+  run: <T>(work: (r: Repositories) => Promise<T>) => Promise<T>,
+  write: (r: Repositories) => Promise<boolean>,
+): Promise<boolean> {
+  try {
+    await run(async (r) => {
+      throw new Abandon(await write(r));
+    });
+  } catch (error) {
+    if (error instanceof Abandon) return error.value;
+    throw error;
+  }
+  throw new Error("unreachable");
+}
