@@ -8,6 +8,12 @@ import express, { type Express, type Request, type RequestHandler } from "expres
 import helmet from "helmet";
 import type { Logger } from "pino";
 import { authenticate, type ApiKeyResolver } from "./http/auth.js";
+import type { ConsoleApiKeys, ConsoleOperators, VerifyAuditChain } from "@mfa-chain/application";
+import { authenticateKeyOrSession } from "./http/console-session.js";
+import { consoleRoutes } from "./routes/console.routes.js";
+import { auditChainRoutes } from "./routes/audit-chain.routes.js";
+import { apiKeyRoutes } from "./routes/api-keys.routes.js";
+import { adminConsole } from "./http/admin-static.js";
 import type { BlockList } from "node:net";
 import { clientIp } from "./http/client-ip.js";
 import { idempotent, type IdempotencyStore } from "./http/idempotency.js";
@@ -18,12 +24,14 @@ import { limitByIp, limitByKey, type RateLimiters } from "./http/rate-limit.js";
 import { adminRoutes } from "./routes/admin.routes.js";
 import { attemptRoutes } from "./routes/attempts.routes.js";
 import { challengeRoutes } from "./routes/challenge.routes.js";
-import { devRoutes } from "./routes/dev.routes.js";
+import { devOutboxRoutes, devRoutes, type OutboxMessage } from "./routes/dev.routes.js";
 import { factorRoutes } from "./routes/factors.routes.js";
 import { policyRoutes } from "./routes/policies.routes.js";
 import { vaultRoutes } from "./routes/vault.routes.js";
 import { enforcementRoutes } from "./routes/enforcement.routes.js";
+import { recoveryRoutes } from "./routes/recovery.routes.js";
 import { deviceRoutes } from "./routes/devices.routes.js";
+import { pushAdminRoutes, pushDeviceRoutes } from "./routes/push.routes.js";
 import type { Services } from "@mfa-chain/application";
 
 export interface AppOptions {
@@ -45,8 +53,16 @@ export interface AppOptions {
   readonly idempotency: { readonly store: IdempotencyStore; readonly servicesOn: (uow: UnitOfWork) => Services };
   /** Present only when MFA_DEV_CODES is explicitly on. */
   readonly devPeek?: PeekCurrentCode;
+  /** The admin console's operators and sessions (issue 15): /console/session, and /v1 with the session cookie. */
+  readonly console?: ConsoleOperators;
+  /** Checks the tenant's audit hash chain (GET /v1/audit-chain). */
+  readonly auditChain?: VerifyAuditChain;
+  /** The tenant's API keys, for the console's admin operators (/v1/api-keys). */
+  readonly apiKeysAdmin?: ConsoleApiKeys;
   /** Serves the demo page when demo mode is on; the key it may use, once the start has set the demo up. */
-  readonly demo?: () => { readonly apiKey: string; readonly policyId: string } | undefined;
+  readonly demo?: () => { readonly apiKey: string; readonly policyId: string; readonly emailPolicyId?: string } | undefined;
+  /** Demo mode with the development outbox only: what it "sent", per tenant (GET /v1/dev/outbox). */
+  readonly devOutbox?: (tenantId: string) => readonly OutboxMessage[];
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -129,7 +145,12 @@ export function createApp(o: AppOptions): Express {
       const setup = demo();
       if (!setup) return sendUnavailable(res, "the demo is being set up: the database is not reachable yet");
       res.setHeader("Cache-Control", "no-store");
-      res.json({ apiKey: setup.apiKey, policyId: setup.policyId });
+      res.json({
+        apiKey: setup.apiKey,
+        policyId: setup.policyId,
+        emailPolicyId: setup.emailPolicyId ?? null,
+        outbox: Boolean(o.devOutbox),
+      });
     });
     app.use("/demo", express.static(join(publicDir, "demo")));
     app.get("/", (_req, res) => res.redirect(302, "/demo/"));
@@ -148,7 +169,11 @@ export function createApp(o: AppOptions): Express {
   const v1 = express.Router();
   const whenStarted: RequestHandler = (_req, res, next) =>
     o.started() ? next() : sendUnavailable(res, "the service is starting: the database is not reachable (or not migrated) yet");
-  v1.use(whenStarted, limitByIp(o.rateLimiters), authenticate(o.apiKeys), limitByKey(o.rateLimiters), requireJson, json);
+  const byKey = authenticate(o.apiKeys);
+  const authenticated = o.console ? authenticateKeyOrSession(byKey, o.console) : byKey;
+  // Push devices (issue 13) hold no API key: their routes are authenticated by the device's signature.
+  app.use("/v1/push", whenStarted, limitByIp(o.rateLimiters), requireJson, json, pushDeviceRoutes(o.services));
+  v1.use(whenStarted, limitByIp(o.rateLimiters), authenticated, limitByKey(o.rateLimiters), requireJson, json);
   v1.use(policyRoutes(o.services));
   const once = idempotent(o.idempotency.store, o.idempotency.servicesOn);
   v1.use(factorRoutes(o.services, once));
@@ -158,8 +183,16 @@ export function createApp(o: AppOptions): Express {
   v1.use(vaultRoutes(o.services, { limiters: o.rateLimiters, burstReads: o.vaultBurstReads }));
   v1.use(enforcementRoutes(o.services));
   v1.use(deviceRoutes(o.services));
+  if (o.auditChain) v1.use(auditChainRoutes(o.auditChain));
+  if (o.apiKeysAdmin) v1.use(apiKeyRoutes(o.apiKeysAdmin));
+  v1.use(pushAdminRoutes(o.services));
+  v1.use(recoveryRoutes(o.services));
   if (o.devPeek) v1.use(devRoutes(o.devPeek));
+  if (o.devOutbox) v1.use(devOutboxRoutes(o.devOutbox));
   app.use("/v1", v1);
+  // The admin console (issue 15): its sign-in and session, and its static build under /admin/.
+  if (o.console) app.use("/console", whenStarted, limitByIp(o.rateLimiters), requireJson, json, consoleRoutes(o.console));
+  app.use("/admin", adminConsole());
 
   // A path the API has, asked with a method it does not take: 405 with the methods it does (from the OpenAPI paths).
   const allowedOn = (path: string) => [...new Set(documented.filter((d) => d.pattern.test(path)).flatMap((d) => d.methods))];

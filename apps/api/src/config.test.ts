@@ -55,6 +55,15 @@ describe("configuration from the environment", () => {
     expect(loadConfig({ NODE_ENV: "production", HOST: "0.0.0.0" }).MFA_DEV_CODES).toBe(false);
   });
 
+  it("takes GEOIP_DATABASE alone, or with GEOIP_ASN_DATABASE, never the ASN database alone", () => {
+    expect(loadConfig({}).GEOIP_DATABASE).toBeUndefined();
+    expect(loadConfig({ GEOIP_DATABASE: "geo/country.mmdb", GEOIP_ASN_DATABASE: "geo/asn.mmdb" })).toMatchObject({
+      GEOIP_DATABASE: "geo/country.mmdb",
+      GEOIP_ASN_DATABASE: "geo/asn.mmdb",
+    });
+    expect(message({ GEOIP_ASN_DATABASE: "geo/asn.mmdb" })).toMatch(/GEOIP_ASN_DATABASE: set GEOIP_DATABASE too/);
+  });
+
   it("refuses unknown boolean spellings and log levels", () => {
     expect(message({ MFA_DEV_CODES: "on" })).toContain("MFA_DEV_CODES");
     expect(message({ LOG_LEVEL: "verbose" })).toContain("LOG_LEVEL");

@@ -1,4 +1,5 @@
 // Configuration from the environment, parsed once at start; a bad value stops the process with a clear message.
+import { isPushApiBaseUrl } from "@mfa-chain/domain";
 import { z } from "zod";
 
 const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
@@ -45,6 +46,14 @@ export const configSchema = z
     /** Key of the keyed hashes single-use codes are stored as (backup codes): base64 of ≥32 random bytes. Required with DATABASE_URL. */
     MFA_CODE_HASH_KEY: z.string().min(1).optional(),
     MFA_ISSUER: z.string().min(1).max(64).default("mfa-chain"),
+    /**
+     * The API's base URL as devices reach it (push enrollment links): https://host[:port][/path], http:// on a loopback
+     * host only. Default: the address the API listens on.
+     */
+    MFA_PUBLIC_URL: z
+      .string()
+      .refine(isPushApiBaseUrl, "must be https://host[:port][/path] (http:// only on a loopback host), without a trailing slash")
+      .optional(),
     /** Serve the demo page and create a demo tenant on first start. Default: on for the embedded database on loopback. */
     MFA_DEMO: bool.optional(),
     /** Development only: an endpoint that reveals the current code of an attempt's step (S32). Refused with
@@ -69,6 +78,11 @@ export const configSchema = z
     VAULT_BURST_READS: int(1, 100_000_000).default(10),
     /** How often each process seals new audit events into their tenant's hash chain; 0: this process does not seal. */
     MFA_AUDIT_SEAL_SECONDS: int(0, 3600).default(5),
+    /** A MaxMind .mmdb database (GeoLite2/GeoIP2 Country or City, or ASN): where a sign-in comes from, for the
+     * new-location rule. Without it every address is unknown and location never prompts (docs/enforcement.md). */
+    GEOIP_DATABASE: z.string().min(1).optional(),
+    /** Optionally, a GeoLite2/GeoIP2 ASN database: the network of an address no country is known for. */
+    GEOIP_ASN_DATABASE: z.string().min(1).optional(),
     LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
     SHUTDOWN_GRACE_SECONDS: int(0, 300).default(20),
   })
@@ -99,6 +113,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     const why = parsed.data.NODE_ENV === "production" ? "NODE_ENV is production" : `HOST is "${parsed.data.HOST}", not loopback`;
     throw new ConfigError(
       `invalid configuration:\n  MFA_DEV_CODES: reading live codes is for development on this machine only; ${why} (set MFA_DEV_CODES=false)`,
+    );
+  }
+  if (parsed.data.GEOIP_ASN_DATABASE && !parsed.data.GEOIP_DATABASE) {
+    throw new ConfigError(
+      "invalid configuration:\n  GEOIP_ASN_DATABASE: set GEOIP_DATABASE too (a Country, City or ASN database; the ASN one is the fallback)",
     );
   }
   if (parsed.data.DATABASE_URL && !parsed.data.MFA_SECRET_KEYS) {

@@ -5,6 +5,7 @@ import { dirname, join, resolve } from "node:path";
 import { loadConfig, ConfigError } from "./config.js";
 import { safeError } from "./http/problem.js";
 import { startServer } from "./server.js";
+import { showDemoOperator } from "./boot/demo-operator.js";
 
 async function main(): Promise<void> {
   let config;
@@ -22,9 +23,11 @@ async function main(): Promise<void> {
   const server = await startServer({
     config,
     baseDir,
-    onStarted: ({ demo }, url) => {
+    onStarted: (started, url) => {
+      const { demo } = started;
       if (demo?.createdAdminKey) showDemoAdminKey(demo.createdAdminKey, config.MFA_DATA_DIR, baseDir, config.DATABASE_URL);
       if (demo) process.stdout.write(`\nDemo page: ${url}/demo/   API docs: ${url}/docs/\n\n`);
+      showDemoOperator(started.demoOperator, url, config.MFA_DATA_DIR, baseDir, config.DATABASE_URL);
     },
   });
   const stop = (signal: NodeJS.Signals) => {

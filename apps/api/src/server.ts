@@ -3,10 +3,21 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { resolve } from "node:path";
-import { createKinds, createServices, PeekCurrentCode, PolicyVersionCache, type Clock, type MessageDelivery } from "@mfa-chain/application";
+import {
+  createKinds,
+  createServices,
+  NotificationDispatcher,
+  PeekCurrentCode,
+  PolicyVersionCache,
+  type Clock,
+  type MessageDelivery,
+} from "@mfa-chain/application";
 import { deliveryFromEnvironment, type ConfiguredDelivery } from "@mfa-chain/delivery";
+import { SimpleWebAuthnCeremony } from "@mfa-chain/webauthn";
 import { isSendLimits, type SendLimits } from "@mfa-chain/domain";
-import { CryptoRandomSource, RandomIdGenerator, SystemClock } from "@mfa-chain/crypto";
+import { CryptoRandomSource, NodePushSignatureVerifier, RandomIdGenerator, SystemClock } from "@mfa-chain/crypto";
+import { POLLING_ONLY, type PushGateway } from "@mfa-chain/application";
+import { WebhookPushGateway } from "@mfa-chain/delivery";
 import {
   asDatabaseUnavailable,
   createDatabase,
@@ -24,15 +35,24 @@ import { createApp } from "./app.js";
 import { API_KEY_MINTER } from "./boot/api-keys.js";
 import { DatabaseHealth, describeCause } from "./boot/database-health.js";
 import { ensureDemo, type DemoSetup } from "./boot/demo.js";
+import { ensureDemoOperator, type DemoOperator } from "./boot/demo-operator.js";
+import { createOperatorWithTotp, type CreatedOperator, type OperatorInput } from "./boot/operators.js";
+import { ConsoleApiKeys, ConsoleOperators, VerifyAuditChain } from "@mfa-chain/application";
+import { postgresAuditChainVerifier } from "@mfa-chain/infra-postgres";
+import { Argon2PasswordHasher } from "@mfa-chain/crypto";
 import { retryWithBackoff } from "./boot/retry.js";
 import { loadCodeHasher } from "./boot/code-hasher.js";
 import { loadKeyring } from "./boot/keyring.js";
+import { loadLocations } from "./boot/geoip.js";
 import { createRateLimitStore, type RateLimitStore } from "./boot/rate-limit-store.js";
 import type { Config } from "./config.js";
 import { CachedApiKeyResolver } from "./http/auth.js";
 import { parseTrustedProxies } from "./http/client-ip.js";
 import { rawProblemResponse, safeError } from "./http/problem.js";
 import { createMetrics } from "./http/metrics.js";
+
+/** How often each process looks for notifications left in the outbox (queued by a process that stopped before it sent). */
+const NOTIFICATION_DRAIN_MS = 5_000;
 
 export interface ServerOptions {
   readonly config: Config;
@@ -47,6 +67,8 @@ export interface ServerOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   /** Injected by tests: replaces the delivery the environment describes. */
   readonly delivery?: MessageDelivery;
+  /** Injected by tests: replaces the push gateway PUSH_GATEWAY_URL describes. */
+  readonly pushGateway?: PushGateway;
   /** Called once the start-up work on the database is done, before "ready" is logged. */
   readonly onStarted?: (started: Started, url: string) => void;
 }
@@ -54,6 +76,8 @@ export interface ServerOptions {
 export interface Started {
   /** In demo mode, what the start set up. */
   readonly demo: DemoSetup | undefined;
+  /** In demo mode, the console's demo operator (its password and secret on the start that created it). */
+  readonly demoOperator?: DemoOperator;
 }
 
 export interface RunningServer {
@@ -66,6 +90,8 @@ export interface RunningServer {
    * for an unreachable database; it rejects only if the server is closed before it got there.
    */
   readonly started: Promise<Started>;
+  /** Creates a console operator with an authenticator app (operator commands, tests); its secret is returned once. */
+  createOperator(input: OperatorInput): Promise<CreatedOperator>;
   readonly logger: Logger;
   /** Stops taking connections, lets in-flight requests finish (up to the grace period), then closes the database. */
   close(): Promise<void>;
@@ -136,6 +162,11 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const delivery: MessageDelivery = o.delivery ?? (configured as ConfiguredDelivery);
     logger.info({ delivery: configured?.providers ?? "injected" }, "delivery");
     const sendLimits = readSendLimits(env.MFA_SEND_LIMITS);
+    const pushGateway = o.pushGateway ?? pushGatewayFromEnvironment(env);
+    logger.info({ pushGateway: o.pushGateway ? "injected" : env.PUSH_GATEWAY_URL ? "webhook" : "polling only" }, "push");
+    // Set once listening: the default base URL of push enrollment links.
+    const listening: { url?: string } = {};
+    const locations = await loadLocations(config, o.baseDir ?? process.cwd(), logger);
 
     const uow = new PostgresUnitOfWork(database.db);
     const adapters = {
@@ -151,16 +182,40 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         hasher: codeHasher.hasher,
         random: new CryptoRandomSource(),
         issuer: config.MFA_ISSUER,
+        // Push (issue 13): enrollment links carry MFA_PUBLIC_URL, or the address listened on once it is known.
+        push: {
+          apiBaseUrl: () => config.MFA_PUBLIC_URL ?? listening.url,
+          gateway: pushGateway,
+          onGatewayError: (error: unknown) => logger.warn({ err: safeError(error) }, "push gateway: the device was not woken (it polls)"),
+        },
+        webauthn: new SimpleWebAuthnCeremony(),
       }),
       keys: API_KEY_MINTER,
       cipher: keyring.keyring,
       generator: otp,
       delivery,
       ...(sendLimits === undefined ? {} : { sendLimits }),
+      ...(locations === undefined ? {} : { locations }),
       hasher: codeHasher.hasher,
+      pushVerifier: new NodePushSignatureVerifier(),
     };
+    // Notifications (issue 11): the use cases queue them in the outbox in their own transaction; this process's
+    // dispatcher sends them once committed (kicked by the use case, and every few seconds for what another process left).
+    const notifier = new NotificationDispatcher({
+      uow,
+      clock,
+      kinds: adapters.kinds,
+      delivery,
+      cipher: keyring.keyring,
+      onError: (error) => {
+        const unavailable = asDatabaseUnavailable(error);
+        if (unavailable) health.report(unavailable);
+        else logger.warn({ err: safeError(error) }, "a notification was not sent");
+      },
+    });
+    const notifying = { ...adapters, notify: notifier };
     const shared = { policies: new PolicyVersionCache() };
-    const services = createServices(adapters, shared);
+    const services = createServices(notifying, shared);
     // Resolved API keys are cached; every revocation committed by any process clears its key here at once.
     const apiKeys = new CachedApiKeyResolver({ resolve: (keyHash) => services.resolveApiKey.execute(keyHash) });
     const revocations = database.watchApiKeyRevocations(
@@ -186,6 +241,16 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     let startProblem = "starting: connecting to the database";
     const store: RateLimitStore = await createRateLimitStore(config, logger);
     cleanups.push(() => store.close());
+    // The admin console's operators and sessions (issue 15), over the same use cases.
+    const operators = new ConsoleOperators({
+      uow,
+      clock,
+      ids: adapters.ids,
+      passwords: new Argon2PasswordHasher(),
+      startAttempt: services.startAttempt,
+      verifyStep: services.verifyStep,
+      savePolicy: services.savePolicy,
+    });
     const devPeek = config.MFA_DEV_CODES
       ? new PeekCurrentCode({ uow, clock, kinds: adapters.kinds, generator: otp, policies: new PolicyVersionCache() })
       : undefined;
@@ -216,11 +281,25 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         }
       },
       started: () => startedWith !== undefined,
-      idempotency: { store: idempotencyStore, servicesOn: (joined) => createServices({ ...adapters, uow: joined }, shared) },
+      idempotency: { store: idempotencyStore, servicesOn: (joined) => createServices({ ...notifying, uow: joined }, shared) },
       onDatabaseUnavailable: (error) => health.report(error),
       ...(devPeek ? { devPeek } : {}),
+      console: operators,
+      auditChain: new VerifyAuditChain({ verifier: postgresAuditChainVerifier(database.db) }),
+      apiKeysAdmin: new ConsoleApiKeys({ uow, clock, ids: adapters.ids, keys: API_KEY_MINTER }),
       ...(config.MFA_DEMO
-        ? { demo: () => startedWith?.demo && { apiKey: startedWith.demo.apiKey, policyId: startedWith.demo.policyId } }
+        ? {
+            demo: () =>
+              startedWith?.demo && {
+                apiKey: startedWith.demo.apiKey,
+                policyId: startedWith.demo.policyId,
+                emailPolicyId: startedWith.demo.emailPolicyId,
+              },
+          }
+        : {}),
+      // The development outbox's messages, for the demo page: demo mode only (loopback), never in production.
+      ...(config.MFA_DEMO && config.NODE_ENV !== "production" && configured?.outbox
+        ? { devOutbox: (tenantId: string) => configured.outbox?.list(tenantId) ?? [] }
         : {}),
     });
 
@@ -271,6 +350,15 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
           }, sealMs).unref()
         : undefined;
 
+    const drainer = setInterval(() => {
+      if (!startedWith || health.outage) return;
+      notifier.kick();
+    }, NOTIFICATION_DRAIN_MS).unref();
+    cleanups.push(async () => {
+      clearInterval(drainer);
+      await notifier.idle();
+    });
+
     // Idempotency keys are kept 24 hours; each process deletes the expired ones now and then.
     const purger = setInterval(() => {
       if (!startedWith || health.outage) return;
@@ -283,6 +371,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
 
     const port = (server.address() as AddressInfo).port;
     const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
+    listening.url = url;
     logger.info({ url, demo: config.MFA_DEMO ? `${url}/demo/` : undefined, docs: `${url}/docs/` }, "mfa-chain API listening");
 
     // What needs the database before /v1 can serve runs after listening, not before, so that a process started while
@@ -293,7 +382,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
           const applied = await migrateToLatest(database.db);
           if (applied.length > 0) logger.info({ migrations: applied }, "migrations applied");
         }
-        return { demo: config.MFA_DEMO ? await ensureDemo(services) : undefined };
+        await operators.ensureConsole();
+        const demoOperator = config.MFA_DEMO ? await ensureDemoOperator(services, operators, () => clock.now()) : undefined;
+        return { demo: config.MFA_DEMO ? await ensureDemo(services) : undefined, ...(demoOperator ? { demoOperator } : {}) };
       },
       {
         stopped: () => closed,
@@ -338,7 +429,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         await cleanup();
         logger.info("stopped");
       })());
-    return { url, port, database, started, logger, close };
+    const createOperator = (input: OperatorInput) => createOperatorWithTotp(services, operators, input, () => clock.now());
+    return { url, port, database, started, logger, close, createOperator };
   } catch (error) {
     await cleanup().catch(() => undefined);
     throw error;
@@ -370,4 +462,17 @@ function readSendLimits(raw: string | undefined): SendLimits | undefined {
       "invalid configuration:\n  MFA_SEND_LIMITS: expected { perDestination, perUser, perTenant }, each a list of { count, windowSeconds } (positive integers)",
     );
   return parsed;
+}
+
+/** PUSH_GATEWAY_URL and PUSH_GATEWAY_SECRET: a signed webhook that wakes push devices; without them devices poll. */
+function pushGatewayFromEnvironment(env: Readonly<Record<string, string | undefined>>): PushGateway {
+  const url = env.PUSH_GATEWAY_URL?.trim();
+  if (!url) return POLLING_ONLY;
+  try {
+    return new WebhookPushGateway({ url, secret: env.PUSH_GATEWAY_SECRET ?? "" });
+  } catch (error) {
+    throw new Error(
+      `invalid configuration:\n  PUSH_GATEWAY_URL / PUSH_GATEWAY_SECRET: ${error instanceof Error ? error.message : "refused"} (an https:// URL, http:// on loopback only, and a secret of at least 32 characters)`,
+    );
+  }
 }

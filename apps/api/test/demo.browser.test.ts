@@ -3,6 +3,9 @@
 // here like a phone would, passes the chain step by step, sees the reset after a wrong code and the lockout after too
 // many. Another user enrolls backup codes (shown once), passes a step with one and sees the same code refused next time.
 // The demo policy asks for any two of its three factors in random order, so the test follows the step the page shows.
+// A third user enrolls an email factor, confirmed with the code the page lists from the development outbox, and passes
+// the email policy's chain (authenticator app → emailed code). Then the sign-in decision: a new device → the chain it
+// names → "remember this device" → the next decision needs nothing; a sensitive action still takes the step-up policy.
 // No secret or code is ever printed, asserted by value, or left visible in the screenshot.
 import { existsSync } from "node:fs";
 import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
@@ -30,12 +33,15 @@ const SCREENSHOT = join(dirname(fileURLToPath(import.meta.url)), "..", "test-res
 const ENROLL_SCREENSHOT = join(dirname(SCREENSHOT), "demo-enroll.png");
 const BACKUP_SCREENSHOT = join(dirname(SCREENSHOT), "demo-backup-codes.png");
 const LOCKOUT_SCREENSHOT = join(dirname(SCREENSHOT), "demo-lockout.png");
+const EMAIL_SCREENSHOT = join(dirname(SCREENSHOT), "demo-email.png");
+const DEVICE_SCREENSHOT = join(dirname(SCREENSHOT), "demo-remembered-device.png");
 const TOTP = { algorithm: "SHA1", digits: 6, period: 30 } as const;
 const USER = "alice";
 const LABELS: Record<string, string> = {
   google_auth: "Google Authenticator",
   ms_auth: "Microsoft Authenticator",
   backup_codes: "Backup codes",
+  email: "Email",
 };
 /** Either authenticator app, as the page names it after a reset (the new chain is drawn at random). */
 const ANY_APP = "(?:Google Authenticator \\(google_auth\\)|Microsoft Authenticator \\(ms_auth\\))";
@@ -393,5 +399,154 @@ describe("demo page in Chromium", () => {
     await expectText(status(), /^Chain complete: bob is authenticated \(2 of 2 steps\)\.$/);
     await expectText(backup.getByTestId("remaining"), /^\(8 unused codes left\)$/);
     expect(await page.getByTestId("verify-code").inputValue()).toBe("");
+  });
+  /** The code of the newest outbox message to `to` whose text matches `pattern` (read off the page, never printed). */
+  async function codeFromOutbox(to: string, pattern: RegExp): Promise<string> {
+    let code = "";
+    await expect
+      .poll(
+        async () => {
+          await page.getByTestId("outbox-refresh").click();
+          const texts = await page.locator(`[data-testid=outbox] li[data-to="${to}"] [data-testid=outbox-text]`).allTextContents();
+          code = texts.map((t) => pattern.exec(t)?.[1]).find((c) => c !== undefined) ?? "";
+          return code !== "";
+        },
+        { timeout: 5_000, interval: 100 },
+      )
+      .toBe(true);
+    return code;
+  }
+
+  it("enrolls an email factor with the code from the development outbox, and passes the chain app → email", async () => {
+    const CAROL = "carol";
+    const address = "carol@example.com";
+    await page.getByTestId("user-id").fill(CAROL);
+    await page.getByTestId("user-id").press("Enter");
+    await expectText(page.getByTestId("current-user"), new RegExp(`^${CAROL}$`));
+    const email = row("email");
+    await expectText(email.getByTestId("status"), /^not enrolled$/);
+    expect(await email.getByTestId("factor-policy").textContent()).toMatch(/In policy demo-email/);
+    expect(await email.getByTestId("enroll").textContent()).toBe("Send a code");
+    expect(await page.getByTestId("outbox-empty").isVisible()).toBe(true);
+
+    // The authenticator app first: the same slot as in the main policy.
+    const google = row("google_auth");
+    await google.getByTestId("enroll").click();
+    await google.getByTestId("qr").waitFor({ state: "visible" });
+    const carolsPhone = new PhoneApp((await google.getByTestId("secret").textContent())?.trim() ?? "", () => api!.clock.now());
+    await google.getByTestId("confirm-code").fill(await carolsPhone.next());
+    await google.getByTestId("confirm").click();
+    await expectText(google.getByTestId("status"), /^active$/);
+
+    // The address, typed into its labelled field; a code goes to the outbox, the page shows the address masked.
+    await email.getByLabel("Email address").fill(address);
+    await email.getByTestId("enroll").click();
+    await expectText(
+      email.getByTestId("sent-to"),
+      /^A code was sent to c\*\*\*@example\.com \(see the development outbox below\)\. Enter it before /,
+    );
+    await expectText(email.getByTestId("status"), /^pending confirmation$/);
+    expect(await email.getByTestId("secret").isVisible()).toBe(false);
+    expect(await email.getByTestId("qr").isVisible()).toBe(false);
+    const enrollCode = await codeFromOutbox(address, /Enter (\d{6,8}) to confirm/);
+    await email.getByLabel("Code from the email").fill(enrollCode);
+    await email.getByTestId("confirm").click();
+    await expectText(email.getByTestId("status"), /^active$/);
+    await expectText(email.getByTestId("row-status"), /^Confirmed: Email is ready\.$/);
+    expect(await email.getByLabel("Email address").isVisible()).toBe(false);
+
+    // The sends are limited per user (1 per 30 s by default): the sign-in comes a little later.
+    api!.clock.advance(31_000);
+    await page.getByTestId("sign-in-policy").selectOption("demo-email");
+    await page.getByTestId("start-attempt").click();
+    await expectText(status(), /Attempt started for carol: 2 steps\. Step 1: Google Authenticator \(google_auth\)\./);
+    await expectStep(1, "google_auth", "Google Authenticator");
+    expect(await page.getByTestId("challenge").isVisible()).toBe(false);
+    await submitCode(await carolsPhone.next());
+    await expectStep(2, "email", "Email");
+    expect(await page.getByTestId("step-prompt").textContent()).toBe("send the code, then enter the code from the email of your");
+    // The send button has the focus: the keyboard sends the code.
+    await expect
+      .poll(() => page.evaluate(() => (globalThis as unknown as { document: { activeElement: { id: string } } }).document.activeElement.id))
+      .toBe("send-code");
+    const sent = page.waitForResponse((r) => r.url().endsWith("/challenge") && r.request().method() === "POST");
+    await page.keyboard.press("Enter");
+    expect((await sent).status()).toBe(200);
+    await expectText(page.getByTestId("challenge-status"), /^Code sent to c\*\*\*@example\.com; it expires at /);
+    expect(await page.getByTestId("send-code").textContent()).toBe("Send a new code");
+    const signInCode = await codeFromOutbox(address, /verification code is (\d{6,8})/);
+    await submitCode(signInCode);
+    await expectText(status(), /^Chain complete: carol is authenticated \(2 of 2 steps\)\.$/);
+
+    // The codes are in the outbox (demo mode) and nowhere else: not in the page's log, the console or storage.
+    const logText = (await page.getByTestId("log").textContent()) ?? "";
+    expect([enrollCode, signInCode].filter((c) => logText.includes(c) || consoleTexts.some((t) => t.includes(c)))).toEqual([]);
+    expect(logText).not.toContain(address);
+    await mkdir(dirname(EMAIL_SCREENSHOT), { recursive: true });
+    await page.screenshot({ path: EMAIL_SCREENSHOT, fullPage: true, mask: [page.getByTestId("outbox")] });
+    expect((await stat(EMAIL_SCREENSHOT)).size).toBeGreaterThan(0);
+  });
+
+  it("asks for a sign-in decision: a new device → the chain → remember the device → none; a sensitive action steps up", async () => {
+    await page.getByTestId("user-id").fill(USER);
+    await page.getByTestId("user-id").press("Enter");
+    await expectText(page.getByTestId("current-user"), new RegExp(`^${USER}$`));
+    await expectText(page.getByTestId("device-status"), /^No remembered device in this page\.$/);
+
+    // The form is labelled and submitted from the keyboard; a loopback address has no location.
+    expect(await page.getByLabel("IP address").inputValue()).toBe("127.0.0.1");
+    await page.getByLabel("IP address").press("Enter");
+    await expectText(page.getByTestId("decision-require"), /^chain$/);
+    await expectText(page.getByTestId("decision-policy"), /^demo-login$/);
+    await expectText(page.getByTestId("decision-reasons"), /^new_device, location_unknown$/);
+    expect(await page.getByTestId("remember-device").isVisible()).toBe(false);
+
+    // The chain the decision names, in the sign-in section.
+    await page.getByTestId("decision-chain").click();
+    await expectText(status(), /Attempt started for alice: 2 steps/);
+    expect(await page.getByTestId("sign-in-policy").inputValue()).toBe("demo-login");
+    const first = await currentFactorAt(1);
+    await submitCode(await apps[first]!.next());
+    const second = await currentFactorAt(2);
+    await submitCode(await apps[second]!.next());
+    await expectText(status(), /^Chain complete: alice is authenticated \(2 of 2 steps\)\.$/);
+
+    // "Remember this device": a device token for the completed attempt, kept in the page's memory only.
+    await page.getByTestId("remember-device").click();
+    await expectText(page.getByTestId("device-status"), /^This browser is a remembered device of alice \(/);
+    expect(await page.getByTestId("remember-device").isVisible()).toBe(false);
+    const stored = await page.evaluate(() => {
+      const g = globalThis as unknown as { localStorage: { length: number }; sessionStorage: { length: number } };
+      return g.localStorage.length + g.sessionStorage.length;
+    });
+    expect(stored).toBe(0);
+    expect(await page.content()).not.toMatch(/mfad_/);
+
+    // The next decision: nothing to pass; the token was rotated, and the one after still holds.
+    for (let i = 0; i < 2; i++) {
+      const answered = page.waitForResponse((r) => r.url().endsWith("/v1/decisions"));
+      await page.getByTestId("decide").click();
+      expect((await answered).status()).toBe(200);
+      await expectText(page.getByTestId("decision-require"), /^none$/);
+      await expectText(page.getByTestId("decision-reasons"), /^remembered_device, location_unknown$/);
+      expect(await page.getByTestId("decision-chain").isVisible()).toBe(false);
+    }
+    await mkdir(dirname(DEVICE_SCREENSHOT), { recursive: true });
+    // The outbox shows codes (demo mode): masked in the screenshot.
+    await page.screenshot({ path: DEVICE_SCREENSHOT, fullPage: true, mask: [page.getByTestId("outbox")] });
+    expect((await stat(DEVICE_SCREENSHOT)).size).toBeGreaterThan(0);
+
+    // A sensitive action takes the step-up policy even on the remembered device.
+    await page.getByLabel("Action").selectOption("change_email");
+    await page.getByTestId("decide").click();
+    await expectText(page.getByTestId("decision-require"), /^chain$/);
+    await expectText(page.getByTestId("decision-policy"), /^demo-email$/);
+    await expectText(page.getByTestId("decision-reasons"), /^sensitive_action, remembered_device, location_unknown$/);
+
+    // Forgetting the token makes this browser a new device again.
+    await page.getByLabel("Action").selectOption("");
+    await page.getByTestId("forget-device").click();
+    await page.getByTestId("decide").click();
+    await expectText(page.getByTestId("decision-reasons"), /^new_device, location_unknown$/);
   });
 });

@@ -2,9 +2,12 @@
 // (successes and the documented failures) has a status the route documents, the documented media type, and a body
 // that validates against the documented schema (JSON Schema 2020-12, checked by ajv, with no undocumented fields).
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
+import { canonicalPushMessage, type PushMessage } from "@mfa-chain/domain";
+import { DeviceKey } from "@mfa-chain/push-device";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "../src/boot/api-keys.js";
+import { decodeBase32, generateTotp, timeStepAt } from "@mfa-chain/totp";
 import {
   ApiClient,
   Authenticator,
@@ -253,6 +256,161 @@ describe("OpenAPI conformance", () => {
     await call(service, "get", "/v1/users/{userId}/devices", `/v1/users/${userId}/devices`);
     await call(service, "delete", "/v1/users/{userId}/devices/{deviceId}", `/v1/users/${userId}/devices/nope`);
     await call(admin, "delete", "/v1/users/{userId}/devices", `/v1/users/${userId}/devices`);
+
+    // Tenant settings and recovery (issues 11 and 14).
+    await call(service, "get", "/v1/settings", "/v1/settings");
+    await call(service, "put", "/v1/settings", "/v1/settings", { recoveryDelaySeconds: 0 });
+    await call(admin, "put", "/v1/settings", "/v1/settings", { recoveryDelaySeconds: -1 });
+    const asked = { verification: "video_call", reference: "T-1" };
+    const recoveries = `/v1/users/${userId}/recoveries`;
+    const recovery = (await call(admin, "post", "/v1/users/{userId}/recoveries", recoveries, asked)).body as { id: string };
+    await call(admin, "post", "/v1/users/{userId}/recoveries", recoveries, asked);
+    await call(service, "post", "/v1/users/{userId}/recoveries", recoveries, asked);
+    await call(admin, "get", "/v1/users/{userId}/recoveries", recoveries);
+    await call(admin, "get", "/v1/recoveries/{recoveryId}", `/v1/recoveries/${recovery.id}`);
+    await call(admin, "get", "/v1/recoveries/{recoveryId}", "/v1/recoveries/rec_nope");
+    await call(admin, "post", "/v1/recoveries/{recoveryId}/execute", `/v1/recoveries/${recovery.id}/execute`, {});
+    await call(service, "post", "/v1/recoveries/cancel", "/v1/recoveries/cancel", { cancelToken: `mfarc_${"A".repeat(32)}` });
+    const reset = `/v1/users/${userId}/reset-factors`;
+    await call(admin, "post", "/v1/users/{userId}/reset-factors", reset, asked);
+    await call(admin, "put", "/v1/settings", "/v1/settings", { recoveryDelaySeconds: 0 });
+    await call(admin, "post", "/v1/users/{userId}/reset-factors", reset, asked);
+
+    // Push approval (issue 13): a device's signed proof, polls and answers on its own routes (no API key); the
+    // relying party's challenge and verify; an administrator's clear of denies.
+    await call(admin, "post", "/v1/policies", "/v1/policies", {
+      id: "push",
+      name: "Push",
+      mode: "fixed",
+      requiredSteps: 1,
+      factors: [{ id: "phone", label: "Phone", type: "push" }],
+    });
+    const pushUser = uniqueId("u");
+    const pushEnrolled = await call(admin, "post", "/v1/users/{userId}/factors", `/v1/users/${pushUser}/factors`, {
+      policyId: "push",
+      factorId: "phone",
+    });
+    const link = new URL(String(pushEnrolled.body.enrollmentLink).replace("mfachain-push://", "https://x/")).searchParams;
+    const [pushTenant, deviceId] = [link.get("tenant") as string, link.get("credential") as string];
+    const deviceKey = DeviceKey.generate("ES256");
+    const sign = (m: PushMessage) => {
+      const c = canonicalPushMessage(m);
+      if (!c.ok) throw new Error(c.error.message);
+      return deviceKey.sign(c.value);
+    };
+    const nobody = new ApiClient(api.url, null);
+    const T = "/v1/push/tenants/{tenantId}/devices/{deviceId}";
+    const at = `/v1/push/tenants/${pushTenant}/devices/${deviceId}`;
+    const proof = {
+      userId: pushUser,
+      enrollmentToken: link.get("token") as string,
+      algorithm: "ES256" as const,
+      publicKey: deviceKey.publicKey,
+      deviceName: "Phone",
+    };
+    await call(nobody, "post", `${T}/enrollment`, `${at}/enrollment`, { ...proof, extra: true });
+    await call(nobody, "post", `${T}/enrollment`, `${at}/enrollment`, { ...proof, signature: "A".repeat(86) });
+    await call(nobody, "post", `${T}/enrollment`, `${at}/enrollment`, {
+      ...proof,
+      signature: sign({ type: "enroll", tenantId: pushTenant, credentialId: deviceId, ...proof }),
+    });
+    const pushAttempt = (await call(service, "post", "/v1/attempts", "/v1/attempts", { userId: pushUser, policyId: "push" })).body
+      .attemptId;
+    const pushed = (await call(service, "post", "/v1/attempts/{attemptId}/challenge", `/v1/attempts/${pushAttempt}/challenge`)).body.push;
+    const pushVerify = () =>
+      call(service, "post", "/v1/attempts/{attemptId}/verify", `/v1/attempts/${pushAttempt}/verify`, {
+        factorId: "phone",
+        code: pushed.challengeId,
+      });
+    await pushVerify();
+    const poll = async (nonce: string) => {
+      const timestamp = api.clock.now();
+      const headers = {
+        "mfa-push-timestamp": String(timestamp),
+        "mfa-push-nonce": nonce,
+        "mfa-push-signature": sign({ type: "poll", tenantId: pushTenant, deviceId, timestamp, nonce }),
+      };
+      const res = await nobody.call("GET", `${at}/challenges`, undefined, { headers });
+      conforms("get", `${T}/challenges`, res);
+      return res;
+    };
+    await poll("q83vEjRWeJCrze8SNFZ4kA");
+    await poll("q83vEjRWeJCrze8SNFZ4kA");
+    const answer = (challengeId: string, number: number) => {
+      const a = { decision: "approve" as const, number, notMe: false };
+      const signature = sign({ type: "answer", tenantId: pushTenant, userId: pushUser, attemptId: pushAttempt, challengeId, ...a });
+      return call(nobody, "post", `${T}/challenges/{challengeId}/answer`, `${at}/challenges/${challengeId}/answer`, { ...a, signature });
+    };
+    const wrong = pushed.number === 99 ? 98 : pushed.number + 1;
+    await answer(pushed.challengeId, wrong);
+    await answer(pushed.challengeId, pushed.number);
+    await answer("pch_nope", pushed.number);
+    await pushVerify();
+    await call(service, "delete", "/v1/users/{userId}/push-denies", `/v1/users/${pushUser}/push-denies`);
+    await call(admin, "delete", "/v1/users/{userId}/push-denies", `/v1/users/${pushUser}/push-denies`);
+
+    await call(admin, "get", "/v1/audit-chain", "/v1/audit-chain");
+
+    // The admin console's sign-in and session (issue 15): a browser's cookie and CSRF header.
+    const browser = new ApiClient(api.url, null);
+    let cookie = "";
+    let csrf = "";
+    const consoleCall = async (method: string, path: string, body?: unknown, headers: Record<string, string> = {}) => {
+      const res = await browser.call(method.toUpperCase(), path, body, { headers: { ...(cookie ? { cookie } : {}), ...headers } });
+      conforms(method, path, res);
+      const set = /^mfa_console=([^;]+)/.exec(res.headers.get("set-cookie") ?? "");
+      if (set) cookie = `mfa_console=${set[1]}`;
+      return res;
+    };
+    await consoleCall("get", "/console/session");
+    await consoleCall("post", "/console/session", { username: "nobody", password: "not a password" });
+    await consoleCall("post", "/console/session/code", { code: "123456" });
+    await consoleCall("post", "/console/session", { username: "nobody" });
+    const made = await api.server.createOperator({
+      username: "conformance",
+      password: "a conformance passphrase",
+      role: "viewer",
+      scope: null,
+    });
+    await consoleCall("post", "/console/session", { username: "conformance", password: "a conformance passphrase" });
+    await consoleCall("post", "/console/session/code", { code: "000000" });
+    const step = timeStepAt(api.clock.now(), 30) + 1;
+    const code = generateTotp(decodeBase32(made.totpSecret), step * 30_000, { algorithm: "SHA1", digits: 6, period: 30 });
+    csrf = (await consoleCall("post", "/console/session/code", { code })).body.session.csrfToken;
+    await consoleCall("get", "/console/session");
+    // The tenant's API keys: an API key may not manage them (403); a viewer operator neither; an admin operator may.
+    await call(admin, "get", "/v1/api-keys", "/v1/api-keys");
+    await call(admin, "post", "/v1/api-keys", "/v1/api-keys", { name: "x", role: "service" });
+    await call(admin, "post", "/v1/api-keys/{keyId}/revoke", "/v1/api-keys/key_nope/revoke");
+    const keysTenant = await api.tenant("admin");
+    const operatorOnTenant = { "x-csrf-token": csrf, "mfa-tenant": keysTenant.tenantId };
+    await consoleCall("post", "/v1/api-keys", { name: "x", role: "service" }, operatorOnTenant);
+    const keeper = await api.server.createOperator({
+      username: "keeper",
+      password: "a conformance passphrase",
+      role: "admin",
+      scope: keysTenant.tenantId,
+    });
+    const keeperBrowser = new ApiClient(api.url, null);
+    const keeperLogin = await keeperBrowser.call("POST", "/console/session", { username: "keeper", password: "a conformance passphrase" });
+    const keeperCookie = /^mfa_console=([^;]+)/.exec(keeperLogin.headers.get("set-cookie") ?? "")?.[1] ?? "";
+    const keeperCode = generateTotp(decodeBase32(keeper.totpSecret), step * 30_000, { algorithm: "SHA1", digits: 6, period: 30 });
+    const keeperHeaders = { cookie: `mfa_console=${keeperCookie}` };
+    const keeperSession = await keeperBrowser.call("POST", "/console/session/code", { code: keeperCode }, { headers: keeperHeaders });
+    const asKeeper = async (method: string, template: string, path: string, body?: unknown) => {
+      const res = await keeperBrowser.call(method.toUpperCase(), path, body, {
+        headers: { ...keeperHeaders, "x-csrf-token": keeperSession.body.session.csrfToken },
+      });
+      conforms(method, template, res);
+      return res;
+    };
+    const issued = await asKeeper("post", "/v1/api-keys", "/v1/api-keys", { name: "conformance", role: "service" });
+    await asKeeper("post", "/v1/api-keys", "/v1/api-keys", { name: "", role: "service" });
+    await asKeeper("get", "/v1/api-keys", "/v1/api-keys");
+    await asKeeper("post", "/v1/api-keys/{keyId}/revoke", `/v1/api-keys/${issued.body.keyId}/revoke`);
+    await asKeeper("post", "/v1/api-keys/{keyId}/revoke", `/v1/api-keys/${issued.body.keyId}/revoke`);
+    await consoleCall("delete", "/console/session");
+    await consoleCall("delete", "/console/session", undefined, { "x-csrf-token": csrf });
 
     // The session answered every documented operation, and with more than one status for most.
     expect([...seen.keys()].sort()).toEqual(

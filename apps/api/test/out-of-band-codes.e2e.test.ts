@@ -157,8 +157,10 @@ afterAll(async () => {
 
 /** The codes mailed to an address, oldest first, read from the parsed messages (text part). */
 function codesMailedTo(address: string): string[] {
+  // Security notifications (a factor added, …) go to the same address: only the code messages count here.
   return smtp.received
     .filter((m) => m.rcptTo.includes(address))
+    .filter((m) => /verification code|Confirm your new second factor/.test(m.parsed.subject ?? ""))
     .map((m) => {
       expect(m.secure).toBe(true);
       // No code in the subject line.
@@ -375,7 +377,8 @@ describe("SMS codes through a signed webhook", () => {
     const texted = () =>
       sms.requests
         .map((r) => JSON.parse(r.rawBody.toString("utf8")) as { to: string; body: string })
-        .filter((m) => m.to === number)
+        // Only the code messages: a security notification (a factor added) goes to the number too.
+        .filter((m) => m.to === number && /\b\d{6}\b/.test(m.body))
         .map((m) => {
           const code = /\b(\d{6})\b/.exec(m.body)?.[1] as string;
           secrets.add(code);

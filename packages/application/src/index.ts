@@ -9,6 +9,9 @@ export * from "./ports/repositories.port.js";
 export * from "./ports/delivery.port.js";
 export * from "./ports/webauthn.port.js";
 export * from "./ports/push-signature.port.js";
+export * from "./ports/push.port.js";
+export * from "./push/push-device.use-case.js";
+export { StepNotReady } from "./shared/step-not-ready.js";
 export * from "./kinds/index.js";
 export * from "./shared/actor.js";
 export * from "./shared/application.errors.js";
@@ -26,6 +29,8 @@ export * from "./attempts/start-attempt.use-case.js";
 export * from "./attempts/get-attempt.use-case.js";
 export * from "./attempts/verify-step.use-case.js";
 export * from "./attempts/issue-challenge.use-case.js";
+export * from "./webauthn/relying-party.use-case.js";
+export { issueChallenge, CHALLENGE_MAX_TTL_SECONDS, type IssuedChallengeView } from "./shared/challenge-issuer.js";
 export { challengeIdOf, type SentChallenge } from "./shared/challenge-sender.js";
 export * from "./lockout/lockout.use-case.js";
 export * from "./audit/list-audit-events.use-case.js";
@@ -35,4 +40,14 @@ export * from "./vault/vault.use-case.js";
 // Enforcement and remembered devices (issue 14).
 export * from "./enforcement/index.js";
 export * from "./ports/enforcement.port.js";
+// Notifications (issue 11) and recovery (issue 14).
+export * from "./ports/recovery.port.js";
+export * from "./notifications/notifications.js";
+export * from "./recovery/recovery.use-case.js";
+// Console operators (issue 15).
+export * from "./ports/operators.port.js";
+export * from "./operators/console.use-case.js";
+export * from "./operators/api-keys.use-case.js";
+export * from "./ports/audit-chain.port.js";
+export * from "./audit/verify-audit-chain.use-case.js";
 export * from "./services.js";

@@ -6,6 +6,7 @@ import type { IdGenerator } from "./ports/id-generator.port.js";
 import { DEFAULT_SEND_LIMITS, type RandomSource, type SendLimits } from "@mfa-chain/domain";
 import type { MessageDelivery } from "./ports/delivery.port.js";
 import { IssueChallenge } from "./attempts/issue-challenge.use-case.js";
+import { GetRelyingParty, SetRelyingParty } from "./webauthn/relying-party.use-case.js";
 import type { OtpGenerator } from "./ports/otp.port.js";
 import type { SecretCipher } from "./ports/secret-cipher.port.js";
 import type { Kinds } from "./kinds/index.js";
@@ -36,6 +37,10 @@ import {
 import { createEnforcementServices } from "./enforcement/index.js";
 import { UNKNOWN_LOCATIONS, type LocationSource } from "./ports/enforcement.port.js";
 import type { KeyedHasher } from "./ports/keyed-hasher.port.js";
+import type { PushSignatureVerifier } from "./ports/push-signature.port.js";
+import { createPushServices, NO_PUSH_VERIFIER } from "./push/push-device.use-case.js";
+import { NO_KICK, type NotificationKick } from "./notifications/notifications.js";
+import { createRecoveryServices } from "./recovery/recovery.use-case.js";
 
 export interface ServiceAdapters {
   readonly uow: UnitOfWork;
@@ -58,6 +63,10 @@ export interface ServiceAdapters {
   readonly hasher: KeyedHasher;
   /** Where an IP address is (GEOIP_DATABASE); UNKNOWN_LOCATIONS when absent: location then never prompts. */
   readonly locations?: LocationSource;
+  /** Verifies push devices' signatures (issue 13); absent, every device request is refused. */
+  readonly pushVerifier?: PushSignatureVerifier;
+  /** Starts sending queued notifications once a use case committed (a NotificationDispatcher); none when absent. */
+  readonly notify?: NotificationKick;
 }
 
 /** What the services of every unit of work share: the cache of policy versions (a version never changes). */
@@ -68,6 +77,7 @@ export interface SharedState {
 export function createServices(a: ServiceAdapters, shared: SharedState = { policies: new PolicyVersionCache() }) {
   const { policies } = shared;
   const { uow, clock, ids, kinds } = a;
+  const notify = a.notify ?? NO_KICK;
   const base = { uow, clock };
   const tenants = { uow, clock, ids, keys: a.keys };
   const vault = { uow, clock, ids, cipher: a.cipher, generator: a.generator };
@@ -77,15 +87,18 @@ export function createServices(a: ServiceAdapters, shared: SharedState = { polic
     getPolicy: new GetPolicy(base),
     listPolicies: new ListPolicies(base),
     deletePolicy: new DeletePolicy(base),
-    enrollFactor: new EnrollFactor({ ...base, ids, kinds, sender }),
-    confirmFactor: new ConfirmFactor({ ...base, kinds }),
+    enrollFactor: new EnrollFactor({ ...base, ids, kinds, sender, notify }),
+    confirmFactor: new ConfirmFactor({ ...base, kinds, notify }),
     listFactors: new ListFactors({ ...base, kinds }),
-    revokeFactor: new RevokeFactor({ ...base, kinds }),
+    revokeFactor: new RevokeFactor({ ...base, kinds, notify }),
     resyncHotpFactor: new ResyncHotpFactor({ ...base, kinds }),
     startAttempt: new StartAttempt({ ...base, ids, random: a.random, kinds }),
     getAttempt: new GetAttempt({ ...base, policies }),
-    verifyStep: new VerifyStep({ ...base, random: a.random, kinds, policies }),
+    verifyStep: new VerifyStep({ ...base, random: a.random, kinds, policies, notify }),
     issueChallenge: new IssueChallenge({ ...base, kinds, policies, sender }),
+    // WebAuthn (issue 12): the tenant's relying party.
+    setRelyingParty: new SetRelyingParty(base),
+    getRelyingParty: new GetRelyingParty(base),
     getLockout: new GetLockout(base),
     unlockUser: new UnlockUser(base),
     listAuditEvents: new ListAuditEvents({ audit: a.auditReader }),
@@ -102,7 +115,11 @@ export function createServices(a: ServiceAdapters, shared: SharedState = { polic
     deleteVaultEntry: new DeleteVaultEntry(vault),
     setVaultGroup: new SetVaultGroup(vault),
     listVaultGroups: new ListVaultGroups(vault),
+    // Push devices (issue 13): enrollment proof, signed polls and answers; an administrator's clear of denies.
+    ...createPushServices({ uow, clock, hasher: a.hasher, verifier: a.pushVerifier ?? NO_PUSH_VERIFIER, notify: a.notify ?? NO_KICK }),
     // Enforcement and remembered devices (issue 14).
+    // Recovery and the tenant's settings (issue 14, issue 11's notifications).
+    ...createRecoveryServices({ uow, clock, ids, hasher: a.hasher, cipher: a.cipher, kinds, notify }),
     ...createEnforcementServices({ uow, clock, ids, hasher: a.hasher, locations: a.locations ?? UNKNOWN_LOCATIONS }),
   };
 }

@@ -6,3 +6,4 @@ export * from "./random-id-generator.js";
 export * from "./aes-gcm-keyring.js";
 export * from "./hmac-keyed-hasher.js";
 export * from "./node-push-signature-verifier.js";
+export * from "./argon2-password-hasher.js";

@@ -5,6 +5,7 @@ export * from "./templates.js";
 export * from "./channel-router.js";
 export * from "./smtp-email-sender.js";
 export * from "./webhook-sms-sender.js";
+export * from "./webhook-push-gateway.js";
 export * from "./twilio-sms-sender.js";
 export * from "./development-outbox.js";
 export * from "./delivery-from-environment.js";

@@ -122,3 +122,27 @@ describe("per-tenant overrides", () => {
     expect(() => renderer({ acme: all })).not.toThrow();
   });
 });
+
+describe("recovery and fraud notices (issue 14)", () => {
+  it("a recovery's notice carries its cancel token and due time in the body, never in the subject", () => {
+    const token = "mfarc_9xQmT2vLr8ZpKc4WnYb7HsDe3FgJ5aUo";
+    const message = aNotification({ event: "recovery_requested", cancelToken: token, dueAt: NOW + 24 * 3600 * 1000 });
+    const email = renderer().email(message);
+    expect(email.subject).not.toContain(token);
+    expect(email.text).toContain(token);
+    expect(email.html).toContain(token);
+    expect(email.text).toContain(new Date(NOW + 24 * 3600 * 1000).toISOString().slice(0, 16).replace("T", " "));
+    expect(renderer().sms({ ...message, channel: "sms" })).toContain(token);
+  });
+
+  it("an override with {{cancelToken}} in a subject is refused", () => {
+    const error = templateError({ acme: { recovery_requested: { subject: "Cancel with {{cancelToken}}" } } });
+    expect(error.issues.map((i) => i.where)).toContain("templates.acme.recovery_requested.subject");
+  });
+
+  it("fraud_reported has a template naming the factor", () => {
+    const email = renderer().email(aNotification({ event: "fraud_reported", factorLabel: "Phone app" }));
+    expect(email.subject).toMatch(/not approve/);
+    expect(email.text).toContain("Phone app");
+  });
+});

@@ -15,7 +15,10 @@ export type TemplateOverrides = Readonly<Record<string, Partial<Readonly<Record<
 
 const CODE_PLACEHOLDERS = ["code", "minutes", "expiresAt"] as const;
 const NOTIFICATION_PLACEHOLDERS = ["at", "factorLabel"] as const;
-export type Placeholder = (typeof CODE_PLACEHOLDERS)[number] | (typeof NOTIFICATION_PLACEHOLDERS)[number];
+/** A recovery's notice also says when it takes effect and the token that cancels it (never in the subject). */
+const RECOVERY_PLACEHOLDERS = ["at", "dueAt", "cancelToken"] as const;
+export type Placeholder =
+  (typeof CODE_PLACEHOLDERS)[number] | (typeof NOTIFICATION_PLACEHOLDERS)[number] | (typeof RECOVERY_PLACEHOLDERS)[number];
 
 /** Which placeholders each template may use. */
 export const TEMPLATE_PLACEHOLDERS: Readonly<Record<TemplateKey, readonly Placeholder[]>> = {
@@ -25,7 +28,9 @@ export const TEMPLATE_PLACEHOLDERS: Readonly<Record<TemplateKey, readonly Placeh
   factor_removed: NOTIFICATION_PLACEHOLDERS,
   backup_code_used: NOTIFICATION_PLACEHOLDERS,
   locked_out: NOTIFICATION_PLACEHOLDERS,
-  recovery_requested: NOTIFICATION_PLACEHOLDERS,
+  recovery_requested: RECOVERY_PLACEHOLDERS,
+  factors_reset: NOTIFICATION_PLACEHOLDERS,
+  fraud_reported: NOTIFICATION_PLACEHOLDERS,
 };
 
 const TEMPLATE_KEYS = Object.keys(TEMPLATE_PLACEHOLDERS) as TemplateKey[];
@@ -74,9 +79,21 @@ export const DEFAULT_TEMPLATES: Readonly<Record<TemplateKey, MessageTemplate>> =
   },
   recovery_requested: {
     subject: "Account recovery was requested",
-    text: `A recovery of your account was requested at {{at}}. It takes effect after a delay.\n${FOOTER}`,
-    html: `<p>A recovery of your account was requested at {{at}}. It takes effect after a delay.</p><p>${FOOTER}</p>`,
-    sms: `A recovery of your account was requested at {{at}}. It takes effect after a delay. ${FOOTER}`,
+    text: `A recovery of your account was requested at {{at}}. At {{dueAt}} all your second factors will be removed, so that you can set up new ones.\nIf you did not ask for this, cancel it now with this cancel token:\n{{cancelToken}}\n${FOOTER}`,
+    html: `<p>A recovery of your account was requested at {{at}}. At {{dueAt}} all your second factors will be removed, so that you can set up new ones.</p><p>If you did not ask for this, cancel it now with this cancel token:</p><p style="font-family:monospace">{{cancelToken}}</p><p>${FOOTER}</p>`,
+    sms: `A recovery of your account was requested at {{at}}; it takes effect at {{dueAt}}. Not you? Cancel it with {{cancelToken}}`,
+  },
+  factors_reset: {
+    subject: "All your second factors were removed",
+    text: `An administrator removed all the second factors of your account at {{at}}, so that you can set up new ones.\n${FOOTER}`,
+    html: `<p>An administrator removed all the second factors of your account at {{at}}, so that you can set up new ones.</p><p>${FOOTER}</p>`,
+    sms: `An administrator removed all your second factors at {{at}}. ${FOOTER}`,
+  },
+  fraud_reported: {
+    subject: "A sign-in you did not approve was reported",
+    text: `At {{at}} you reported a sign-in request ({{factorLabel}}) as not yours. It was refused. Someone may know your password: change it.\n${FOOTER}`,
+    html: `<p>At {{at}} you reported a sign-in request (<strong>{{factorLabel}}</strong>) as not yours. It was refused. Someone may know your password: change it.</p><p>${FOOTER}</p>`,
+    sms: `At {{at}} you reported a sign-in request as not yours; it was refused. Change your password. ${FOOTER}`,
   },
 };
 
@@ -166,7 +183,12 @@ export class MessageRenderer {
       case "notification":
         return {
           template: pick(message.event),
-          values: { at: formatInstant(message.at), factorLabel: message.factorLabel ?? "unnamed factor" },
+          values: {
+            at: formatInstant(message.at),
+            factorLabel: message.factorLabel ?? "unnamed factor",
+            dueAt: message.dueAt === undefined ? "" : formatInstant(message.dueAt),
+            cancelToken: message.cancelToken ?? "",
+          },
         };
     }
   }
@@ -200,6 +222,12 @@ function compileTemplate(key: TemplateKey, template: MessageTemplate, where: str
     issues.push({
       where: `${where}.subject`,
       message: "a subject must not contain {{code}}: subjects show in notifications and mail lists",
+    });
+  }
+  if (compiled.subject.some((s) => typeof s !== "string" && s.placeholder === "cancelToken")) {
+    issues.push({
+      where: `${where}.subject`,
+      message: "a subject must not contain {{cancelToken}}: subjects show in notifications and mail lists",
     });
   }
   if (/[\r\n]/.test(template.subject)) {

@@ -35,6 +35,10 @@ select create_distributed_table('policies', 'tenant_id', colocate_with => 'users
   where not exists (select from pg_dist_partition where logicalrelid = 'policies'::regclass);
 select create_distributed_table('credentials', 'tenant_id', colocate_with => 'users')
   where not exists (select from pg_dist_partition where logicalrelid = 'credentials'::regclass);
+select create_distributed_table('webauthn_credentials', 'tenant_id', colocate_with => 'users')
+  where not exists (select from pg_dist_partition where logicalrelid = 'webauthn_credentials'::regclass);
+select create_distributed_table('webauthn_relying_parties', 'tenant_id', colocate_with => 'users')
+  where not exists (select from pg_dist_partition where logicalrelid = 'webauthn_relying_parties'::regclass);
 select create_distributed_table('otp_secrets', 'tenant_id', colocate_with => 'users')
   where not exists (select from pg_dist_partition where logicalrelid = 'otp_secrets'::regclass);
 select create_distributed_table('backup_codes', 'tenant_id', colocate_with => 'users')
@@ -69,5 +73,26 @@ select create_distributed_table('seen_locations', 'tenant_id', colocate_with => 
   where not exists (select from pg_dist_partition where logicalrelid = 'seen_locations'::regclass);
 select create_distributed_table('remembered_devices', 'tenant_id', colocate_with => 'users')
   where not exists (select from pg_dist_partition where logicalrelid = 'remembered_devices'::regclass);
+-- Notifications and recovery (migration 0010). The outbox's drain reads across tenants: on Citus it runs per shard.
+select create_distributed_table('tenant_settings', 'tenant_id', colocate_with => 'users')
+  where not exists (select from pg_dist_partition where logicalrelid = 'tenant_settings'::regclass);
+select create_distributed_table('notification_outbox', 'tenant_id', colocate_with => 'users')
+  where not exists (select from pg_dist_partition where logicalrelid = 'notification_outbox'::regclass);
+select create_distributed_table('recoveries', 'tenant_id', colocate_with => 'users')
+  where not exists (select from pg_dist_partition where logicalrelid = 'recoveries'::regclass);
+-- Console operators (migration 0011): operators reference their user, sessions their operator.
+select create_distributed_table('operators', 'tenant_id', colocate_with => 'users')
+  where not exists (select from pg_dist_partition where logicalrelid = 'operators'::regclass);
+select create_distributed_table('operator_sessions', 'tenant_id', colocate_with => 'users')
+  where not exists (select from pg_dist_partition where logicalrelid = 'operator_sessions'::regclass);
+
+select create_distributed_table('push_devices', 'tenant_id', colocate_with => 'users')
+  where not exists (select from pg_dist_partition where logicalrelid = 'push_devices'::regclass);
+select create_distributed_table('push_challenges', 'tenant_id', colocate_with => 'users')
+  where not exists (select from pg_dist_partition where logicalrelid = 'push_challenges'::regclass);
+select create_distributed_table('push_poll_nonces', 'tenant_id', colocate_with => 'users')
+  where not exists (select from pg_dist_partition where logicalrelid = 'push_poll_nonces'::regclass);
+select create_distributed_table('push_deny_clears', 'tenant_id', colocate_with => 'users')
+  where not exists (select from pg_dist_partition where logicalrelid = 'push_deny_clears'::regclass);
 
 reset citus.enable_unsafe_triggers;

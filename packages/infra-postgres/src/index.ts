@@ -24,3 +24,4 @@ export * from "./repositories/challenge.repository.js";
 export * from "./audit/audit-chain.js";
 export * from "./secrets/rotate-secrets.js";
 export * from "./secrets/rotate-command.js";
+export * from "./audit/audit-chain-verifier.js";

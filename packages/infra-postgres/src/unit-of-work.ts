@@ -1,5 +1,6 @@
 // One use case, one transaction: every repository handed to `work` runs on the same transaction, committed when
 // `work` resolves and rolled back when it throws. On PGlite the driver serializes transactions (one connection).
+import { PostgresRelyingPartyRepository } from "./repositories/relying-party.repository.js";
 import type { Repositories, UnitOfWork } from "@mfa-chain/application";
 import type { Db } from "./database/schema.js";
 import { PostgresAttemptRepository } from "./repositories/attempt.repository.js";
@@ -12,7 +13,14 @@ import { PostgresUserRepository } from "./repositories/user.repository.js";
 import { PostgresVaultRepository } from "./repositories/vault.repository.js";
 import { PostgresDeviceRepository, PostgresEnforcementRepository } from "./repositories/enforcement.repository.js";
 import { PostgresChallengeRepository } from "./repositories/challenge.repository.js";
+import { PostgresPushRepository } from "./repositories/push.repository.js";
+import {
+  PostgresNotificationOutbox,
+  PostgresRecoveryRepository,
+  PostgresTenantSettingsRepository,
+} from "./repositories/recovery.repository.js";
 import { PostgresApiKeyRepository, PostgresTenantRepository } from "./repositories/tenant.repository.js";
+import { PostgresOperatorRepository } from "./repositories/operator.repository.js";
 
 /** The repositories over one connection or transaction. */
 export function createRepositories(db: Db): Repositories {
@@ -28,8 +36,14 @@ export function createRepositories(db: Db): Repositories {
     steps: new PostgresStepRepository(db),
     vault: new PostgresVaultRepository(db),
     challenges: new PostgresChallengeRepository(db),
+    relyingParties: new PostgresRelyingPartyRepository(db),
     enforcement: new PostgresEnforcementRepository(db),
     devices: new PostgresDeviceRepository(db),
+    push: new PostgresPushRepository(db),
+    settings: new PostgresTenantSettingsRepository(db),
+    notifications: new PostgresNotificationOutbox(db),
+    recoveries: new PostgresRecoveryRepository(db),
+    operators: new PostgresOperatorRepository(db),
   };
 }
 

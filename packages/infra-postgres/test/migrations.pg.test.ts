@@ -33,17 +33,28 @@ const TABLES = [
   "grace_deadlines",
   "idempotency_keys",
   "lockouts",
+  "notification_outbox",
   "one_time_challenges",
+  "operator_sessions",
+  "operators",
   "otp_secrets",
   "policies",
+  "push_challenges",
+  "push_deny_clears",
+  "push_devices",
+  "push_poll_nonces",
+  "recoveries",
   "remembered_devices",
   "seen_locations",
+  "tenant_settings",
   "tenants",
   "user_enforcement",
   "users",
   "vault_entries",
   "vault_grants",
   "vault_group_members",
+  "webauthn_credentials",
+  "webauthn_relying_parties",
 ];
 
 async function tables<DB>(db: Kysely<DB>): Promise<string[]> {
@@ -174,6 +185,10 @@ describe("migrations 0003 (credential material) and 0005 (the replay guard back 
           "0005-replay-guard-on-credentials",
           "0006-out-of-band-codes",
           "0007-enforcement",
+          "0008-webauthn",
+          "0009-push",
+          "0010-recovery",
+          "0011-operators",
         ]);
 
         const uow = new PostgresUnitOfWork(database.db);

@@ -93,6 +93,10 @@ const LOCAL_MATERIAL: { readonly [K in ImplementedFactorType]: (secret: SealedSe
   // Email and SMS codes need a delivery and a challenge store: the service's, not this library's.
   email: () => null,
   sms: () => null,
+  // WebAuthn needs a relying party, a challenge store and a browser: the service's, not this library's.
+  webauthn: () => null,
+  // Push needs a device, its routes and a challenge store: the service's, not this library's.
+  push: () => null,
 };
 
 export class MfaOrchestrator {

@@ -250,7 +250,8 @@ export class PushStubServer {
     const device = this.devices.get(deviceId);
     const challenge = this.challenges.get(challengeId);
     if (device === undefined || challenge === undefined || challenge.deviceId !== deviceId || challenge.tenantId !== tenantId) {
-      return this.#refuse(res, 404, "no such challenge", "unknown challenge");
+      // As the API: no challenge of this device is refused like a bad signature (the caller learns nothing).
+      return this.#refuse(res, 401, "answer refused", "unknown challenge");
     }
     const { decision, number, notMe } = body;
     if (!isPushDecision(decision) || !(number === null || typeof number === "number") || typeof notMe !== "boolean") {

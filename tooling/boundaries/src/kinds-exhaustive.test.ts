@@ -53,7 +53,7 @@ beforeAll(() => {
     `export function label(type: ImplementedFactorType): string {\n  switch (type) {\n` +
     cases.map((c) => `    case "${c}":\n      return "${c}";\n`).join("") +
     `  }\n  return "none";\n}\n`;
-  writeFileSync(join(dir, "kinds", "switch-all.ts"), switchOver(["totp", "hotp", "backup_code", "email", "sms"]));
+  writeFileSync(join(dir, "kinds", "switch-all.ts"), switchOver(["totp", "hotp", "backup_code", "email", "sms", "webauthn", "push"]));
   writeFileSync(join(dir, "kinds", "switch-missing.ts"), switchOver(["totp", "hotp"]));
   // "Not TOTP means HOTP", the branch the registries replaced.
   writeFileSync(

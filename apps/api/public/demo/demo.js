@@ -7,7 +7,9 @@ const enc = encodeURIComponent;
 
 const state = {
   config: null,
+  /** The main demo policy (its summary is shown); `policies` holds it and the email policy, by id. */
   policy: null,
+  policies: new Map(),
   /** The user the page acts for (applied from the input, not read from it on every call). */
   user: "",
   /** factorId → { factor, row, credentialId, status } */
@@ -18,6 +20,12 @@ const state = {
   lockedUntil: null,
   lockTimer: null,
   busy: 0,
+  /** Where the focus goes once the running action is over (set by focusSoon). */
+  focusAfter: null,
+  /** The last attempt completed in this page, for "remember this device" (the API allows it for 5 minutes). */
+  completed: null,
+  /** { id, token, expiresAt } once this browser is remembered: in this page's memory only, never stored. */
+  device: null,
 };
 
 async function api(method, path, body) {
@@ -69,6 +77,10 @@ function setRowStatus(entry, text, kind = "") {
 const factorName = (f) => `${f.label} (${f.id})`;
 /** A slot passed by any unused code of a set shown once (active at once; no QR code, nothing to confirm). */
 const isBackupCodes = (f) => f?.type === "backup_code";
+/** A slot whose codes are sent to a destination (email, SMS): enrolled with the address, each step sends a code. */
+const isOutOfBand = (f) => f?.type === "email" || f?.type === "sms";
+const channelName = (f) => (f?.type === "sms" ? "text message" : "email");
+const timeOf = (iso) => new Date(iso).toLocaleTimeString();
 
 /** Runs one user action with the controls disabled, so a double click cannot send a code twice. */
 async function busy(action) {
@@ -81,7 +93,19 @@ async function busy(action) {
   } finally {
     state.busy -= 1;
     updateControls();
+    // A control the action moved to, disabled while it ran (a button), gets the focus once the controls are back.
+    if (state.busy === 0 && state.focusAfter) {
+      const target = state.focusAfter;
+      state.focusAfter = null;
+      if (!target.disabled && !target.closest("[hidden]")) target.focus();
+    }
   }
+}
+
+/** Moves the focus to `el`, at once or, while an action runs, once the controls are enabled again. */
+function focusSoon(el) {
+  if (state.busy > 0) state.focusAfter = el;
+  else el.focus();
 }
 
 function updateControls() {
@@ -89,6 +113,12 @@ function updateControls() {
   const working = state.busy > 0;
   $("start-attempt").disabled = locked || working || !state.policy;
   $("verify").disabled = locked || working;
+  $("send-code").disabled = locked || working;
+  $("decide").disabled = working;
+  $("decision-chain").disabled = locked || working;
+  $("remember-device").disabled = working;
+  $("forget-device").disabled = working;
+  $("outbox-refresh").disabled = working;
   $("verify-code").disabled = locked;
   $("user-apply").disabled = working;
   for (const entry of state.factors.values()) {
@@ -163,10 +193,21 @@ async function unlock() {
 
 // ---- policy and enrollment ----------------------------------------------------------------------------------------
 
-async function loadPolicy() {
-  const { status, data } = await api("GET", `/v1/policies/${enc(state.config.policyId)}`);
+async function fetchPolicy(policyId) {
+  const { status, data } = await api("GET", `/v1/policies/${enc(policyId)}`);
   if (status !== 200) throw new Error(problemText(data, status));
+  return data;
+}
+
+async function loadPolicy() {
+  const data = await fetchPolicy(state.config.policyId);
   state.policy = data;
+  state.policies.clear();
+  state.policies.set(data.id, data);
+  if (state.config.emailPolicyId) {
+    const email = await fetchPolicy(state.config.emailPolicyId);
+    state.policies.set(email.id, email);
+  }
   $("policy-id").textContent = data.id;
   const order = data.mode === "random" ? "random order" : "fixed order";
   const lock = data.lockout?.maxFailures ? `; locks after ${data.lockout.maxFailures} wrong codes in a row` : "";
@@ -174,15 +215,47 @@ async function loadPolicy() {
   const container = $("factors");
   container.replaceChildren();
   state.factors.clear();
-  for (const factor of data.factors) {
-    const entry = { factor, row: renderFactor(factor), credentialId: null, status: "unknown" };
-    state.factors.set(factor.id, entry);
-    container.append(entry.row);
+  // One row per slot id across the policies: a credential passes every slot of its id and kind, in any policy.
+  for (const policy of state.policies.values()) {
+    for (const factor of policy.factors) {
+      if (state.factors.has(factor.id)) continue;
+      const entry = { factor, policyId: policy.id, row: renderFactor(factor, policy), credentialId: null, status: "unknown" };
+      state.factors.set(factor.id, entry);
+      container.append(entry.row);
+    }
   }
+  const select = $("sign-in-policy");
+  select.replaceChildren(
+    ...[...state.policies.values()].map((p) => {
+      const option = document.createElement("option");
+      option.value = p.id;
+      option.textContent = `${p.id}: ${p.name}`;
+      return option;
+    }),
+  );
+  select.value = data.id;
 }
 
-function renderFactor(factor) {
+function renderFactor(factor, policy) {
   const row = $("factor-template").content.firstElementChild.cloneNode(true);
+  if (policy.id !== state.policy.id) {
+    row.querySelector(".policy-line").hidden = false;
+    row.querySelector(".policy-name").textContent = policy.id;
+  }
+  if (isOutOfBand(factor)) {
+    const line = row.querySelector(".destination-line");
+    line.hidden = false;
+    if (factor.type === "sms") {
+      line.querySelector(".destination-label").firstChild.textContent = "Phone number (E.164) ";
+      line.querySelector(".destination").type = "tel";
+      line.querySelector(".destination").autocomplete = "tel";
+    }
+    const code = row.querySelector(".confirm-code");
+    code.setAttribute("aria-label", `Code from the ${channelName(factor)}`);
+    code.placeholder = `code from the ${channelName(factor)}`;
+    row.querySelector(".app-instructions").hidden = true;
+    row.querySelector(".secret-line").hidden = true;
+  }
   row.dataset.factorId = factor.id;
   row.dataset.testid = `factor-${factor.id}`;
   // Labels come from the tenant's policy: text, never markup.
@@ -210,6 +283,7 @@ function clearEnrollment(entry) {
   img.hidden = true;
   img.removeAttribute("src");
   entry.row.querySelector(".secret").textContent = "";
+  entry.row.querySelector(".sent-instructions").textContent = "";
   entry.row.querySelector(".confirm-code").value = "";
   entry.row.querySelector(".enrollment").hidden = true;
   clearCodes(entry);
@@ -248,6 +322,11 @@ async function refreshFactors() {
     remaining.textContent = typeof left !== "number" ? "" : left === 0 ? "(no unused codes left: generate new ones)" : `(${left} unused ${left === 1 ? "code" : "codes"} left)`;
     const button = entry.row.querySelector(".enroll");
     if (isBackupCodes(entry.factor)) button.textContent = entry.status === "active" ? "Generate new codes" : "Generate codes";
+    else if (isOutOfBand(entry.factor)) {
+      button.textContent = entry.status === "active" ? "Enrolled" : entry.credentialId ? "Send a new code" : "Send a code";
+      // The address is asked for while enrolling only: once active, the factor keeps it (sealed).
+      entry.row.querySelector(".destination-line").hidden = entry.status === "active";
+    }
     // A pending enrollment whose secret is no longer on the page (reloaded, other user) can only be redone.
     else button.textContent = entry.status === "active" ? "Enrolled" : entry.credentialId ? "New secret" : entry.status === "pending" ? "Enroll again" : "Enroll";
   }
@@ -260,7 +339,16 @@ async function enroll(factorId) {
     if (!window.confirm(`Generate new backup codes for ${state.user}? The current codes stop working at once.`)) return;
   }
   const user = state.user;
-  const { status, data } = await api("POST", `/v1/users/${enc(user)}/factors`, { policyId: state.policy.id, factorId });
+  const body = { policyId: entry.policyId, factorId };
+  if (isOutOfBand(entry.factor)) {
+    const destination = entry.row.querySelector(".destination");
+    if (!destination.value.trim()) {
+      setRowStatus(entry, `Enter the ${entry.factor.type === "sms" ? "phone number" : "email address"} first.`, "fail");
+      return void destination.focus();
+    }
+    body.destination = destination.value.trim();
+  }
+  const { status, data } = await api("POST", `/v1/users/${enc(user)}/factors`, body);
   if (user !== state.user) return;
   if (status !== 201) {
     if (status === 423) showLock(data.lockedUntil);
@@ -278,6 +366,19 @@ async function enroll(factorId) {
     return;
   }
   entry.credentialId = data.factor.id;
+  if (isOutOfBand(entry.factor)) {
+    // A code went to the destination (shown masked, as the API answers it); the outbox lists it in demo mode.
+    const before = data.confirmBefore ? ` before ${timeOf(data.confirmBefore)}` : "";
+    const where = state.config.outbox ? " (see the development outbox below)" : "";
+    entry.row.querySelector(".sent-instructions").textContent = `A code was sent to ${data.destination}${where}. Enter it${before}.`;
+    entry.row.querySelector(".sent-instructions").hidden = false;
+    entry.row.querySelector(".enrollment").hidden = false;
+    setRowStatus(entry, `Code sent to ${data.destination}.`);
+    log(`enrolled ${factorId} for ${user} (pending confirmation; code sent to ${data.destination})`);
+    await Promise.all([refreshFactors(), refreshOutbox()]);
+    entry.row.querySelector(".confirm-code").focus();
+    return;
+  }
   const img = entry.row.querySelector(".qr-image");
   img.src = data.qr.png;
   img.alt = `QR code for ${factorName(entry.factor)}`;
@@ -303,6 +404,7 @@ async function confirmEnrollment(factorId) {
   if (user !== state.user) return;
   if (status === 200 && data.confirmed) {
     clearEnrollment(entry);
+    entry.row.querySelector(".destination").value = "";
     setRowStatus(entry, `Confirmed: ${entry.factor.label} is ready.`, "ok");
     log(`confirmed ${factorId}`, "ok");
   } else if (status === 200) {
@@ -347,8 +449,18 @@ function renderAttempt() {
   $("current-label").textContent = a.current.label;
   $("current-id").textContent = a.current.id;
   const backup = isBackupCodes(a.current);
+  const outOfBand = isOutOfBand(a.current);
   $("attempt").dataset.factorType = a.current.type;
-  $("step-prompt").textContent = backup ? "enter one unused code of your" : "enter the code from";
+  $("step-prompt").textContent = backup
+    ? "enter one unused code of your"
+    : outOfBand
+      ? `send the code, then enter the code from the ${channelName(a.current)} of your`
+      : "enter the code from";
+  $("challenge").hidden = !outOfBand;
+  if (a.challengedStep !== a.passed.length) {
+    $("send-code").textContent = "Send the code";
+    $("challenge-status").textContent = "";
+  }
   const input = $("verify-code");
   // A backup code is 15 letters and digits, typed with or without its hyphens; never offered for autofill.
   input.inputMode = backup ? "text" : "numeric";
@@ -356,7 +468,29 @@ function renderAttempt() {
   input.maxLength = backup ? 45 : 8;
   input.placeholder = backup ? "XXXXX-XXXXX-XXXXX" : "123456";
   input.value = "";
-  if (state.lockedUntil === null) $("verify-code").focus();
+  if (state.lockedUntil === null) focusSoon(outOfBand && a.challengedStep !== a.passed.length ? $("send-code") : $("verify-code"));
+}
+
+/** Sends a code for the current step (email, SMS): the challenge phase. Calling it again sends a new code. */
+async function sendCode() {
+  const a = state.attempt;
+  if (!a || !isOutOfBand(a.current)) return;
+  const { status, data } = await api("POST", `/v1/attempts/${enc(a.id)}/challenge`, {});
+  if (a !== state.attempt) return;
+  if (status === 200) {
+    a.challengedStep = a.passed.length;
+    const expires = data.expiresAt ? `; it expires at ${timeOf(data.expiresAt)}` : "";
+    $("challenge-status").textContent = `Code sent to ${data.destination}${expires}.`;
+    $("send-code").textContent = "Send a new code";
+    log(`code sent for step ${a.passed.length + 1} (${a.current.id}) to ${data.destination}`);
+    await refreshOutbox();
+    focusSoon($("verify-code"));
+    return;
+  }
+  if (status === 423) showLock(data.lockedUntil);
+  const retry = status === 429 && data.retryAt ? ` Try again after ${timeOf(data.retryAt)}.` : "";
+  $("challenge-status").textContent = `${problemText(data, status)}.${retry}`;
+  log(`send code: ${problemText(data, status)}`, "fail");
 }
 
 function endAttempt() {
@@ -364,8 +498,10 @@ function endAttempt() {
   renderAttempt();
 }
 
+const signInPolicy = () => state.policies.get($("sign-in-policy").value) ?? state.policy;
+
 function missingForStart() {
-  const p = state.policy;
+  const p = signInPolicy();
   const active = [...state.factors.values()].filter((e) => e.status === "active");
   if (p.mode === "random") {
     if (active.length >= p.requiredSteps) return null;
@@ -380,14 +516,15 @@ async function startAttempt() {
   const missing = missingForStart();
   if (missing) return void setStatus(missing, "fail", "not-enrolled");
   const user = state.user;
-  const { status, data } = await api("POST", "/v1/attempts", { userId: user, policyId: state.policy.id });
+  const policyId = signInPolicy().id;
+  const { status, data } = await api("POST", "/v1/attempts", { userId: user, policyId });
   if (user !== state.user) return;
   if (status !== 201) {
     if (status === 423) showLock(data.lockedUntil);
     setStatus(problemText(data, status), "fail", status === 423 ? "locked" : "error");
     return log(`start: ${problemText(data, status)}`, "fail");
   }
-  state.attempt = { id: data.attemptId, steps: data.steps, passed: [], current: data.currentFactor };
+  state.attempt = { id: data.attemptId, policyId, steps: data.steps, passed: [], current: data.currentFactor, challengedStep: null };
   renderAttempt();
   setStatus(`Attempt started for ${user}: ${data.steps} steps. Step 1: ${factorName(data.currentFactor)}.`, "", "started");
   log(`attempt started for ${user}; step 1 is ${data.currentFactor.id}`);
@@ -407,6 +544,8 @@ async function verify() {
     if (data.success && data.complete) {
       a.passed.push(a.current);
       endAttempt();
+      state.completed = { attemptId: a.id, user: state.user };
+      $("remember-device").hidden = false;
       setStatus(`Chain complete: ${state.user} is authenticated (${a.steps} of ${a.steps} steps).`, "ok", "complete");
       return log("chain complete", "ok");
     }
@@ -426,6 +565,7 @@ async function verify() {
     } else {
       a.passed = [];
       a.current = data.nextFactor;
+      a.challengedStep = null;
       renderAttempt();
       const tries = data.lockedUntil ? "The user is now locked." : `${data.failuresRemaining} tries left before a lock.`;
       setStatus(`${why}: the chain was reset to step 1, ${factorName(a.current)}. ${tries}`, "fail", "reset");
@@ -445,6 +585,103 @@ async function verify() {
   log(`verify: ${problemText(data, status)}`, "fail");
 }
 
+// ---- sign-in decisions and remembered devices ---------------------------------------------------------------------
+
+function showDevice() {
+  const d = state.device;
+  $("device-status").textContent = d
+    ? `This browser is a remembered device of ${state.user} (${d.id}, until ${new Date(d.expiresAt).toLocaleString()}); its token is in this page only and changes at every decision.`
+    : "No remembered device in this page.";
+  $("device-status").dataset.state = d ? "remembered" : "none";
+  $("forget-device").hidden = !d;
+}
+
+function forgetDevice() {
+  state.device = null;
+  state.completed = null;
+  $("remember-device").hidden = true;
+  showDevice();
+}
+
+async function decide() {
+  const user = state.user;
+  const ip = $("decision-ip").value.trim();
+  const action = $("decision-action").value;
+  const sent = state.device;
+  const context = { ip, userAgent: navigator.userAgent, ...(sent ? { deviceToken: sent.token } : {}), ...(action ? { action } : {}) };
+  const { status, data } = await api("POST", "/v1/decisions", { userId: user, context });
+  if (user !== state.user) return;
+  if (status !== 200) {
+    setStatus(problemText(data, status), "fail", "error");
+    return log(`decision: ${problemText(data, status)}`, "fail");
+  }
+  if (data.device) state.device = { id: data.device.id, token: data.device.token, expiresAt: data.device.expiresAt };
+  else if (sent) {
+    state.device = null;
+    log("the device token was refused (used already, revoked or expired): a new device again", "fail");
+  }
+  showDevice();
+  $("decision").hidden = false;
+  $("decision").dataset.require = data.require;
+  $("decision-require").textContent = data.require;
+  $("decision-policy").textContent = data.policyId ?? "–";
+  $("decision-reasons").textContent = data.reasons.join(", ");
+  $("decision-chain").hidden = data.require !== "chain";
+  const grace = data.graceEndsAt ? ` (grace period until ${new Date(data.graceEndsAt).toLocaleString()})` : "";
+  log(`decision for ${user}: ${data.require}${data.policyId ? ` with ${data.policyId}` : ""} (${data.reasons.join(", ")})${grace}`);
+  if (data.require === "chain") focusSoon($("decision-chain"));
+}
+
+/** Starts the chain the decision asked for, in the sign-in section. */
+async function passDecidedChain() {
+  const policyId = $("decision-policy").textContent;
+  if (!state.policies.has(policyId)) return void setStatus(`The decision names policy ${policyId}, which this page does not show.`, "fail", "error");
+  $("sign-in-policy").value = policyId;
+  await startAttempt();
+}
+
+async function rememberDevice() {
+  const done = state.completed;
+  if (!done || done.user !== state.user) return;
+  const ip = $("decision-ip").value.trim();
+  const { status, data } = await api("POST", "/v1/devices", { attemptId: done.attemptId, label: "Demo browser", ...(ip ? { ip } : {}) });
+  if (done.user !== state.user) return;
+  if (status !== 201) {
+    setStatus(problemText(data, status), "fail", "error");
+    return log(`remember device: ${problemText(data, status)}`, "fail");
+  }
+  state.completed = null;
+  $("remember-device").hidden = true;
+  state.device = { id: data.device.id, token: data.deviceToken, expiresAt: data.device.expiresAt };
+  showDevice();
+  log(`remembered this browser as ${data.device.id} for ${done.user}`, "ok");
+}
+
+// ---- the development outbox ---------------------------------------------------------------------------------------
+
+async function refreshOutbox() {
+  if (!state.config.outbox) return;
+  const { status, data } = await api("GET", "/v1/dev/outbox");
+  if (status !== 200) return log(`outbox: ${problemText(data, status)}`, "fail");
+  const items = data.messages.slice(0, 20).map((m) => {
+    const li = document.createElement("li");
+    li.dataset.to = m.to;
+    li.dataset.kind = m.kind;
+    const meta = document.createElement("div");
+    meta.className = "meta";
+    meta.textContent = `${timeOf(m.acceptedAt)} · ${m.channel} to ${m.to}`;
+    const subject = document.createElement("strong");
+    subject.textContent = m.subject ?? "";
+    const text = document.createElement("pre");
+    text.dataset.testid = "outbox-text";
+    text.textContent = m.text;
+    li.append(meta, ...(m.subject ? [subject] : []), text);
+    return li;
+  });
+  $("outbox").replaceChildren(...items);
+  $("outbox-empty").hidden = items.length > 0;
+}
+
 // ---- the user -----------------------------------------------------------------------------------------------------
 
 async function useUser() {
@@ -460,6 +697,9 @@ async function useUser() {
       clearEnrollment(entry);
       setRowStatus(entry, "");
     }
+    // A device token is the user's: another user starts as a new device.
+    forgetDevice();
+    $("decision").hidden = true;
     log(`acting for user ${id}`);
   }
   await Promise.all([refreshFactors(), refreshLockout()]);
@@ -480,8 +720,22 @@ async function main() {
     busy(verify);
   });
   $("unlock").addEventListener("click", () => busy(unlock));
+  $("send-code").addEventListener("click", () => busy(sendCode));
+  $("decision-form").addEventListener("submit", (e) => {
+    e.preventDefault();
+    busy(decide);
+  });
+  $("decision-chain").addEventListener("click", () => busy(passDecidedChain));
+  $("remember-device").addEventListener("click", () => busy(rememberDevice));
+  $("forget-device").addEventListener("click", () => {
+    forgetDevice();
+    log("forgot the device token: this browser is a new device again");
+  });
+  $("outbox-refresh").addEventListener("click", () => busy(refreshOutbox));
+  $("outbox-section").hidden = !state.config.outbox;
   await loadPolicy();
   await useUser();
+  await refreshOutbox();
   document.body.dataset.ready = "true";
 }
 

@@ -1,5 +1,7 @@
 // Demo mode: a demo tenant with a policy of two authenticator apps and a set of backup codes (any two of them, in random
 // order), created on first start, and a key for the demo page, issued afresh at every start (the previous one revoked).
+// Also, once: a second policy (the authenticator app, then an emailed code) and enforcement rules for the sign-in
+// decision the page demonstrates (new device → chain → remembered device).
 import type { Actor, Services } from "@mfa-chain/application";
 
 export const DEMO_TENANT = "demo";
@@ -17,6 +19,29 @@ export const DEMO_POLICY_DEFINITION = {
     { id: "ms_auth", label: "Microsoft Authenticator", type: "totp" },
     { id: "backup_codes", label: "Backup codes", type: "backup_code" },
   ],
+} as const;
+
+// The step-up policy of the demo: the Google Authenticator slot (the same enrollment as in the main policy: a credential
+// passes every slot of its id and kind), then a code emailed to the user (the development outbox in demo mode).
+export const DEMO_EMAIL_POLICY = "demo-email";
+export const DEMO_EMAIL_POLICY_DEFINITION = {
+  name: "Demo: authenticator app, then an emailed code",
+  mode: "fixed",
+  requiredSteps: 2,
+  factors: [
+    { id: "google_auth", label: "Google Authenticator", type: "totp" },
+    { id: "email", label: "Email", type: "email" },
+  ],
+} as const;
+
+// Who must pass what at sign-in (docs/enforcement.md): everyone the main policy; a sensitive action or a new location
+// (with GEOIP_DATABASE) the email policy. Set once, on a tenant without rules: an admin's later rules are kept.
+export const DEMO_SENSITIVE_ACTION = "change_email";
+const DEMO_ENFORCEMENT = {
+  requirements: [{ appliesTo: { kind: "all" }, policyId: DEMO_POLICY }],
+  stepUp: { policyId: DEMO_EMAIL_POLICY, actions: [DEMO_SENSITIVE_ACTION], onNewLocation: true },
+  gracePeriodDays: 30,
+  rememberDeviceDays: 30,
 } as const;
 
 /** The demo policy as earlier versions created it (two authenticator apps, in order). */
@@ -44,6 +69,8 @@ const isEarlierDemoPolicy = (p: StoredDemoPolicy): boolean =>
 export interface DemoSetup {
   readonly apiKey: string;
   readonly policyId: string;
+  /** The step-up policy: the authenticator app, then an emailed code. */
+  readonly emailPolicyId: string;
   /** Present on the start that created the tenant: its admin key, to print once. */
   readonly createdAdminKey?: string;
 }
@@ -70,5 +97,23 @@ export async function ensureDemo(services: Services): Promise<DemoSetup> {
     // Another process starting at the same moment may have written the new version first.
     if (!saved.ok && saved.error.code !== "policy_exists") throw new Error(`demo policy: ${saved.error.message}`);
   }
-  return { apiKey: page.apiKey, policyId: DEMO_POLICY, ...(createdAdminKey ? { createdAdminKey } : {}) };
+  // The email policy and the rules are created once (a database from an earlier version gets them on its next start).
+  if (!(await services.getPolicy.execute({ actor, policyId: DEMO_EMAIL_POLICY })).ok) {
+    const saved = await services.savePolicy.execute({
+      actor,
+      policyId: DEMO_EMAIL_POLICY,
+      definition: DEMO_EMAIL_POLICY_DEFINITION,
+      mode: "create",
+    });
+    if (!saved.ok && saved.error.code !== "policy_exists") throw new Error(`demo email policy: ${saved.error.message}`);
+  }
+  if (!(await services.getEnforcementRules.execute({ actor })).ok) {
+    // Another process starting at the same moment may save them first (this save then fails on the version): fine.
+    const saved = await services.setEnforcementRules.execute({ actor, rules: DEMO_ENFORCEMENT }).catch(async (error: unknown) => {
+      if ((await services.getEnforcementRules.execute({ actor })).ok) return null;
+      throw error;
+    });
+    if (saved && !saved.ok) throw new Error(`demo enforcement rules: ${saved.error.message}`);
+  }
+  return { apiKey: page.apiKey, policyId: DEMO_POLICY, emailPolicyId: DEMO_EMAIL_POLICY, ...(createdAdminKey ? { createdAdminKey } : {}) };
 }

@@ -3,6 +3,9 @@ import { OpenAPIRegistry, OpenApiGeneratorV31, type RouteConfig } from "@asteaso
 import { z } from "zod";
 import * as S from "./schemas.js";
 import { registerEnforcementPaths } from "./enforcement.openapi.js";
+import { registerRecoveryPaths } from "./recovery.openapi.js";
+import { registerApiKeyPaths, registerAuditChainPath, registerConsolePaths } from "./console.openapi.js";
+import { registerPushPaths } from "./push.openapi.js";
 
 const json = (schema: z.ZodType, description: string) => ({ description, content: { "application/json": { schema } } });
 const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: S.ProblemSchema } } });
@@ -11,7 +14,8 @@ const body = (schema: z.ZodType) => ({ content: { "application/json": { schema }
 export function buildOpenApiDocument(options: { devCodes: boolean }) {
   const registry = new OpenAPIRegistry();
   registry.registerComponent("securitySchemes", "apiKey", { type: "http", scheme: "bearer", description: "A tenant API key" });
-  const security = [{ apiKey: [] }];
+  // A tenant API key, or the admin console's session (registerConsolePaths).
+  const security = [{ apiKey: [] }, { consoleSession: [] }];
   const common = {
     400: problem("Malformed request"),
     401: problem("Missing or invalid API key"),
@@ -314,6 +318,13 @@ export function buildOpenApiDocument(options: { devCodes: boolean }) {
   });
   // Enforcement, decisions and remembered devices (issue 14).
   registerEnforcementPaths(add, { json, problem, body });
+  // Tenant settings and recovery (issues 11 and 14).
+  registerRecoveryPaths(add, { json, problem, body });
+  registerPushPaths(registry, add, { json, problem, body });
+  // The admin console's sign-in and session (issue 15).
+  registerConsolePaths(registry, { json, problem, body });
+  registerAuditChainPath(add, { json });
+  registerApiKeyPaths(add, { json, problem, body });
   if (options.devCodes) {
     add({
       method: "get",

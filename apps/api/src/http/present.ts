@@ -27,6 +27,7 @@ export const presentCredential = (c: CredentialView) => ({
   createdAt: iso(c.createdAt),
   confirmedAt: isoOrNull(c.confirmedAt),
   revokedAt: isoOrNull(c.revokedAt),
+  ...(c.pushDevice === undefined ? {} : { pushDevice: { ...c.pushDevice, enrolledAt: iso(c.pushDevice.enrolledAt) } }),
 });
 
 export const presentPolicy = (p: PolicyView) => ({ ...p, createdAt: iso(p.createdAt) });

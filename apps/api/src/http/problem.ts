@@ -62,11 +62,32 @@ export const STATUS: Record<ProblemCode, number> = {
   internal_error: 500,
   unavailable: 503,
   delivery_unavailable: 503,
+  // WebAuthn (issue 12).
+  relying_party_not_configured: 409,
+  credential_already_registered: 409,
+  // Push approval (issue 13).
+  push_answer_pending: 409,
+  push_answer_unverified: 409,
+  push_challenge_expired: 410,
+  push_already_answered: 409,
+  push_wrong_number: 422,
+  push_unauthorized: 401,
+  push_not_found: 404,
+  too_many_pushes: 429,
   // Enforcement and remembered devices (issue 14).
   enforcement_rules_not_found: 404,
   device_not_found: 404,
   attempt_not_completed: 409,
   device_already_issued: 409,
+  // Recovery (issue 14).
+  recovery_not_found: 404,
+  recovery_pending: 409,
+  recovery_not_due: 409,
+  recovery_closed: 409,
+  recovery_delay_required: 409,
+  // Console operators (issue 15).
+  sign_in_failed: 401,
+  operator_exists: 409,
 };
 
 const TITLE: Partial<Record<ProblemCode, string>> = {
@@ -131,11 +152,25 @@ export function sendAppError(res: Response, error: AppError): void {
         { code: error.code, detail: error.message, lockedUntil: iso(error.lockedUntil) },
         { "Retry-After": retryAfter(error.lockedUntil) },
       );
+    case "recovery_not_due":
+      return sendProblem(
+        res,
+        { code: error.code, detail: error.message, dueAt: iso(error.dueAt) },
+        { "Retry-After": retryAfter(error.dueAt) },
+      );
     case "too_many_sends":
       return sendProblem(
         res,
         { code: error.code, detail: error.message, retryAt: iso(error.retryAt) },
         { "Retry-After": retryAfter(error.retryAt) },
+      );
+    case "push_answer_unverified":
+      return sendProblem(res, { code: error.code, detail: error.message, pushChallengeId: error.pushChallengeId });
+    case "too_many_pushes":
+      return sendProblem(
+        res,
+        { code: error.code, detail: error.message, retryAt: error.retryAt === null ? null : iso(error.retryAt) },
+        error.retryAt === null ? {} : { "Retry-After": retryAfter(error.retryAt) },
       );
     case "delivery_unavailable":
       // Nothing was sent or stored: a retryable failure may be retried after a short wait.
@@ -178,11 +213,29 @@ export function sendAppError(res: Response, error: AppError): void {
     case "vault_entry_exists":
     case "vault_grant_not_found":
     case "challenge_not_supported":
+    // WebAuthn (issue 12).
+    case "relying_party_not_configured":
+    case "credential_already_registered":
+    // Push approval (issue 13).
+    case "push_answer_pending":
+    case "push_challenge_expired":
+    case "push_already_answered":
+    case "push_wrong_number":
+    case "push_unauthorized":
+    case "push_not_found":
     // Enforcement and remembered devices (issue 14).
     case "enforcement_rules_not_found":
     case "device_not_found":
     case "attempt_not_completed":
     case "device_already_issued":
+    // Recovery (issue 14).
+    case "recovery_not_found":
+    case "recovery_pending":
+    case "recovery_closed":
+    case "recovery_delay_required":
+    // Console operators (issue 15).
+    case "sign_in_failed":
+    case "operator_exists":
       return sendProblem(res, { code: error.code, detail: error.message });
   }
 }

@@ -17,6 +17,7 @@ import {
 } from "@mfa-chain/domain";
 import { Algorithm, apiKinds, Digits, enrollFields } from "./kinds/index.js";
 import { CodeDigits, CodeTtlSeconds } from "./kinds/out-of-band.js";
+import { WebAuthnResponse, webauthnPolicyOptions } from "./kinds/webauthn.js";
 import { z } from "./zod.js";
 
 const OPAQUE_ID = /^[A-Za-z0-9_-]{1,64}$/;
@@ -86,9 +87,19 @@ export const PolicyFactorSchema = z
           .optional()
           .openapi({ description: "TOTP only." }),
         codeDigits: CodeDigits.optional().openapi({ description: "email and sms: digits of a sent code, 6 (default) or 8." }),
+        ...webauthnPolicyOptions,
         codeTtlSeconds: CodeTtlSeconds.optional().openapi({
           description: "email and sms: how long a sent code is valid, 60 to 600 seconds (default 300).",
         }),
+        maxPending: z.int().min(1).max(10).optional().openapi({ description: "push: unanswered pushes per user at once (default 2)." }),
+        maxPerHour: z.int().min(1).max(100).optional().openapi({ description: "push: pushes per user in any hour (default 10)." }),
+        maxDenies: z.int().min(1).max(20).optional().openapi({
+          description: "push: denies that stop pushes to the user until an administrator or a completed chain clears them (default 3).",
+        }),
+        suspendOnFraud: z
+          .boolean()
+          .optional()
+          .openapi({ description: 'push: a deny marked "not me" revokes the push factor (default true).' }),
       })
       .optional()
       .openapi({
@@ -142,16 +153,36 @@ export const EnrollFactorBody = z
   .openapi("EnrollFactor");
 
 export const ChallengeBody = z.strictObject({}).openapi("ChallengeRequest");
-export const ChallengeSchema = z
+/** A code sent (email, SMS): where it went, until when, and when a resend is allowed. */
+export const SentChallengeSchema = z
   .object({
     factorId: z.string().openapi({ description: "The factor of the step the code is for." }),
+    delivery: z.literal("send").openapi({ description: "A code was sent to the factor's destination." }),
     destination: z.string().openapi({ description: "Where the code went, masked (`a***@example.com`, `+44******789`)." }),
     expiresAt: z.string().openapi({ description: "Until when the code is valid (ISO 8601)." }),
     resendAfter: z.string().openapi({ description: "When another code may be sent (ISO 8601); a resend replaces this code." }),
   })
-  .openapi("Challenge");
+  .openapi("SentChallenge");
+/** A challenge answered by its kind (WebAuthn: `publicKey`, the request options): the kind's fields, from the registry. */
+export const AnsweredChallengeSchema = z
+  .object({
+    factorId: z.string().openapi({ description: "The factor of the step the challenge is for." }),
+    delivery: z.literal("answer").openapi({ description: "Nothing was sent: the answer carries what the client needs." }),
+    expiresAt: z.string().openapi({ description: "Until when the challenge is valid (ISO 8601; at most 5 minutes)." }),
+    ...Object.fromEntries(
+      apiKinds().flatMap((k) => Object.entries(k.challenge?.shape ?? {}).map(([n, f]) => [n, (f as z.ZodType).optional()])),
+    ),
+  })
+  .openapi("AnsweredChallenge");
+export const ChallengeSchema = z.union([SentChallengeSchema, AnsweredChallengeSchema]).openapi("Challenge");
 
-export const ConfirmFactorBody = z.strictObject({ code: z.string().max(64) }).openapi("ConfirmFactor");
+export const ConfirmFactorBody = z
+  .strictObject({
+    code: z.string().max(64).optional().openapi({ description: "The code from the new authenticator (TOTP, HOTP, email, SMS)." }),
+    response: WebAuthnResponse.optional().openapi({ description: "webauthn: the browser's registration (`credential.toJSON()`)." }),
+  })
+  .refine((b) => (b.code === undefined) !== (b.response === undefined), { message: "give either code or response (webauthn), not both" })
+  .openapi("ConfirmFactor");
 export const ResyncFactorBody = z
   .strictObject({
     codes: z
@@ -166,13 +197,40 @@ export const StartAttemptBody = z.strictObject({ userId: UserIdParam, policyId: 
 export const VerifyBody = z
   .strictObject({
     factorId: FactorId.openapi({ description: "The id of the factor the attempt currently expects." }),
-    code: z.string().max(64).openapi({
+    code: z.string().max(64).optional().openapi({
       description:
         "The code: for TOTP and HOTP exactly the factor's number of ASCII digits; for a backup code one unused code of the set, in any case, with or without its hyphens or spaces.",
       example: "123456",
     }),
+    response: WebAuthnResponse.optional().openapi({
+      description: "webauthn: the browser's assertion (`credential.toJSON()`) for the step's challenge, instead of a code.",
+    }),
   })
+  .refine((b) => (b.code === undefined) !== (b.response === undefined), { message: "give either code or response (webauthn), not both" })
   .openapi("VerifyStep");
+
+/** The relying party of a tenant's WebAuthn factors (PUT /v1/admin/webauthn). */
+export const RelyingPartyBody = z
+  .strictObject({
+    id: z
+      .string()
+      .min(1)
+      .max(253)
+      .openapi({ description: "The RP id: a host name, e.g. `example.com` or `localhost`.", example: "example.com" }),
+    name: z.string().min(1).max(100).openapi({ example: "Example" }),
+    origins: z
+      .array(z.string().max(300))
+      .min(1)
+      .max(20)
+      .openapi({
+        description: "Exact origins the browser reports: https (http only on localhost), host the RP id or a subdomain of it.",
+        example: ["https://app.example.com"],
+      }),
+  })
+  .openapi("RelyingPartyDefinition");
+export const RelyingPartySchema = z
+  .object({ id: z.string(), name: z.string(), origins: z.array(z.string()), updatedAt: z.string() })
+  .openapi("RelyingParty");
 
 const AuditType = z.enum(AUDIT_EVENT_TYPES, { error: `expected one of: ${AUDIT_EVENT_TYPES.join(", ")}` });
 

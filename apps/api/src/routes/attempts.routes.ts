@@ -38,7 +38,8 @@ export function attemptRoutes(services: Services, metrics: Metrics, idempotent: 
       actor: actorOf(res),
       attemptId: params.attemptId,
       factorId: body.factorId,
-      code: body.code,
+      // A WebAuthn response is handed on as its JSON text (its kind reads it; sizes were checked above).
+      code: body.code ?? JSON.stringify(body.response),
     });
     if (!verified.ok) {
       metrics.verifyOutcomes.inc({ outcome: verified.error.code });

@@ -1,6 +1,6 @@
-// The challenge phase of a step (email and SMS codes; later WebAuthn options and push): POST
-// /v1/attempts/{attemptId}/challenge sends what the attempt's current step needs and answers where it went (masked),
-// until when the code is valid and when a resend is allowed. Translation only: the use case decides.
+// The challenge phase of a step: POST /v1/attempts/{attemptId}/challenge issues what the attempt's current step needs.
+// A code sent (email, SMS) is answered with where it went (masked), until when it is valid and when a resend is
+// allowed; a challenge its kind answers (WebAuthn) with the kind's fields (the request options). Translation only.
 import type { Services } from "@mfa-chain/application";
 import { Router } from "express";
 import { actorOf } from "../http/auth.js";
@@ -18,12 +18,18 @@ export function challengeRoutes(services: Services): Router {
     if (!issued.ok) return sendAppError(res, issued.error);
     const c = issued.value;
     res.setHeader("Cache-Control", "no-store");
-    res.json({
-      factorId: c.factorId,
-      destination: c.destination,
-      expiresAt: new Date(c.expiresAt).toISOString(),
-      resendAfter: new Date(c.resendAfter).toISOString(),
-    });
+    // A code sent (email, SMS): where it went and when a resend is allowed. A challenge answered by its kind (WebAuthn):
+    // the kind's fields (`publicKey`, the request options), declared by its ApiKind.challenge.
+    if (c.delivery === "send") {
+      return res.json({
+        factorId: c.factorId,
+        delivery: c.delivery,
+        destination: c.destination,
+        expiresAt: new Date(c.expiresAt).toISOString(),
+        resendAfter: new Date(c.resendAfter).toISOString(),
+      });
+    }
+    res.json({ ...c.answer, factorId: c.factorId, delivery: c.delivery, expiresAt: new Date(c.expiresAt).toISOString() });
   });
   return r;
 }

@@ -52,7 +52,8 @@ export function factorRoutes(services: Services, idempotent: RequestHandler): Ro
       actor: actorOf(res),
       userId: params.userId,
       credentialId: params.credentialId,
-      code: body.code,
+      // A WebAuthn response is handed on as its JSON text (its kind reads it; sizes were checked above).
+      code: body.code ?? JSON.stringify(body.response),
     });
     if (confirmed.ok) return void res.json({ confirmed: true, factor: presentCredential(confirmed.value) });
     // A wrong code is an outcome, answered like a failed verify: 200 with what remains.

@@ -1,20 +1,16 @@
-// The challenge phase of a step (SPEC §3, S14–S16): when the attempt's current step is a kind that sends a code
-// (email, SMS), sends one for that step and answers where it went (masked), until when it is valid and when a resend
-// is allowed. A resend replaces the code (S15) and resets no failure; sends are limited per destination, user and
-// tenant (S16). The route is general: a kind's `challenge` hook is what makes a step take one.
-import { err, isExpired, isLocked, ok, satisfies, type Instant, type Result } from "@mfa-chain/domain";
+// The challenge phase of a step (SPEC §3, S14–S16, S21): when the attempt's current step is a kind with a challenge
+// phase, issues one for that step. A kind that sends a code (email, SMS) sends one and answers where it went (masked),
+// until when it is valid and when a resend is allowed; a resend replaces the code (S15) and resets no failure; sends
+// are limited per destination, user and tenant (S16). A kind that answers (WebAuthn) stores its challenge and answers
+// its own fields (the request options). The route is general: a kind's `challenge` hook is what makes a step take one.
+import { err, isExpired, isLocked, ok, paramsOf, satisfies, type Instant, type Result } from "@mfa-chain/domain";
 import type { Clock } from "../ports/clock.port.js";
 import type { UnitOfWork } from "../ports/repositories.port.js";
 import { kindFor, type Kinds } from "../kinds/index.js";
 import type { Actor } from "../shared/actor.js";
 import { InvariantViolation, lockedError, type AppError } from "../shared/application.errors.js";
-import {
-  answeringDeliveryFailure,
-  challengeIdOf,
-  sendChallenge,
-  type ChallengeSenderDeps,
-  type SentChallenge,
-} from "../shared/challenge-sender.js";
+import { answeringDeliveryFailure, challengeIdOf, type ChallengeSenderDeps } from "../shared/challenge-sender.js";
+import { issueChallenge, type IssuedChallengeView } from "../shared/challenge-issuer.js";
 import type { PolicyVersionCache } from "../shared/policy-versions.js";
 import { attemptNotFound } from "./attempt-views.js";
 
@@ -23,10 +19,11 @@ export interface IssueChallengeInput {
   readonly attemptId: string;
 }
 
-export interface ChallengeView extends SentChallenge {
-  /** The factor of the step the code is for. */
+/** What was issued (a code sent, or the kind's answer), and the factor of the step it is for. */
+export type ChallengeView = IssuedChallengeView & {
+  /** The factor of the step the challenge is for. */
   readonly factorId: string;
-}
+};
 
 export interface IssueChallengeDeps {
   readonly uow: UnitOfWork;
@@ -42,8 +39,11 @@ export class IssueChallenge {
   async execute(input: IssueChallengeInput): Promise<Result<ChallengeView, AppError>> {
     const { deps } = this;
     const { tenantId } = input.actor;
-    return answeringDeliveryFailure(() =>
+    // What the kind runs once the challenge is committed (a push's wake-up): reset on each run of the transaction.
+    let afterCommit: (() => Promise<void>)[] = [];
+    const issued = await answeringDeliveryFailure(() =>
       deps.uow.run(async (repos): Promise<Result<ChallengeView, AppError>> => {
+        afterCommit = [];
         const now: Instant = deps.clock.now();
         const attempt = await repos.attempts.find(tenantId, input.attemptId);
         if (!attempt) return err(attemptNotFound());
@@ -69,9 +69,12 @@ export class IssueChallenge {
         }
         const credential = await repos.credentials.findActiveByFactor(tenantId, attempt.userId, factor.id);
         if (!credential || !satisfies(credential, factor)) {
-          return err<AppError>({ code: "factor_not_active", message: `the user has no active factor "${factor.id}" to send a code to` });
+          return err<AppError>({
+            code: "factor_not_active",
+            message: `the user has no active factor "${factor.id}" to issue a challenge for`,
+          });
         }
-        const sent = await sendChallenge(repos, deps.sender, {
+        const sent = await issueChallenge(repos, deps.sender, {
           actor: input.actor,
           credential,
           challenge,
@@ -80,9 +83,14 @@ export class IssueChallenge {
           attemptId: attempt.id,
           step: attempt.cursor,
           now,
+          params: paramsOf(factor),
+          afterCommit: (task) => afterCommit.push(task),
         });
         return sent.ok ? ok({ ...sent.value, factorId: factor.id }) : sent;
       }),
     );
+    // Best effort, after the commit and outside the user's lock; each task reports its own failure (onGatewayError).
+    if (issued.ok) for (const task of afterCommit) await task().catch(() => undefined);
+    return issued;
   }
 }

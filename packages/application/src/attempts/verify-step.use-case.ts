@@ -10,6 +10,7 @@
 import {
   admitSubmission,
   applyStepResult,
+  paramsOf,
   err,
   isLocked,
   ok,
@@ -29,6 +30,9 @@ import { auditActor, type Actor } from "../shared/actor.js";
 import { InvariantViolation, lockedError, type AppError } from "../shared/application.errors.js";
 import type { PolicyVersionCache } from "../shared/policy-versions.js";
 import { attemptNotFound } from "./attempt-views.js";
+import { StepNotReady } from "../shared/step-not-ready.js";
+import { queueNotification, type NotificationKick } from "../notifications/notifications.js";
+import type { NotificationEvent } from "../ports/delivery.port.js";
 
 export interface VerifyStepInput {
   readonly actor: Actor;
@@ -43,28 +47,62 @@ export interface VerifyStepDeps {
   readonly random: RandomSource;
   readonly kinds: Kinds;
   readonly policies: PolicyVersionCache;
+  /** Starts sending the notifications a verify queued (a backup code used, a lockout). */
+  readonly notify?: NotificationKick;
 }
 
 export class VerifyStep {
   constructor(private readonly deps: VerifyStepDeps) {}
 
   async execute(input: VerifyStepInput): Promise<Result<VerifyOutcome, AppError>> {
-    const { uow } = this.deps;
-    if (uow.direct) {
-      const optimistic = await uow.direct((repos) => this.verify(repos, input, "optimistic"));
-      if (optimistic !== CHANGED) return optimistic;
+    try {
+      return await this.decide(input);
+    } catch (error) {
+      // A step its kind cannot decide yet (a push not answered): nothing was written, nothing counts.
+      if (error instanceof StepNotReady) return err(error.error);
+      throw error;
     }
-    return uow.run(async (repos) => {
-      const locked = await this.verify(repos, input, "locked");
+  }
+
+  private async decide(input: VerifyStepInput): Promise<Result<VerifyOutcome, AppError>> {
+    const { uow } = this.deps;
+    const notices: Notice[] = [];
+    if (uow.direct) {
+      const optimistic = await uow.direct((repos) => this.verify(repos, input, "optimistic", notices));
+      if (optimistic !== CHANGED) return this.notified(input, notices, optimistic);
+      notices.length = 0;
+    }
+    const locked = await uow.run(async (repos) => {
+      const locked = await this.verify(repos, input, "locked", notices);
       if (locked === CHANGED) throw new InvariantViolation("the locking path reported a change under its own locks");
       return locked;
     });
+    return this.notified(input, notices, locked);
+  }
+
+  /**
+   * Queues what the committed verify must tell the user (a backup code used, a lockout) in a transaction of its own
+   * after the verify's: the verify's optimistic path is one conditional statement, kept free of it. Best effort: a
+   * failure here is reported to `notify` and never changes the verify's answer.
+   */
+  private async notified<T>(input: VerifyStepInput, notices: readonly Notice[], result: T): Promise<T> {
+    if (notices.length === 0) return result;
+    try {
+      await this.deps.uow.run(async (repos) => {
+        for (const n of notices) await queueNotification(repos, { tenantId: input.actor.tenantId, ...n });
+      });
+      this.deps.notify?.kick();
+    } catch {
+      // The verify stands; the notification is lost (audited as the verify's own events).
+    }
+    return result;
   }
 
   private async verify(
     repos: Repositories,
     input: VerifyStepInput,
     mode: "optimistic" | "locked",
+    notices: Notice[],
   ): Promise<Result<VerifyOutcome, AppError> | typeof CHANGED> {
     const { deps } = this;
     const { tenantId } = input.actor;
@@ -92,6 +130,7 @@ export class VerifyStep {
     const admission = admitSubmission(ctx, { factorId: input.factorId, code: input.code });
     let result: StepResult;
     let claim: StepClaim | null = null;
+    let cause: string | undefined;
     switch (admission.kind) {
       case "rejected":
         return err<AppError>(
@@ -107,17 +146,21 @@ export class VerifyStep {
         break;
       case "check_code": {
         // Revoked or re-provisioned since the attempt started: this factor can no longer pass the step.
+        const usable = credential && satisfies(credential, admission.factor) ? credential : null;
+        const kind = usable ? kindFor(deps.kinds, usable.params.type) : null;
+        // A kind with asynchronous work (WebAuthn's signature checks) does it first; the decision stays in check.
+        const prepared =
+          usable && kind?.prepare
+            ? await kind.prepare(usable, admission.code, { now, challenge, purpose: "verify", params: paramsOf(admission.factor) })
+            : undefined;
         const checked =
-          credential && satisfies(credential, admission.factor)
-            ? kindFor(deps.kinds, credential.params.type).check(credential, admission.code, {
-                now,
-                window: policy.verifyWindow,
-                challenge,
-              })
+          usable && kind
+            ? kind.check(usable, admission.code, { now, window: policy.verifyWindow, challenge, prepared })
             : ({ ok: false, reason: "invalid_code" } as const);
         // The claim is written only while its guard holds: a parallel use of the same code makes the write refuse. A
         // failure may spend something too (a try of a sent code), written with the failure under the same rule.
         claim = checked.claim ?? null;
+        if (!checked.ok) cause = checked.cause;
         result = checked.ok ? { ok: true } : { ok: false, reason: checked.reason };
         break;
       }
@@ -128,6 +171,8 @@ export class VerifyStep {
     const factorId = admission.kind === "check_code" ? admission.factor.id : input.factorId.slice(0, 64);
     const events: AuditEvent[] = [];
     if (outcome.success) {
+      const usedNotice = admission.kind === "check_code" && credential ? kindFor(deps.kinds, credential.params.type).usedNotice : undefined;
+      if (usedNotice) notices.push({ userId: attempt.userId, event: usedNotice, at: now, factorLabel: credential?.label ?? null });
       events.push(event("attempt.step_succeeded", factorId, { step: attempt.cursor + 1 }));
       if (outcome.complete) events.push(event("attempt.completed", null, { steps: next.attempt.chain.length }));
     } else {
@@ -136,10 +181,12 @@ export class VerifyStep {
           reason: outcome.failure,
           step: attempt.cursor + 1,
           failures: next.lock.consecutiveFailures,
+          ...(cause === undefined ? {} : { cause }),
         }),
       );
       if (isLocked(next.lock, now) && !isLocked(lock, now)) {
         events.push(event("user.locked", null, { until: next.lock.lockedUntil, lockCount: next.lock.lockCount }));
+        notices.push({ userId: attempt.userId, event: "locked_out", at: now });
       }
     }
     const write: StepWrite = {
@@ -163,3 +210,11 @@ const CHANGED = Symbol("changed since read");
 
 const sameLockState = (a: LockState, b: LockState): boolean =>
   a.consecutiveFailures === b.consecutiveFailures && a.lockCount === b.lockCount && a.lockedUntil === b.lockedUntil;
+
+/** What a verify tells the user once it committed. */
+interface Notice {
+  readonly userId: string;
+  readonly event: NotificationEvent;
+  readonly at: number;
+  readonly factorLabel?: string | null;
+}

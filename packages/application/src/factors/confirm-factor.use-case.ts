@@ -9,6 +9,7 @@ import type { AppError } from "../shared/application.errors.js";
 import { openFactorCheck } from "../shared/factor-check.js";
 import { credentialNotFound, viewCredential, type CredentialView } from "./credential-views.js";
 import { revokeRememberedDevices } from "../enforcement/devices.use-case.js";
+import { queueNotification, type NotificationKick } from "../notifications/notifications.js";
 
 export interface ConfirmFactorInput {
   readonly actor: Actor;
@@ -21,12 +22,14 @@ export interface ConfirmFactorInput {
 const CONFIRM_WINDOW = 1;
 
 export class ConfirmFactor {
-  constructor(private readonly deps: { readonly uow: UnitOfWork; readonly clock: Clock; readonly kinds: Kinds }) {}
+  constructor(
+    private readonly deps: { readonly uow: UnitOfWork; readonly clock: Clock; readonly kinds: Kinds; readonly notify?: NotificationKick },
+  ) {}
 
   async execute(input: ConfirmFactorInput): Promise<Result<CredentialView, AppError>> {
     const { tenantId } = input.actor;
     const { kinds } = this.deps;
-    return this.deps.uow.run(async (repos) => {
+    const committed = this.deps.uow.run(async (repos) => {
       const now = this.deps.clock.now();
       const credential = await repos.credentials.findById(tenantId, input.userId, input.credentialId);
       if (!credential) return err(credentialNotFound(input.credentialId));
@@ -52,15 +55,46 @@ export class ConfirmFactor {
       const kind = kindFor(kinds, credential.params.type);
       // A kind with a challenge phase checks against the code sent at enrollment.
       const challenge = kind.challenge ? await repos.challenges.find(tenantId, kind.challenge.purposes.enroll, credential.id) : null;
-      const checked = isWellFormedForCredential(credential.params, input.code)
-        ? kind.check(credential, input.code, { now, window: CONFIRM_WINDOW, challenge })
+      const wellFormed = isWellFormedForCredential(credential.params, input.code);
+      // A kind with asynchronous work (WebAuthn's signature checks) does it first; the decision stays in check.
+      const prepared =
+        wellFormed && kind.prepare ? await kind.prepare(credential, input.code, { now, challenge, purpose: "enroll" }) : undefined;
+      const checked = wellFormed
+        ? kind.check(credential, input.code, { now, window: CONFIRM_WINDOW, challenge, prepared })
         : ({ ok: false, reason: "invalid_code_format" } as const);
       if (!checked.ok) {
         // What the failure spends (a try of the sent code) is written with the failure it counts.
         if (checked.claim) await repos.credentials.claim(tenantId, checked.claim, now);
         return err(
-          await check.fail(checked.reason, "the code does not match this authenticator; check the device's clock and try the current code"),
+          await check.fail(
+            checked.reason,
+            "the code does not match this authenticator; check the device's clock and try the current code",
+            checked.cause,
+          ),
         );
+      }
+      // Material known only now (a WebAuthn registration's public key) is written first; a kind's uniqueness rule may
+      // refuse it (a credential id registered in the tenant already, S24): the challenge is spent all the same.
+      let confirmed: StoredCredential = credential;
+      if (checked.material !== undefined) {
+        confirmed = { ...credential, material: checked.material } as StoredCredential;
+        const saved = await repos.credentials.saveMaterial(confirmed);
+        // No longer pending (a parallel confirmation won, or it was abandoned or revoked): not a duplicate registration.
+        if (saved === "not_pending") {
+          return err<AppError>({ code: "enrollment_not_pending", message: `factor "${credential.id}" is no longer pending confirmation` });
+        }
+        if (saved === "refused") {
+          if (challenge)
+            await repos.credentials.claim(
+              tenantId,
+              { kind: "challenge_spent", credentialId: credential.id, purpose: challenge.purpose, challengeId: challenge.id },
+              now,
+            );
+          return err<AppError>({
+            code: "credential_already_registered",
+            message: "this authenticator's credential is registered already; nothing was stored",
+          });
+        }
       }
       if (!(await repos.credentials.activate(tenantId, credential.id, now, checked.claim))) {
         return err<AppError>({ code: "enrollment_not_pending", message: `factor "${credential.id}" is no longer pending confirmation` });
@@ -77,7 +111,10 @@ export class ConfirmFactor {
       });
       // The user's factors changed: devices remembered under the old ones must pass the chain again (issue 14).
       await revokeRememberedDevices(repos, tenantId, input.userId, now, auditActor(input.actor), "factor_confirmed");
-      return ok(viewCredential(kinds, { ...credential, status: "active", confirmedAt: now } as StoredCredential));
+      await queueNotification(repos, { tenantId, userId: input.userId, event: "factor_added", at: now, factorLabel: credential.label });
+      return ok(viewCredential(kinds, { ...confirmed, status: "active", confirmedAt: now } as StoredCredential));
     });
+    // The notifications it queued (factor added, locked out) go once it committed.
+    return committed.finally(() => this.deps.notify?.kick());
   }
 }

@@ -18,6 +18,8 @@ export interface CredentialView {
   readonly remaining?: number;
   /** Email, SMS: where codes go, masked (`a***@example.com`, `+44******789`). */
   readonly destination?: string;
+  /** Push: the enrolled device, once it proved its key (never the key itself). */
+  readonly pushDevice?: { readonly name: string; readonly algorithm: "ES256" | "Ed25519"; readonly enrolledAt: number };
 }
 
 export const viewCredential = (kinds: Kinds, c: StoredCredential): CredentialView => ({

@@ -18,10 +18,12 @@ import { kindFor, type Kinds, type KindShown } from "../kinds/index.js";
 import { auditActor, type Actor } from "../shared/actor.js";
 import { InvariantViolation, type AppError } from "../shared/application.errors.js";
 import { policyNotFound } from "../policies/policy-views.js";
-import { answeringDeliveryFailure, sendChallenge, type ChallengeSenderDeps } from "../shared/challenge-sender.js";
+import { answeringDeliveryFailure, type ChallengeSenderDeps } from "../shared/challenge-sender.js";
+import { issueChallenge } from "../shared/challenge-issuer.js";
 import { authorizeFactorChange } from "./authorize-factor-change.js";
 import { viewCredential, type CredentialView } from "./credential-views.js";
 import { revokeRememberedDevices } from "../enforcement/devices.use-case.js";
+import { queueNotification, type NotificationKick } from "../notifications/notifications.js";
 
 export interface EnrollFactorInput {
   readonly actor: Actor;
@@ -48,6 +50,8 @@ export interface EnrollFactorDeps {
   readonly kinds: Kinds;
   /** Sends the confirmation code of a kind with a challenge phase (email, SMS). */
   readonly sender: ChallengeSenderDeps;
+  /** Starts sending the notifications queued (a factor added at once: backup codes) once the enrollment committed. */
+  readonly notify?: NotificationKick;
 }
 
 export class EnrollFactor {
@@ -65,7 +69,7 @@ export class EnrollFactor {
   private enroll(input: EnrollFactorInput): Promise<Result<Enrollment, AppError>> {
     const { tenantId } = input.actor;
     const { deps } = this;
-    return deps.uow.run(async (repos): Promise<Result<Enrollment, AppError>> => {
+    const committed = deps.uow.run(async (repos): Promise<Result<Enrollment, AppError>> => {
       const now = deps.clock.now();
       const policy = await repos.policies.findLatest(tenantId, input.policyId);
       if (!policy) return err(policyNotFound(input.policyId));
@@ -100,7 +104,7 @@ export class EnrollFactor {
         { tenantId, userId: input.userId, credentialId: id, label: factor.label, ...(details === undefined ? {} : { details }) },
         params,
       );
-      const shown = raw as KindShown[ImplementedFactorType];
+      let shown = raw as KindShown[ImplementedFactorType];
       const pending = {
         id,
         tenantId,
@@ -125,8 +129,9 @@ export class EnrollFactor {
       await revokeRememberedDevices(repos, tenantId, input.userId, now, audit.actor, "factor_enrolled");
       // A kind with a challenge phase proves the destination: a code goes there now (the provider refusing rolls the
       // enrollment back), and confirming takes it.
+      // A kind that answers its challenge (WebAuthn) adds the answer to what the enrollment shows (the creation options).
       if (kind.challenge) {
-        const sent = await sendChallenge(repos, deps.sender, {
+        const issued = await issueChallenge(repos, deps.sender, {
           actor: input.actor,
           credential: pending,
           challenge: kind.challenge,
@@ -136,7 +141,8 @@ export class EnrollFactor {
           step: null,
           now,
         });
-        if (!sent.ok) throw new EnrollmentRefused(sent.error);
+        if (!issued.ok) throw new EnrollmentRefused(issued.error);
+        if (issued.value.delivery === "answer") shown = { ...(shown as object), ...issued.value.answer } as typeof shown;
       }
       if (kind.enrollsAs === "pending") {
         return ok({ credential: viewCredential(deps.kinds, pending), shown, confirmBefore: now + PENDING_ENROLLMENT_TTL_SECONDS * 1000 });
@@ -145,9 +151,11 @@ export class EnrollFactor {
       if (!(await repos.credentials.activate(tenantId, id, now, null)))
         throw new InvariantViolation(`credential ${id} vanished inside its own transaction`);
       await repos.audit.append({ ...audit, type: "factor.confirmed", data: { credentialId: id } });
+      await queueNotification(repos, { tenantId, userId: input.userId, event: "factor_added", at: now, factorLabel: factor.label });
       const active = { ...pending, status: "active", confirmedAt: now } as StoredCredential;
       return ok({ credential: viewCredential(deps.kinds, active), shown, confirmBefore: null });
     });
+    return committed.finally(() => deps.notify?.kick());
   }
 }
 

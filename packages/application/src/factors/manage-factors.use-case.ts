@@ -8,6 +8,7 @@ import type { AppError } from "../shared/application.errors.js";
 import { authorizeFactorChange } from "./authorize-factor-change.js";
 import { credentialNotFound, viewCredential, type CredentialView } from "./credential-views.js";
 import { revokeRememberedDevices } from "../enforcement/devices.use-case.js";
+import { queueNotification, type NotificationKick } from "../notifications/notifications.js";
 
 export class ListFactors {
   constructor(private readonly deps: { readonly uow: UnitOfWork; readonly kinds: Kinds }) {}
@@ -19,7 +20,9 @@ export class ListFactors {
 }
 
 export class RevokeFactor {
-  constructor(private readonly deps: { readonly uow: UnitOfWork; readonly clock: Clock; readonly kinds: Kinds }) {}
+  constructor(
+    private readonly deps: { readonly uow: UnitOfWork; readonly clock: Clock; readonly kinds: Kinds; readonly notify?: NotificationKick },
+  ) {}
 
   async execute(input: {
     actor: Actor;
@@ -28,7 +31,7 @@ export class RevokeFactor {
     reauthAttemptId?: string;
   }): Promise<Result<CredentialView, AppError>> {
     const { tenantId } = input.actor;
-    return this.deps.uow.run(async (repos) => {
+    const committed = this.deps.uow.run(async (repos) => {
       const now = this.deps.clock.now();
       const credential = await repos.credentials.findById(tenantId, input.userId, input.credentialId);
       if (!credential) return err(credentialNotFound(input.credentialId));
@@ -53,7 +56,18 @@ export class RevokeFactor {
       });
       // The user's factors changed: devices remembered under the old ones must pass the chain again (issue 14).
       await revokeRememberedDevices(repos, tenantId, input.userId, now, auditActor(input.actor), "factor_revoked");
+      // The removed factor is told too (its destination, if it has one, is still sealed in its material).
+      await queueNotification(repos, {
+        tenantId,
+        userId: input.userId,
+        event: "factor_removed",
+        at: now,
+        factorLabel: credential.label,
+        alsoTo: [credential.id],
+      });
       return ok(viewCredential(this.deps.kinds, { ...credential, status: "revoked", revokedAt: now } as StoredCredential));
     });
+    // The notification it queued (factor removed) goes once it committed.
+    return committed.finally(() => this.deps.notify?.kick());
   }
 }

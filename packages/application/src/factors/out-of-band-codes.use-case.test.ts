@@ -138,6 +138,7 @@ describe("email codes (S14–S16)", () => {
       const { attemptId } = await app.start("alice", "mail-only");
       const challenge = unwrap(await app.challenge(attemptId));
       expect(challenge).toEqual({
+        delivery: "send",
         factorId: "mail",
         destination: "A***@example.com",
         expiresAt: app.clock.now() + 300_000,
@@ -291,7 +292,7 @@ describe("sms codes", () => {
     await app.confirm("alice", enrollment);
     app.clock.advanceSeconds(60);
     const { attemptId } = await app.start("alice", "phone");
-    expect(unwrap(await app.challenge(attemptId)).destination).toBe("+44*******789");
+    expect(unwrap(await app.challenge(attemptId))).toMatchObject({ delivery: "send", destination: "+44*******789" });
     expect(outcome(await app.verify(attemptId, "mail", app.delivery.lastCodeTo("+447700900789"))).success).toBe(true);
   });
 });

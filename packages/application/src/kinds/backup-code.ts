@@ -24,6 +24,7 @@ export const backupCodeKind = (
 ): ApplicationKind<"backup_code", BackupCodeMaterial, BackupCodesShown, { readonly remaining: number }> => ({
   type: "backup_code",
   enrollsAs: "active",
+  usedNotice: "backup_code_used",
   async provision(input) {
     const codes = new Set<string>();
     while (codes.size < BACKUP_CODE_COUNT) {

@@ -9,8 +9,10 @@ import type { ApplicationKind, KindDeps } from "./kind.js";
 import type { KindMaterial } from "./material.js";
 import type { OtpShown } from "./otp.js";
 import type { OobShown, OobView } from "./out-of-band.js";
+import { pushKind, type PushShown, type PushView } from "./push.js";
 import { smsKind } from "./sms.js";
 import { claimTimeStep, totpKind } from "./totp.js";
+import { claimSignCount, webauthnKind, type WebAuthnShown, type WebAuthnView } from "./webauthn.js";
 
 /** What each kind's enrollment shows (once), and what a view of it adds. */
 export interface KindShown {
@@ -19,6 +21,8 @@ export interface KindShown {
   backup_code: BackupCodesShown;
   email: OobShown;
   sms: OobShown;
+  webauthn: WebAuthnShown;
+  push: PushShown;
 }
 export interface KindView {
   totp: Record<never, never>;
@@ -26,13 +30,23 @@ export interface KindView {
   backup_code: { readonly remaining: number };
   email: OobView;
   sms: OobView;
+  webauthn: WebAuthnView;
+  push: PushView;
 }
 
 export type AnyKind = ApplicationKind<ImplementedFactorType, unknown, unknown, object>;
 export type Kinds = { readonly [K in ImplementedFactorType]: ApplicationKind<K, KindMaterial[K], KindShown[K], KindView[K]> };
 
 export function createKinds(deps: KindDeps): Kinds {
-  return { totp: totpKind(deps), hotp: hotpKind(deps), backup_code: backupCodeKind(deps), email: emailKind(deps), sms: smsKind(deps) };
+  return {
+    totp: totpKind(deps),
+    hotp: hotpKind(deps),
+    backup_code: backupCodeKind(deps),
+    email: emailKind(deps),
+    sms: smsKind(deps),
+    webauthn: webauthnKind(deps),
+    push: pushKind(deps),
+  };
 }
 
 /** The kind of a credential or factor, typed loosely enough to be called with it (the type guarantees the match). */
@@ -58,9 +72,37 @@ const MATERIAL_CLAIMS: {
   },
   // A sent code's challenge lives beside the credential, not in its material: the credential is unchanged, and the
   // challenge store applies the claim (applyChallengeClaim) under the same guard.
-  challenge: { on: ["email", "sms"], apply: (c) => c },
+  challenge: { on: ["email", "sms", "push", "webauthn"], apply: (c) => c },
   challenge_try: { on: ["email", "sms"], apply: (c) => c },
+  // A WebAuthn refusal uses its challenge up (S21); a success consumes it and moves the sign counter (S23). A push
+  // failure (wrong number, deny, not me) uses its challenge up whenever it is verified (its failure counted once).
+  challenge_spent: { on: ["webauthn", "push"], apply: (c) => c },
+  webauthn_assertion: {
+    on: ["webauthn"],
+    apply: (c, claim) =>
+      withMaterial(c, claimSignCount((c as StoredCredentialOf<"webauthn">).material, claim.expectedSignCount, claim.newSignCount)),
+  },
 };
+
+/**
+ * A kind's uniqueness rule on material, per tenant (a WebAuthn credential id, S24): the key two credentials may not
+ * share, or null. The in-memory store enforces it as the database's unique constraint does.
+ */
+const MATERIAL_KEYS: { readonly [K in ImplementedFactorType]: ((m: KindMaterial[K]) => string | null) | null } = {
+  totp: null,
+  hotp: null,
+  backup_code: null,
+  email: null,
+  sms: null,
+  push: null,
+  webauthn: (m) => m.registered?.credentialId ?? null,
+};
+
+export function materialKeyOf(credential: StoredCredential): string | null {
+  const rule = MATERIAL_KEYS[credential.params.type] as ((m: unknown) => string | null) | null;
+  const k = rule ? rule(credential.material) : null;
+  return k === null ? null : `${credential.params.type}:${k}`;
+}
 
 const withMaterial = (c: StoredCredential, material: unknown): StoredCredential | null =>
   material === null ? null : ({ ...c, material } as StoredCredential);
@@ -76,13 +118,41 @@ export function applyClaim(credential: StoredCredential, claim: StepClaim): Stor
     apply(c: StoredCredential, claim: StepClaim): StoredCredential | null;
   };
   // A try is spent on a pending credential too (a wrong confirmation code); every other claim needs it active.
-  const live = credential.status === "active" || (claim.kind === "challenge_try" && credential.status === "pending");
+  const live =
+    credential.status === "active" ||
+    ((claim.kind === "challenge_try" || claim.kind === "challenge_spent") && credential.status === "pending");
   if (!live || credential.id !== claim.credentialId || !rule.on.includes(credential.params.type)) return null;
   return rule.apply(credential, claim);
 }
 
-export type { ApplicationKind, ChallengeDestination, CheckInput, CodeCheck, KindChallenge, KindDeps, ProvisionInput } from "./kind.js";
+export type {
+  AnsweredChallenge,
+  ApplicationKind,
+  ChallengeDestination,
+  ChallengePurposes,
+  CheckInput,
+  CodeCheck,
+  AnswerChallengeInput,
+  IssuedChallenge,
+  KindChallenge,
+  KindDeps,
+  PrepareInput,
+  ProvisionInput,
+  SentCodeChallenge,
+} from "./kind.js";
+export { fromBase64Url, toBase64Url, WEBAUTHN_PURPOSES, type WebAuthnShown, type WebAuthnView } from "./webauthn.js";
 export { applyChallengeClaim, type OobShown, type OobView } from "./out-of-band.js";
 export type { OtpShown } from "./otp.js";
-export type { BackupCodeMaterial, HotpMaterial, KindMaterial, OobMaterial, TotpMaterial } from "./material.js";
+export {
+  PUSH_PURPOSES,
+  PUSH_VERIFY_GRACE_MS,
+  enrollmentTokenHash,
+  pushEnrollmentTokenExpiresAt,
+  pushOptionsOf,
+  type PushKindDeps,
+  type PushShown,
+  type PushView,
+} from "./push.js";
+export type { BackupCodeMaterial, HotpMaterial, KindMaterial, OobMaterial, TotpMaterial, WebAuthnMaterial } from "./material.js";
+export { PUSH_MATERIAL_CHALLENGES, type PushChallengeState, type PushDeviceKey, type PushMaterial } from "./material.js";
 export type { BackupCodesShown } from "./backup-code.js";

@@ -28,6 +28,56 @@ export interface OobMaterial {
   readonly destinationKey: string;
 }
 
+/** Push (issue 13): the device's key once it proved it, and the state of the credential's newest challenges. */
+export interface PushDeviceKey {
+  readonly algorithm: "ES256" | "Ed25519";
+  /** The device's public key, base64url (no padding) of its SPKI DER, as the device sent it (and signed it). */
+  readonly publicKey: string;
+  readonly name: string;
+  /** Where a push gateway wakes the device (FCM/APNs registration token); null: the device only polls. */
+  readonly pushToken: string | null;
+  readonly enrolledAt: number;
+}
+
+/** What the step's verify needs of a push challenge: whether and how the device answered it. */
+export interface PushChallengeState {
+  readonly id: string;
+  readonly expiresAt: number;
+  /** Null until the device answered (within the challenge's life). */
+  readonly outcome: "approved" | "wrong_number" | "denied" | "reported_fraud" | null;
+  readonly answeredAt: number | null;
+}
+
+export interface PushMaterial {
+  /** The one-time enrollment token's keyed hash while the device has not proved its key; null once it has. */
+  readonly enrollmentTokenHash: string | null;
+  /** Null until the device's enrollment proof verified. */
+  readonly device: PushDeviceKey | null;
+  /** The credential's newest challenges (at most PUSH_MATERIAL_CHALLENGES), newest first; empty at insert. */
+  readonly challenges: readonly PushChallengeState[];
+}
+
+/** How many of a push credential's newest challenges its material carries (what a verify may name). */
+export const PUSH_MATERIAL_CHALLENGES = 8;
+
+/** A WebAuthn credential once its registration is confirmed (null while pending): what assertions are checked with. */
+export interface WebAuthnMaterial {
+  readonly registered: {
+    /** The authenticator's credential id, base64url; unique in the tenant (S24). */
+    readonly credentialId: string;
+    /** The COSE_Key, base64url. */
+    readonly publicKey: string;
+    readonly algorithm: "ES256" | "EdDSA" | "RS256";
+    /** The last sign counter seen; moved only by compare-and-set (S23). */
+    readonly signCount: number;
+    readonly transports: readonly string[];
+    readonly aaguid: string;
+    readonly attestationFormat: string;
+    readonly backupEligible: boolean;
+    readonly backedUp: boolean;
+  } | null;
+}
+
 /** Each kind's material, by kind: a Record over the kinds (one left out is a type error where it is used). */
 export interface KindMaterial {
   totp: TotpMaterial;
@@ -35,4 +85,6 @@ export interface KindMaterial {
   backup_code: BackupCodeMaterial;
   email: OobMaterial;
   sms: OobMaterial;
+  webauthn: WebAuthnMaterial;
+  push: PushMaterial;
 }

@@ -45,10 +45,13 @@ const ascii = {
 /** The challenge after a claim, in memory (the storage's statements do the same); null when its guard fails. */
 export function applyChallengeClaim(
   ch: StoredChallenge,
-  claim: { readonly kind: "challenge" | "challenge_try"; readonly codeHash?: string },
+  claim: { readonly kind: "challenge" | "challenge_try" | "challenge_spent" | "webauthn_assertion"; readonly codeHash?: string },
   at: number,
 ) {
-  if (ch.consumedAt !== null || ch.tries >= OOB_MAX_TRIES) return null;
+  if (ch.consumedAt !== null) return null;
+  // A refusal that is final for its challenge (WebAuthn, S21): used up, whatever its tries.
+  if (claim.kind === "challenge_spent") return { ...ch, consumedAt: at, tries: ch.tries + 1 };
+  if (ch.tries >= OOB_MAX_TRIES) return null;
   if (claim.kind === "challenge_try") return { ...ch, tries: ch.tries + 1 };
   if (ch.codeHash !== claim.codeHash || ch.expiresAt <= at) return null;
   return { ...ch, consumedAt: at, tries: ch.tries + 1 };
@@ -106,6 +109,7 @@ export function oobKind<K extends OobType>(deps: KindDeps, spec: OobSpec<K>): Ap
     },
     view: (credential) => ({ destination: credential.material.masked }),
     challenge: {
+      delivery: "send",
       purposes,
       destination(credential) {
         const plain = deps.cipher.open(credential.material.destination, bindingOf(credential));

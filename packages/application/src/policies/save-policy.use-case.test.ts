@@ -81,13 +81,13 @@ describe("SavePolicy", () => {
     const def = aPolicy().definition() as unknown as Record<string, unknown>;
     def.requiredSteps = "2"; // no coercion
     def.window = 100000; // unknown key (a client-chosen window, §5)
-    (def.factors as Record<string, unknown>[])[1] = { id: "token_1", label: "Token 2", type: "push" };
+    (def.factors as Record<string, unknown>[])[1] = { id: "token_1", label: "Token 2", type: "carrier_pigeon" };
     const error = errorOf(await save("login", def));
     if (error.code !== "invalid_policy") throw new Error(`expected invalid_policy, got ${error.code}`);
     const paths = error.issues.map((i) => i.path);
     expect(paths).toEqual(expect.arrayContaining(["requiredSteps", "window", "factors[1].type", "factors[1].id"]));
     expect(error.message).toContain('factors[1].id: duplicate id "token_1"');
-    expect(error.message).toMatch(/factors\[1\]\.type: factor type "push" is not implemented/);
+    expect(error.message).toMatch(/factors\[1\]\.type: must be one of totp, /);
     expect(await app.listPolicies.execute({ actor: admin })).toEqual([]);
     expect(app.auditEvents()).toEqual([]);
   });

@@ -8,7 +8,16 @@ export type Channel = "email" | "sms";
 export type ChallengePurpose = "verify" | "enroll";
 
 /** Security events the user is told about (SPEC §3 backup_code, §4 recovery). */
-export type NotificationEvent = "factor_added" | "factor_removed" | "backup_code_used" | "locked_out" | "recovery_requested";
+export type NotificationEvent =
+  | "factor_added"
+  | "factor_removed"
+  | "backup_code_used"
+  | "locked_out"
+  | "recovery_requested"
+  /** Every factor of the user was revoked by an admin (a reset, or a recovery executed). */
+  | "factors_reset"
+  /** The user answered "not me" to a push (reported fraud). */
+  | "fraud_reported";
 
 interface MessageBase {
   readonly channel: Channel;
@@ -32,6 +41,10 @@ export interface NotificationMessage extends MessageBase {
   readonly at: Instant;
   /** The label of the factor concerned, when there is one. */
   readonly factorLabel?: string;
+  /** recovery_requested: the token that cancels the recovery (shown in the body only, never in a subject). */
+  readonly cancelToken?: string;
+  /** recovery_requested: when the recovery may be executed. */
+  readonly dueAt?: Instant;
 }
 
 export type OutboundMessage = ChallengeCodeMessage | NotificationMessage;

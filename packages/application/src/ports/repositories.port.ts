@@ -17,6 +17,10 @@ import type {
 import type { SealedSecret } from "./secret-cipher.port.js";
 import type { KindMaterial } from "../kinds/material.js";
 import type { DeviceRepository, EnforcementRepository } from "./enforcement.port.js";
+import type { PushRepository } from "./push.port.js";
+import type { OperatorRepository } from "./operators.port.js";
+import type { NotificationOutbox, RecoveryRepository, TenantSettingsRepository } from "./recovery.port.js";
+import type { RelyingPartyRepository } from "./webauthn.port.js";
 
 export interface StoredPolicy extends Policy {
   readonly tenantId: string;
@@ -52,8 +56,17 @@ export type StoredCredentialOf<K extends ImplementedFactorType> = Credential & {
 /** A credential with its material; secrets in it are sealed, and never leave the adapter unencrypted. */
 export type StoredCredential = { [K in ImplementedFactorType]: StoredCredentialOf<K> }[ImplementedFactorType];
 
+export type SaveMaterialResult = "saved" | "not_pending" | "refused";
+
 export interface CredentialRepository {
   insert(credential: StoredCredential): Promise<void>;
+  /**
+   * Writes the material of a pending credential that is known only at its confirmation (a WebAuthn registration's key).
+   * "not_pending" when the credential is no longer pending (a parallel confirmation won, or it was revoked); "refused"
+   * when a uniqueness rule of its kind refuses it (a WebAuthn credential id registered in the tenant already, S24), or
+   * its kind stores no such material. Nothing is written but on "saved".
+   */
+  saveMaterial(credential: StoredCredential): Promise<SaveMaterialResult>;
   findById(tenantId: string, userId: string, credentialId: string): Promise<StoredCredential | null>;
   findActiveByFactor(tenantId: string, userId: string, factorId: string): Promise<StoredCredential | null>;
   listByUser(tenantId: string, userId: string): Promise<StoredCredential[]>;
@@ -120,7 +133,22 @@ export type StepClaim =
       readonly codeHash: string;
     }
   /** One try of the challenge spent by a wrong code: only while unused and under its tries. */
-  | { readonly kind: "challenge_try"; readonly credentialId: string; readonly purpose: string; readonly challengeId: string };
+  | { readonly kind: "challenge_try"; readonly credentialId: string; readonly purpose: string; readonly challengeId: string }
+  /** The challenge used up by a failure (WebAuthn: every refusal is final for its challenge, S21): only while unused. */
+  | { readonly kind: "challenge_spent"; readonly credentialId: string; readonly purpose: string; readonly challengeId: string }
+  /**
+   * A WebAuthn assertion's success: its challenge consumed (unused, unexpired, this value) and the credential's sign
+   * counter moved from `expectedSignCount` to `newSignCount` by compare-and-set (S21, S23).
+   */
+  | {
+      readonly kind: "webauthn_assertion";
+      readonly credentialId: string;
+      readonly purpose: string;
+      readonly challengeId: string;
+      readonly codeHash: string;
+      readonly expectedSignCount: number;
+      readonly newSignCount: number;
+    };
 
 /**
  * A code sent to a user (email, SMS), kept only as a keyed hash in the challenge store, namespaced by purpose (S30):
@@ -267,6 +295,8 @@ export interface ApiKeyRepository {
    * asking.
    */
   findByHash(keyHash: string): Promise<StoredApiKey | null>;
+  /** Every key of the tenant, revoked or not, oldest first (the console's list; never the keys themselves). */
+  listByTenant(tenantId: string): Promise<StoredApiKey[]>;
   /**
    * Revokes live keys of the tenant: the one with this id, or every one with this name. Returns the ids revoked. Once
    * the unit of work commits, every API process stops accepting them at once (the adapter tells the processes' key
@@ -322,10 +352,22 @@ export interface Repositories {
   readonly steps: StepRepository;
   readonly vault: VaultRepository;
   readonly challenges: ChallengeRepository;
+  /** Each tenant's WebAuthn relying party (RP id, name, origins). */
+  readonly relyingParties: RelyingPartyRepository;
   /** Enforcement (SPEC §4): rules, users' groups and flags, grace deadlines, locations seen. */
   readonly enforcement: EnforcementRepository;
+  /** Console operators and their sessions (apps/admin). */
+  readonly operators: OperatorRepository;
   /** Remembered devices. */
   readonly devices: DeviceRepository;
+  /** Push devices, challenges, answers and poll nonces (issue 13). */
+  readonly push: PushRepository;
+  /** Per-tenant settings of notifications and recovery. */
+  readonly settings: TenantSettingsRepository;
+  /** Notifications waiting to be sent (the outbox). */
+  readonly notifications: NotificationOutbox;
+  /** Admin recoveries. */
+  readonly recoveries: RecoveryRepository;
 }
 
 /** Runs `work` in one transaction: all of its writes commit together, or none do (the error is rethrown). */

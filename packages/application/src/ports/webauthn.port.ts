@@ -225,3 +225,15 @@ export interface WebAuthnCeremony {
   /** The credential id an untrusted authentication response names (base64url), to look the credential up; undefined if malformed. */
   credentialIdOf(response: unknown): string | undefined;
 }
+
+/** A tenant's relying party as stored (checked when written: domain `readRelyingParty`). */
+export interface StoredRelyingParty extends WebAuthnRelyingParty {
+  readonly tenantId: string;
+  readonly updatedAt: number;
+}
+
+/** Each tenant's WebAuthn relying party: one per tenant, replaced as a whole. */
+export interface RelyingPartyRepository {
+  find(tenantId: string): Promise<StoredRelyingParty | null>;
+  save(rp: StoredRelyingParty): Promise<void>;
+}

@@ -5,6 +5,9 @@ export interface Actor {
   readonly tenantId: string;
   readonly keyId: string;
   readonly role: "admin" | "service";
+  /** Set when a console operator asks (a session of apps/admin): audited as the operator, not as a key. */
+  readonly operatorId?: string;
 }
 
-export const auditActor = (actor: Actor): AuditActor => ({ kind: "api_key", id: actor.keyId });
+export const auditActor = (actor: Actor): AuditActor =>
+  actor.operatorId === undefined ? { kind: "api_key", id: actor.keyId } : { kind: "operator", id: actor.operatorId };

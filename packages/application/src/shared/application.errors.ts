@@ -32,6 +32,28 @@ export type AppError =
   | { readonly code: "too_many_sends"; readonly message: string; readonly retryAt: Instant }
   /** The provider did not accept the message: nothing was sent, stored or counted. */
   | { readonly code: "delivery_unavailable"; readonly message: string; readonly retryable: boolean }
+  // Push approval (issue 13).
+  /** A push step verified before its device answered: nothing counted, verify again once it has. */
+  | { readonly code: "push_answer_pending"; readonly message: string }
+  /** A new push for a step whose current push holds a failure answer no verify counted yet: verify that one first. */
+  | { readonly code: "push_answer_unverified"; readonly message: string; readonly pushChallengeId: string }
+  /** The push challenge ended unanswered (or an answer came too late): issue a new one. Not a failure. */
+  | { readonly code: "push_challenge_expired"; readonly message: string }
+  /** The push challenge was answered already (each is answered once). */
+  | { readonly code: "push_already_answered"; readonly message: string }
+  /** The device approved another number than the one shown: recorded, a failure of the step. */
+  | { readonly code: "push_wrong_number"; readonly message: string }
+  /** A device request whose signature, token, timestamp or nonce does not hold (the device is not who it says). */
+  | { readonly code: "push_unauthorized"; readonly message: string }
+  /** No such push device, or no such challenge for this device. */
+  | { readonly code: "push_not_found"; readonly message: string }
+  /** Anti-fatigue (S16): too many pending or hourly pushes (`retryAt`), or pushes stopped after denies (`retryAt` null). */
+  | { readonly code: "too_many_pushes"; readonly message: string; readonly retryAt: Instant | null }
+  // WebAuthn (issue 12).
+  /** The tenant has no WebAuthn relying party (RP id, origins) yet: set it with PUT /v1/admin/webauthn. */
+  | { readonly code: "relying_party_not_configured"; readonly message: string }
+  /** The authenticator's credential id is registered in the tenant already (S24): nothing was stored. */
+  | { readonly code: "credential_already_registered"; readonly message: string }
   // Enforcement and remembered devices (issue 14).
   /** The tenant has set no enforcement rules yet. */
   | { readonly code: "enforcement_rules_not_found"; readonly message: string }
@@ -40,7 +62,23 @@ export type AppError =
   /** A device token is given only after a completed attempt. */
   | { readonly code: "attempt_not_completed"; readonly message: string }
   /** The attempt has given its device token already (one per completed attempt). */
-  | { readonly code: "device_already_issued"; readonly message: string };
+  | { readonly code: "device_already_issued"; readonly message: string }
+  // Recovery (issue 14).
+  /** No such recovery (or its cancel token matches none). */
+  | { readonly code: "recovery_not_found"; readonly message: string }
+  /** The user has an open recovery already. */
+  | { readonly code: "recovery_pending"; readonly message: string }
+  /** Executed before its delay passed. */
+  | { readonly code: "recovery_not_due"; readonly message: string; readonly dueAt: Instant }
+  /** Cancelled, completed or expired: it cannot be executed or cancelled any more. */
+  | { readonly code: "recovery_closed"; readonly message: string }
+  /** An immediate reset while the tenant's recovery delay is on. */
+  | { readonly code: "recovery_delay_required"; readonly message: string }
+  // Console operators (issue 15).
+  /** A console sign-in with an unknown operator or a wrong password (which of the two is not told). */
+  | { readonly code: "sign_in_failed"; readonly message: string }
+  /** The operator name is taken. */
+  | { readonly code: "operator_exists"; readonly message: string };
 
 export type AppErrorCode = AppError["code"];
 

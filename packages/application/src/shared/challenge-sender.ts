@@ -17,7 +17,7 @@ import type { ChallengePurpose, MessageDelivery } from "../ports/delivery.port.j
 import { DeliveryUnavailableError } from "../ports/delivery.port.js";
 import type { IdGenerator } from "../ports/id-generator.port.js";
 import type { Repositories, StoredCredential } from "../ports/repositories.port.js";
-import type { KindChallenge } from "../kinds/kind.js";
+import type { SentCodeChallenge } from "../kinds/kind.js";
 import type { ImplementedFactorType } from "@mfa-chain/domain";
 import { auditActor, type Actor } from "./actor.js";
 import type { AppError } from "./application.errors.js";
@@ -40,7 +40,7 @@ export class DeliveryFailed extends Error {
 export interface SendRequest {
   readonly actor: Actor;
   readonly credential: StoredCredential;
-  readonly challenge: KindChallenge<ImplementedFactorType>;
+  readonly challenge: SentCodeChallenge<ImplementedFactorType>;
   readonly purpose: ChallengePurpose;
   /** The challenge's id in its namespace: `<attemptId>:<step>` for a step, the credential's id for an enrollment. */
   readonly challengeId: string;

@@ -6,6 +6,7 @@ import type { Repositories } from "../ports/repositories.port.js";
 import { auditActor, type Actor } from "./actor.js";
 import { lockedError, type AppError } from "./application.errors.js";
 import { tenantLockout } from "./tenant-lockout.js";
+import { queueNotification } from "../notifications/notifications.js";
 
 export interface FactorCheckContext {
   readonly actor: Actor;
@@ -22,7 +23,7 @@ export type FactorCheck =
   | {
       readonly locked: null;
       /** Counts the failure, audits it (and a lock it causes), and returns the `invalid_code` error to answer. */
-      fail(reason: string, message: string): Promise<AppError>;
+      fail(reason: string, message: string, cause?: string): Promise<AppError>;
     };
 
 export async function openFactorCheck(repos: Repositories, ctx: FactorCheckContext): Promise<FactorCheck> {
@@ -36,16 +37,17 @@ export async function openFactorCheck(repos: Repositories, ctx: FactorCheckConte
   const lockout = await tenantLockout(repos, tenantId);
   return {
     locked: null,
-    async fail(reason, message) {
+    async fail(reason, message, cause) {
       const next = recordFailure(lock, lockout, ctx.now);
       await repos.lockouts.save(tenantId, ctx.userId, next, ctx.now);
       const lockedUntil = isLocked(next, ctx.now) ? next.lockedUntil : null;
       await repos.audit.append(
-        { ...base, type: ctx.failedType, data: { credentialId: ctx.credentialId, reason } },
+        { ...base, type: ctx.failedType, data: { credentialId: ctx.credentialId, reason, ...(cause === undefined ? {} : { cause }) } },
         ...(lockedUntil === null
           ? []
           : [{ ...base, type: "user.locked" as const, data: { until: lockedUntil, lockCount: next.lockCount } }]),
       );
+      if (lockedUntil !== null) await queueNotification(repos, { tenantId, userId: ctx.userId, event: "locked_out", at: ctx.now });
       return { code: "invalid_code", message, failuresRemaining: failuresRemaining(next, lockout, ctx.now), lockedUntil };
     },
   };

@@ -20,6 +20,9 @@ export const AUDIT_EVENT_TYPES = [
   "challenge.sent",
   "challenge.send_limited",
   "challenge.send_failed",
+  // WebAuthn (issue 12): a challenge answered by its kind (request or creation options), a tenant's relying party set.
+  "challenge.issued",
+  "webauthn.relying_party_set",
   "user.locked",
   "user.unlocked",
   "tenant.created",
@@ -40,10 +43,36 @@ export const AUDIT_EVENT_TYPES = [
   "device.rotated",
   "device.refused",
   "device.revoked",
+  // Push approval (issue 13).
+  "push.device_enrolled",
+  "push.enrollment_refused",
+  "push.challenge_issued",
+  "push.challenge_limited",
+  "push.answered",
+  "push.fraud_reported",
+  "push.denies_cleared",
+  "tenant.settings_set",
+  "notification.sent",
+  "notification.failed",
+  "recovery.requested",
+  "recovery.cancelled",
+  "recovery.ready",
+  "recovery.completed",
+  "recovery.expired",
+  "recovery.factors_reset",
+  // Console operators (issue 15).
+  "operator.created",
+  "operator.signed_in",
+  "operator.sign_in_failed",
+  "operator.signed_out",
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 
-export type AuditActor = { readonly kind: "api_key"; readonly id: string } | { readonly kind: "system" };
+export type AuditActor =
+  | { readonly kind: "api_key"; readonly id: string }
+  /** A console operator (apps/admin), by operator id. */
+  | { readonly kind: "operator"; readonly id: string }
+  | { readonly kind: "system" };
 
 export type AuditValue = string | number | boolean | null;
 

@@ -5,8 +5,10 @@ import { backupCode, type BackupCodeOptions, type BackupCodeParams } from "./bac
 import { email, type EmailOptions, type EmailParams } from "./email.js";
 import { hotp, type HotpOptions, type HotpParams } from "./hotp.js";
 import type { DomainKind } from "./kind.js";
+import { push, type PushOptions, type PushParams } from "./push.js";
 import { sms, type SmsOptions, type SmsParams } from "./sms.js";
 import { totp, type TotpOptions, type TotpParams } from "./totp.js";
+import { webauthn, type WebAuthnOptions, type WebAuthnParams } from "./webauthn.js";
 
 /** Each kind's options (in a policy) and params (of a credential). */
 export interface KindTypes {
@@ -15,6 +17,8 @@ export interface KindTypes {
   backup_code: { options: BackupCodeOptions; params: BackupCodeParams };
   email: { options: EmailOptions; params: EmailParams };
   sms: { options: SmsOptions; params: SmsParams };
+  webauthn: { options: WebAuthnOptions; params: WebAuthnParams };
+  push: { options: PushOptions; params: PushParams };
 }
 
 export type ImplementedFactorType = keyof KindTypes;
@@ -27,6 +31,8 @@ export const KINDS: { readonly [K in ImplementedFactorType]: DomainKind<K, Optio
   backup_code: backupCode,
   email,
   sms,
+  webauthn,
+  push,
 };
 
 export const IMPLEMENTED_FACTOR_TYPES = Object.keys(KINDS) as readonly ImplementedFactorType[];
@@ -46,3 +52,5 @@ export * from "./backup-code.js";
 export * from "./out-of-band.js";
 export * from "./email.js";
 export * from "./sms.js";
+export * from "./webauthn.js";
+export * from "./push.js";

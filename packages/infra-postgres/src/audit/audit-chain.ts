@@ -25,7 +25,7 @@ export function canonicalAuditEvent(e: StoredAuditEvent): string {
     e.at,
     e.type,
     e.actor.kind,
-    e.actor.kind === "api_key" ? e.actor.id : null,
+    e.actor.kind === "system" ? null : e.actor.id,
     e.userId,
     e.attemptId,
     e.factorId,

@@ -145,7 +145,7 @@ export const auditRow = z.object({
   seq: int.positive(),
   at: instant,
   type: z.enum(AUDIT_EVENT_TYPES),
-  actor_kind: z.enum(["api_key", "system"]),
+  actor_kind: z.enum(["api_key", "operator", "system"]),
   actor_id: z.string().nullable(),
   user_id: z.string().nullable(),
   attempt_id: z.string().nullable(),
@@ -155,7 +155,7 @@ export const auditRow = z.object({
 
 export function toStoredAuditEvent(row: unknown): StoredAuditEvent {
   const r = parseRow(auditRow, row, "audit event");
-  if ((r.actor_kind === "api_key") !== (r.actor_id !== null)) {
+  if ((r.actor_kind !== "system") !== (r.actor_id !== null)) {
     throw new CorruptRowError(`stored audit event ${r.seq}: actor ${r.actor_kind} with${r.actor_id === null ? "out" : ""} an id`);
   }
   return {
@@ -163,7 +163,7 @@ export function toStoredAuditEvent(row: unknown): StoredAuditEvent {
     tenantId: r.tenant_id,
     type: r.type,
     at: r.at,
-    actor: r.actor_kind === "api_key" ? { kind: "api_key", id: r.actor_id as string } : { kind: "system" },
+    actor: r.actor_kind === "system" ? { kind: "system" } : { kind: r.actor_kind, id: r.actor_id as string },
     userId: r.user_id,
     attemptId: r.attempt_id,
     factorId: r.factor_id,

@@ -126,6 +126,31 @@ export interface DeliveryDestinationsTable {
   destination_hash: string;
 }
 
+/** A registered WebAuthn credential (0008): written at the registration's confirmation. */
+export interface WebAuthnCredentialsTable {
+  tenant_id: string;
+  credential_id: string;
+  webauthn_id: string;
+  public_key: ColumnType<Uint8Array, Uint8Array, Uint8Array>;
+  algorithm: string;
+  /** bigint: read as a string by node-postgres. */
+  sign_count: ColumnType<string | number, number, number>;
+  transports: string[];
+  aaguid: string;
+  attestation_format: string;
+  backup_eligible: boolean;
+  backed_up: boolean;
+}
+
+/** A tenant's WebAuthn relying party (0008). */
+export interface WebAuthnRelyingPartiesTable {
+  tenant_id: string;
+  rp_id: string;
+  name: string;
+  origins: string[];
+  updated_at: Timestamp;
+}
+
 export interface ChallengeSendsTable {
   tenant_id: string;
   id: string;
@@ -134,12 +159,56 @@ export interface ChallengeSendsTable {
   sent_at: Timestamp;
 }
 
+/** Push (0009): a push credential's device, its enrollment token's hash until a proof consumed it. */
+export interface PushDevicesTable {
+  tenant_id: string;
+  credential_id: string;
+  enrollment_token_hash: string | null;
+  algorithm: "ES256" | "Ed25519" | null;
+  public_key: string | null;
+  device_name: string | null;
+  push_token: string | null;
+  enrolled_at: NullableTimestamp;
+}
+
+export interface PushChallengesTable {
+  tenant_id: string;
+  id: string;
+  user_id: string;
+  credential_id: string;
+  attempt_id: string;
+  step: number;
+  number: number;
+  choices: number[];
+  context: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  answered_at: NullableTimestamp;
+  decision: "approve" | "deny" | null;
+  answered_number: number | null;
+  not_me: boolean | null;
+  outcome: "approved" | "wrong_number" | "denied" | "reported_fraud" | null;
+}
+
+export interface PushPollNoncesTable {
+  tenant_id: string;
+  credential_id: string;
+  nonce: string;
+  retain_until: Timestamp;
+}
+
+export interface PushDenyClearsTable {
+  tenant_id: string;
+  user_id: string;
+  cleared_at: Timestamp;
+}
+
 export interface AuditEventsTable {
   tenant_id: string;
   seq: ColumnType<number, never, never>;
   at: Timestamp;
   type: string;
-  actor_kind: "api_key" | "system";
+  actor_kind: "api_key" | "operator" | "system";
   actor_id: string | null;
   user_id: string | null;
   attempt_id: string | null;
@@ -237,6 +306,68 @@ export interface RememberedDevicesTable {
   revoked_at: NullableTimestamp;
 }
 
+// Console operators and their sessions (migration 0011).
+export interface OperatorsTable {
+  tenant_id: string;
+  id: string;
+  username: string;
+  password_hash: string;
+  role: "viewer" | "admin";
+  scope: string | null;
+  created_at: Timestamp;
+  disabled_at: NullableTimestamp;
+}
+
+export interface OperatorSessionsTable {
+  tenant_id: string;
+  id: string;
+  operator_id: string;
+  stage: "password_passed" | "active";
+  attempt_id: string;
+  created_at: Timestamp;
+  last_seen_at: Timestamp;
+  authenticated_at: NullableTimestamp;
+  ended_at: NullableTimestamp;
+}
+
+export interface TenantSettingsTable {
+  tenant_id: string;
+  notifications_enabled: boolean;
+  recovery_delay_seconds: number;
+  pending_recovery_delay_seconds: number | null;
+  pending_recovery_delay_at: NullableTimestamp;
+  updated_at: Timestamp;
+}
+
+export interface NotificationOutboxTable {
+  tenant_id: string;
+  id: ColumnType<string, never, never>;
+  user_id: string;
+  event: string;
+  factor_label: string | null;
+  recipients: string[] | null;
+  secret_key_id: string | null;
+  secret_ciphertext: ColumnType<Uint8Array | null, Uint8Array | null, Uint8Array | null>;
+  due_at: NullableTimestamp;
+  created_at: Timestamp;
+  processed_at: NullableTimestamp;
+}
+
+export interface RecoveriesTable {
+  tenant_id: string;
+  id: string;
+  user_id: string;
+  state: "requested" | "cancelled" | "ready" | "completed" | "expired";
+  requested_by: string;
+  verification: string;
+  reference: string;
+  cancel_token_hash: string;
+  requested_at: Timestamp;
+  due_at: Timestamp;
+  expires_at: Timestamp;
+  updated_at: Timestamp;
+}
+
 export interface Database {
   tenants: TenantsTable;
   api_keys: ApiKeysTable;
@@ -250,6 +381,12 @@ export interface Database {
   one_time_challenges: OneTimeChallengesTable;
   delivery_destinations: DeliveryDestinationsTable;
   challenge_sends: ChallengeSendsTable;
+  webauthn_credentials: WebAuthnCredentialsTable;
+  webauthn_relying_parties: WebAuthnRelyingPartiesTable;
+  push_devices: PushDevicesTable;
+  push_challenges: PushChallengesTable;
+  push_poll_nonces: PushPollNoncesTable;
+  push_deny_clears: PushDenyClearsTable;
   audit_events: AuditEventsTable;
   idempotency_keys: IdempotencyKeysTable;
   vault_entries: VaultEntriesTable;
@@ -260,6 +397,11 @@ export interface Database {
   grace_deadlines: GraceDeadlinesTable;
   seen_locations: SeenLocationsTable;
   remembered_devices: RememberedDevicesTable;
+  tenant_settings: TenantSettingsTable;
+  notification_outbox: NotificationOutboxTable;
+  recoveries: RecoveriesTable;
+  operators: OperatorsTable;
+  operator_sessions: OperatorSessionsTable;
 }
 
 /** A Kysely handle on the mfa-chain schema: the database itself or one of its transactions. */

@@ -9,7 +9,9 @@ import { hotpStorage } from "./hotp.js";
 import { READ_CREDENTIAL_ROW, type MaterialRead, type StorageClaim, type StorageKind } from "./kind.js";
 import { counterClaim, timeStepClaim } from "./otp.js";
 import { challengeClaim, challengeTryClaim, emailStorage, smsStorage } from "./out-of-band.js";
+import { pushStorage } from "./push.js";
 import { totpStorage } from "./totp.js";
+import { challengeSpentClaim, webauthnAssertionClaim, webauthnStorage } from "./webauthn.js";
 
 export const STORAGE_KINDS: { readonly [K in ImplementedFactorType]: StorageKind<K> } = {
   totp: totpStorage,
@@ -17,6 +19,8 @@ export const STORAGE_KINDS: { readonly [K in ImplementedFactorType]: StorageKind
   backup_code: backupCodeStorage,
   email: emailStorage,
   sms: smsStorage,
+  webauthn: webauthnStorage,
+  push: pushStorage,
 };
 
 export const STORAGE_CLAIMS: { readonly [C in StepClaim["kind"]]: StorageClaim<C> } = {
@@ -25,6 +29,8 @@ export const STORAGE_CLAIMS: { readonly [C in StepClaim["kind"]]: StorageClaim<C
   backup_code: backupCodeClaim,
   challenge: challengeClaim,
   challenge_try: challengeTryClaim,
+  challenge_spent: challengeSpentClaim,
+  webauthn_assertion: webauthnAssertionClaim,
 };
 
 /** A kind's storage, typed loosely enough to be called with a credential of that kind. */

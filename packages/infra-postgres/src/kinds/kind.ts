@@ -37,6 +37,11 @@ export interface StorageKind<K extends ImplementedFactorType> {
   readonly materialSchema: z.ZodType<KindMaterial[K]>;
   /** Writes the material of a credential just inserted. */
   insertMaterial(db: Db, credential: StoredCredentialOf<K>): Promise<void>;
+  /**
+   * Optional: writes material known only at the confirmation (a WebAuthn registration's key) of a pending credential;
+   * false when a uniqueness rule of the kind refuses it (S24), writing nothing. Absent: the repository refuses.
+   */
+  saveMaterial?(db: Db, credential: StoredCredentialOf<K>): Promise<boolean>;
 }
 
 type ClaimOf<C extends StepClaim["kind"]> = Extract<StepClaim, { kind: C }>;
@@ -49,6 +54,12 @@ export interface StorageClaim<C extends StepClaim["kind"]> {
   readonly arity: number;
   args(claim: ClaimOf<C>, at: Date): unknown[];
   statement(qc: QueryCreator<Database>, tenantId: string, args: readonly unknown[]): ClaimStatement;
+  /**
+   * Optional: a second update, of another table, made only with the first (a WebAuthn assertion consumes its challenge,
+   * then moves the sign counter by compare-and-set). Spliced as the next CTE, guarded by the first's rows; the claim
+   * holds only when both wrote a row.
+   */
+  then?(qc: QueryCreator<Database>, tenantId: string, args: readonly unknown[]): ClaimStatement;
 }
 
 /** An update returning the claimed credential's id (the tables differ by kind). */

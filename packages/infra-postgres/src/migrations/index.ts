@@ -7,6 +7,10 @@ import { vault } from "./0004-vault.js";
 import { replayGuardOnCredentials } from "./0005-replay-guard-on-credentials.js";
 import { outOfBandCodes } from "./0006-out-of-band-codes.js";
 import { enforcement } from "./0007-enforcement.js";
+import { webauthn } from "./0008-webauthn.js";
+import { push } from "./0009-push.js";
+import { recovery } from "./0010-recovery.js";
+import { operators } from "./0011-operators.js";
 
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   "0001-initial-schema": initialSchema,
@@ -16,6 +20,10 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   "0005-replay-guard-on-credentials": replayGuardOnCredentials,
   "0006-out-of-band-codes": outOfBandCodes,
   "0007-enforcement": enforcement,
+  "0008-webauthn": webauthn,
+  "0009-push": push,
+  "0010-recovery": recovery,
+  "0011-operators": operators,
 });
 
 export const migrationProvider: MigrationProvider = {

@@ -38,7 +38,7 @@ export const auditRowValues = (event: AuditEvent): unknown[] => [
   new Date(event.at),
   event.type,
   event.actor.kind,
-  event.actor.kind === "api_key" ? event.actor.id : null,
+  event.actor.kind === "system" ? null : event.actor.id,
   event.userId,
   event.attemptId,
   event.factorId,

@@ -1,9 +1,10 @@
 // Enrolled factors: the common part in `credentials`, each kind's material in its own table (kinds/). Claims (a time
 // step, a counter, a backup code) are single conditional statements, so of parallel uses of one code exactly one wins
 // (S2, S5, S19).
-import type { CredentialRepository, StepClaim, StoredCredential } from "@mfa-chain/application";
+import type { CredentialRepository, SaveMaterialResult, StepClaim, StoredCredential } from "@mfa-chain/application";
 import type { Instant } from "@mfa-chain/domain";
 import type { Db } from "../database/schema.js";
+import { sql } from "kysely";
 import { prepared } from "../database/prepared.js";
 import { toStoredCredential } from "../database/rows.js";
 import { claimStorageOf, CREDENTIAL_ALIAS, materialOf, storageOf } from "../kinds/index.js";
@@ -139,8 +140,33 @@ export class PostgresCredentialRepository implements CredentialRepository {
 
   async claim(tenantId: string, claim: StepClaim, at: Instant): Promise<boolean> {
     const storage = claimStorageOf(claim.kind);
-    const rows = await storage.statement(this.db, tenantId, storage.args(claim, new Date(at))).execute();
+    const args = storage.args(claim, new Date(at));
+    const then = storage.then;
+    if (!then) return (await storage.statement(this.db, tenantId, args).execute()).length === 1;
+    // A claim of two tables, in one statement: the second update only with the first.
+    const rows = await this.db
+      .with("claim_first", (w) => storage.statement(w as never, tenantId, args))
+      .with("claim", (w) => then(w as never, tenantId, args).where(sql<boolean>`exists (select 1 from claim_first)`))
+      .selectFrom("claim")
+      .select("claim.credential_id")
+      .execute();
     return rows.length === 1;
+  }
+
+  async saveMaterial(credential: StoredCredential): Promise<SaveMaterialResult> {
+    const save = storageOf(credential.params.type).saveMaterial;
+    if (!save) return "refused";
+    // Only a pending credential's, under its row lock (a confirmation holds it).
+    const pending = await this.db
+      .selectFrom("credentials")
+      .select("id")
+      .where("tenant_id", "=", credential.tenantId)
+      .where("id", "=", credential.id)
+      .where("status", "=", "pending")
+      .forUpdate()
+      .executeTakeFirst();
+    if (pending === undefined) return "not_pending";
+    return (await save(this.db, credential as never)) ? "saved" : "refused";
   }
 }
 

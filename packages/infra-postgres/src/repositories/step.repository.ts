@@ -256,7 +256,12 @@ function buildWrite(db: Db, shape: WriteShape, v: unknown[]): Compilable<WriteRe
   if (shape.claim !== null) {
     const claim = claimStorageOf(shape.claim);
     const args = Array.from({ length: claim.arity }, () => take<unknown>());
-    add("claim", (w) => claim.statement(w, tenantId, args).where(guard));
+    const then = claim.then;
+    if (then) {
+      // A claim of two tables: its second update only with its first (claim_first), and "claim" is the second's rows.
+      add("claim_first", (w) => claim.statement(w, tenantId, args).where(guard));
+      add("claim", (w) => then(w, tenantId, args).where(onlyIf("claim_first")));
+    } else add("claim", (w) => claim.statement(w, tenantId, args).where(guard));
   }
   // Optimistic: the attempt moves only with the claim (when there is one); the rest only with the attempt.
   const withClaim = shape.guarded && shape.claim !== null ? onlyIf("claim") : always;

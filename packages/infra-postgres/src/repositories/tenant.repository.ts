@@ -70,9 +70,24 @@ export class PostgresApiKeyRepository implements ApiKeyRepository {
       .execute();
   }
 
+  async listByTenant(tenantId: string): Promise<StoredApiKey[]> {
+    const rows = await this.db
+      .selectFrom("api_keys")
+      .select(KEY_COLUMNS)
+      .where("tenant_id", "=", tenantId)
+      .orderBy("created_at")
+      .orderBy("id")
+      .execute();
+    return rows.map((row) => this.toKey(row));
+  }
+
   async findByHash(keyHash: string): Promise<StoredApiKey | null> {
     const row = await this.db.selectFrom("api_keys").select(KEY_COLUMNS).where("key_hash", "=", keyHash).executeTakeFirst();
     if (!row) return null;
+    return this.toKey(row);
+  }
+
+  private toKey(row: unknown): StoredApiKey {
     const r = parse(apiKeyRow, row, "API key");
     return {
       tenantId: r.tenant_id,

@@ -44,6 +44,9 @@ export const DECLARATIONS: CitusDeclarations = {
       "bigint identity: Citus 11.2+ distributes it (each worker draws from its own range; Citus 13.0.2+ for GENERATED " +
       "ALWAYS inserts, #7920). seq only orders a tenant's unsealed events and pages the audit list; the chain order is " +
       "chain_index, set when sealing, so values drawn on different nodes need not follow commit order",
+    "notification_outbox.id":
+      "bigint identity: only orders the pending notifications a drainer takes next (oldest first, roughly) and names a " +
+      "row within its tenant; values drawn on different nodes need not follow commit order",
   },
   triggers: {
     "audit_events.audit_events_append_only":

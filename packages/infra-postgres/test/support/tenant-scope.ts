@@ -55,6 +55,14 @@ export const CROSS_TENANT_STATEMENTS: readonly CrossTenantStatement[] = [
       "by an old key; each re-sealed row is written by a statement scoped to its tenant",
   },
   {
+    table: "notification_outbox",
+    sql: /^select tenant_id, id, user_id, event, factor_label, recipients, secret_key_id, secret_ciphertext, due_at, created_at from notification_outbox where processed_at is null order by id limit 1 for update skip locked$/,
+    reason:
+      "each process's notification drainer (NotificationDispatcher) takes the oldest pending notification of any tenant, " +
+      "skipping rows another drainer holds; the row is then written by a statement scoped to its tenant. On Citus a " +
+      "multi-shard read over notification_outbox_pending_idx (run per shard there)",
+  },
+  {
     table: "idempotency_keys",
     sql: /^delete from "idempotency_keys" where "created_at" < \$1$/,
     reason:

@@ -2,6 +2,7 @@
 import { describeAttemptRepositoryContract } from "./attempt-repository.contract.js";
 import { describeAuditLogContract } from "./audit-log.contract.js";
 import { describeChallengeContract } from "./challenge.contract.js";
+import { describeWebAuthnContract } from "./webauthn.contract.js";
 import { describeCredentialRepositoryContract } from "./credential-repository.contract.js";
 import { describeLockoutRepositoryContract } from "./lockout-repository.contract.js";
 import { describePolicyRepositoryContract } from "./policy-repository.contract.js";
@@ -14,10 +15,17 @@ import { describeVaultRepositoryContract, sampleVaultEntry } from "./vault-repos
 import { describeEnforcementRepositoryContract, sampleDevice, sampleRules } from "./enforcement-repository.contract.js";
 
 export * from "./storage-fixture.js";
+import { describePushRepositoryContract } from "./push-repository.contract.js";
+export { describePushRepositoryContract };
+import { describeRecoveryRepositoryContract, sampleRecovery } from "./recovery-repository.contract.js";
+export { describeRecoveryRepositoryContract, sampleRecovery };
+import { describeOperatorRepositoryContract, sampleOperator } from "./operator-repository.contract.js";
+export { describeOperatorRepositoryContract, sampleOperator };
 export {
   describeAttemptRepositoryContract,
   describeAuditLogContract,
   describeChallengeContract,
+  describeWebAuthnContract,
   describeCredentialRepositoryContract,
   describeLockoutRepositoryContract,
   describePolicyRepositoryContract,
@@ -43,5 +51,9 @@ export function describeStorageContracts(name: string, makeStorage: MakeStorage)
   describeTenantIsolationContract(name, makeStorage);
   describeVaultRepositoryContract(name, makeStorage);
   describeChallengeContract(name, makeStorage);
+  describePushRepositoryContract(name, makeStorage);
+  describeWebAuthnContract(name, makeStorage);
   describeEnforcementRepositoryContract(name, makeStorage);
+  describeRecoveryRepositoryContract(name, makeStorage);
+  describeOperatorRepositoryContract(name, makeStorage);
 }

@@ -1,6 +1,7 @@
 // What every storage contract suite runs against, and the sample rows the suites write. Each test writes under
 // fresh tenant ids, so one database can serve a whole suite without tests seeing each other's rows.
 import type {
+  WebAuthnMaterial,
   AuditReader,
   KindMaterial,
   Repositories,
@@ -94,7 +95,22 @@ export interface SampleCredentialOverrides extends Partial<Omit<Credential, "id"
   readonly lastTimeStep?: number | null;
   readonly counter?: number;
   readonly codeHashes?: readonly string[];
+  /** A WebAuthn credential's registered key (default: none yet). */
+  readonly webauthn?: WebAuthnMaterial["registered"];
 }
+
+/** A registered WebAuthn key as stored, distinct per `webauthnId`. */
+export const sampleWebAuthnKey = (webauthnId: string, signCount = 0): NonNullable<WebAuthnMaterial["registered"]> => ({
+  credentialId: webauthnId,
+  publicKey: "pQECAyYgASFYIA",
+  algorithm: "ES256",
+  signCount,
+  transports: ["internal"],
+  aaguid: "00000000-0000-0000-0000-000000000000",
+  attestationFormat: "none",
+  backupEligible: true,
+  backedUp: false,
+});
 
 /** A sealed-looking secret, distinct per credential id (the storage never opens it). */
 export const sampleSecret = (id: string): SealedSecret => ({
@@ -111,10 +127,14 @@ const SAMPLE_MATERIAL: { readonly [K in ImplementedFactorType]: (id: string, o: 
   backup_code: (_id, o) => ({ codeHashes: o.codeHashes ?? [1, 2, 3].map(sampleCodeHash) }),
   email: (id, o) => ({ destination: o.secret ?? sampleSecret(id), masked: "a***@example.com", destinationKey: sampleCodeHash(7) }),
   sms: (id, o) => ({ destination: o.secret ?? sampleSecret(id), masked: "+44******789", destinationKey: sampleCodeHash(8) }),
+  // A WebAuthn credential as enrolled (pending: nothing registered yet), or registered with `webauthn`.
+  webauthn: (_id, o) => ({ registered: o.webauthn ?? null }),
+  // A push credential as enrolled: its enrollment token's hash, no device until a proof records one.
+  push: () => ({ enrollmentTokenHash: sampleCodeHash(9), device: null, challenges: [] }),
 };
 
 export function sampleCredential(tenantId: string, id: string, overrides: SampleCredentialOverrides = {}): StoredCredential {
-  const { secret: _s, lastTimeStep: _l, counter: _c, codeHashes: _h, ...common } = overrides;
+  const { secret: _s, lastTimeStep: _l, counter: _c, codeHashes: _h, webauthn: _w, ...common } = overrides;
   const status = overrides.status ?? "pending";
   const params = overrides.params ?? TOTP;
   return {
@@ -142,6 +162,8 @@ export interface AnyMaterial {
   readonly destination?: SealedSecret;
   readonly masked?: string;
   readonly destinationKey?: string;
+  readonly enrollmentTokenHash?: string | null;
+  readonly registered?: WebAuthnMaterial["registered"];
 }
 export const materialOf = (c: StoredCredential | null | undefined): AnyMaterial | undefined => c?.material;
 

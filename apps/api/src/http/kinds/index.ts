@@ -6,7 +6,9 @@ import { smsApi } from "./sms.js";
 import { hotpApi } from "./hotp.js";
 import type { ApiKind } from "./kind.js";
 import type { z } from "zod";
+import { pushApi } from "./push.js";
 import { totpApi } from "./totp.js";
+import { webauthnApi } from "./webauthn.js";
 
 export const API_KINDS: { readonly [K in ImplementedFactorType]: ApiKind<K> } = {
   totp: totpApi,
@@ -14,6 +16,8 @@ export const API_KINDS: { readonly [K in ImplementedFactorType]: ApiKind<K> } = 
   backup_code: backupCodeApi,
   email: emailApi,
   sms: smsApi,
+  webauthn: webauthnApi,
+  push: pushApi,
 };
 
 /** Each kind's schemas, in the registry's order. */

@@ -9,4 +9,9 @@ export interface ApiKind<K extends ImplementedFactorType> {
   readonly view: z.ZodObject;
   /** Kind-specific fields of the enrollment request (an email factor's `destination`); absent when it takes none. */
   readonly enroll?: z.ZodObject;
+  /**
+   * The kind's fields of the challenge phase's answer (`POST /v1/attempts/{id}/challenge`), for a kind whose challenge
+   * is answered rather than sent (WebAuthn's `publicKey` request options); absent otherwise.
+   */
+  readonly challenge?: z.ZodObject;
 }

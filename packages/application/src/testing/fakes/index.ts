@@ -7,3 +7,4 @@ export * from "./fault-injecting-unit-of-work.js";
 export * from "./test-app.js";
 export * from "./fake-api-key-minter.js";
 export * from "./fake-delivery.js";
+export * from "./fake-webauthn.js";

@@ -6,6 +6,7 @@ import {
   PolicyVersionCache,
   createKinds,
   createServices,
+  type Services,
   type ConfirmFactor,
   type CreateTenant,
   type DeletePolicy,
@@ -71,10 +72,14 @@ import { FakeApiKeyMinter } from "./fake-api-key-minter.js";
 import { FakeHasher } from "./fake-hasher.js";
 import { FakeDelivery } from "./fake-delivery.js";
 import { FakeOtp } from "./fake-otp.js";
+import { FakeWebAuthn, fakeAssertion, fakeRegistration, type FakeWebAuthnResponse } from "./fake-webauthn.js";
 import { FaultInjectingUnitOfWork } from "./fault-injecting-unit-of-work.js";
+import { POLLING_ONLY, type PushGateway } from "../../ports/push.port.js";
 
 export const TEST_TENANT = "tenant-1";
 export const TEST_ISSUER = "mfa-chain tests";
+/** The API base URL push enrollment links carry in tests. */
+export const TEST_PUSH_API_URL = "http://127.0.0.1:8080";
 
 /** A tenant's admin API key: may change any user's factors and unlock users. */
 export const adminKey = (tenantId: string = TEST_TENANT): Actor => ({ tenantId, keyId: `admin-key@${tenantId}`, role: "admin" });
@@ -128,6 +133,21 @@ const AUTHENTICATORS: { readonly [K in ImplementedFactorType]: TestAuthenticator
   },
   email: { rightCode: (app, c) => app.sentCodeTo(c), wrongCode: (app, c) => app.wrongSentCode(c) },
   sms: { rightCode: (app, c) => app.sentCodeTo(c), wrongCode: (app, c) => app.wrongSentCode(c) },
+  // The fake authenticator (fake-webauthn.ts) answers the credential's newest live challenge: a registration while the
+  // credential is pending, an assertion (its counter one on) once active; the wrong answer is badly signed.
+  webauthn: {
+    rightCode: (app, c) => JSON.stringify(app.webauthnAnswer(c, {})),
+    wrongCode: (app, c) => JSON.stringify(app.webauthnAnswer(c, { sig: "forged" })),
+  },
+  // A push step passes with the id of a challenge its device approved (the device's answer is the test's to give).
+  push: {
+    rightCode(_app, c) {
+      const approved = c.material.challenges.find((ch) => ch.outcome === "approved");
+      if (approved === undefined) throw new Error(`no push challenge of ${c.id} is approved: answer one with the device first`);
+      return approved.id;
+    },
+    wrongCode: () => "pch_not_a_challenge",
+  },
 };
 
 const authenticatorOf = (c: StoredCredential): TestAuthenticator<ImplementedFactorType> =>
@@ -145,6 +165,8 @@ export interface TestAppOptions {
   readonly optimistic?: boolean;
   /** Limits on sending codes (default: DEFAULT_SEND_LIMITS). */
   readonly sendLimits?: SendLimits;
+  /** What wakes push devices (default: none, devices poll). */
+  readonly pushGateway?: PushGateway;
 }
 
 export class TestApp {
@@ -161,6 +183,8 @@ export class TestApp {
   readonly hasher = new FakeHasher();
   /** Where email and SMS codes go: read them back as the user would. */
   readonly delivery = new FakeDelivery();
+  /** The WebAuthn ceremony and the software authenticator the tests play (fake-webauthn.ts). */
+  readonly webauthn = new FakeWebAuthn();
   /** Predictable API keys ("test_key_1", …) hashed by a plain prefix: what a test may read back. */
   readonly keys = new FakeApiKeyMinter();
   readonly kinds: Kinds;
@@ -179,6 +203,8 @@ export class TestApp {
   readonly getAttempt: GetAttempt;
   readonly verifyStep: VerifyStep;
   readonly issueChallenge: IssueChallenge;
+  /** The tenant's WebAuthn relying party (admin keys). */
+  readonly setRelyingParty: Services["setRelyingParty"];
   readonly getLockout: GetLockout;
   readonly unlockUser: UnlockUser;
   readonly listAuditEvents: ListAuditEvents;
@@ -217,6 +243,8 @@ export class TestApp {
       hasher: this.hasher,
       random: this.random,
       issuer: TEST_ISSUER,
+      webauthn: this.webauthn,
+      push: { apiBaseUrl: () => TEST_PUSH_API_URL, gateway: options.pushGateway ?? POLLING_ONLY },
     });
     const { uow, clock, ids, random, otp, kinds, policyVersions: policies } = this;
     // The API's own wiring of the use cases (createServices), over the fakes.
@@ -250,6 +278,7 @@ export class TestApp {
     this.getAttempt = services.getAttempt;
     this.verifyStep = services.verifyStep;
     this.issueChallenge = services.issueChallenge;
+    this.setRelyingParty = services.setRelyingParty;
     this.getLockout = services.getLockout;
     this.unlockUser = services.unlockUser;
     this.listAuditEvents = services.listAuditEvents;
@@ -373,6 +402,27 @@ export class TestApp {
   /** The last code sent to a credential's destination. */
   sentCodeTo(c: StoredCredential): string {
     return this.delivery.lastCodeTo(this.destinationOf(c));
+  }
+
+  /**
+   * The fake authenticator's answer to the credential's newest unconsumed WebAuthn challenge (creation options while
+   * pending, request options once active), from the relying party's first origin; `over` breaks a field.
+   */
+  webauthnAnswer(c: StoredCredential, over: Partial<FakeWebAuthnResponse>): FakeWebAuthnResponse {
+    const ch = this.store
+      .challenges(c.tenantId)
+      .filter((x) => x.credentialId === c.id && x.consumedAt === null)
+      .sort((a, b) => b.createdAt - a.createdAt)[0];
+    if (!ch) throw new Error(`no live WebAuthn challenge for ${c.id}: enroll, or issue the step's challenge first`);
+    const stored = JSON.parse(ch.codeHash) as { c: string; rp: { id: string; origins: string[] } };
+    const origin = stored.rp.origins[0] ?? "";
+    if (c.status === "pending") return fakeRegistration({ challenge: stored.c, rp: stored.rp }, { id: `wa-${c.id}`, origin, ...over });
+    const registered = (c.material as { registered?: { credentialId: string; signCount: number } | null }).registered;
+    if (!registered) throw new Error(`${c.id} has no registered WebAuthn key`);
+    return fakeAssertion({ challenge: stored.c, rpId: stored.rp.id }, registered.credentialId, registered.signCount + 1, {
+      origin,
+      ...over,
+    });
   }
 
   /** A well-formed code other than the last one sent to the credential's destination. */

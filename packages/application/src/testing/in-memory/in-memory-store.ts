@@ -20,6 +20,7 @@ import type {
   StepState,
   StepWrite,
   StoredAuditEvent,
+  SaveMaterialResult,
   StoredCredential,
   StoredApiKey,
   StoredPolicy,
@@ -29,7 +30,13 @@ import type {
   UserRepository,
   VaultRepository,
 } from "../../index.js";
-import { applyChallengeClaim, applyClaim } from "../../index.js";
+import { applyChallengeClaim, applyClaim, materialKeyOf } from "../../index.js";
+import {
+  cloneRelyingPartyState,
+  emptyRelyingPartyState,
+  InMemoryRelyingPartyRepository,
+  type RelyingPartyState,
+} from "./in-memory-webauthn.js";
 import {
   UNLOCKED,
   type Attempt,
@@ -48,6 +55,16 @@ import {
   InMemoryEnforcementRepository,
   type EnforcementState,
 } from "./in-memory-enforcement.js";
+import { clonePushState, emptyPushState, InMemoryPushRepository, type PushState } from "./in-memory-push.js";
+import {
+  cloneRecoveryState,
+  emptyRecoveryState,
+  InMemoryNotificationOutbox,
+  InMemoryRecoveryRepository,
+  InMemoryTenantSettingsRepository,
+  type RecoveryStoreState,
+} from "./in-memory-recovery.js";
+import { cloneOperatorState, emptyOperatorState, InMemoryOperatorRepository, type OperatorState } from "./in-memory-operators.js";
 
 /** The largest audit page, as in the PostgreSQL adapter. */
 export const IN_MEMORY_AUDIT_MAX_LIMIT = 1000;
@@ -72,8 +89,16 @@ interface State {
   readonly vaultGroups: Map<string, { readonly tenantId: string; readonly id: string; readonly members: readonly string[] }>;
   readonly challenges: Map<string, StoredChallenge>;
   readonly sends: Map<string, ChallengeSend>;
+  /** WebAuthn relying parties, by tenant (in-memory-webauthn.ts). */
+  readonly relyingParties: RelyingPartyState;
   /** Enforcement and remembered devices (in-memory-enforcement.ts). */
   readonly enforcement: EnforcementState;
+  /** Push challenges, poll nonces, deny clears (in-memory-push.ts). */
+  readonly push: PushState;
+  /** Tenant settings, the notification outbox and recoveries (in-memory-recovery.ts). */
+  readonly recovery: RecoveryStoreState;
+  /** Console operators and their sessions (in-memory-operators.ts). */
+  readonly operators: OperatorState;
   nextSeq: number;
 }
 
@@ -115,7 +140,11 @@ const emptyState = (): State => ({
   vaultGroups: new Map(),
   challenges: new Map(),
   sends: new Map(),
+  relyingParties: emptyRelyingPartyState(),
   enforcement: emptyEnforcementState(),
+  push: emptyPushState(),
+  recovery: emptyRecoveryState(),
+  operators: emptyOperatorState(),
   nextSeq: 1,
 });
 
@@ -134,7 +163,11 @@ const cloneState = (s: State): State => ({
   vaultGroups: new Map(s.vaultGroups),
   challenges: new Map(s.challenges),
   sends: new Map(s.sends),
+  relyingParties: cloneRelyingPartyState(s.relyingParties),
   enforcement: cloneEnforcementState(s.enforcement),
+  push: clonePushState(s.push),
+  recovery: cloneRecoveryState(s.recovery),
+  operators: cloneOperatorState(s.operators),
   nextSeq: s.nextSeq,
 });
 
@@ -166,8 +199,18 @@ export class InMemoryStore {
       audit: new InMemoryAuditLog(() => this.state, guard),
       vault: new InMemoryVaultRepository(() => this.state, guard),
       challenges: new InMemoryChallengeRepository(() => this.state, guard),
+      relyingParties: new InMemoryRelyingPartyRepository(() => this.state.relyingParties, guard),
       enforcement: new InMemoryEnforcementRepository(() => this.state.enforcement, guard, this.clock),
+      operators: new InMemoryOperatorRepository(
+        () => this.state.operators,
+        guard,
+        (t, u) => this.hasUser(t, u),
+      ),
       devices: new InMemoryDeviceRepository(() => this.state.enforcement, guard),
+      push: new InMemoryPushRepository(() => this.state, guard),
+      settings: new InMemoryTenantSettingsRepository(() => this.state.recovery, guard, this.clock),
+      notifications: new InMemoryNotificationOutbox(() => this.state.recovery, guard),
+      recoveries: new InMemoryRecoveryRepository(() => this.state.recovery, guard, this.clock),
     };
     return { ...repos, steps: new InMemoryStepRepository(repos) };
   }
@@ -275,6 +318,13 @@ class InMemoryApiKeyRepository extends Repo implements ApiKeyRepository {
     return found ? copy(found) : null;
   }
 
+  async listByTenant(tenantId: string): Promise<StoredApiKey[]> {
+    return [...this.s.apiKeys.values()]
+      .filter((k) => k.tenantId === tenantId)
+      .sort((a, b) => a.createdAt - b.createdAt || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
+      .map(copy);
+  }
+
   async revoke(tenantId: string, which: { readonly id: string } | { readonly name: string }, at: Instant): Promise<string[]> {
     const s = this.s;
     const live = [...s.apiKeys.values()].filter(
@@ -363,6 +413,18 @@ class InMemoryCredentialRepository extends Repo implements CredentialRepository 
     this.put(credential);
   }
 
+  async saveMaterial(credential: StoredCredential): Promise<SaveMaterialResult> {
+    const c = this.get(credential.tenantId, credential.id);
+    if (!c || c.status !== "pending") return "not_pending";
+    // A kind's uniqueness rule (a WebAuthn credential id once per tenant, S24), as the database's unique constraint.
+    const k = materialKeyOf(credential);
+    if (k !== null)
+      for (const other of this.s.credentials.values())
+        if (other.tenantId === credential.tenantId && other.id !== credential.id && materialKeyOf(other) === k) return "refused";
+    this.put({ ...c, material: credential.material } as StoredCredential);
+    return "saved";
+  }
+
   async findById(tenantId: string, userId: string, credentialId: string): Promise<StoredCredential | null> {
     const c = this.get(tenantId, credentialId);
     return c && c.userId === userId ? copy(c) : null;
@@ -421,7 +483,12 @@ class InMemoryCredentialRepository extends Repo implements CredentialRepository 
     const claimed = c ? applyClaim(c, claim) : null;
     if (!claimed) return false;
     // A sent code's claim moves its challenge (beside the credential), under the same guard as the storage's statement.
-    if (claim.kind === "challenge" || claim.kind === "challenge_try") {
+    if (
+      claim.kind === "challenge" ||
+      claim.kind === "challenge_try" ||
+      claim.kind === "challenge_spent" ||
+      claim.kind === "webauthn_assertion"
+    ) {
       const k = key(tenantId, claim.purpose, claim.challengeId);
       const ch = this.s.challenges.get(k);
       const next = ch && ch.credentialId === claim.credentialId ? applyChallengeClaim(ch, claim, at) : null;

@@ -1,0 +1,120 @@
+// The OpenAPI paths of the admin console's sign-in and session (issue 15), registered by openapi.ts; and the console
+// session as a way to call /v1 (a cookie plus the X-CSRF-Token header).
+import type { OpenAPIRegistry, ResponseConfig, RouteConfig } from "@asteasolutions/zod-to-openapi";
+import { z } from "zod";
+import * as C from "./console.schemas.js";
+
+type Helpers = {
+  json: (schema: z.ZodType, description: string) => ResponseConfig;
+  problem: (description: string) => ResponseConfig;
+  body: (schema: z.ZodType) => { content: { "application/json": { schema: z.ZodType } } };
+};
+
+export function registerConsolePaths(registry: OpenAPIRegistry, { json, problem, body }: Helpers): void {
+  registry.registerComponent("securitySchemes", "consoleSession", {
+    type: "apiKey",
+    in: "cookie",
+    name: "mfa_console",
+    description:
+      "The admin console's session (HttpOnly, SameSite=Strict), with its CSRF token in the X-CSRF-Token header (403 `forbidden` without it); an operator of every tenant names the tenant in Mfa-Tenant",
+  });
+  const common = {
+    400: problem("Malformed request"),
+    429: problem("Rate limited"),
+    503: problem("The database is not reachable right now"),
+  };
+  const tags = ["console"];
+  registry.registerPath({
+    method: "get",
+    path: "/console/session",
+    tags,
+    summary: "The signed-in operator and the session's CSRF token",
+    security: [{ consoleSession: [] }],
+    responses: { ...common, 200: json(C.ConsoleSessionSchema, "Signed in"), 401: problem("No session, or it ended or timed out") },
+  });
+  registry.registerPath({
+    method: "post",
+    path: "/console/session",
+    tags,
+    summary: "Sign in, first step: the password. Sets the session cookie; the operator's chain is next",
+    request: { body: body(C.SignInBody) },
+    responses: {
+      ...common,
+      200: json(C.SignInStepSchema, "The password is right: pass the chain with POST /console/session/code"),
+      401: problem("Unknown operator or wrong password (`sign_in_failed`)"),
+      423: problem("Too many failures (`user_locked`)"),
+    },
+  });
+  registry.registerPath({
+    method: "post",
+    path: "/console/session/code",
+    tags,
+    summary: "Sign in, next step: a code of the operator's chain (an authenticator app)",
+    security: [{ consoleSession: [] }],
+    request: { body: body(C.SignInCodeBody) },
+    responses: {
+      ...common,
+      200: json(C.SignInCodeOutcomeSchema, "Signed in, or a wrong code (counted)"),
+      401: problem("No sign-in in progress (`sign_in_failed`)"),
+      423: problem("Too many failures (`user_locked`)"),
+    },
+  });
+  registry.registerPath({
+    method: "delete",
+    path: "/console/session",
+    tags,
+    summary: "Sign out",
+    security: [{ consoleSession: [] }],
+    request: { headers: z.object({ "x-csrf-token": z.string() }) },
+    responses: {
+      ...common,
+      204: { description: "Signed out (also when there was no session)" },
+      403: problem("No CSRF token (`forbidden`)"),
+    },
+  });
+}
+
+type Add = (route: Omit<RouteConfig, "security" | "responses"> & { responses: RouteConfig["responses"] }) => void;
+
+/** GET /v1/audit-chain: the tenant's audit hash chain, checked (what the console's audit screen shows). */
+export function registerAuditChainPath(add: Add, { json }: Pick<Helpers, "json">): void {
+  add({
+    method: "get",
+    path: "/v1/audit-chain",
+    tags: ["audit"],
+    summary: "Check the tenant's audit hash chain: its sealed events, first to last; the first that does not verify",
+    responses: { 200: json(C.AuditChainReportSchema, "The verdict: ok, or the first event that does not verify and why") },
+  });
+}
+
+/** The tenant's API keys, for the console's admin operators (an API key gets 403). */
+export function registerApiKeyPaths(add: Add, { json, problem, body }: Helpers): void {
+  const operatorsOnly = problem("Not a console admin operator (`forbidden`): API keys cannot manage keys");
+  add({
+    method: "get",
+    path: "/v1/api-keys",
+    tags: ["api keys"],
+    summary: "List the tenant's API keys, revoked ones too (never the keys themselves)",
+    responses: { 200: json(z.object({ keys: z.array(C.ApiKeySchema) }), "The keys, oldest first"), 403: operatorsOnly },
+  });
+  add({
+    method: "post",
+    path: "/v1/api-keys",
+    tags: ["api keys"],
+    summary: "Issue an API key for the tenant: the key is in this answer only",
+    request: { body: body(C.IssueApiKeyBody) },
+    responses: { 201: json(C.IssuedApiKeySchema, "Issued"), 403: operatorsOnly },
+  });
+  add({
+    method: "post",
+    path: "/v1/api-keys/{keyId}/revoke",
+    tags: ["api keys"],
+    summary: "Revoke an API key: every API process refuses it from the commit on",
+    request: { params: C.ApiKeyParams },
+    responses: {
+      200: json(z.object({ keyId: z.string() }), "Revoked"),
+      403: operatorsOnly,
+      404: problem("No live key of that id in this tenant (`api_key_not_found`)"),
+    },
+  });
+}

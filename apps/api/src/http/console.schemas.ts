@@ -1,0 +1,91 @@
+// The admin console's sign-in and session (issue 15): request and response schemas.
+import { z } from "./zod.js";
+
+export const SignInBody = z
+  .strictObject({
+    username: z.string().min(1).max(100).openapi({ example: "admin" }),
+    password: z.string().min(1).max(1024),
+  })
+  .openapi("ConsoleSignInBody");
+
+export const SignInCodeBody = z
+  .strictObject({ code: z.string().min(1).max(64).openapi({ example: "123456" }) })
+  .openapi("ConsoleSignInCodeBody");
+
+export const OperatorSchema = z
+  .object({
+    id: z.string(),
+    username: z.string(),
+    role: z.enum(["viewer", "admin"]),
+    scope: z.string().nullable().openapi({ description: "The one tenant the operator works on; null for every tenant" }),
+  })
+  .openapi("ConsoleOperator");
+
+export const ConsoleSessionSchema = z
+  .object({
+    operator: OperatorSchema,
+    csrfToken: z.string().openapi({ description: "Send it in the X-CSRF-Token header of every /v1 request made with the session" }),
+  })
+  .openapi("ConsoleSession");
+
+export const SignInStepSchema = z
+  .object({
+    stage: z.literal("code"),
+    nextFactor: z.object({ id: z.string(), label: z.string(), type: z.string() }).nullable(),
+    expiresAt: z.string(),
+  })
+  .openapi("ConsoleSignInStep");
+
+export const SignInCodeOutcomeSchema = z
+  .object({
+    signedIn: z.boolean(),
+    failuresRemaining: z.int(),
+    lockedUntil: z.string().nullable(),
+    session: z.union([ConsoleSessionSchema, z.null()]).openapi({ description: "The session, once signed in; null until then" }),
+  })
+  .openapi("ConsoleSignInCodeOutcome");
+
+export const AuditChainReportSchema = z
+  .union([
+    z.object({
+      ok: z.literal(true),
+      checked: z.int().openapi({ description: "Sealed events checked" }),
+      unsealed: z.int().openapi({ description: "Events not sealed yet (not covered by this check)" }),
+      head: z.string().openapi({ description: "The last sealed hash" }),
+    }),
+    z.object({
+      ok: z.literal(false),
+      firstBadSeq: z.int().openapi({ description: "The first event that does not verify" }),
+      reason: z.enum(["hash_mismatch", "broken_link", "missing_event", "corrupt_row"]),
+      message: z.string(),
+    }),
+  ])
+  .openapi("AuditChainReport");
+
+export const ApiKeyParams = z.strictObject({ keyId: z.string().regex(/^key_[A-Za-z0-9_-]{1,64}$/, "an API key id (key_…)") });
+
+export const IssueApiKeyBody = z
+  .strictObject({
+    name: z.string().min(1).max(200).openapi({ example: "billing service" }),
+    role: z.enum(["admin", "service"]),
+  })
+  .openapi("IssueApiKey");
+
+export const ApiKeySchema = z
+  .object({
+    keyId: z.string(),
+    name: z.string(),
+    role: z.enum(["admin", "service"]),
+    createdAt: z.string(),
+    revokedAt: z.string().nullable(),
+  })
+  .openapi("ApiKey");
+
+export const IssuedApiKeySchema = z
+  .object({
+    keyId: z.string(),
+    name: z.string(),
+    role: z.enum(["admin", "service"]),
+    apiKey: z.string().openapi({ description: "The key itself: in this answer only, never stored or shown again" }),
+  })
+  .openapi("IssuedApiKey");

@@ -1,0 +1,275 @@
+// Browser: the admin console (apps/admin's build, served by the real API under /admin/ over a real PostgreSQL),
+// driven in Debian's Chromium by playwright-core. An operator signs in with a password and a code of their own chain
+// (computed here like a phone would), sees the dashboard, finds a user enrolled through the API and their factors,
+// unlocks a locked user, creates a policy with an invalid value (the API's error shown at the field), fixes it, reads
+// the audit trail, where the unlock is recorded with the operator as the actor, checks its hash chain, and issues an API
+// key (shown once) that the API refuses once revoked. Each screen is saved as a screenshot (1280×800, and the users
+// screen at 390 wide) and checked by axe-core: no serious or critical violation.
+import { existsSync, readFileSync } from "node:fs";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { sealAuditChain } from "@mfa-chain/infra-postgres";
+import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
+import { decodeBase32, generateTotp, timeStepAt } from "@mfa-chain/totp";
+import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { enrollAll, startTestApi, twoFactorPolicy, type ApiClient, type TestApi } from "./support/api.js";
+
+const CHROMIUM = "/usr/bin/chromium";
+const CHROMIUM_ARGS = [
+  "--headless",
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-sync",
+];
+const here = dirname(fileURLToPath(import.meta.url));
+const SHOTS = join(here, "..", "test-results");
+const DIST = join(here, "..", "..", "admin", "dist", "index.html");
+const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+const PASSWORD = "operator passphrase for the browser test";
+
+/** The part of the page's document the test reads (this package compiles without the DOM lib); read inside page.evaluate. */
+interface PageDocument {
+  readonly cookie: string;
+  readonly activeElement: { readonly id: string; readonly textContent: string | null } | null;
+}
+
+interface AxeViolation {
+  readonly id: string;
+  readonly impact: string | null;
+  readonly help: string;
+  readonly nodes: { readonly target: unknown }[];
+}
+
+describe("admin console in Chromium", () => {
+  const database = useTestDatabase("admin_browser");
+  let api: TestApi;
+  let tenant: { tenantId: string; client: ApiClient };
+  let operatorSecret = "";
+  let base = "";
+  let userDataDir: string | undefined;
+  let context: BrowserContext | undefined;
+  let page: Page;
+  const problems: string[] = [];
+  /** HTTP error answers the test provokes on purpose (the invalid policy). */
+  const expectedErrors = new Set<string>();
+
+  async function screen(name: string): Promise<void> {
+    await page.screenshot({ path: join(SHOTS, `admin-${name}.png`), fullPage: true });
+    await page.evaluate(AXE);
+    const violations = (await page.evaluate(async () => {
+      const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
+      return (await axe.run()).violations;
+    })) as AxeViolation[];
+    const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
+    expect(serious.map((v) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`)).toEqual([]);
+  }
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium)`);
+    if (!existsSync(DIST)) throw new Error("the console is not built: run `pnpm build` (turbo builds it before the API's tests)");
+    await mkdir(SHOTS, { recursive: true });
+    api = await startTestApi(database.url);
+    base = api.url.replace("127.0.0.1", "localhost");
+    const t = await api.tenant("admin");
+    tenant = { tenantId: t.tenantId, client: t.client };
+    expect((await tenant.client.post("/v1/policies", twoFactorPolicy("login"))).status).toBe(201);
+    // alice enrolls through the API; bob is locked by five wrong codes.
+    await enrollAll(tenant.client, api.clock, { userId: "alice", policyId: "login", factorIds: ["google_auth", "ms_auth"] });
+    const bob = await enrollAll(tenant.client, api.clock, { userId: "bob", policyId: "login", factorIds: ["google_auth", "ms_auth"] });
+    const bobApp = bob.google_auth;
+    if (!bobApp) throw new Error("bob's app");
+    const attempt = await tenant.client.post("/v1/attempts", { userId: "bob", policyId: "login" });
+    expect(attempt.status).toBe(201);
+    for (let i = 0; i < 5; i += 1) {
+      const verified = await tenant.client.post(`/v1/attempts/${attempt.body.attemptId}/verify`, {
+        factorId: "google_auth",
+        code: bobApp.wrong(),
+      });
+      expect(verified.status).toBe(200);
+    }
+    expect((await tenant.client.get("/v1/users/bob/lockout")).body.locked).toBe(true);
+    const made = await api.server.createOperator({ username: "ops-admin", password: PASSWORD, role: "admin", scope: t.tenantId });
+    operatorSecret = made.totpSecret;
+
+    userDataDir = await mkdtemp(join(tmpdir(), "mfa-admin-chromium-"));
+    context = await chromium.launchPersistentContext(userDataDir, {
+      executablePath: CHROMIUM,
+      headless: true,
+      args: CHROMIUM_ARGS,
+      viewport: { width: 1280, height: 800 },
+      timeout: 20_000,
+    });
+    page = context.pages()[0] ?? (await context.newPage());
+    page.setDefaultTimeout(8_000);
+    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
+    page.on("console", (message) => {
+      // A failed load is also a response, judged below (some are expected).
+      if (message.type() === "error" && !message.text().startsWith("Failed to load resource"))
+        problems.push(`console error: ${message.text()}`);
+    });
+    page.on("response", (response) => {
+      const key = `${response.status()} ${response.request().method()} ${new URL(response.url()).pathname}`;
+      // Before signing in, the console asks who is signed in and hears 401: that is how it knows to show the sign-in.
+      if (response.status() >= 400 && key !== "401 GET /console/session" && !expectedErrors.has(key)) problems.push(`HTTP ${key}`);
+    });
+  });
+
+  afterEach(() => {
+    expect(problems).toEqual([]);
+  });
+
+  afterAll(async () => {
+    await context?.close();
+    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+    await api?.close();
+  });
+
+  it("signs in with the password, then a code of the operator's authenticator app, and shows the dashboard", async () => {
+    await page.goto(`${base}/admin/`);
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    await screen("sign-in");
+    await page.getByLabel("Operator name").fill("ops-admin");
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Continue" }).click();
+    await page.getByLabel("Code").waitFor();
+    // The enrollment's confirmation used the current step: the sign-in sends the next one (inside the ±1 window).
+    const step = timeStepAt(api.clock.now(), 30) + 1;
+    await page
+      .getByLabel("Code")
+      .fill(generateTotp(decodeBase32(operatorSecret), step * 30_000, { algorithm: "SHA1", digits: 6, period: 30 }));
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("heading", { name: "Dashboard" }).waitFor();
+    await page.getByRole("heading", { name: "Last 7 days" }).waitFor();
+    await expect.poll(() => page.getByText("ops-admin (admin)").isVisible()).toBe(true);
+    // The session cookie is HttpOnly: the page's script cannot read it.
+    expect(await page.evaluate(() => (globalThis as unknown as { document: PageDocument }).document.cookie)).toBe("");
+    // Enrollments from the API are counted: alice's two and bob's two.
+    await expect
+      .poll(
+        async () =>
+          (await page.locator("figure", { hasText: "Last 7 days" }).locator("tr", { hasText: "Enrollments" }).textContent()) ?? "",
+      )
+      .toMatch(/4$/);
+    await screen("dashboard");
+  });
+
+  it("finds a user enrolled through the API, with their factors' kind, label and status", async () => {
+    await page.getByRole("link", { name: "Users" }).click();
+    await page.getByRole("heading", { name: "Users" }).waitFor();
+    await page.getByLabel("User id").fill("alice");
+    await page.getByRole("button", { name: "Look up" }).click();
+    const rows = page.locator("table tbody tr");
+    await expect.poll(() => rows.count()).toBe(2);
+    expect(await rows.nth(0).textContent()).toMatch(/Google Authenticator.*totp.*active/);
+    expect(await rows.nth(1).textContent()).toMatch(/Microsoft Authenticator.*totp.*active/);
+    await screen("users");
+    // At 390 wide the same screen is usable: the table scrolls in its own box.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.getByRole("button", { name: "Look up" }).waitFor();
+    await screen("users-390");
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  it("unlocks a locked user, and the API agrees", async () => {
+    await page.getByLabel("User id").fill("bob");
+    await page.getByRole("button", { name: "Look up" }).click();
+    await page.getByText(/^Locked until/).waitFor();
+    await screen("users-locked");
+    await page.getByRole("button", { name: "Unlock bob" }).click();
+    await page.getByText("Unlocked.").waitFor();
+    await page.getByText(/^Not locked/).waitFor();
+    const lockout = await tenant.client.get("/v1/users/bob/lockout");
+    expect(lockout.body.locked).toBe(false);
+  });
+
+  it("creates a policy with an invalid value, shows the API's error at the field, and saves it once fixed", async () => {
+    await page.getByRole("link", { name: "Policies" }).click();
+    await page.getByRole("heading", { name: "Policies" }).waitFor();
+    await page.getByRole("cell", { name: "login" }).waitFor();
+    await screen("policies");
+    await page.getByRole("link", { name: "New policy" }).click();
+    await page.getByRole("heading", { name: "New policy" }).waitFor();
+    await page.getByLabel("Policy id").fill("console-made");
+    await page.getByLabel("Name").fill("Made in the console");
+    await page.getByLabel("Required steps").fill("3");
+    expectedErrors.add("400 POST /v1/policies");
+    await page.getByRole("button", { name: "Create policy" }).click();
+    const steps = page.getByLabel("Required steps");
+    await expect.poll(() => steps.getAttribute("aria-invalid")).toBe("true");
+    const describedBy = (await steps.getAttribute("aria-describedby")) ?? "";
+    expect(await page.locator(`[id="${describedBy}"]`).textContent()).toMatch(/at most the number of factors \(1\), got 3/);
+    await screen("policy-error");
+    await steps.fill("1");
+    await page.getByRole("button", { name: "Create policy" }).click();
+    await page.getByRole("heading", { name: "Policy console-made" }).waitFor();
+    expect(await page.getByLabel("Required steps").getAttribute("aria-invalid")).toBeNull();
+    const saved = await tenant.client.get("/v1/policies/console-made");
+    expect(saved.status).toBe(200);
+    expect(saved.body).toMatchObject({ name: "Made in the console", requiredSteps: 1, version: 1 });
+    await screen("policy-editor");
+  });
+
+  it("shows the audit trail, filtered by user: the unlock, by the operator; and the hash chain's verdict", async () => {
+    await page.getByRole("link", { name: "Audit" }).click();
+    await page.getByRole("heading", { name: "Audit trail" }).waitFor();
+    await page.getByLabel("User id").fill("bob");
+    await page.getByLabel("Event type").selectOption("user.unlocked");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    const rows = page.locator("table tbody tr");
+    await expect.poll(() => rows.count()).toBe(1);
+    expect(await rows.nth(0).textContent()).toMatch(/user\.unlocked.*operator op_/);
+    // The hash chain: sealed (as the background job does), checked, and the verdict shown.
+    await sealAuditChain(api.server.database.db, tenant.tenantId);
+    await page.getByRole("button", { name: "Check the hash chain" }).click();
+    await expect.poll(async () => (await page.locator(".verdict").textContent()) ?? "").toMatch(/^Intact\. \d+ sealed events verified\.$/);
+    await screen("audit");
+  });
+
+  it("issues an API key (shown once), which works, then revokes it, and the API refuses it", async () => {
+    await page.getByRole("link", { name: "API keys" }).click();
+    await page.getByRole("heading", { name: "API keys" }).waitFor();
+    await page.getByLabel("Key name").fill("reporting");
+    await page.getByLabel("Role").selectOption("service");
+    await page.getByRole("button", { name: "Issue a key" }).click();
+    const shown = page.getByTestId("issued-key");
+    await shown.waitFor();
+    const key = ((await shown.textContent()) ?? "").trim();
+    const asKey = () => fetch(`${api.url}/v1/policies`, { headers: { authorization: `Bearer ${key}` } }).then((r) => r.status);
+    expect(await asKey()).toBe(200);
+    await page.getByRole("button", { name: "I have copied it" }).click();
+    // Shown once: gone from the page once dismissed, and never in the list.
+    await expect.poll(() => shown.count()).toBe(0);
+    await page.getByRole("cell", { name: "reporting", exact: true }).waitFor();
+    expect(await page.content()).not.toContain(key);
+    await screen("api-keys");
+    await page.getByRole("button", { name: "Revoke reporting" }).click();
+    await page.locator("tr", { hasText: "reporting" }).getByText("revoked").waitFor();
+    expect(await asKey()).toBe(401);
+  });
+
+  it("is usable from the keyboard: the skip link comes first and takes focus to the content", async () => {
+    await page.reload();
+    await page.getByRole("heading", { name: "API keys" }).waitFor();
+    await page.keyboard.press("Tab");
+    expect(await page.evaluate(() => (globalThis as unknown as { document: PageDocument }).document.activeElement?.textContent)).toBe(
+      "Skip to content",
+    );
+    await page.keyboard.press("Enter");
+    expect(await page.evaluate(() => (globalThis as unknown as { document: PageDocument }).document.activeElement?.id)).toBe("main");
+  });
+
+  it("signs out: the console shows the sign-in again and the API refuses the old session", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    expectedErrors.add("401 GET /v1/policies");
+    const again = await page.evaluate(async () => (await fetch("/v1/policies")).status);
+    expect(again).toBe(401);
+  });
+});

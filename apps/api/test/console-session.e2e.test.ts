@@ -1,0 +1,378 @@
+/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are JSON that each test asserts field by field */
+// The admin console's sign-in and sessions over HTTP on a real PostgreSQL (issue 15): the password then the operator's
+// own chain (TOTP) into a session cookie; /v1 with the session and its CSRF token, scoped to the operator's tenant and
+// role; no data without a session; idle and absolute timeouts; sign-out; lockout under parallel wrong passwords.
+import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
+import { decodeBase32, generateTotp, timeStepAt } from "@mfa-chain/totp";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApi, twoFactorPolicy, uniqueId, type ApiClient, type TestApi } from "./support/api.js";
+
+const database = useTestDatabase("api_console");
+let api: TestApi;
+let tenantA: { tenantId: string; apiKey: string; client: ApiClient };
+let tenantB: { tenantId: string; apiKey: string; client: ApiClient };
+
+beforeAll(async () => {
+  api = await startTestApi(database.url);
+  tenantA = await api.tenant("admin");
+  tenantB = await api.tenant("admin");
+  expect((await tenantA.client.post("/v1/policies", twoFactorPolicy("login"))).status).toBe(201);
+  expect((await tenantB.client.post("/v1/policies", twoFactorPolicy("secret-login"))).status).toBe(201);
+});
+afterAll(async () => {
+  await api?.close();
+});
+
+const PASSWORD = "a long operator passphrase";
+
+/** A browser of one operator: keeps the session cookie, computes TOTP codes from the operator's secret. */
+class Browser {
+  cookie: string | null = null;
+  csrf: string | null = null;
+  /** The enrollment's confirmation used the current time step: the first sign-in takes the next one. */
+  private lastStep = timeStepAt(api.clock.now(), 30);
+  constructor(readonly secret: string) {}
+
+  async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+    const res = await fetch(`${api.url}${path}`, {
+      method,
+      headers: {
+        ...(this.cookie ? { cookie: this.cookie } : {}),
+        ...(body === undefined ? {} : { "content-type": "application/json" }),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const setCookie = res.headers.get("set-cookie");
+    if (setCookie) {
+      const value = /^mfa_console=([^;]*)/.exec(setCookie)?.[1] ?? "";
+      this.cookie = value === "" ? null : `mfa_console=${value}`;
+    }
+    const text = await res.text();
+    return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : null) as any };
+  }
+
+  /** A code from the next time step not used yet (a code is accepted once). */
+  code(): string {
+    const step = Math.max(timeStepAt(api.clock.now(), 30), this.lastStep + 1);
+    this.lastStep = step;
+    return generateTotp(decodeBase32(this.secret), step * 30_000, { algorithm: "SHA1", digits: 6, period: 30 });
+  }
+
+  /** /v1 as the console does: the cookie, the CSRF header and (for an operator of every tenant) the tenant. */
+  v1(method: string, path: string, tenant?: string, body?: unknown) {
+    return this.call(method, path, body, {
+      ...(this.csrf ? { "x-csrf-token": this.csrf } : {}),
+      ...(tenant ? { "mfa-tenant": tenant } : {}),
+    });
+  }
+
+  async signIn(username: string, password = PASSWORD) {
+    const first = await this.call("POST", "/console/session", { username, password });
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ stage: "code", nextFactor: { type: "totp" } });
+    const second = await this.call("POST", "/console/session/code", { code: this.code() });
+    expect(second.status).toBe(200);
+    expect(second.body.signedIn).toBe(true);
+    this.csrf = second.body.session.csrfToken;
+    return second.body.session;
+  }
+}
+
+async function operator(role: "viewer" | "admin", scope: string | null) {
+  const username = uniqueId("op").toLowerCase();
+  const made = await api.server.createOperator({ username, password: PASSWORD, role, scope });
+  return { username, id: made.operator.id, browser: new Browser(made.totpSecret) };
+}
+
+describe("console sign-in", () => {
+  it("passes the password then the operator's TOTP chain: an HttpOnly, SameSite=Strict session cookie, then /v1 as the operator", async () => {
+    const { username, id, browser } = await operator("admin", tenantA.tenantId);
+    const first = await browser.call("POST", "/console/session", { username, password: PASSWORD });
+    expect(first.status).toBe(200);
+    const setCookie = first.headers.get("set-cookie") ?? "";
+    expect(setCookie).toMatch(/^mfa_console=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Strict; Max-Age=\d+$/);
+    // Half-way (password only) is not signed in.
+    expect((await browser.call("GET", "/console/session")).status).toBe(401);
+    const wrong = await browser.call("POST", "/console/session/code", { code: "000000" });
+    expect(wrong.status).toBe(200);
+    expect(wrong.body).toMatchObject({ signedIn: false, session: null });
+    const right = await browser.call("POST", "/console/session/code", { code: browser.code() });
+    expect(right.body).toMatchObject({ signedIn: true, session: { operator: { id, username, role: "admin", scope: tenantA.tenantId } } });
+    browser.csrf = right.body.session.csrfToken;
+    const session = await browser.call("GET", "/console/session");
+    expect(session.status).toBe(200);
+    expect(session.body.csrfToken).toBe(browser.csrf);
+    expect(session.headers.get("cache-control")).toBe("no-store");
+    const policies = await browser.v1("GET", "/v1/policies");
+    expect(policies.status).toBe(200);
+    expect(policies.body.policies.map((p: any) => p.id)).toEqual(["login"]);
+  });
+
+  it("every operator action is audited with the operator's id as the actor", async () => {
+    const { username, id, browser } = await operator("admin", tenantA.tenantId);
+    await browser.signIn(username);
+    const userId = uniqueId("u");
+    expect((await browser.v1("POST", `/v1/users/${userId}/unlock`)).status).toBe(200);
+    const events = await tenantA.client.get(`/v1/audit-events?userId=${userId}`);
+    expect(events.body.events).toEqual([expect.objectContaining({ type: "user.unlocked", actor: { kind: "operator", id } })]);
+  });
+
+  it("an unknown operator and a wrong password get the same 401 sign_in_failed, and set no cookie", async () => {
+    const { username, browser } = await operator("viewer", tenantA.tenantId);
+    const wrong = await browser.call("POST", "/console/session", { username, password: "not the passphrase" });
+    const unknown = await browser.call("POST", "/console/session", { username: "nobody-at-all", password: PASSWORD });
+    for (const r of [wrong, unknown]) {
+      expect(r.status).toBe(401);
+      expect(r.body.code).toBe("sign_in_failed");
+      expect(r.headers.get("set-cookie")).toBeNull();
+    }
+    expect((await browser.call("POST", "/console/session", { username, password: PASSWORD, extra: 1 })).status).toBe(400);
+  });
+
+  it("a code without a sign-in in progress is refused (401 sign_in_failed)", async () => {
+    const browser = new Browser("JBSWY3DPEHPK3PXP");
+    const r = await browser.call("POST", "/console/session/code", { code: "123456" });
+    expect(r.status).toBe(401);
+    expect(r.body.code).toBe("sign_in_failed");
+  });
+});
+
+describe("console sessions guard the data", () => {
+  it("no data without a session: /v1 with no cookie, a made-up cookie, or a half-way session is 401", async () => {
+    const stranger = new Browser("JBSWY3DPEHPK3PXP");
+    expect((await stranger.v1("GET", "/v1/policies")).status).toBe(401);
+    stranger.cookie = `mfa_console=${"A".repeat(43)}`;
+    stranger.csrf = "whatever";
+    expect((await stranger.v1("GET", "/v1/policies")).status).toBe(403); // a wrong CSRF token is refused first
+    const { username, browser } = await operator("admin", tenantA.tenantId);
+    expect((await browser.call("POST", "/console/session", { username, password: PASSWORD })).status).toBe(200);
+    const { csrfTokenFor } = await import("../src/http/console-session.js");
+    browser.csrf = csrfTokenFor((browser.cookie as string).slice("mfa_console=".length));
+    const halfWay = await browser.v1("GET", "/v1/policies");
+    expect(halfWay.status).toBe(401);
+    expect(halfWay.body.code).toBe("unauthorized");
+  });
+
+  it("a missing or wrong CSRF token → 403, on reads and writes alike, and nothing changes", async () => {
+    const { username, browser } = await operator("admin", tenantA.tenantId);
+    await browser.signIn(username);
+    const csrf = browser.csrf as string;
+    browser.csrf = null;
+    const read = await browser.v1("GET", "/v1/policies");
+    expect(read.status).toBe(403);
+    expect(read.body.code).toBe("forbidden");
+    const write = await browser.v1("POST", "/v1/policies", undefined, { ...twoFactorPolicy("sneaky") });
+    expect(write.status).toBe(403);
+    browser.csrf = `${csrf.slice(0, -1)}${csrf.endsWith("A") ? "B" : "A"}`;
+    expect((await browser.v1("DELETE", "/v1/policies/login")).status).toBe(403);
+    expect((await browser.call("DELETE", "/console/session")).status).toBe(403);
+    browser.csrf = csrf;
+    expect((await browser.v1("GET", "/v1/policies/sneaky")).status).toBe(404);
+    expect((await browser.v1("GET", "/v1/policies/login")).status).toBe(200);
+  });
+
+  it("tenant isolation: an operator of one tenant cannot read another's, even naming it", async () => {
+    const { username, browser } = await operator("admin", tenantA.tenantId);
+    await browser.signIn(username);
+    const other = await browser.v1("GET", "/v1/policies", tenantB.tenantId);
+    expect(other.status).toBe(403);
+    expect(JSON.stringify(other.body)).not.toContain("secret-login");
+    expect((await browser.v1("GET", "/v1/policies/secret-login", tenantB.tenantId)).status).toBe(403);
+    expect((await browser.v1("GET", "/v1/audit-events", tenantB.tenantId)).status).toBe(403);
+    // Nor the console's own tenant (the operators' credentials).
+    expect((await browser.v1("GET", "/v1/policies", "console")).status).toBe(403);
+    // Its own tenant, named or not, is fine; and it never sees the other's policy there.
+    const own = await browser.v1("GET", "/v1/policies", tenantA.tenantId);
+    expect(own.status).toBe(200);
+    expect(own.body.policies.map((p: any) => p.id)).toEqual(["login"]);
+  });
+
+  it("an operator of every tenant names the tenant in Mfa-Tenant (400 without it), but never the console's", async () => {
+    const { username, browser } = await operator("admin", null);
+    await browser.signIn(username);
+    expect((await browser.v1("GET", "/v1/policies")).status).toBe(400);
+    expect((await browser.v1("GET", "/v1/policies", tenantB.tenantId)).body.policies.map((p: any) => p.id)).toEqual(["secret-login"]);
+    expect((await browser.v1("GET", "/v1/policies", tenantA.tenantId)).body.policies.map((p: any) => p.id)).toEqual(["login"]);
+    expect((await browser.v1("GET", "/v1/policies", "console")).status).toBe(403);
+    expect((await browser.v1("GET", "/v1/policies", "Not A Tenant!")).status).toBe(400);
+  });
+
+  it("a viewer reads but cannot change anything (403), and nothing changes", async () => {
+    const { username, browser } = await operator("viewer", tenantA.tenantId);
+    await browser.signIn(username);
+    expect((await browser.v1("GET", "/v1/policies")).status).toBe(200);
+    const userId = uniqueId("u");
+    const unlock = await browser.v1("POST", `/v1/users/${userId}/unlock`);
+    expect(unlock.status).toBe(403);
+    expect((await browser.v1("POST", "/v1/policies", undefined, twoFactorPolicy("viewer-made"))).status).toBe(403);
+    expect((await tenantA.client.get("/v1/policies/viewer-made")).status).toBe(404);
+  });
+
+  it("signing out ends the session: the same cookie is refused afterwards", async () => {
+    const { username, browser } = await operator("admin", tenantA.tenantId);
+    await browser.signIn(username);
+    const cookie = browser.cookie;
+    const out = await browser.call("DELETE", "/console/session", undefined, { "x-csrf-token": browser.csrf as string });
+    expect(out.status).toBe(204);
+    expect(out.headers.get("set-cookie")).toMatch(/^mfa_console=; Path=\/; HttpOnly; SameSite=Strict; Max-Age=0/);
+    browser.cookie = cookie;
+    expect((await browser.v1("GET", "/v1/policies")).status).toBe(401);
+    expect((await browser.call("GET", "/console/session")).status).toBe(401);
+  });
+
+  it("idle timeout: 30 minutes without a request ends the session; activity keeps it; 12 hours end it whatever", async () => {
+    const { username, browser } = await operator("admin", tenantA.tenantId);
+    await browser.signIn(username);
+    // Active every 20 minutes: still signed in after an hour.
+    for (let i = 0; i < 3; i += 1) {
+      api.clock.advance(20 * 60_000);
+      expect((await browser.v1("GET", "/v1/policies")).status).toBe(200);
+    }
+    api.clock.advance(31 * 60_000);
+    expect((await browser.v1("GET", "/v1/policies")).status).toBe(401);
+
+    const second = await operator("admin", tenantA.tenantId);
+    await second.browser.signIn(second.username);
+    for (let i = 0; i < 37; i += 1) {
+      api.clock.advance(20 * 60_000);
+      const r = await second.browser.v1("GET", "/v1/policies");
+      expect(r.status).toBe(i < 35 ? 200 : 401); // 36 × 20 min = 12 h
+    }
+  });
+});
+
+describe("console lockout", () => {
+  it("20 parallel wrong passwords lock the operator: at most 5 counted, and then even the right password and code are refused", async () => {
+    const { username, id, browser } = await operator("admin", tenantA.tenantId);
+    const replies = await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        fetch(`${api.url}/console/session`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ username, password: `wrong guess ${i}` }),
+        }).then(async (r) => ({ status: r.status, body: (await r.json()) as any })),
+      ),
+    );
+    const statuses = replies.map((r) => r.status).sort();
+    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
+    expect(statuses.filter((s) => s === 423)).toHaveLength(15);
+    expect(replies.every((r) => r.status === 401 || r.status === 423)).toBe(true);
+    // The lock holds for the right password too, and no session is opened.
+    const right = await browser.call("POST", "/console/session", { username, password: PASSWORD });
+    expect(right.status).toBe(423);
+    expect(right.body.code).toBe("user_locked");
+    expect(right.headers.get("retry-after")).not.toBeNull();
+    expect(browser.cookie).toBeNull();
+    const client = new pg.Client({ connectionString: database.url });
+    await client.connect();
+    try {
+      const counted = await client.query(
+        "select count(*)::int as n from audit_events where tenant_id = 'console' and user_id = $1 and type = 'operator.sign_in_failed' and data->>'reason' = 'password'",
+        [id],
+      );
+      expect(counted.rows[0].n).toBe(5);
+      const lock = await client.query(
+        "select consecutive_failures, locked_until from lockouts where tenant_id = 'console' and user_id = $1",
+        [id],
+      );
+      expect(lock.rows[0].consecutive_failures).toBe(5);
+      expect(lock.rows[0].locked_until).not.toBeNull();
+    } finally {
+      await client.end();
+    }
+  });
+
+  it("wrong codes count on the same counter: the operator's chain locks them out too", async () => {
+    const { username, browser } = await operator("admin", tenantA.tenantId);
+    expect((await browser.call("POST", "/console/session", { username, password: PASSWORD })).status).toBe(200);
+    const replies = await Promise.all(Array.from({ length: 20 }, () => browser.call("POST", "/console/session/code", { code: "000000" })));
+    const lockedOut = replies.filter((r) => r.status === 423 || r.body?.lockedUntil !== null);
+    expect(lockedOut.length).toBeGreaterThan(0);
+    const right = await browser.call("POST", "/console/session/code", { code: browser.code() });
+    expect(right.status).toBe(423);
+    expect((await browser.call("POST", "/console/session", { username, password: PASSWORD })).status).toBe(423);
+  });
+});
+
+describe("console demo operator", () => {
+  it("demo mode creates a demo operator once, its password and authenticator secret handed over to show once, and it signs in", async () => {
+    const demo = await startTestApi(null, { MFA_DEMO: "true" });
+    try {
+      const started = await demo.server.started;
+      const created = started.demoOperator?.created;
+      expect(started.demoOperator?.username).toBe("demo-admin");
+      expect(created?.password).toMatch(/^[A-Za-z0-9_-]{20}$/);
+      expect(created?.otpauthUri).toMatch(/^otpauth:\/\/totp\//);
+      const first = await fetch(`${demo.url}/console/session`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username: "demo-admin", password: created?.password }),
+      });
+      expect(first.status).toBe(200);
+      const cookie = (first.headers.get("set-cookie") ?? "").split(";")[0] as string;
+      const step = timeStepAt(demo.clock.now(), 30) + 1;
+      const code = generateTotp(decodeBase32(created?.totpSecret ?? ""), step * 30_000, { algorithm: "SHA1", digits: 6, period: 30 });
+      const second = await fetch(`${demo.url}/console/session/code`, {
+        method: "POST",
+        headers: { "content-type": "application/json", cookie },
+        body: JSON.stringify({ code }),
+      });
+      const body = (await second.json()) as any;
+      expect(body.signedIn).toBe(true);
+      // An operator of every tenant, working on the demo tenant.
+      const policies = await fetch(`${demo.url}/v1/policies`, {
+        headers: { cookie, "x-csrf-token": body.session.csrfToken, "mfa-tenant": "demo" },
+      });
+      expect(policies.status).toBe(200);
+    } finally {
+      await demo.close();
+    }
+  });
+});
+
+describe("the tenant's API keys from the console", () => {
+  it("an admin operator issues a key (shown once), lists it without the key, revokes it, and the API refuses it from then on; audited as the operator", async () => {
+    const { username, id, browser } = await operator("admin", tenantA.tenantId);
+    await browser.signIn(username);
+    const issued = await browser.v1("POST", "/v1/api-keys", undefined, { name: "billing", role: "service" });
+    expect(issued.status).toBe(201);
+    expect(issued.headers.get("cache-control")).toBe("no-store");
+    const key = issued.body.apiKey as string;
+    const asKey = () => fetch(`${api.url}/v1/policies`, { headers: { authorization: `Bearer ${key}` } });
+    expect((await asKey()).status).toBe(200);
+    const listed = await browser.v1("GET", "/v1/api-keys");
+    expect(listed.body.keys).toContainEqual(
+      expect.objectContaining({ keyId: issued.body.keyId, name: "billing", role: "service", revokedAt: null }),
+    );
+    expect(JSON.stringify(listed.body)).not.toContain(key);
+    expect((await browser.v1("POST", `/v1/api-keys/${issued.body.keyId}/revoke`)).status).toBe(200);
+    expect((await asKey()).status).toBe(401);
+    expect((await browser.v1("POST", `/v1/api-keys/${issued.body.keyId}/revoke`)).status).toBe(404);
+    const events = (await tenantA.client.get("/v1/audit-events?type=api_key.issued&type=api_key.revoked")).body.events as any[];
+    const mine = events.filter((e) => e.data.keyId === issued.body.keyId);
+    expect(mine.map((e) => [e.type, e.actor])).toEqual([
+      ["api_key.revoked", { kind: "operator", id }],
+      ["api_key.issued", { kind: "operator", id }],
+    ]);
+  });
+
+  it("an API key, a viewer, or an operator of another tenant cannot manage a tenant's keys", async () => {
+    const keys = await tenantA.client.get("/v1/api-keys");
+    expect(keys.status).toBe(403);
+    expect((await tenantA.client.post("/v1/api-keys", { name: "sneaky", role: "admin" })).status).toBe(403);
+    const viewer = await operator("viewer", tenantA.tenantId);
+    await viewer.browser.signIn(viewer.username);
+    expect((await viewer.browser.v1("GET", "/v1/api-keys")).status).toBe(403);
+    expect((await viewer.browser.v1("POST", "/v1/api-keys", undefined, { name: "sneaky", role: "admin" })).status).toBe(403);
+    const admin = await operator("admin", tenantA.tenantId);
+    await admin.browser.signIn(admin.username);
+    const victim = (await admin.browser.v1("POST", "/v1/api-keys", undefined, { name: "victim", role: "service" })).body;
+    const outsider = await operator("admin", tenantB.tenantId);
+    await outsider.browser.signIn(outsider.username);
+    expect((await outsider.browser.v1("POST", `/v1/api-keys/${victim.keyId}/revoke`)).status).toBe(404);
+    expect((await outsider.browser.v1("GET", "/v1/api-keys")).body.keys.map((k: any) => k.keyId)).not.toContain(victim.keyId);
+    expect((await fetch(`${api.url}/v1/policies`, { headers: { authorization: `Bearer ${victim.apiKey}` } })).status).toBe(200);
+  });
+});

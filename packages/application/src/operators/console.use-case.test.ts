@@ -1,0 +1,128 @@
+// Console operators over the in-memory fakes: the password then the operator's own chain into a session; failures of
+// either on one counter; the session's pending, idle and absolute timeouts; sign-out; what creating an operator refuses.
+import { beforeEach, describe, expect, it } from "vitest";
+import { TestApp } from "../testing/index.js";
+import type { PasswordHasher } from "../ports/operators.port.js";
+import { CONSOLE_POLICY, CONSOLE_TENANT, CONSOLE_TOTP_FACTOR, ConsoleOperators, DEFAULT_SESSION_TIMEOUTS } from "./console.use-case.js";
+
+/** A stand-in for argon2id: the same shape of answer, no work. */
+const passwords: PasswordHasher = {
+  hash: async (p) => `$argon2id$fake$${p}`,
+  verify: async (h, p) => h === `$argon2id$fake$${p}`,
+};
+const PASSWORD = "a long enough passphrase";
+const session = (n: number) => n.toString(16).padStart(64, "0");
+
+describe("ConsoleOperators", () => {
+  let app: TestApp;
+  let operators: ConsoleOperators;
+  let operatorId: string;
+
+  beforeEach(async () => {
+    app = new TestApp();
+    operators = new ConsoleOperators({
+      uow: app.uow,
+      clock: app.clock,
+      ids: app.ids,
+      passwords,
+      startAttempt: app.startAttempt,
+      verifyStep: app.verifyStep,
+      savePolicy: app.savePolicy,
+    });
+    await operators.ensureConsole();
+    await operators.ensureConsole(); // idempotent
+    const created = await operators.createOperator({ username: "ann", password: PASSWORD, role: "admin", scope: null });
+    if (!created.ok) throw new Error(created.error.message);
+    operatorId = created.value.id;
+    const actor = operators.actorFor(operatorId);
+    const enrollment = await app.enroll(operatorId, CONSOLE_POLICY, CONSOLE_TOTP_FACTOR, { actor });
+    await app.confirm(operatorId, enrollment, actor);
+    app.nextPeriod();
+  });
+
+  const code = () => app.rightCode(operatorId, CONSOLE_TOTP_FACTOR, CONSOLE_TENANT);
+
+  async function signIn(id: string): Promise<void> {
+    expect((await operators.signInWithPassword({ username: "ann", password: PASSWORD, sessionId: id })).ok).toBe(true);
+    const passed = await operators.submitCode({ sessionId: id, code: code() });
+    expect(passed.ok && passed.value.signedIn).toBe(true);
+  }
+
+  it("signs in with the password then the chain's code; only then does the session resolve, audited as the operator", async () => {
+    const first = await operators.signInWithPassword({ username: "ann", password: PASSWORD, sessionId: session(1) });
+    expect(first.ok).toBe(true);
+    expect(await operators.resolveSession(session(1))).toBeNull();
+    const passed = await operators.submitCode({ sessionId: session(1), code: code() });
+    expect(passed.ok && passed.value.signedIn).toBe(true);
+    expect(await operators.resolveSession(session(1))).toEqual({ id: operatorId, username: "ann", role: "admin", scope: null });
+    const audit = await app.listAuditEvents.execute({ actor: { tenantId: CONSOLE_TENANT, keyId: "k", role: "admin" }, userId: operatorId });
+    expect(audit.events.map((e) => e.type)).toContain("operator.signed_in");
+    expect(audit.events.find((e) => e.type === "operator.signed_in")?.actor).toEqual({ kind: "operator", id: operatorId });
+  });
+
+  it("a wrong password and an unknown name give the same answer; 5 wrong passwords lock, and the right one is refused then", async () => {
+    const unknown = await operators.signInWithPassword({ username: "nobody", password: PASSWORD, sessionId: session(2) });
+    expect(!unknown.ok && unknown.error.code).toBe("sign_in_failed");
+    for (let i = 0; i < 5; i += 1) {
+      const wrong = await operators.signInWithPassword({ username: "ann", password: `wrong ${i}`, sessionId: session(3) });
+      expect(!wrong.ok && wrong.error.code).toBe("sign_in_failed");
+    }
+    const locked = await operators.signInWithPassword({ username: "ann", password: PASSWORD, sessionId: session(4) });
+    expect(!locked.ok && locked.error.code).toBe("user_locked");
+  });
+
+  it("wrong codes count on the same counter as wrong passwords", async () => {
+    for (let i = 0; i < 3; i += 1) await operators.signInWithPassword({ username: "ann", password: "wrong", sessionId: session(5) });
+    expect((await operators.signInWithPassword({ username: "ann", password: PASSWORD, sessionId: session(6) })).ok).toBe(true);
+    const wrongCode = () => app.wrongCode(operatorId, CONSOLE_TOTP_FACTOR, CONSOLE_TENANT);
+    const one = await operators.submitCode({ sessionId: session(6), code: wrongCode() });
+    expect(one.ok && one.value.outcome.failuresRemaining).toBe(1);
+    const two = await operators.submitCode({ sessionId: session(6), code: wrongCode() });
+    expect(two.ok && two.value.outcome.lockedUntil).not.toBeNull();
+  });
+
+  it("a code after the pending time, or for an unknown session, is refused", async () => {
+    expect((await operators.signInWithPassword({ username: "ann", password: PASSWORD, sessionId: session(7) })).ok).toBe(true);
+    app.clock.advance(DEFAULT_SESSION_TIMEOUTS.pendingMs);
+    const late = await operators.submitCode({ sessionId: session(7), code: code() });
+    expect(!late.ok && late.error.code).toBe("sign_in_failed");
+    const unknown = await operators.submitCode({ sessionId: session(8), code: code() });
+    expect(!unknown.ok && unknown.error.code).toBe("sign_in_failed");
+  });
+
+  it("idle and absolute timeouts end a session; sign-out ends it at once", async () => {
+    await signIn(session(9));
+    app.clock.advance(DEFAULT_SESSION_TIMEOUTS.idleMs - 1);
+    expect(await operators.resolveSession(session(9))).not.toBeNull();
+    app.clock.advance(DEFAULT_SESSION_TIMEOUTS.idleMs);
+    expect(await operators.resolveSession(session(9))).toBeNull();
+
+    app.nextPeriod();
+    await signIn(session(10));
+    const step = DEFAULT_SESSION_TIMEOUTS.idleMs / 2;
+    let elapsed = 0;
+    while (elapsed + step < DEFAULT_SESSION_TIMEOUTS.absoluteMs) {
+      app.clock.advance(step);
+      elapsed += step;
+      expect(await operators.resolveSession(session(10))).not.toBeNull();
+    }
+    app.clock.advance(DEFAULT_SESSION_TIMEOUTS.absoluteMs - elapsed);
+    expect(await operators.resolveSession(session(10))).toBeNull();
+
+    app.nextPeriod();
+    await signIn(session(11));
+    await operators.signOut(session(11));
+    expect(await operators.resolveSession(session(11))).toBeNull();
+    await operators.signOut(session(12)); // unknown: nothing happens
+  });
+
+  it("refuses a bad name, a short password, an unknown scope, the console's own tenant as scope, and a taken name", async () => {
+    const make = (o: Partial<{ username: string; password: string; scope: string | null }>) =>
+      operators.createOperator({ username: "bob", password: PASSWORD, role: "viewer", scope: null, ...o });
+    expect(await make({ username: "Bob Smith" })).toMatchObject({ ok: false, error: { code: "invalid_input" } });
+    expect(await make({ password: "short" })).toMatchObject({ ok: false, error: { code: "invalid_input" } });
+    expect(await make({ scope: "no-such-tenant" })).toMatchObject({ ok: false, error: { code: "tenant_not_found" } });
+    expect(await make({ scope: CONSOLE_TENANT })).toMatchObject({ ok: false, error: { code: "invalid_input" } });
+    expect(await make({ username: "ann" })).toMatchObject({ ok: false, error: { code: "operator_exists" } });
+  });
+});

@@ -1,0 +1,86 @@
+// Console operators and their sessions in memory, with the PostgreSQL adapter's observable behaviour (the storage
+// contracts run against both). Its state is one part of the store's, snapshotted and restored with it.
+import type { OperatorRepository, StoredOperator, StoredOperatorSession } from "../../ports/operators.port.js";
+
+export interface OperatorState {
+  readonly operators: Map<string, StoredOperator>;
+  readonly sessions: Map<string, StoredOperatorSession>;
+}
+
+export const emptyOperatorState = (): OperatorState => ({ operators: new Map(), sessions: new Map() });
+
+/** Values are replaced, never changed in place: a snapshot copies the containers. */
+export const cloneOperatorState = (s: OperatorState): OperatorState => ({ operators: new Map(s.operators), sessions: new Map(s.sessions) });
+
+const key = (...parts: readonly string[]): string => JSON.stringify(parts);
+const copy = <T>(value: T): T => JSON.parse(JSON.stringify(value)) as T;
+
+export class InMemoryOperatorRepository implements OperatorRepository {
+  constructor(
+    private readonly ref: () => OperatorState,
+    private readonly guard: () => void,
+    private readonly hasUser: (tenantId: string, userId: string) => boolean,
+  ) {}
+
+  private get s(): OperatorState {
+    this.guard();
+    return this.ref();
+  }
+
+  async insert(operator: StoredOperator): Promise<boolean> {
+    const s = this.s;
+    if (!this.hasUser(operator.tenantId, operator.id)) throw new Error(`operators: no user ${operator.id}`);
+    if ([...s.operators.values()].some((o) => o.tenantId === operator.tenantId && o.username === operator.username)) return false;
+    if (s.operators.has(key(operator.tenantId, operator.id))) throw new Error(`operators: duplicate id ${operator.id}`);
+    s.operators.set(key(operator.tenantId, operator.id), copy(operator));
+    return true;
+  }
+
+  async find(tenantId: string, operatorId: string): Promise<StoredOperator | null> {
+    const found = this.s.operators.get(key(tenantId, operatorId));
+    return found ? copy(found) : null;
+  }
+
+  async findByUsername(tenantId: string, username: string): Promise<StoredOperator | null> {
+    const found = [...this.s.operators.values()].find((o) => o.tenantId === tenantId && o.username === username);
+    return found ? copy(found) : null;
+  }
+
+  async list(tenantId: string): Promise<StoredOperator[]> {
+    return [...this.s.operators.values()]
+      .filter((o) => o.tenantId === tenantId)
+      .sort((a, b) => (a.username < b.username ? -1 : a.username > b.username ? 1 : 0))
+      .map(copy);
+  }
+
+  async insertSession(session: StoredOperatorSession): Promise<void> {
+    const s = this.s;
+    if (!s.operators.has(key(session.tenantId, session.operatorId)))
+      throw new Error(`operator_sessions: no operator ${session.operatorId}`);
+    if (s.sessions.has(key(session.tenantId, session.id))) throw new Error("operator_sessions: duplicate id");
+    s.sessions.set(key(session.tenantId, session.id), copy(session));
+  }
+
+  async findSession(tenantId: string, sessionId: string): Promise<StoredOperatorSession | null> {
+    const found = this.s.sessions.get(key(tenantId, sessionId));
+    return found ? copy(found) : null;
+  }
+
+  async updateSession(session: StoredOperatorSession): Promise<boolean> {
+    const s = this.s;
+    const k = key(session.tenantId, session.id);
+    const found = s.sessions.get(k);
+    if (!found) return false;
+    s.sessions.set(
+      k,
+      copy({
+        ...found,
+        stage: session.stage,
+        lastSeenAt: session.lastSeenAt,
+        authenticatedAt: session.authenticatedAt,
+        endedAt: session.endedAt,
+      }),
+    );
+    return true;
+  }
+}

@@ -1,0 +1,3 @@
+import { config } from "@mfa-chain/vitest-config";
+
+export default config();

@@ -1,0 +1,176 @@
+// Console operators and their sessions (migration 0011), in the console's own tenant.
+import type { OperatorRepository, StoredOperator, StoredOperatorSession } from "@mfa-chain/application";
+import { z } from "zod";
+import type { Db } from "../database/schema.js";
+import { CorruptRowError } from "../database/rows.js";
+
+const operatorRow = z.object({
+  tenant_id: z.string(),
+  id: z.string(),
+  username: z.string(),
+  password_hash: z.string(),
+  role: z.enum(["viewer", "admin"]),
+  scope: z.string().nullable(),
+  created_at: z.date(),
+  disabled_at: z.date().nullable(),
+});
+
+const sessionRow = z.object({
+  tenant_id: z.string(),
+  id: z.string(),
+  operator_id: z.string(),
+  stage: z.enum(["password_passed", "active"]),
+  attempt_id: z.string(),
+  created_at: z.date(),
+  last_seen_at: z.date(),
+  authenticated_at: z.date().nullable(),
+  ended_at: z.date().nullable(),
+});
+
+function parse<S extends z.ZodType>(schema: S, row: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(row);
+  if (!parsed.success)
+    throw new CorruptRowError(`stored ${what} has an unexpected shape: ${parsed.error.issues.map((i) => i.path.join(".")).join(", ")}`);
+  return parsed.data;
+}
+
+const ms = (d: Date | null): number | null => (d === null ? null : d.getTime());
+const date = (t: number | null): Date | null => (t === null ? null : new Date(t));
+
+function toOperator(row: unknown): StoredOperator {
+  const r = parse(operatorRow, row, "operator");
+  return {
+    tenantId: r.tenant_id,
+    id: r.id,
+    username: r.username,
+    passwordHash: r.password_hash,
+    role: r.role,
+    scope: r.scope,
+    createdAt: r.created_at.getTime(),
+    disabledAt: ms(r.disabled_at),
+  };
+}
+
+function toSession(row: unknown): StoredOperatorSession {
+  const r = parse(sessionRow, row, "operator session");
+  return {
+    tenantId: r.tenant_id,
+    id: r.id,
+    operatorId: r.operator_id,
+    stage: r.stage,
+    attemptId: r.attempt_id,
+    createdAt: r.created_at.getTime(),
+    lastSeenAt: r.last_seen_at.getTime(),
+    authenticatedAt: ms(r.authenticated_at),
+    endedAt: ms(r.ended_at),
+  };
+}
+
+const OPERATOR_COLUMNS = ["tenant_id", "id", "username", "password_hash", "role", "scope", "created_at", "disabled_at"] as const;
+const SESSION_COLUMNS = [
+  "tenant_id",
+  "id",
+  "operator_id",
+  "stage",
+  "attempt_id",
+  "created_at",
+  "last_seen_at",
+  "authenticated_at",
+  "ended_at",
+] as const;
+
+export class PostgresOperatorRepository implements OperatorRepository {
+  constructor(private readonly db: Db) {}
+
+  async insert(o: StoredOperator): Promise<boolean> {
+    const inserted = await this.db
+      .insertInto("operators")
+      .values({
+        tenant_id: o.tenantId,
+        id: o.id,
+        username: o.username,
+        password_hash: o.passwordHash,
+        role: o.role,
+        scope: o.scope,
+        created_at: new Date(o.createdAt),
+        disabled_at: date(o.disabledAt),
+      })
+      .onConflict((c) => c.constraint("operators_username_key").doNothing())
+      .returning("id")
+      .executeTakeFirst();
+    return inserted !== undefined;
+  }
+
+  async find(tenantId: string, operatorId: string): Promise<StoredOperator | null> {
+    const row = await this.db
+      .selectFrom("operators")
+      .select(OPERATOR_COLUMNS)
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", operatorId)
+      .executeTakeFirst();
+    return row ? toOperator(row) : null;
+  }
+
+  async findByUsername(tenantId: string, username: string): Promise<StoredOperator | null> {
+    const row = await this.db
+      .selectFrom("operators")
+      .select(OPERATOR_COLUMNS)
+      .where("tenant_id", "=", tenantId)
+      .where("username", "=", username)
+      .executeTakeFirst();
+    return row ? toOperator(row) : null;
+  }
+
+  async list(tenantId: string): Promise<StoredOperator[]> {
+    const rows = await this.db
+      .selectFrom("operators")
+      .select(OPERATOR_COLUMNS)
+      .where("tenant_id", "=", tenantId)
+      .orderBy("username")
+      .execute();
+    return rows.map(toOperator);
+  }
+
+  async insertSession(s: StoredOperatorSession): Promise<void> {
+    await this.db
+      .insertInto("operator_sessions")
+      .values({
+        tenant_id: s.tenantId,
+        id: s.id,
+        operator_id: s.operatorId,
+        stage: s.stage,
+        attempt_id: s.attemptId,
+        created_at: new Date(s.createdAt),
+        last_seen_at: new Date(s.lastSeenAt),
+        authenticated_at: date(s.authenticatedAt),
+        ended_at: date(s.endedAt),
+      })
+      .execute();
+  }
+
+  async findSession(tenantId: string, sessionId: string): Promise<StoredOperatorSession | null> {
+    const row = await this.db
+      .selectFrom("operator_sessions")
+      .select(SESSION_COLUMNS)
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", sessionId)
+      .executeTakeFirst();
+    return row ? toSession(row) : null;
+  }
+
+  async updateSession(s: StoredOperatorSession): Promise<boolean> {
+    const updated = await this.db
+      .updateTable("operator_sessions")
+      .set({
+        stage: s.stage,
+        last_seen_at: new Date(s.lastSeenAt),
+        authenticated_at: date(s.authenticatedAt),
+        ended_at: date(s.endedAt),
+      })
+      .where("tenant_id", "=", s.tenantId)
+      .where("id", "=", s.id)
+      .returning("id")
+      .executeTakeFirst();
+    return updated !== undefined;
+  }
+}
