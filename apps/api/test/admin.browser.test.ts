@@ -6,30 +6,19 @@
 // key (shown once) that the API refuses once revoked. Each screen is saved as a screenshot (1280×800, and the users
 // screen at 390 wide) and checked by axe-core: no serious or critical violation.
 import { existsSync, readFileSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sealAuditChain } from "@mfa-chain/infra-postgres";
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import { decodeBase32, generateTotp, timeStepAt } from "@mfa-chain/totp";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { enrollAll, startTestApi, twoFactorPolicy, type ApiClient, type TestApi } from "./support/api.js";
+import { openChromium, SCREENSHOTS as SHOTS, type BrowserSession } from "./support/browser.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-sync",
-];
 const here = dirname(fileURLToPath(import.meta.url));
-const SHOTS = join(here, "..", "test-results");
 const DIST = join(here, "..", "..", "admin", "dist", "index.html");
 const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const PASSWORD = "operator passphrase for the browser test";
@@ -53,10 +42,9 @@ describe("admin console in Chromium", () => {
   let tenant: { tenantId: string; client: ApiClient };
   let operatorSecret = "";
   let base = "";
-  let userDataDir: string | undefined;
-  let context: BrowserContext | undefined;
+  let browser: BrowserSession | undefined;
   let page: Page;
-  const problems: string[] = [];
+  let problems: string[] = [];
   /** HTTP error answers the test provokes on purpose (the invalid policy). */
   const expectedErrors = new Set<string>();
 
@@ -72,7 +60,6 @@ describe("admin console in Chromium", () => {
   }
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium)`);
     if (!existsSync(DIST)) throw new Error("the console is not built: run `pnpm build` (turbo builds it before the API's tests)");
     await mkdir(SHOTS, { recursive: true });
     api = await startTestApi(database.url);
@@ -98,27 +85,17 @@ describe("admin console in Chromium", () => {
     const made = await api.server.createOperator({ username: "ops-admin", password: PASSWORD, role: "admin", scope: t.tenantId });
     operatorSecret = made.totpSecret;
 
-    userDataDir = await mkdtemp(join(tmpdir(), "mfa-admin-chromium-"));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
+    browser = await openChromium({
+      name: "admin",
       viewport: { width: 1280, height: 800 },
-      timeout: 20_000,
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(8_000);
-    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-    page.on("console", (message) => {
+      timeoutMs: 8_000,
+      consoleTypes: ["error"],
       // A failed load is also a response, judged below (some are expected).
-      if (message.type() === "error" && !message.text().startsWith("Failed to load resource"))
-        problems.push(`console error: ${message.text()}`);
-    });
-    page.on("response", (response) => {
-      const key = `${response.status()} ${response.request().method()} ${new URL(response.url()).pathname}`;
+      expectedConsole: (text) => text.startsWith("Failed to load resource"),
       // Before signing in, the console asks who is signed in and hears 401: that is how it knows to show the sign-in.
-      if (response.status() >= 400 && key !== "401 GET /console/session" && !expectedErrors.has(key)) problems.push(`HTTP ${key}`);
+      expectedResponse: (key) => key === "401 GET /console/session" || expectedErrors.has(key),
     });
+    ({ page, problems } = browser);
   });
 
   afterEach(() => {
@@ -126,8 +103,7 @@ describe("admin console in Chromium", () => {
   });
 
   afterAll(async () => {
-    await context?.close();
-    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+    await browser?.close();
     await api?.close();
   });
 

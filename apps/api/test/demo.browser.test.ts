@@ -7,29 +7,16 @@
 // the email policy's chain (authenticator app → emailed code). Then the sign-in decision: a new device → the chain it
 // names → "remember this device" → the next decision needs nothing; a sensitive action still takes the step-up policy.
 // No secret or code is ever printed, asserted by value, or left visible in the screenshot.
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm, stat } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { mkdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import { decodeBase32, generateTotp, timeStepAt } from "@mfa-chain/totp";
-import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "./support/api.js";
+import { openChromium, SCREENSHOTS, type BrowserSession } from "./support/browser.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const SCREENSHOT = join(dirname(fileURLToPath(import.meta.url)), "..", "test-results", "demo-chain.png");
+const SCREENSHOT = join(SCREENSHOTS, "demo-chain.png");
 const ENROLL_SCREENSHOT = join(dirname(SCREENSHOT), "demo-enroll.png");
 const BACKUP_SCREENSHOT = join(dirname(SCREENSHOT), "demo-backup-codes.png");
 const LOCKOUT_SCREENSHOT = join(dirname(SCREENSHOT), "demo-lockout.png");
@@ -100,13 +87,12 @@ async function expectText(locator: Locator, pattern: RegExp): Promise<void> {
 describe("demo page in Chromium", () => {
   const database = useTestDatabase("demo_browser");
   let api: TestApi | undefined;
-  let userDataDir: string | undefined;
-  let context: BrowserContext | undefined;
+  let browser: BrowserSession | undefined;
   let page: Page;
   /** Page errors, console errors and failed requests: there must be none. */
-  const problems: string[] = [];
+  let problems: string[] = [];
   /** Everything the page wrote to the console: no code may be among it. */
-  const consoleTexts: string[] = [];
+  let consoleTexts: string[] = [];
   const apps: Record<string, PhoneApp> = {};
 
   const row = (factorId: string) => page.getByTestId(`factor-${factorId}`);
@@ -135,30 +121,9 @@ describe("demo page in Chromium", () => {
   }
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium, package "chromium")`);
-    }
     api = await startTestApi(database.url, { MFA_DEMO: "true" });
-    userDataDir = await mkdtemp(join(tmpdir(), "mfa-demo-chromium-"));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1100, height: 900 },
-      timeout: 20_000,
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(5_000);
-    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-    page.on("console", (message) => {
-      consoleTexts.push(message.text());
-      if (message.type() === "error" || message.type() === "warning") problems.push(`console ${message.type()}: ${message.text()}`);
-    });
-    page.on("requestfailed", (request) => problems.push(`request failed: ${request.method()} ${new URL(request.url()).pathname}`));
-    page.on("response", (response) => {
-      if (response.status() >= 400)
-        problems.push(`HTTP ${response.status()}: ${response.request().method()} ${new URL(response.url()).pathname}`);
-    });
+    browser = await openChromium({ name: "demo", viewport: { width: 1100, height: 900 }, timeoutMs: 5_000, watchFailedRequests: true });
+    ({ page, problems, consoleTexts } = browser);
   });
 
   afterEach(() => {
@@ -166,8 +131,7 @@ describe("demo page in Chromium", () => {
   });
 
   afterAll(async () => {
-    await context?.close();
-    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+    await browser?.close();
     await api?.close();
   });
 

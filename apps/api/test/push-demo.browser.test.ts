@@ -3,25 +3,15 @@
 // phone. The page enrolls a push factor and shows its link and QR code; the device enrolls from the link; the page
 // notices the proof. A sign-in shows the number; the device picks it among its three and approves; the page, which
 // verifies until the device has answered, shows the user signed in. A second sign-in denied shows the refusal.
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import { PushDevice } from "@mfa-chain/push-device";
-import { chromium, type BrowserContext, type Locator, type Page } from "playwright-core";
+import type { Locator, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "./support/api.js";
-
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-sync",
-];
+import { openChromium, type BrowserSession } from "./support/browser.js";
 
 async function expectText(locator: Locator, pattern: RegExp, timeout = 10_000): Promise<void> {
   await expect.poll(async () => (await locator.textContent()) ?? "", { timeout, interval: 50 }).toMatch(pattern);
@@ -30,40 +20,30 @@ async function expectText(locator: Locator, pattern: RegExp, timeout = 10_000): 
 describe("push demo in Chromium, with the reference device", () => {
   const database = useTestDatabase("push_browser");
   let api: TestApi | undefined;
-  let userDataDir: string | undefined;
   let keyDir: string | undefined;
-  let context: BrowserContext | undefined;
+  let browser: BrowserSession | undefined;
   let page: Page;
-  const problems: string[] = [];
+  let problems: string[] = [];
   const $ = (id: string) => page.getByTestId(id);
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium)`);
     api = await startTestApi(database.url, { MFA_DEMO: "true" });
-    userDataDir = await mkdtemp(join(tmpdir(), "mfa-push-chromium-"));
     keyDir = await mkdtemp(join(tmpdir(), "mfa-push-keys-"));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
+    // The page verifies until the device answers: each "not yet" is a 409 push_answer_pending, which Chromium also
+    // reports as a failed resource load. Anything else is a problem.
+    browser = await openChromium({
+      name: "push",
       viewport: { width: 900, height: 900 },
-      timeout: 20_000,
+      timeoutMs: 10_000,
+      expectedConsole: (text) => /status of 409/.test(text),
+      expectedResponse: (key) => /^409 POST \/v1\/attempts\/[^/]+\/verify$/.test(key),
     });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(10_000);
-    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-    // The page verifies until the device answers: each "not yet" is a 409 push_answer_pending, which Chromium reports
-    // as a failed resource load. Anything else is a problem.
-    page.on("console", (m) => {
-      if ((m.type() === "error" || m.type() === "warning") && !/status of 409/.test(m.text()))
-        problems.push(`console ${m.type()}: ${m.text()}`);
-    });
+    ({ page, problems } = browser);
   }, 60_000);
 
   afterAll(async () => {
-    await context?.close();
+    await browser?.close();
     await api?.close();
-    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
     if (keyDir) await rm(keyDir, { recursive: true, force: true });
   });
 

@@ -3,28 +3,17 @@
 // internal transport, resident keys, user verification). The page sets the relying party (RP id localhost), enrolls an
 // authenticator app and a passkey through the API, and passes the chain TOTP → passkey; the test checks the result
 // through the HTTP API and the database, and saves a screenshot of the passing chain. No secret or code is printed.
-import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import { decodeBase32, generateTotp, timeStepAt } from "@mfa-chain/totp";
 import pg from "pg";
-import { chromium, type BrowserContext, type CDPSession, type Locator, type Page } from "playwright-core";
+import type { CDPSession, Locator, Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { ApiClient, startTestApi, type TestApi } from "./support/api.js";
+import { openChromium, SCREENSHOTS, type BrowserSession } from "./support/browser.js";
 
-const CHROMIUM = "/usr/bin/chromium";
-const CHROMIUM_ARGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-sync",
-];
-const SCREENSHOT = join(dirname(fileURLToPath(import.meta.url)), "..", "test-results", "webauthn-chain.png");
+const SCREENSHOT = join(SCREENSHOTS, "webauthn-chain.png");
 const TOTP = { algorithm: "SHA1", digits: 6, period: 30 } as const;
 const USER = "pat";
 
@@ -35,15 +24,14 @@ async function expectText(locator: Locator, pattern: RegExp): Promise<void> {
 describe("passkey demo in Chromium (virtual authenticator)", () => {
   const database = useTestDatabase("webauthn_browser");
   let api: TestApi | undefined;
-  let userDataDir: string | undefined;
-  let context: BrowserContext | undefined;
+  let browser: BrowserSession | undefined;
   let page: Page;
   let cdp: CDPSession;
   let authenticatorId: string;
   let origin: string;
   let totpKey: Uint8Array;
   let lastStep = -1;
-  const problems: string[] = [];
+  let problems: string[] = [];
 
   /** The authenticator app's next code: a time step later than the last one sent, never near a boundary. */
   async function nextCode(): Promise<string> {
@@ -59,28 +47,12 @@ describe("passkey demo in Chromium (virtual authenticator)", () => {
   const $ = (id: string) => page.getByTestId(id);
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: install Debian's Chromium (apt-get install -y chromium)`);
     api = await startTestApi(database.url, { MFA_DEMO: "true" });
     origin = `http://localhost:${new URL(api.url).port}`;
-    userDataDir = await mkdtemp(join(tmpdir(), "mfa-webauthn-chromium-"));
-    context = await chromium.launchPersistentContext(userDataDir, {
-      executablePath: CHROMIUM,
-      headless: true,
-      args: CHROMIUM_ARGS,
-      viewport: { width: 1000, height: 900 },
-      timeout: 20_000,
-    });
-    page = context.pages()[0] ?? (await context.newPage());
-    page.setDefaultTimeout(10_000);
-    page.on("pageerror", (error) => problems.push(`page error: ${error.message}`));
-    page.on("console", (m) => {
-      if (m.type() === "error" || m.type() === "warning") problems.push(`console ${m.type()}: ${m.text()}`);
-    });
-    page.on("response", (r) => {
-      if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.request().method()} ${new URL(r.url()).pathname}`);
-    });
+    browser = await openChromium({ name: "webauthn", viewport: { width: 1000, height: 900 }, timeoutMs: 10_000 });
+    ({ page, problems } = browser);
     // The virtual authenticator: a platform passkey provider with user verification, as on a laptop.
-    cdp = await context.newCDPSession(page);
+    cdp = await browser.context.newCDPSession(page);
     await cdp.send("WebAuthn.enable");
     const added = await cdp.send("WebAuthn.addVirtualAuthenticator", {
       options: {
@@ -100,8 +72,7 @@ describe("passkey demo in Chromium (virtual authenticator)", () => {
   });
 
   afterAll(async () => {
-    await context?.close();
-    if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
+    await browser?.close();
     await api?.close();
   });
 
@@ -174,7 +145,7 @@ describe("passkey demo in Chromium (virtual authenticator)", () => {
       await db.end();
     }
     // The screenshot shows no secret and no code: the enrollment is confirmed and the code field was cleared.
-    await mkdir(dirname(SCREENSHOT), { recursive: true });
+    await mkdir(SCREENSHOTS, { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
   });
 
