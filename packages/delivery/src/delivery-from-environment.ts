@@ -11,7 +11,8 @@ import { E164_NUMBER, parseProviderUrl } from "./http-provider.js";
 import { isSenderAddress, parseSmtpUrl, SmtpEmailSender } from "./smtp-email-sender.js";
 import { MessageRenderer, type TemplateOverrides } from "./templates.js";
 import { TWILIO_ACCOUNT_SID, TWILIO_MESSAGING_SERVICE_SID, TwilioSmsSender } from "./twilio-sms-sender.js";
-import { WEBHOOK_SECRET_MIN_LENGTH, WebhookSmsSender } from "./webhook-sms-sender.js";
+import { WEBHOOK_SECRET_MIN_LENGTH } from "./signed-webhook.js";
+import { WebhookSmsSender } from "./webhook-sms-sender.js";
 
 export type DeliveryEnvironment = Readonly<Record<string, string | undefined>>;
 export type DeliveryProvider = "smtp" | "sms_webhook" | "twilio" | "outbox";

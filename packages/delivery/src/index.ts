@@ -4,6 +4,7 @@ export * from "./delivery.errors.js";
 export * from "./templates.js";
 export * from "./channel-router.js";
 export * from "./smtp-email-sender.js";
+export * from "./signed-webhook.js";
 export * from "./webhook-sms-sender.js";
 export * from "./webhook-push-gateway.js";
 export * from "./twilio-sms-sender.js";

@@ -4,9 +4,8 @@
 // number and no choices, and the device acts only on what its signed poll returns.
 import { PushGatewayUnavailableError, type Clock, type PushGateway } from "@mfa-chain/application";
 import type { Instant } from "@mfa-chain/domain";
-import { DeliveryConfigError, type DeliveryConfigIssue } from "./delivery.errors.js";
-import { DEFAULT_HTTP_TIMEOUT_MS, parseProviderUrl, postToProvider } from "./http-provider.js";
-import { WEBHOOK_SECRET_MIN_LENGTH, WEBHOOK_SIGNATURE_HEADER, webhookSignature } from "./webhook-sms-sender.js";
+import { DEFAULT_HTTP_TIMEOUT_MS } from "./http-provider.js";
+import { SignedWebhook } from "./signed-webhook.js";
 
 const PROVIDER = "push webhook";
 
@@ -21,23 +20,10 @@ export interface WebhookPushGatewayOptions {
 }
 
 export class WebhookPushGateway implements PushGateway {
-  readonly #url: URL;
-  readonly #secret: string;
-  readonly #timeoutMs: number;
-  readonly #clock: Clock;
+  readonly #webhook: SignedWebhook;
 
   constructor(options: WebhookPushGatewayOptions) {
-    const url = parseProviderUrl(options.url);
-    const issues: DeliveryConfigIssue[] = [];
-    if (!url.ok) issues.push({ where: "url", message: url.message });
-    if (options.secret.length < WEBHOOK_SECRET_MIN_LENGTH) {
-      issues.push({ where: "secret", message: `must be at least ${WEBHOOK_SECRET_MIN_LENGTH} characters` });
-    }
-    if (!url.ok || issues.length > 0) throw new DeliveryConfigError("config_invalid", issues);
-    this.#url = url.url;
-    this.#secret = options.secret;
-    this.#timeoutMs = options.timeoutMs ?? Math.min(DEFAULT_HTTP_TIMEOUT_MS, 5_000);
-    this.#clock = options.clock ?? { now: () => Date.now() };
+    this.#webhook = new SignedWebhook(PROVIDER, { ...options, timeoutMs: options.timeoutMs ?? Math.min(DEFAULT_HTTP_TIMEOUT_MS, 5_000) });
   }
 
   async notify(input: {
@@ -54,20 +40,8 @@ export class WebhookPushGateway implements PushGateway {
       challengeId: input.challengeId,
       expiresAt: input.expiresAt,
     });
-    const timestamp = Math.floor(this.#clock.now() / 1000);
     try {
-      await postToProvider(
-        PROVIDER,
-        this.#url,
-        {
-          headers: {
-            "content-type": "application/json",
-            [WEBHOOK_SIGNATURE_HEADER]: `t=${timestamp},v1=${webhookSignature(this.#secret, timestamp, body)}`,
-          },
-          body,
-        },
-        this.#timeoutMs,
-      );
+      await this.#webhook.post(body);
     } catch (error) {
       // The message names the provider and the status or the network failure, never the push token.
       throw new PushGatewayUnavailableError(
