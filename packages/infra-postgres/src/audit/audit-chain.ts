@@ -5,7 +5,7 @@
 // order is chain_index, which is contiguous, so a deleted or altered row shows. A rewrite of the whole tail is only
 // caught against an anchor kept elsewhere: publish `head` from verifyAuditChain periodically.
 import { createHash } from "node:crypto";
-import type { StoredAuditEvent } from "@mfa-chain/application";
+import type { AuditChainReport, StoredAuditEvent } from "@mfa-chain/application";
 import { sql } from "kysely";
 import type { Db } from "../database/schema.js";
 import { CorruptRowError, toStoredAuditEvent } from "../database/rows.js";
@@ -102,24 +102,6 @@ export async function sealAllAuditChains(db: Db, options: { batchSize?: number }
   for (const { tenant_id } of tenants) sealed += (await sealAuditChain(db, tenant_id, options)).sealed;
   return { sealed };
 }
-
-export type AuditChainReport =
-  | {
-      readonly ok: true;
-      /** Sealed events checked. */
-      readonly checked: number;
-      /** Events not sealed yet (not covered by this check). */
-      readonly unsealed: number;
-      /** The last sealed hash: keep it elsewhere to catch a rewrite of the whole tail later. */
-      readonly head: string;
-    }
-  | {
-      readonly ok: false;
-      /** Sequence number of the first event that does not verify. */
-      readonly firstBadSeq: number;
-      readonly reason: "hash_mismatch" | "broken_link" | "missing_event" | "corrupt_row";
-      readonly message: string;
-    };
 
 /** Walks the tenant's sealed chain in chain order and reports the first event that does not verify. */
 export async function verifyAuditChain(db: Db, tenantId: string, options: { pageSize?: number } = {}): Promise<AuditChainReport> {
