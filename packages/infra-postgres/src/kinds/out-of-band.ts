@@ -7,6 +7,7 @@ import { OOB_MAX_TRIES } from "@mfa-chain/domain";
 import { sql } from "kysely";
 import { z } from "zod";
 import type { Db } from "../database/schema.js";
+import { unusedChallenge } from "./one-time-challenge.js";
 import { credentialHeld, type MaterialRead, type StorageClaim, type StorageKind } from "./kind.js";
 import { sealedSecretSchema } from "./otp.js";
 
@@ -66,15 +67,9 @@ export const challengeClaim: StorageClaim<"challenge"> = {
   arity: 5,
   args: (claim, at) => [claim.credentialId, claim.purpose, claim.challengeId, claim.codeHash, at],
   statement: (qc, tenantId, [credentialId, purpose, challengeId, codeHash, at]) =>
-    qc
-      .updateTable("one_time_challenges")
+    unusedChallenge(qc, tenantId, credentialId as string, purpose as string, challengeId as string)
       .set((eb) => ({ consumed_at: at as Date, tries: eb("one_time_challenges.tries", "+", 1) }))
-      .where("one_time_challenges.tenant_id", "=", tenantId)
-      .where("one_time_challenges.purpose", "=", purpose as string)
-      .where("one_time_challenges.id", "=", challengeId as string)
-      .where("one_time_challenges.credential_id", "=", credentialId as string)
       .where("one_time_challenges.code_hash", "=", codeHash as string)
-      .where("one_time_challenges.consumed_at", "is", null)
       .where("one_time_challenges.tries", "<", OOB_MAX_TRIES)
       .where("one_time_challenges.expires_at", ">", at as Date)
       .where(credentialHeld(tenantId, credentialId as string))
@@ -86,14 +81,8 @@ export const challengeTryClaim: StorageClaim<"challenge_try"> = {
   arity: 3,
   args: (claim) => [claim.credentialId, claim.purpose, claim.challengeId],
   statement: (qc, tenantId, [credentialId, purpose, challengeId]) =>
-    qc
-      .updateTable("one_time_challenges")
+    unusedChallenge(qc, tenantId, credentialId as string, purpose as string, challengeId as string)
       .set((eb) => ({ tries: eb("one_time_challenges.tries", "+", 1) }))
-      .where("one_time_challenges.tenant_id", "=", tenantId)
-      .where("one_time_challenges.purpose", "=", purpose as string)
-      .where("one_time_challenges.id", "=", challengeId as string)
-      .where("one_time_challenges.credential_id", "=", credentialId as string)
-      .where("one_time_challenges.consumed_at", "is", null)
       .where("one_time_challenges.tries", "<", OOB_MAX_TRIES)
       .where(credentialHeld(tenantId, credentialId as string, ["active", "pending"]))
       .returning("one_time_challenges.credential_id as credential_id") as never,

@@ -6,6 +6,7 @@
 import type { StoredCredentialOf } from "@mfa-chain/application";
 import { sql } from "kysely";
 import { z } from "zod";
+import { unusedChallenge } from "./one-time-challenge.js";
 import { credentialHeld, type StorageClaim, type StorageKind } from "./kind.js";
 
 const hexToBase64Url = (hex: string): string => Buffer.from(hex, "hex").toString("base64url");
@@ -68,14 +69,8 @@ export const challengeSpentClaim: StorageClaim<"challenge_spent"> = {
   arity: 4,
   args: (claim, at) => [claim.credentialId, claim.purpose, claim.challengeId, at],
   statement: (qc, tenantId, [credentialId, purpose, challengeId, at]) =>
-    qc
-      .updateTable("one_time_challenges")
+    unusedChallenge(qc, tenantId, credentialId as string, purpose as string, challengeId as string)
       .set((eb) => ({ consumed_at: at as Date, tries: eb("one_time_challenges.tries", "+", 1) }))
-      .where("one_time_challenges.tenant_id", "=", tenantId)
-      .where("one_time_challenges.purpose", "=", purpose as string)
-      .where("one_time_challenges.id", "=", challengeId as string)
-      .where("one_time_challenges.credential_id", "=", credentialId as string)
-      .where("one_time_challenges.consumed_at", "is", null)
       .where(credentialHeld(tenantId, credentialId as string, ["active", "pending"]))
       .returning("one_time_challenges.credential_id as credential_id") as never,
 };
@@ -90,15 +85,9 @@ export const webauthnAssertionClaim: StorageClaim<"webauthn_assertion"> = {
     return [claim.credentialId, claim.purpose, claim.challengeId, claim.codeHash, at, claim.expectedSignCount, claim.newSignCount];
   },
   statement: (qc, tenantId, [credentialId, purpose, challengeId, codeHash, at, expected]) =>
-    qc
-      .updateTable("one_time_challenges")
+    unusedChallenge(qc, tenantId, credentialId as string, purpose as string, challengeId as string)
       .set((eb) => ({ consumed_at: at as Date, tries: eb("one_time_challenges.tries", "+", 1) }))
-      .where("one_time_challenges.tenant_id", "=", tenantId)
-      .where("one_time_challenges.purpose", "=", purpose as string)
-      .where("one_time_challenges.id", "=", challengeId as string)
-      .where("one_time_challenges.credential_id", "=", credentialId as string)
       .where("one_time_challenges.code_hash", "=", codeHash as string)
-      .where("one_time_challenges.consumed_at", "is", null)
       .where("one_time_challenges.expires_at", ">", at as Date)
       .where(credentialHeld(tenantId, credentialId as string))
       // The counter as read, checked here too: a counter that moved before this statement leaves the challenge alone
