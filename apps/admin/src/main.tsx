@@ -1,8 +1,8 @@
 // The admin console: a single-page app under /admin/, signed in through mfa-chain itself, calling the API's /v1 routes
 // with its session (cookie + CSRF header), typed by the API's OpenAPI document.
 import { QueryClient, QueryClientProvider, useMutation } from "@tanstack/react-query";
-import { createRootRoute, createRoute, createRouter, Link, Outlet, RouterProvider } from "@tanstack/react-router";
-import { createContext, StrictMode, useContext, useId, type FormEvent } from "react";
+import { createRootRoute, createRoute, createRouter, Link, Outlet, RouterProvider, useRouterState } from "@tanstack/react-router";
+import { createContext, StrictMode, useContext } from "react";
 import { createRoot } from "react-dom/client";
 import { api, ProblemError, unwrap } from "./api/client";
 import document from "./api/openapi.json";
@@ -11,6 +11,7 @@ import { Audit, type AuditSearch, type AuditType } from "./pages/audit";
 import { Dashboard } from "./pages/dashboard";
 import { PolicyEditor, PolicyList } from "./pages/policies";
 import { SignIn } from "./pages/sign-in";
+import { Tenants } from "./pages/tenants";
 import { Users } from "./pages/users";
 import { TenantProvider, useSession, useSetSession, useTenant, type ConsoleSession } from "./session";
 import { Failure, Loading } from "./ui/states";
@@ -56,6 +57,8 @@ function Shell() {
 function Layout({ session }: { session: ConsoleSession }) {
   const setSession = useSetSession();
   const { tenant } = useTenant();
+  // From the matched routes, not the location: the location changes first, and the old screen must not render without a tenant.
+  const onTenants = useRouterState({ select: (state) => state.matches.some((m) => m.routeId === "/tenants") });
   const signOut = useMutation({
     mutationFn: async () => {
       const result = await api.DELETE("/console/session", { params: { header: { "x-csrf-token": session.csrfToken } } });
@@ -89,6 +92,9 @@ function Layout({ session }: { session: ConsoleSession }) {
             <li>
               <Link to="/api-keys">API keys</Link>
             </li>
+            <li>
+              <Link to="/tenants">Tenants</Link>
+            </li>
           </ul>
         </nav>
         <div className="who">
@@ -102,27 +108,26 @@ function Layout({ session }: { session: ConsoleSession }) {
       </header>
       <main id="main" tabIndex={-1}>
         <TenantBar session={session} />
-        {tenant ? <Outlet /> : <p className="state">Choose a tenant to work on.</p>}
+        {tenant || onTenants ? (
+          <Outlet />
+        ) : (
+          <p className="state">
+            Choose a tenant to work on on the <Link to="/tenants">tenants screen</Link>.
+          </p>
+        )}
       </main>
     </>
   );
 }
 
 function TenantBar({ session }: { session: ConsoleSession }) {
-  const { tenant, setTenant } = useTenant();
-  const id = useId();
+  const { tenant } = useTenant();
   if (session.operator.scope !== null) return <p className="tenant">Tenant: {session.operator.scope}</p>;
-  const submit = (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const value = String(new FormData(event.currentTarget).get("tenant") ?? "").trim();
-    setTenant(value || null);
-  };
   return (
-    <form onSubmit={submit} className="inline-form tenant" aria-label="Tenant">
-      <label htmlFor={id}>Tenant id</label>
-      <input id={id} name="tenant" defaultValue={tenant ?? ""} required />
-      <button type="submit">Work on this tenant</button>
-    </form>
+    <p className="tenant">
+      Tenant: {tenant ? <strong>{tenant}</strong> : "none chosen"} ·{" "}
+      <Link to="/tenants">{tenant ? "Change tenant" : "Choose a tenant"}</Link>
+    </p>
   );
 }
 
@@ -131,13 +136,16 @@ const rootRoute = createRootRoute({ component: Shell });
 const UsersPage = () => <Users session={useSignedIn()} />;
 const PoliciesPage = () => <PolicyList session={useSignedIn()} />;
 const ApiKeysPage = () => <ApiKeys session={useSignedIn()} />;
+const TenantsPage = () => <Tenants session={useSignedIn()} />;
 const PolicyPage = () => <PolicyEditor session={useSignedIn()} factorTypes={FACTOR_TYPES} />;
 const dashboardRoute = createRoute({ getParentRoute: () => rootRoute, path: "/", component: Dashboard });
 const usersRoute = createRoute({
   getParentRoute: () => rootRoute,
   path: "/users",
-  validateSearch: (search: Record<string, unknown>): { userId?: string } =>
-    typeof search.userId === "string" && search.userId ? { userId: search.userId } : {},
+  validateSearch: (search: Record<string, unknown>): { q?: string; userId?: string } => ({
+    ...(typeof search.q === "string" && search.q ? { q: search.q } : {}),
+    ...(typeof search.userId === "string" && search.userId ? { userId: search.userId } : {}),
+  }),
   component: UsersPage,
 });
 const auditRoute = createRoute({
@@ -164,9 +172,10 @@ const policyRoute = createRoute({
 });
 
 const apiKeysRoute = createRoute({ getParentRoute: () => rootRoute, path: "/api-keys", component: ApiKeysPage });
+const tenantsRoute = createRoute({ getParentRoute: () => rootRoute, path: "/tenants", component: TenantsPage });
 
 const router = createRouter({
-  routeTree: rootRoute.addChildren([dashboardRoute, usersRoute, auditRoute, policiesRoute, policyRoute, apiKeysRoute]),
+  routeTree: rootRoute.addChildren([dashboardRoute, usersRoute, auditRoute, policiesRoute, policyRoute, apiKeysRoute, tenantsRoute]),
   basepath: "/admin",
   defaultNotFoundComponent: () => <p className="state">No such page.</p>,
 });

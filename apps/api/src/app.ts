@@ -8,11 +8,12 @@ import express, { type Express, type Request, type RequestHandler } from "expres
 import helmet from "helmet";
 import type { Logger } from "pino";
 import { authenticate, type ApiKeyResolver } from "./http/auth.js";
-import type { ConsoleApiKeys, ConsoleOperators, VerifyAuditChain } from "@mfa-chain/application";
+import type { ConsoleApiKeys, ConsoleOperators, ConsoleTenants, TenantUsers, VerifyAuditChain } from "@mfa-chain/application";
 import { authenticateKeyOrSession } from "./http/console-session.js";
 import { consoleRoutes } from "./routes/console.routes.js";
 import { auditChainRoutes } from "./routes/audit-chain.routes.js";
 import { apiKeyRoutes } from "./routes/api-keys.routes.js";
+import { tenantRoutes, userDirectoryRoutes } from "./routes/directory.routes.js";
 import { adminConsole } from "./http/admin-static.js";
 import type { BlockList } from "node:net";
 import { clientIp } from "./http/client-ip.js";
@@ -59,6 +60,8 @@ export interface AppOptions {
   readonly auditChain?: VerifyAuditChain;
   /** The tenant's API keys, for the console's admin operators (/v1/api-keys). */
   readonly apiKeysAdmin?: ConsoleApiKeys;
+  /** The console's directories: tenants (/console/tenants) and a tenant's users (/v1/users). */
+  readonly directory?: { readonly tenants: ConsoleTenants; readonly users: TenantUsers };
   /** Serves the demo page when demo mode is on; the key it may use, once the start has set the demo up. */
   readonly demo?: () => { readonly apiKey: string; readonly policyId: string; readonly emailPolicyId?: string } | undefined;
   /** Demo mode with the development outbox only: what it "sent", per tenant (GET /v1/dev/outbox). */
@@ -185,6 +188,7 @@ export function createApp(o: AppOptions): Express {
   v1.use(deviceRoutes(o.services));
   if (o.auditChain) v1.use(auditChainRoutes(o.auditChain));
   if (o.apiKeysAdmin) v1.use(apiKeyRoutes(o.apiKeysAdmin));
+  if (o.directory) v1.use(userDirectoryRoutes(o.directory.users));
   v1.use(pushAdminRoutes(o.services));
   v1.use(recoveryRoutes(o.services));
   if (o.devPeek) v1.use(devRoutes(o.devPeek));
@@ -192,6 +196,8 @@ export function createApp(o: AppOptions): Express {
   app.use("/v1", v1);
   // The admin console (issue 15): its sign-in and session, and its static build under /admin/.
   if (o.console) app.use("/console", whenStarted, limitByIp(o.rateLimiters), requireJson, json, consoleRoutes(o.console));
+  if (o.console && o.directory)
+    app.use("/console", whenStarted, limitByIp(o.rateLimiters), requireJson, json, tenantRoutes(o.directory.tenants, o.console));
   app.use("/admin", adminConsole());
 
   // A path the API has, asked with a method it does not take: 405 with the methods it does (from the OpenAPI paths).

@@ -37,7 +37,7 @@ import { DatabaseHealth, describeCause } from "./boot/database-health.js";
 import { ensureDemo, type DemoSetup } from "./boot/demo.js";
 import { ensureDemoOperator, type DemoOperator } from "./boot/demo-operator.js";
 import { createOperatorWithTotp, type CreatedOperator, type OperatorInput } from "./boot/operators.js";
-import { ConsoleApiKeys, ConsoleOperators, VerifyAuditChain } from "@mfa-chain/application";
+import { ConsoleApiKeys, ConsoleOperators, ConsoleTenants, TenantUsers, VerifyAuditChain } from "@mfa-chain/application";
 import { postgresAuditChainVerifier } from "@mfa-chain/infra-postgres";
 import { Argon2PasswordHasher } from "@mfa-chain/crypto";
 import { retryWithBackoff } from "./boot/retry.js";
@@ -287,6 +287,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       console: operators,
       auditChain: new VerifyAuditChain({ verifier: postgresAuditChainVerifier(database.db) }),
       apiKeysAdmin: new ConsoleApiKeys({ uow, clock, ids: adapters.ids, keys: API_KEY_MINTER }),
+      directory: { tenants: new ConsoleTenants({ uow, clock }), users: new TenantUsers({ uow, audit: adapters.auditReader }) },
       ...(config.MFA_DEMO
         ? {
             demo: () =>

@@ -41,6 +41,7 @@ describe("admin console in Chromium", () => {
   let api: TestApi;
   let tenant: { tenantId: string; client: ApiClient };
   let operatorSecret = "";
+  let rootSecret = "";
   let base = "";
   let browser: BrowserSession | undefined;
   let page: Page;
@@ -68,7 +69,7 @@ describe("admin console in Chromium", () => {
     tenant = { tenantId: t.tenantId, client: t.client };
     expect((await tenant.client.post("/v1/policies", twoFactorPolicy("login"))).status).toBe(201);
     // alice enrolls through the API; bob is locked by five wrong codes.
-    await enrollAll(tenant.client, api.clock, { userId: "alice", policyId: "login", factorIds: ["google_auth", "ms_auth"] });
+    const alice = await enrollAll(tenant.client, api.clock, { userId: "alice", policyId: "login", factorIds: ["google_auth", "ms_auth"] });
     const bob = await enrollAll(tenant.client, api.clock, { userId: "bob", policyId: "login", factorIds: ["google_auth", "ms_auth"] });
     const bobApp = bob.google_auth;
     if (!bobApp) throw new Error("bob's app");
@@ -82,8 +83,16 @@ describe("admin console in Chromium", () => {
       expect(verified.status).toBe(200);
     }
     expect((await tenant.client.get("/v1/users/bob/lockout")).body.locked).toBe(true);
+    // alice passes one step: her Google Authenticator's last use.
+    const aliceAttempt = await tenant.client.post("/v1/attempts", { userId: "alice", policyId: "login" });
+    const alicePassed = await tenant.client.post(`/v1/attempts/${aliceAttempt.body.attemptId}/verify`, {
+      factorId: "google_auth",
+      code: alice.google_auth!.next(),
+    });
+    expect(alicePassed.body).toMatchObject({ success: true, complete: false });
     const made = await api.server.createOperator({ username: "ops-admin", password: PASSWORD, role: "admin", scope: t.tenantId });
     operatorSecret = made.totpSecret;
+    rootSecret = (await api.server.createOperator({ username: "ops-root", password: PASSWORD, role: "admin", scope: null })).totpSecret;
 
     browser = await openChromium({
       name: "admin",
@@ -136,26 +145,36 @@ describe("admin console in Chromium", () => {
     await screen("dashboard");
   });
 
-  it("finds a user enrolled through the API, with their factors' kind, label and status", async () => {
+  it("finds a user enrolled through the API by searching, with their factors' kind, label, status and last use", async () => {
     await page.getByRole("link", { name: "Users" }).click();
     await page.getByRole("heading", { name: "Users" }).waitFor();
-    await page.getByLabel("User id").fill("alice");
-    await page.getByRole("button", { name: "Look up" }).click();
+    // Every user of the tenant is listed; a prefix narrows the list.
+    const found = page.getByRole("navigation", { name: "Users found" }).getByRole("link");
+    await expect.poll(() => found.allTextContents()).toEqual(["alice", "bob"]);
+    await page.getByLabel("User id starts with").fill("al");
+    await page.getByRole("button", { name: "Search" }).click();
+    await expect.poll(() => found.allTextContents()).toEqual(["alice"]);
+    await found.first().click();
+    await page.getByRole("heading", { name: "User alice" }).waitFor();
     const rows = page.locator("table tbody tr");
     await expect.poll(() => rows.count()).toBe(2);
-    expect(await rows.nth(0).textContent()).toMatch(/Google Authenticator.*totp.*active/);
-    expect(await rows.nth(1).textContent()).toMatch(/Microsoft Authenticator.*totp.*active/);
+    // alice passed her Google Authenticator step through the API: its last use is shown; the other was never used.
+    await expect
+      .poll(async () => (await rows.nth(0).textContent()) ?? "")
+      .toMatch(/Google Authenticator.*totp.*active.*\d{1,2}:\d{2}:\d{2}/);
+    expect(await rows.nth(1).textContent()).toMatch(/Microsoft Authenticator.*totp.*active.*—Revoke Microsoft Authenticator$/);
     await screen("users");
     // At 390 wide the same screen is usable: the table scrolls in its own box.
     await page.setViewportSize({ width: 390, height: 844 });
-    await page.getByRole("button", { name: "Look up" }).waitFor();
+    await page.getByRole("button", { name: "Search" }).waitFor();
     await screen("users-390");
     await page.setViewportSize({ width: 1280, height: 800 });
   });
 
   it("unlocks a locked user, and the API agrees", async () => {
-    await page.getByLabel("User id").fill("bob");
-    await page.getByRole("button", { name: "Look up" }).click();
+    await page.getByLabel("User id starts with").fill("bob");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByRole("navigation", { name: "Users found" }).getByRole("link", { name: "bob" }).click();
     await page.getByText(/^Locked until/).waitFor();
     await screen("users-locked");
     await page.getByRole("button", { name: "Unlock bob" }).click();
@@ -247,5 +266,34 @@ describe("admin console in Chromium", () => {
     expectedErrors.add("401 GET /v1/policies");
     const again = await page.evaluate(async () => (await fetch("/v1/policies")).status);
     expect(again).toBe(401);
+  });
+
+  it("an operator of every tenant lists tenants, creates one, and chooses the tenant to work on there", async () => {
+    await page.getByLabel("Operator name").fill("ops-root");
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Continue" }).click();
+    await page.getByLabel("Code").waitFor();
+    const step = timeStepAt(api.clock.now(), 30) + 1;
+    await page.getByLabel("Code").fill(generateTotp(decodeBase32(rootSecret), step * 30_000, { algorithm: "SHA1", digits: 6, period: 30 }));
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("link", { name: "Choose a tenant" }).click();
+    await page.getByRole("heading", { name: "Tenants" }).waitFor();
+    await page.getByRole("row", { name: new RegExp(`^${tenant.tenantId} `) }).waitFor();
+    // The console's own tenant is never listed.
+    expect(await page.getByRole("cell", { name: "console", exact: true }).count()).toBe(0);
+    await page.getByLabel("New tenant id").fill("made-in-console");
+    await page.getByLabel("Tenant name").fill("Made in the console");
+    await page.getByRole("button", { name: "Create tenant" }).click();
+    await page.getByText("Created made-in-console.").waitFor();
+    await page.getByRole("row", { name: /^made-in-console Made in the console/ }).waitFor();
+    await screen("tenants");
+    await page.getByLabel("Tenant id starts with").fill(tenant.tenantId);
+    await page.getByRole("button", { name: "Search" }).click();
+    await expect.poll(() => page.locator("table tbody tr").count()).toBe(1);
+    await page.getByRole("button", { name: `Work on ${tenant.tenantId}` }).click();
+    await page.getByText("working on it").waitFor();
+    await page.getByRole("link", { name: "Users" }).click();
+    const found = page.getByRole("navigation", { name: "Users found" }).getByRole("link");
+    await expect.poll(() => found.allTextContents()).toEqual(["alice", "bob"]);
   });
 });

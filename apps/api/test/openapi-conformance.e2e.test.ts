@@ -409,6 +409,33 @@ describe("OpenAPI conformance", () => {
     await asKeeper("get", "/v1/api-keys", "/v1/api-keys");
     await asKeeper("post", "/v1/api-keys/{keyId}/revoke", `/v1/api-keys/${issued.body.keyId}/revoke`);
     await asKeeper("post", "/v1/api-keys/{keyId}/revoke", `/v1/api-keys/${issued.body.keyId}/revoke`);
+    // The console's directories: tenants by the session (a scoped admin cannot create; a viewer neither), users by key or session.
+    await asKeeper("get", "/console/tenants", "/console/tenants");
+    await asKeeper("get", "/console/tenants", "/console/tenants?limit=0");
+    await asKeeper("post", "/console/tenants", "/console/tenants", { id: "conformance-made", name: "Conformance" });
+    await consoleCall("get", "/console/tenants", undefined, { "x-csrf-token": csrf });
+    await consoleCall("get", "/console/tenants");
+    await consoleCall("post", "/console/tenants", { id: "", name: "" }, { "x-csrf-token": csrf });
+    await call(nobody, "get", "/console/tenants", "/console/tenants");
+    const root = await api.server.createOperator({ username: "root", password: "a conformance passphrase", role: "admin", scope: null });
+    const rootBrowser = new ApiClient(api.url, null);
+    const rootLogin = await rootBrowser.call("POST", "/console/session", { username: "root", password: "a conformance passphrase" });
+    const rootHeaders = { cookie: `mfa_console=${/^mfa_console=([^;]+)/.exec(rootLogin.headers.get("set-cookie") ?? "")?.[1] ?? ""}` };
+    const rootCode = generateTotp(decodeBase32(root.totpSecret), step * 30_000, { algorithm: "SHA1", digits: 6, period: 30 });
+    const rootSession = await rootBrowser.call("POST", "/console/session/code", { code: rootCode }, { headers: rootHeaders });
+    const asRoot = async (method: string, path: string, body?: unknown) => {
+      const res = await rootBrowser.call(method.toUpperCase(), path, body, {
+        headers: { ...rootHeaders, "x-csrf-token": rootSession.body.session.csrfToken },
+      });
+      conforms(method, path, res);
+      return res;
+    };
+    await asRoot("post", "/console/tenants", { id: "conformance-made", name: "Conformance" });
+    await asRoot("post", "/console/tenants", { id: "conformance-made", name: "Conformance" });
+    await call(admin, "get", "/v1/users", "/v1/users?limit=2");
+    await call(service, "get", "/v1/users", "/v1/users?limit=1000");
+    await call(admin, "get", "/v1/users/{userId}/factor-uses", "/v1/users/alice/factor-uses");
+    await call(admin, "get", "/v1/users/{userId}/factor-uses", "/v1/users/alice/factor-uses?x=1");
     await consoleCall("delete", "/console/session");
     await consoleCall("delete", "/console/session", undefined, { "x-csrf-token": csrf });
 

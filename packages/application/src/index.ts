@@ -48,6 +48,8 @@ export * from "./recovery/recovery.use-case.js";
 export * from "./ports/operators.port.js";
 export * from "./operators/console.use-case.js";
 export * from "./operators/api-keys.use-case.js";
+export * from "./directory/directory-page.js";
+export * from "./directory/console-directory.use-case.js";
 export * from "./ports/audit-chain.port.js";
 export * from "./audit/verify-audit-chain.use-case.js";
 export * from "./services.js";

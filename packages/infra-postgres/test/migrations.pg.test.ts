@@ -189,6 +189,7 @@ describe("migrations 0003 (credential material) and 0005 (the replay guard back 
           "0009-push",
           "0010-recovery",
           "0011-operators",
+          "0012-console-directory",
         ]);
 
         const uow = new PostgresUnitOfWork(database.db);

@@ -1,30 +1,73 @@
-// A user of the tenant: their factors (kind, label, status, dates) with revoke, and their lockout with unlock.
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
-import { useNavigate, useSearch } from "@tanstack/react-router";
+// The tenant's users: searched by id prefix (GET /v1/users, keyset pages), and one user's factors (kind, label, status,
+// dates, last use from the audit trail) with revoke, and their lockout with unlock.
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { Link, useNavigate, useSearch } from "@tanstack/react-router";
 import { useId, type FormEvent } from "react";
 import { api, unwrap } from "../api/client";
 import { isAdmin, messageOf, type ConsoleSession } from "../session";
 import { Empty, Failure, Loading, when } from "../ui/states";
 
 export function Users({ session }: { session: ConsoleSession }) {
-  const { userId } = useSearch({ from: "/users" });
+  const { q, userId } = useSearch({ from: "/users" });
   const navigate = useNavigate({ from: "/users" });
   const inputId = useId();
   const search = (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
-    const value = String(new FormData(event.currentTarget).get("userId") ?? "").trim();
-    void navigate({ search: value ? { userId: value } : {} });
+    const value = String(new FormData(event.currentTarget).get("q") ?? "").trim();
+    void navigate({ search: value ? { q: value } : {} });
   };
   return (
     <>
       <h1>Users</h1>
-      <form role="search" onSubmit={search} className="inline-form">
-        <label htmlFor={inputId}>User id</label>
-        <input id={inputId} name="userId" defaultValue={userId ?? ""} key={userId ?? ""} required />
-        <button type="submit">Look up</button>
+      <form role="search" onSubmit={search} className="inline-form" aria-label="Search users">
+        <label htmlFor={inputId}>User id starts with</label>
+        <input id={inputId} name="q" defaultValue={q ?? ""} key={q ?? ""} maxLength={128} />
+        <button type="submit">Search</button>
       </form>
-      {userId ? <UserDetail userId={userId} admin={isAdmin(session)} /> : <Empty>Enter a user id to see their factors and lockout.</Empty>}
+      <UserList prefix={q ?? ""} selected={userId ?? null} />
+      {userId ? <UserDetail userId={userId} admin={isAdmin(session)} /> : <Empty>Choose a user to see their factors and lockout.</Empty>}
     </>
+  );
+}
+
+function UserList({ prefix, selected }: { prefix: string; selected: string | null }) {
+  const users = useInfiniteQuery({
+    queryKey: ["users", prefix],
+    initialPageParam: null as string | null,
+    queryFn: async ({ pageParam }) =>
+      unwrap(
+        await api.GET("/v1/users", {
+          params: { query: { ...(prefix ? { prefix } : {}), ...(pageParam ? { after: pageParam } : {}), limit: "25" } },
+        }),
+      ),
+    getNextPageParam: (last) => last.next,
+  });
+  if (users.isPending) return <Loading what="users" />;
+  if (users.isError) return <Failure error={users.error} retry={() => void users.refetch()} />;
+  const all = users.data.pages.flatMap((p) => p.users);
+  if (all.length === 0) return <Empty>{prefix ? `No user's id starts with "${prefix}".` : "This tenant has no users yet."}</Empty>;
+  return (
+    <nav aria-label="Users found" className="user-list">
+      <ul>
+        {all.map((u) => (
+          <li key={u.userId}>
+            <Link
+              to="/users"
+              search={{ ...(prefix ? { q: prefix } : {}), userId: u.userId }}
+              aria-current={u.userId === selected ? "page" : undefined}
+            >
+              {u.userId}
+            </Link>{" "}
+            <span className="muted">since {when(u.createdAt)}</span>
+          </li>
+        ))}
+      </ul>
+      {users.hasNextPage ? (
+        <button type="button" onClick={() => void users.fetchNextPage()} disabled={users.isFetchingNextPage}>
+          More users
+        </button>
+      ) : null}
+    </nav>
   );
 }
 
@@ -34,6 +77,11 @@ function UserDetail({ userId, admin }: { userId: string; admin: boolean }) {
     queryKey: ["factors", userId],
     queryFn: async () => unwrap(await api.GET("/v1/users/{userId}/factors", { params: { path: { userId } } })),
   });
+  const uses = useQuery({
+    queryKey: ["factor-uses", userId],
+    queryFn: async () => unwrap(await api.GET("/v1/users/{userId}/factor-uses", { params: { path: { userId } } })),
+  });
+  const lastUse = new Map((uses.data?.uses ?? []).map((u) => [u.factorId, u.lastUsedAt]));
   const lockout = useQuery({
     queryKey: ["lockout", userId],
     queryFn: async () => unwrap(await api.GET("/v1/users/{userId}/lockout", { params: { path: { userId } } })),
@@ -50,8 +98,9 @@ function UserDetail({ userId, admin }: { userId: string; admin: boolean }) {
 
   return (
     <>
+      <h2 className="user-title">User {userId}</h2>
       <section aria-labelledby="lockout-title">
-        <h2 id="lockout-title">Lockout</h2>
+        <h3 id="lockout-title">Lockout</h3>
         {lockout.isPending ? (
           <Loading what="the lockout" />
         ) : lockout.isError ? (
@@ -74,7 +123,7 @@ function UserDetail({ userId, admin }: { userId: string; admin: boolean }) {
         )}
       </section>
       <section aria-labelledby="factors-title">
-        <h2 id="factors-title">Factors</h2>
+        <h3 id="factors-title">Factors</h3>
         {factors.isPending ? (
           <Loading what="factors" />
         ) : factors.isError ? (
@@ -93,6 +142,7 @@ function UserDetail({ userId, admin }: { userId: string; admin: boolean }) {
                   <th scope="col">Enrolled</th>
                   <th scope="col">Confirmed</th>
                   <th scope="col">Revoked</th>
+                  <th scope="col">Last used</th>
                   {admin ? <th scope="col">Action</th> : null}
                 </tr>
               </thead>
@@ -109,6 +159,9 @@ function UserDetail({ userId, admin }: { userId: string; admin: boolean }) {
                     <td>{when(f.createdAt)}</td>
                     <td>{when(f.confirmedAt)}</td>
                     <td>{when(f.revokedAt)}</td>
+                    <td>
+                      {f.status === "active" ? (uses.isPending ? "…" : when(usedSince(lastUse.get(f.factorId), f.confirmedAt))) : "—"}
+                    </td>
                     {admin ? (
                       <td>
                         {f.status === "revoked" ? null : (
@@ -129,3 +182,7 @@ function UserDetail({ userId, admin }: { userId: string; admin: boolean }) {
     </>
   );
 }
+
+/** A slot's last use counts for this credential only from its confirmation on (an earlier one was another credential's). */
+const usedSince = (used: string | undefined, confirmedAt: string | null): string | null =>
+  used && confirmedAt && Date.parse(used) >= Date.parse(confirmedAt) ? used : null;

@@ -97,3 +97,21 @@ export const operatorActor = (operator: OperatorView, tenantId: string): Actor =
   role: operator.role === "admin" ? "admin" : "service",
   operatorId: operator.id,
 });
+
+/**
+ * For the console's own routes that are not a tenant's (/console/tenants): a signed-in operator with the session's CSRF
+ * token, put in res.locals.operator; 401 without a session, 403 without the token.
+ */
+export function requireOperator(operators: ConsoleOperators): RequestHandler {
+  return async (req, res, next) => {
+    const token = sessionTokenOf(req);
+    if (token === null) return sendProblem(res, { code: "unauthorized", detail: "not signed in to the console" });
+    if (!csrfMatches(req, token)) return forbidden(res, `a console request needs its CSRF token in the ${CSRF_HEADER} header`);
+    const operator = await operators.resolveSession(sessionIdOf(token));
+    if (!operator) return sendProblem(res, { code: "unauthorized", detail: "the console session has ended or timed out: sign in again" });
+    res.locals.operator = operator;
+    next();
+  };
+}
+
+export const operatorOf = (res: Response): OperatorView => res.locals.operator as OperatorView;

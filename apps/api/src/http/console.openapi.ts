@@ -118,3 +118,54 @@ export function registerApiKeyPaths(add: Add, { json, problem, body }: Helpers):
     },
   });
 }
+
+/** The console's tenants (by the session alone) and a tenant's user directory (any key or operator of the tenant). */
+export function registerDirectoryPaths(registry: OpenAPIRegistry, add: Add, { json, problem, body }: Helpers): void {
+  const common = {
+    400: problem("Malformed request"),
+    401: problem("No console session, or it ended or timed out (`unauthorized`)"),
+    403: problem("No CSRF token (`forbidden`)"),
+    429: problem("Rate limited"),
+    503: problem("The database is not reachable right now"),
+  };
+  registry.registerPath({
+    method: "get",
+    path: "/console/tenants",
+    tags: ["console"],
+    summary:
+      "The tenants the operator may work on, by id, a keyset page at a time: every tenant (never the console's) for an operator of every tenant, else the operator's own",
+    security: [{ consoleSession: [] }],
+    request: { query: C.TenantListQuery, headers: z.object({ "x-csrf-token": z.string() }) },
+    responses: { ...common, 200: json(C.TenantPageSchema, "A page of tenants") },
+  });
+  registry.registerPath({
+    method: "post",
+    path: "/console/tenants",
+    tags: ["console"],
+    summary: "Create a tenant (an admin operator of every tenant only); its API keys are issued on the API keys screen",
+    security: [{ consoleSession: [] }],
+    request: { body: body(C.CreateTenantBody), headers: z.object({ "x-csrf-token": z.string() }) },
+    responses: {
+      ...common,
+      201: json(C.TenantSchema, "Created"),
+      403: problem("No CSRF token, or not an admin operator of every tenant (`forbidden`)"),
+      409: problem("A tenant with this id exists (`tenant_exists`)"),
+    },
+  });
+  add({
+    method: "get",
+    path: "/v1/users",
+    tags: ["users"],
+    summary: "The tenant's users (those the API has seen) by id prefix, a keyset page at a time, in byte order of the ids",
+    request: { query: C.UserListQuery },
+    responses: { 200: json(C.UserPageSchema, "A page of users") },
+  });
+  add({
+    method: "get",
+    path: "/v1/users/{userId}/factor-uses",
+    tags: ["users"],
+    summary: "When each of the user's factors last passed a step (from the audit trail's attempt.step_succeeded events)",
+    request: { params: z.object({ userId: z.string() }) },
+    responses: { 200: json(C.FactorUsesSchema, "Each factor's last use; factors never used are left out") },
+  });
+}

@@ -89,3 +89,71 @@ export const IssuedApiKeySchema = z
     apiKey: z.string().openapi({ description: "The key itself: in this answer only, never stored or shown again" }),
   })
   .openapi("IssuedApiKey");
+
+/** A page size or the like in a query string: digits only, within bounds. */
+const QueryInt = (min: number, max: number) =>
+  z
+    .string({ error: (i) => (Array.isArray(i.input) ? "given more than once" : "expected a whole number") })
+    .regex(/^[0-9]{1,4}$/, "expected a whole number (digits only)")
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+
+const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const TenantIdText = z.string().regex(TENANT_ID_PATTERN, 'tenant ids are 1–64 of a–z 0–9 "_" "-", starting with a letter or digit');
+
+export const TenantListQuery = z.strictObject({
+  prefix: z
+    .string({ error: "expected one prefix" })
+    .max(64)
+    .regex(/^[a-z0-9_-]*$/, 'a tenant id prefix: a–z 0–9 "_" "-"')
+    .optional(),
+  after: TenantIdText.optional().openapi({ description: "The `next` of the previous page" }),
+  limit: QueryInt(1, 100).optional().openapi({ description: "1–100; 50 by default" }),
+});
+
+export const CreateTenantBody = z
+  .strictObject({
+    id: TenantIdText.openapi({ example: "acme" }),
+    name: z.string().min(1).max(200).openapi({ example: "Acme Corp." }),
+  })
+  .openapi("CreateTenant");
+
+export const TenantSchema = z.object({ id: z.string(), name: z.string(), createdAt: z.string() }).openapi("Tenant");
+
+export const TenantPageSchema = z
+  .object({
+    tenants: z.array(TenantSchema),
+    next: z.string().nullable().openapi({ description: "Pass as `after` for the next page; null on the last" }),
+  })
+  .openapi("TenantPage");
+
+const USER_ID_TEXT = /^[A-Za-z0-9._@:+=-]{1,128}$/;
+
+export const UserListQuery = z.strictObject({
+  prefix: z
+    .string({ error: "expected one prefix" })
+    .max(128)
+    .regex(/^[A-Za-z0-9._@:+=-]*$/, "a user id prefix: A–Z a–z 0–9 . _ @ : + = -")
+    .optional()
+    .openapi({ description: "Users whose id starts with this (case-sensitive); all by default" }),
+  after: z.string().regex(USER_ID_TEXT, "a user id").optional().openapi({ description: "The `next` of the previous page" }),
+  limit: QueryInt(1, 100).optional().openapi({ description: "1–100; 50 by default" }),
+});
+
+export const UserPageSchema = z
+  .object({
+    users: z.array(z.object({ userId: z.string(), createdAt: z.string().openapi({ description: "When the API first saw the user" }) })),
+    next: z.string().nullable().openapi({ description: "Pass as `after` for the next page; null on the last" }),
+  })
+  .openapi("UserPage");
+
+export const FactorUsesSchema = z
+  .object({
+    uses: z.array(
+      z.object({
+        factorId: z.string().openapi({ description: "The policy's factor id (slot) of the user's credential" }),
+        lastUsedAt: z.string().openapi({ description: "The newest step this factor passed (attempt.step_succeeded)" }),
+      }),
+    ),
+  })
+  .openapi("FactorUses");

@@ -4,7 +4,7 @@ import { z } from "zod";
 import * as S from "./schemas.js";
 import { registerEnforcementPaths } from "./enforcement.openapi.js";
 import { registerRecoveryPaths } from "./recovery.openapi.js";
-import { registerApiKeyPaths, registerAuditChainPath, registerConsolePaths } from "./console.openapi.js";
+import { registerApiKeyPaths, registerAuditChainPath, registerConsolePaths, registerDirectoryPaths } from "./console.openapi.js";
 import { registerPushPaths } from "./push.openapi.js";
 
 const json = (schema: z.ZodType, description: string) => ({ description, content: { "application/json": { schema } } });
@@ -325,6 +325,7 @@ export function buildOpenApiDocument(options: { devCodes: boolean }) {
   registerConsolePaths(registry, { json, problem, body });
   registerAuditChainPath(add, { json });
   registerApiKeyPaths(add, { json, problem, body });
+  registerDirectoryPaths(registry, add, { json, problem, body });
   if (options.devCodes) {
     add({
       method: "get",

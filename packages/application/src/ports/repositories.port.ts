@@ -46,6 +46,20 @@ export interface UserRepository {
    * pending). Taken before any of the user's credentials, as every writer that takes it does.
    */
   lock(tenantId: string, userId: string, at: Instant): Promise<void>;
+  /** The tenant's users whose id starts with `prefix`, after `after` (keyset, by id), at most `limit` (the console's list). */
+  list(tenantId: string, page: DirectoryPage): Promise<StoredUser[]>;
+}
+
+/** A keyset page of ids: those starting with `prefix` and greater than `after`, in id order, at most `limit`. */
+export interface DirectoryPage {
+  readonly prefix: string;
+  readonly after: string | null;
+  readonly limit: number;
+}
+
+export interface StoredUser {
+  readonly userId: string;
+  readonly createdAt: Instant;
 }
 
 /** A credential of one kind with that kind's material (a sealed secret and its replay guard, hashed codes, …). */
@@ -261,6 +275,17 @@ export interface StoredAuditEvent extends AuditEvent {
 
 export interface AuditReader {
   list(query: AuditQuery): Promise<StoredAuditEvent[]>;
+  /**
+   * When each of these factors (policy slots) of the user last passed a step: the newest `attempt.step_succeeded`
+   * event of each (an index-backed read of the trail; the verify path writes nothing more for it). Factors never
+   * passed are left out.
+   */
+  lastStepSucceeded(tenantId: string, userId: string, factorIds: readonly string[]): Promise<FactorLastUse[]>;
+}
+
+export interface FactorLastUse {
+  readonly factorId: string;
+  readonly at: Instant;
 }
 
 export interface StoredTenant {
@@ -273,6 +298,8 @@ export interface TenantRepository {
   /** False when a tenant with this id exists. */
   insert(tenant: StoredTenant): Promise<boolean>;
   find(tenantId: string): Promise<StoredTenant | null>;
+  /** Tenants whose id starts with `prefix`, after `after` (keyset, by id), at most `limit`. */
+  list(page: DirectoryPage): Promise<StoredTenant[]>;
 }
 
 export type ApiKeyRole = "admin" | "service";

@@ -11,6 +11,7 @@ import { webauthn } from "./0008-webauthn.js";
 import { push } from "./0009-push.js";
 import { recovery } from "./0010-recovery.js";
 import { operators } from "./0011-operators.js";
+import { consoleDirectory } from "./0012-console-directory.js";
 
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   "0001-initial-schema": initialSchema,
@@ -24,6 +25,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   "0009-push": push,
   "0010-recovery": recovery,
   "0011-operators": operators,
+  "0012-console-directory": consoleDirectory,
 });
 
 export const migrationProvider: MigrationProvider = {

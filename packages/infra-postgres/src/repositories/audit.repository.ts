@@ -1,6 +1,7 @@
 // The audit trail: appended unsealed inside the use case's transaction (no shared row, no waiting on other verifies),
 // read back newest first with filters and backwards paging by sequence number.
-import type { AuditLog, AuditQuery, AuditReader, StoredAuditEvent } from "@mfa-chain/application";
+import type { AuditLog, AuditQuery, AuditReader, FactorLastUse, StoredAuditEvent } from "@mfa-chain/application";
+import { sql } from "kysely";
 import type { AuditEvent } from "@mfa-chain/domain";
 import type { Db } from "../database/schema.js";
 import { prepared, type PreparedQuery } from "../database/prepared.js";
@@ -111,5 +112,23 @@ export class PostgresAuditReader implements AuditReader {
     if (query.before !== undefined) q = q.where("seq", "<", query.before);
     const rows = await q.orderBy("seq", "desc").limit(query.limit).execute();
     return rows.map(toStoredAuditEvent);
+  }
+
+  async lastStepSucceeded(tenantId: string, userId: string, factorIds: readonly string[]): Promise<FactorLastUse[]> {
+    if (factorIds.length === 0) return [];
+    // Per factor, its newest step success: the user's events newest first (audit_events_user_idx), no index of its own,
+    // so that the verify's audit insert maintains no more indexes than before (an admin screen reads this, not a verify).
+    const rows = await sql<{ factor_id: string; at: Date }>`
+      select f.factor_id, last.at
+      from unnest(${[...factorIds]}::text[]) as f(factor_id)
+      cross join lateral (
+        select e.at from audit_events e
+        where e.tenant_id = ${tenantId} and e.user_id = ${userId} and e.factor_id = f.factor_id
+          and e.type = 'attempt.step_succeeded'
+        order by e.seq desc
+        limit 1
+      ) as last
+      order by f.factor_id collate "C"`.execute(this.db);
+    return rows.rows.map((r) => ({ factorId: r.factor_id, at: new Date(r.at).getTime() }));
   }
 }

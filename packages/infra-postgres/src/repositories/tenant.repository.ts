@@ -1,7 +1,14 @@
 // Tenants and their API keys. Key making belongs to the application (ApiKeyMinter); this stores the results. A revoked
 // key is announced on API_KEY_REVOKED_CHANNEL (NOTIFY, delivered when the transaction commits), so that every API
 // process's key cache forgets it at once (api-key-revocations.ts).
-import type { ApiKeyRepository, StoredApiKey, StoredTenant, TenantRepository } from "@mfa-chain/application";
+import {
+  checkDirectoryPage,
+  type ApiKeyRepository,
+  type DirectoryPage,
+  type StoredApiKey,
+  type StoredTenant,
+  type TenantRepository,
+} from "@mfa-chain/application";
 import type { Instant } from "@mfa-chain/domain";
 import { sql } from "kysely";
 import { z } from "zod";
@@ -48,7 +55,28 @@ export class PostgresTenantRepository implements TenantRepository {
     const r = parse(tenantRow, row, "tenant");
     return { id: r.id, name: r.name, createdAt: r.created_at.getTime() };
   }
+
+  async list(page: DirectoryPage): Promise<StoredTenant[]> {
+    checkDirectoryPage(page);
+    // In the "C" collation (index tenants_id_c_idx): the prefix is an index range, ids in byte order.
+    let q = this.db
+      .selectFrom("tenants")
+      .select(["id", "name", "created_at"])
+      .where(sql<boolean>`(id collate "C") like ${likePrefix(page.prefix)}`);
+    if (page.after !== null) q = q.where(sql<boolean>`(id collate "C") > ${page.after}`);
+    const rows = await q
+      .orderBy(sql`id collate "C"`)
+      .limit(page.limit)
+      .execute();
+    return rows.map((row) => {
+      const r = parse(tenantRow, row, "tenant");
+      return { id: r.id, name: r.name, createdAt: r.created_at.getTime() };
+    });
+  }
 }
+
+/** A LIKE pattern matching the ids that start with `prefix` (its own %, _ and \\ taken literally). */
+export const likePrefix = (prefix: string): string => `${prefix.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 
 const KEY_COLUMNS = ["tenant_id", "id", "name", "key_hash", "role", "created_at", "revoked_at"] as const;
 

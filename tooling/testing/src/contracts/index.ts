@@ -21,6 +21,8 @@ import { describeRecoveryRepositoryContract, sampleRecovery } from "./recovery-r
 export { describeRecoveryRepositoryContract, sampleRecovery };
 import { describeOperatorRepositoryContract, sampleOperator } from "./operator-repository.contract.js";
 export { describeOperatorRepositoryContract, sampleOperator };
+import { describeDirectoryContract } from "./directory.contract.js";
+export { describeDirectoryContract };
 export {
   describeAttemptRepositoryContract,
   describeAuditLogContract,
@@ -56,4 +58,5 @@ export function describeStorageContracts(name: string, makeStorage: MakeStorage)
   describeEnforcementRepositoryContract(name, makeStorage);
   describeRecoveryRepositoryContract(name, makeStorage);
   describeOperatorRepositoryContract(name, makeStorage);
+  describeDirectoryContract(name, makeStorage);
 }

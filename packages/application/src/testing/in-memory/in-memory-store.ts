@@ -25,12 +25,15 @@ import type {
   StoredApiKey,
   StoredPolicy,
   StoredTenant,
+  StoredUser,
+  DirectoryPage,
+  FactorLastUse,
   StoredVaultEntry,
   TenantRepository,
   UserRepository,
   VaultRepository,
 } from "../../index.js";
-import { applyChallengeClaim, applyClaim, materialKeyOf } from "../../index.js";
+import { applyChallengeClaim, applyClaim, checkDirectoryPage, compareIds, materialKeyOf } from "../../index.js";
 import {
   cloneRelyingPartyState,
   emptyRelyingPartyState,
@@ -234,6 +237,14 @@ export class InMemoryStore {
         .slice(0, query.limit)
         .map(copy);
     },
+    lastStepSucceeded: async (tenantId: string, userId: string, factorIds: readonly string[]): Promise<FactorLastUse[]> => {
+      const last = new Map<string, Instant>();
+      for (const e of this.state.audit) {
+        if (e.tenantId !== tenantId || e.userId !== userId || e.type !== "attempt.step_succeeded" || e.factorId === null) continue;
+        if (factorIds.includes(e.factorId)) last.set(e.factorId, e.at);
+      }
+      return [...last].map(([factorId, at]) => ({ factorId, at })).sort((a, b) => (a.factorId < b.factorId ? -1 : 1));
+    },
   };
 
   // Assertion helpers for tests: read the store without going through a unit of work.
@@ -301,6 +312,19 @@ class InMemoryTenantRepository extends Repo implements TenantRepository {
     const found = this.s.tenants.get(tenantId);
     return found ? copy(found) : null;
   }
+
+  async list(page: DirectoryPage): Promise<StoredTenant[]> {
+    return pageOf([...this.s.tenants.values()], (t) => t.id, page).map(copy);
+  }
+}
+
+/** A keyset page by id (DirectoryPage), over ids compared as PostgreSQL compares them under the "C" collation. */
+function pageOf<T>(all: readonly T[], idOf: (item: T) => string, page: DirectoryPage): T[] {
+  checkDirectoryPage(page);
+  return all
+    .filter((item) => idOf(item).startsWith(page.prefix) && (page.after === null || compareIds(idOf(item), page.after) > 0))
+    .sort((a, b) => compareIds(idOf(a), idOf(b)))
+    .slice(0, page.limit);
 }
 
 class InMemoryApiKeyRepository extends Repo implements ApiKeyRepository {
@@ -387,6 +411,14 @@ class InMemoryUserRepository extends Repo implements UserRepository {
   async lock(tenantId: string, userId: string, at: Instant): Promise<void> {
     const k = key(tenantId, userId);
     if (!this.s.users.has(k)) this.s.users.set(k, at);
+  }
+
+  async list(tenantId: string, page: DirectoryPage): Promise<StoredUser[]> {
+    const users = [...this.s.users]
+      .map(([k, createdAt]) => ({ parts: JSON.parse(k) as [string, string], createdAt }))
+      .filter(({ parts }) => parts[0] === tenantId)
+      .map(({ parts, createdAt }) => ({ userId: parts[1], createdAt }));
+    return pageOf(users, (u) => u.userId, page);
   }
 }
 
