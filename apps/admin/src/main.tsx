@@ -10,6 +10,7 @@ import { ApiKeys } from "./pages/api-keys";
 import { Audit, type AuditSearch, type AuditType } from "./pages/audit";
 import { Dashboard } from "./pages/dashboard";
 import { PolicyEditor, PolicyList } from "./pages/policies";
+import { Settings } from "./pages/settings";
 import { SignIn } from "./pages/sign-in";
 import { Tenants } from "./pages/tenants";
 import { Users } from "./pages/users";
@@ -93,6 +94,9 @@ function Layout({ session }: { session: ConsoleSession }) {
               <Link to="/api-keys">API keys</Link>
             </li>
             <li>
+              <Link to="/settings">Settings</Link>
+            </li>
+            <li>
               <Link to="/tenants">Tenants</Link>
             </li>
           </ul>
@@ -137,6 +141,7 @@ const UsersPage = () => <Users session={useSignedIn()} />;
 const PoliciesPage = () => <PolicyList session={useSignedIn()} />;
 const ApiKeysPage = () => <ApiKeys session={useSignedIn()} />;
 const TenantsPage = () => <Tenants session={useSignedIn()} />;
+const SettingsPage = () => <Settings session={useSignedIn()} />;
 const PolicyPage = () => <PolicyEditor session={useSignedIn()} factorTypes={FACTOR_TYPES} />;
 const dashboardRoute = createRoute({ getParentRoute: () => rootRoute, path: "/", component: Dashboard });
 const usersRoute = createRoute({
@@ -173,9 +178,19 @@ const policyRoute = createRoute({
 
 const apiKeysRoute = createRoute({ getParentRoute: () => rootRoute, path: "/api-keys", component: ApiKeysPage });
 const tenantsRoute = createRoute({ getParentRoute: () => rootRoute, path: "/tenants", component: TenantsPage });
+const settingsRoute = createRoute({ getParentRoute: () => rootRoute, path: "/settings", component: SettingsPage });
 
 const router = createRouter({
-  routeTree: rootRoute.addChildren([dashboardRoute, usersRoute, auditRoute, policiesRoute, policyRoute, apiKeysRoute, tenantsRoute]),
+  routeTree: rootRoute.addChildren([
+    dashboardRoute,
+    usersRoute,
+    auditRoute,
+    policiesRoute,
+    policyRoute,
+    apiKeysRoute,
+    tenantsRoute,
+    settingsRoute,
+  ]),
   basepath: "/admin",
   defaultNotFoundComponent: () => <p className="state">No such page.</p>,
 });

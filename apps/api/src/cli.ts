@@ -9,11 +9,15 @@ import { tenantServices } from "./boot/api-keys.js";
 import { DatabaseUrl } from "./config.js";
 import { loadKeyring } from "./boot/keyring.js";
 import { runVaultCommand, VAULT_USAGE } from "./boot/vault-cli.js";
+import { loadCodeHasher } from "./boot/code-hasher.js";
+import { checkOperatorArgs, createOperatorCommand, readPassword } from "./boot/operator-cli.js";
 
 const USAGE = `usage: pnpm mfa <command>   (built: node apps/api/dist/cli.js <command>)
   create-tenant <tenantId> [--name <name>] [--role admin|service]   create a tenant and print its first API key
   create-key <tenantId> [--name <name>] [--role admin|service]      print a new API key for an existing tenant
   revoke-key <tenantId> <keyId>                                     revoke an API key: every API process refuses it at once
+  create-operator <name> --role admin|viewer [--tenant <id>]        create a console operator: the password is read from
+                                                                    standard input; the authenticator app's secret is shown once
   migrate                                                           bring the database to the latest schema
   secrets:rotate                                                    re-seal every factor secret and vault seed with the current key
   generate-key [<keyId>]                                            print a new MFA_SECRET_KEYS entry
@@ -53,7 +57,8 @@ async function main(argv: string[]): Promise<number> {
       allowPositionals: true,
       options: {
         name: { type: "string" },
-        role: { type: "string", default: "admin" },
+        role: { type: "string" },
+        tenant: { type: "string" },
         as: { type: "string" },
         "dry-run": { type: "boolean" },
         help: { type: "boolean", short: "h" },
@@ -68,11 +73,41 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const [command, arg] = positionals;
-  const role =
-    values.role === "admin" || values.role === "service" ? values.role : fail(`--role must be admin or service, not "${values.role}"`);
   switch (command ?? "help") {
+    case "create-operator": {
+      const checked = checkOperatorArgs({
+        username: arg,
+        role: values.role,
+        tenant: values.tenant,
+        password: await readPassword(process.stdin),
+      });
+      if (typeof checked === "string") fail(checked);
+      const options = databaseOptions();
+      if (options.url && !process.env.MFA_SECRET_KEYS)
+        fail("create-operator: set MFA_SECRET_KEYS (the API's keyring): the secret is sealed with it");
+      if (options.url && !process.env.MFA_CODE_HASH_KEY) fail("create-operator: set MFA_CODE_HASH_KEY (the API's code hash key)");
+      const embedded = options.url ? null : (options.dataDir ?? null);
+      const keyring = loadKeyring(process.env.MFA_SECRET_KEYS, embedded);
+      const codeHasher = loadCodeHasher(process.env.MFA_CODE_HASH_KEY, embedded);
+      return withDatabase(async (database) => {
+        out(`create-operator: ${database.description}`);
+        let made;
+        try {
+          made = await createOperatorCommand(database, keyring, codeHasher, checked);
+        } catch (error) {
+          fail(`create-operator: ${error instanceof Error ? error.message : String(error)}`);
+        }
+        out(`operator ${made.operator.username} (${made.operator.role}, ${made.operator.scope ?? "every tenant"}): ${made.operator.id}`);
+        out("authenticator app (shown this once): add the secret or the otpauth:// URI to an app");
+        out(`  secret: ${made.totpSecret}`);
+        out(`  uri:    ${made.otpauthUri}`);
+        return 0;
+      });
+    }
     case "create-tenant":
     case "create-key": {
+      const given = values.role ?? "admin";
+      const role = given === "admin" || given === "service" ? given : fail(`--role must be admin or service, not "${given}"`);
       if (!arg || !TENANT_ID.test(arg)) fail(`${command}: give a tenant id (lowercase letters, digits, "_" and "-"; 1–64)`);
       return withDatabase(async ({ db, description }) => {
         out(`${command}: ${description}`);

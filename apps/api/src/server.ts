@@ -35,7 +35,7 @@ import { createApp } from "./app.js";
 import { API_KEY_MINTER } from "./boot/api-keys.js";
 import { DatabaseHealth, describeCause } from "./boot/database-health.js";
 import { ensureDemo, type DemoSetup } from "./boot/demo.js";
-import { ensureDemoOperator, type DemoOperator } from "./boot/demo-operator.js";
+import { disableDemoOperator, ensureDemoOperator, type DemoOperator } from "./boot/demo-operator.js";
 import { createOperatorWithTotp, type CreatedOperator, type OperatorInput } from "./boot/operators.js";
 import { ConsoleApiKeys, ConsoleOperators, ConsoleTenants, TenantUsers, VerifyAuditChain } from "@mfa-chain/application";
 import { postgresAuditChainVerifier } from "@mfa-chain/infra-postgres";
@@ -385,6 +385,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         }
         await operators.ensureConsole();
         const demoOperator = config.MFA_DEMO ? await ensureDemoOperator(services, operators, () => clock.now()) : undefined;
+        // Demo mode's operator (an admin of every tenant) never outlives it: a start without demo mode disables it.
+        if (!config.MFA_DEMO) await disableDemoOperator(operators);
         return { demo: config.MFA_DEMO ? await ensureDemo(services) : undefined, ...(demoOperator ? { demoOperator } : {}) };
       },
       {

@@ -12,6 +12,7 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sealAuditChain } from "@mfa-chain/infra-postgres";
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
+import pg from "pg";
 import { decodeBase32, generateTotp, timeStepAt } from "@mfa-chain/totp";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
@@ -42,6 +43,7 @@ describe("admin console in Chromium", () => {
   let tenant: { tenantId: string; client: ApiClient };
   let operatorSecret = "";
   let rootSecret = "";
+  let viewerSecret = "";
   let base = "";
   let browser: BrowserSession | undefined;
   let page: Page;
@@ -93,6 +95,8 @@ describe("admin console in Chromium", () => {
     const made = await api.server.createOperator({ username: "ops-admin", password: PASSWORD, role: "admin", scope: t.tenantId });
     operatorSecret = made.totpSecret;
     rootSecret = (await api.server.createOperator({ username: "ops-root", password: PASSWORD, role: "admin", scope: null })).totpSecret;
+    viewerSecret = (await api.server.createOperator({ username: "ops-viewer", password: PASSWORD, role: "viewer", scope: t.tenantId }))
+      .totpSecret;
 
     browser = await openChromium({
       name: "admin",
@@ -162,7 +166,10 @@ describe("admin console in Chromium", () => {
     await expect
       .poll(async () => (await rows.nth(0).textContent()) ?? "")
       .toMatch(/Google Authenticator.*totp.*active.*\d{1,2}:\d{2}:\d{2}/);
-    expect(await rows.nth(1).textContent()).toMatch(/Microsoft Authenticator.*totp.*active.*—Revoke Microsoft Authenticator$/);
+    // Polled: the last uses load on their own (the row shows "…" until then).
+    await expect
+      .poll(async () => (await rows.nth(1).textContent()) ?? "")
+      .toMatch(/Microsoft Authenticator.*totp.*active.*—Revoke Microsoft Authenticator$/);
     await screen("users");
     // At 390 wide the same screen is usable: the table scrolls in its own box.
     await page.setViewportSize({ width: 390, height: 844 });
@@ -209,6 +216,43 @@ describe("admin console in Chromium", () => {
     expect(saved.status).toBe(200);
     expect(saved.body).toMatchObject({ name: "Made in the console", requiredSteps: 1, version: 1 });
     await screen("policy-editor");
+  });
+
+  it("saves a new version, shows the history with a diff of two versions, and previews the draw the API makes", async () => {
+    await page.getByLabel("Mode").selectOption("random");
+    await page.getByRole("button", { name: "Add a factor" }).click();
+    await page.getByLabel("Factor 2 label").fill("Backup app");
+    await page.getByLabel("Required steps").fill("2");
+    await page.getByRole("button", { name: "Save a new version" }).click();
+    await page.getByText("Saved version 2.").waitFor();
+    const versions = page.getByRole("table", { name: "Versions of console-made" }).locator("tbody tr");
+    await expect.poll(() => versions.count()).toBe(2);
+    expect(await versions.nth(0).textContent()).toMatch(/^2.*random2 of 2/);
+    // The diff of version 1 to version 2: what changed, nothing else.
+    const changes = page.getByRole("table", { name: "Changes from version 1 to version 2" }).locator("tbody tr");
+    await expect
+      .poll(() => changes.allTextContents())
+      .toEqual(["modefixedrandom", "requiredSteps12", "factor factor_2—added: Backup app (totp)"]);
+    // The same version on both sides: no difference.
+    await page.getByLabel("From version").selectOption("2");
+    await page.getByText("Versions 2 and 2 are the same.").waitFor();
+    await page.getByLabel("From version").selectOption("1");
+    // The preview of the latest version: drawn by the API (random, 2 of 2: two possible chains).
+    await page.getByRole("button", { name: "Draw 5 chains" }).click();
+    const preview = page.getByRole("status", { name: "Chain preview" });
+    await expect
+      .poll(async () => (await preview.locator(".verdict").textContent()) ?? "")
+      .toBe("Random order: each attempt draws 2 of 2 factors in a random order (2 possible chains).");
+    const samples = await preview.locator("li").allTextContents();
+    expect(samples).toHaveLength(5);
+    for (const chain of samples) expect(["Authenticator app → Backup app", "Backup app → Authenticator app"]).toContain(chain);
+    await screen("policy-history");
+    await page.getByLabel("Version to preview").selectOption("1");
+    await page.getByRole("button", { name: "Draw 5 chains" }).click();
+    await expect
+      .poll(async () => (await preview.locator(".verdict").textContent()) ?? "")
+      .toBe("Fixed order: every attempt passes the first 1 of 1 factors, in policy order.");
+    expect(await preview.locator("li").allTextContents()).toEqual(Array(5).fill("Authenticator app"));
   });
 
   it("shows the audit trail, filtered by user: the unlock, by the operator; and the hash chain's verdict", async () => {
@@ -260,6 +304,137 @@ describe("admin console in Chromium", () => {
     expect(await page.evaluate(() => (globalThis as unknown as { document: PageDocument }).document.activeElement?.id)).toBe("main");
   });
 
+  it("lists a user's remembered devices and revokes one, then all, and the API agrees", async () => {
+    // carol enrolls and completes two attempts through the API, each remembered as a device.
+    const carol = await enrollAll(tenant.client, api.clock, { userId: "carol", policyId: "login", factorIds: ["google_auth", "ms_auth"] });
+    for (const label of ["laptop", "phone"]) {
+      const attempt = await tenant.client.post("/v1/attempts", { userId: "carol", policyId: "login" });
+      for (const factorId of ["google_auth", "ms_auth"] as const) {
+        const passed = await tenant.client.post(`/v1/attempts/${attempt.body.attemptId}/verify`, {
+          factorId,
+          code: carol[factorId]!.next(),
+        });
+        expect(passed.body.success).toBe(true);
+      }
+      expect((await tenant.client.post("/v1/devices", { attemptId: attempt.body.attemptId, label })).status).toBe(201);
+    }
+    await page.getByRole("link", { name: "Users" }).click();
+    await page.getByLabel("User id starts with").fill("carol");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByRole("navigation", { name: "Users found" }).getByRole("link", { name: "carol" }).click();
+    await page.getByRole("heading", { name: "Remembered devices" }).waitFor();
+    const devices = page.getByRole("table", { name: "Remembered devices of carol" }).locator("tbody tr");
+    await expect
+      .poll(async () => (await devices.allTextContents()).sort())
+      .toEqual([
+        expect.stringMatching(/^laptopactive.*Revoke device laptop$/),
+        expect.stringMatching(/^phoneactive.*Revoke device phone$/),
+      ]);
+    await page.getByRole("button", { name: "Revoke device laptop" }).click();
+    await expect.poll(async () => (await devices.filter({ hasText: "laptop" }).textContent()) ?? "").toMatch(/^laptoprevoked/);
+    const listed = async () =>
+      ((await tenant.client.get("/v1/users/carol/devices")).body.devices as { label: string; revokedAt: string | null }[])
+        .map((d) => `${d.label} ${d.revokedAt ? "revoked" : "live"}`)
+        .sort();
+    expect(await listed()).toEqual(["laptop revoked", "phone live"]);
+    await page.getByRole("button", { name: "Revoke all devices of carol" }).click();
+    await page.getByText("Revoked 1 devices.").waitFor();
+    await expect.poll(async () => (await devices.filter({ hasText: "phone" }).textContent()) ?? "").toMatch(/^phonerevoked/);
+    expect(await listed()).toEqual(["laptop revoked", "phone revoked"]);
+  });
+
+  it("requests a recovery with the verification and a reference (the API's error at the field first); executing it early is refused", async () => {
+    const verification = page.getByLabel("How the identity was verified").first();
+    await verification.fill("!not allowed");
+    await page.getByLabel("Reference (ticket)").first().fill("TICKET-42");
+    expectedErrors.add("400 POST /v1/users/carol/recoveries");
+    await page.getByRole("button", { name: "Request a recovery" }).click();
+    await expect.poll(() => verification.getAttribute("aria-invalid")).toBe("true");
+    expect(await page.locator(`[id="${await verification.getAttribute("aria-describedby")}"]`).textContent()).toMatch(/1-64 of/);
+    expect((await tenant.client.get("/v1/users/carol/recoveries")).body.recoveries).toEqual([]);
+    await verification.fill("video_call");
+    await page.getByRole("button", { name: "Request a recovery" }).click();
+    await page.getByText(/^Requested; due /).waitFor();
+    const recoveries = (await tenant.client.get("/v1/users/carol/recoveries")).body.recoveries;
+    expect(recoveries).toMatchObject([{ state: "requested", verification: "video_call", reference: "TICKET-42" }]);
+    const rows = page.getByRole("table", { name: "Recoveries of carol" }).locator("tbody tr");
+    await expect.poll(async () => (await rows.nth(0).textContent()) ?? "").toMatch(/^requestedvideo_callTICKET-42/);
+    // The tenant's delay (24 h by default) has not passed: the API refuses, and the console says why.
+    expectedErrors.add(`409 POST /v1/recoveries/${recoveries[0].id}/execute`);
+    await page.getByRole("button", { name: "Execute recovery TICKET-42" }).click();
+    await page.getByRole("alert").filter({ hasText: "recovery_not_due" }).waitFor();
+    expect((await tenant.client.get("/v1/users/carol/factors")).body.factors.every((f: { status: string }) => f.status === "active")).toBe(
+      true,
+    );
+    // No immediate reset while the delay is on.
+    expect(await page.getByRole("button", { name: "Reset all factors of carol" }).count()).toBe(0);
+    await screen("users-recovery");
+  });
+
+  it("shows the tenant's settings; a lowered recovery delay waits for the old one, then is in force", async () => {
+    await page.getByRole("link", { name: "Settings" }).click();
+    await page.getByRole("heading", { name: "Settings" }).waitFor();
+    await expect.poll(() => page.getByTestId("delay-in-force").textContent()).toBe("1 d");
+    expect(await page.getByTestId("delay-pending").textContent()).toBe("none");
+    const delay = page.getByLabel("Recovery delay (seconds)");
+    await delay.fill("-5");
+    expectedErrors.add("400 PUT /v1/settings");
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await expect.poll(() => delay.getAttribute("aria-invalid")).toBe("true");
+    expect((await tenant.client.get("/v1/settings")).body.pendingRecoveryDelay).toBeNull();
+    await delay.fill("0");
+    await page.getByRole("button", { name: "Save settings" }).click();
+    await page.getByText("Saved.").waitFor();
+    expect(await page.getByTestId("delay-in-force").textContent()).toBe("1 d");
+    expect(await page.getByTestId("delay-pending").textContent()).toMatch(/^off, in force from /);
+    expect((await tenant.client.get("/v1/settings")).body).toMatchObject({
+      recoveryDelaySeconds: 86_400,
+      pendingRecoveryDelay: { recoveryDelaySeconds: 0 },
+    });
+    await screen("settings");
+    // The old delay passes (moved in the database, whose clock decides): the lowered value is in force.
+    const db = new pg.Client({ connectionString: database.url });
+    await db.connect();
+    try {
+      await db.query("update tenant_settings set pending_recovery_delay_at = now() - interval '1 second' where tenant_id = $1", [
+        tenant.tenantId,
+      ]);
+    } finally {
+      await db.end();
+    }
+    await page.reload();
+    await expect.poll(() => page.getByTestId("delay-in-force").textContent()).toBe("off");
+  });
+
+  it("with the delay off, executes a recovery at once and resets all of a user's factors, and the API agrees", async () => {
+    await page.getByRole("link", { name: "Users" }).click();
+    await page.getByLabel("User id starts with").fill("alice");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByRole("navigation", { name: "Users found" }).getByRole("link", { name: "alice" }).click();
+    await page.getByRole("heading", { name: "User alice" }).waitFor();
+    await page.getByLabel("How the identity was verified").first().fill("id_document");
+    await page.getByLabel("Reference (ticket)").first().fill("TICKET-43");
+    await page.getByRole("button", { name: "Request a recovery" }).click();
+    await page.getByRole("button", { name: "Execute recovery TICKET-43" }).click();
+    await page.getByText("Recovery executed: 2 factors revoked.").waitFor();
+    const rows = page.getByRole("table", { name: "Recoveries of alice" }).locator("tbody tr");
+    await expect.poll(async () => (await rows.nth(0).textContent()) ?? "").toMatch(/^completedid_documentTICKET-43/);
+    const statuses = async (userId: string) =>
+      ((await tenant.client.get(`/v1/users/${userId}/factors`)).body.factors as { status: string }[]).map((f) => f.status);
+    expect(await statuses("alice")).toEqual(["revoked", "revoked"]);
+
+    await page.getByLabel("User id starts with").fill("bob");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByRole("navigation", { name: "Users found" }).getByRole("link", { name: "bob" }).click();
+    await page.getByRole("heading", { name: "Reset all factors now" }).waitFor();
+    await page.getByLabel("How the identity was verified").nth(1).fill("video_call");
+    await page.getByLabel("Reference (ticket)").nth(1).fill("TICKET-44");
+    await page.getByRole("button", { name: "Reset all factors of bob" }).click();
+    await page.getByText("Reset: 2 factors revoked.").waitFor();
+    expect(await statuses("bob")).toEqual(["revoked", "revoked"]);
+    await screen("users-reset");
+  });
+
   it("signs out: the console shows the sign-in again and the API refuses the old session", async () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
@@ -294,6 +469,34 @@ describe("admin console in Chromium", () => {
     await page.getByText("working on it").waitFor();
     await page.getByRole("link", { name: "Users" }).click();
     const found = page.getByRole("navigation", { name: "Users found" }).getByRole("link");
-    await expect.poll(() => found.allTextContents()).toEqual(["alice", "bob"]);
+    await expect.poll(() => found.allTextContents()).toEqual(["alice", "bob", "carol"]);
+  });
+
+  it("a viewer operator sees a user's devices and the settings, with no button to act", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByLabel("Operator name").fill("ops-viewer");
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Continue" }).click();
+    await page.getByLabel("Code").waitFor();
+    const step = timeStepAt(api.clock.now(), 30) + 1;
+    await page
+      .getByLabel("Code")
+      .fill(generateTotp(decodeBase32(viewerSecret), step * 30_000, { algorithm: "SHA1", digits: 6, period: 30 }));
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText("ops-viewer (viewer)").waitFor();
+    await page.getByRole("link", { name: "Users" }).click();
+    await page.getByLabel("User id starts with").fill("carol");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.getByRole("navigation", { name: "Users found" }).getByRole("link", { name: "carol" }).click();
+    const devices = page.getByRole("table", { name: "Remembered devices of carol" }).locator("tbody tr");
+    await expect.poll(() => devices.count()).toBe(2);
+    await page.getByText("Only an admin operator reads, requests and executes recoveries.").waitFor();
+    expect(await page.getByRole("main").getByRole("button").allTextContents()).toEqual(["Search"]);
+    await screen("users-viewer");
+    await page.getByRole("link", { name: "Settings" }).click();
+    await expect.poll(() => page.getByTestId("delay-in-force").textContent()).toBe("off");
+    await page.getByText("Only an admin operator changes the settings.").waitFor();
+    expect(await page.getByRole("button", { name: "Save settings" }).count()).toBe(0);
+    await screen("settings-viewer");
   });
 });

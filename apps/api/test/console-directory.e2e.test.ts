@@ -93,7 +93,7 @@ describe("console tenants", () => {
     expect(all.status).toBe(200);
     const ids = all.body.tenants.map((t: any) => t.id);
     expect(ids).toEqual(expect.arrayContaining([tenantA.tenantId, tenantB.tenantId]));
-    expect(ids).not.toContain("console");
+    expect(ids).not.toContain("_console");
     expect([...ids].sort((a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b)))).toEqual(ids);
     const first = await everyAdmin.send("GET", "/console/tenants?limit=1");
     expect(first.body.tenants).toHaveLength(1);
@@ -132,7 +132,7 @@ describe("console tenants", () => {
     expect(audit.body.events[0].actor).toMatchObject({ kind: "operator" });
     const again = await everyAdmin.send("POST", "/console/tenants", undefined, { id, name: "Acme again" });
     expect(again.status).toBe(409);
-    expect((await everyAdmin.send("POST", "/console/tenants", undefined, { id: "console", name: "Mine" })).status).toBe(400);
+    expect((await everyAdmin.send("POST", "/console/tenants", undefined, { id: "_console", name: "Mine" })).status).toBe(400);
   });
 
   it("refuses without a session (401), without the CSRF token (403), and bad input with a 4xx problem changing nothing", async () => {

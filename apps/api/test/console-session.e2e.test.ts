@@ -4,11 +4,15 @@
 // role; no data without a session; idle and absolute timeouts; sign-out; lockout under parallel wrong passwords.
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import { decodeBase32, generateTotp, timeStepAt } from "@mfa-chain/totp";
+import { lstatSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, twoFactorPolicy, uniqueId, type ApiClient, type TestApi } from "./support/api.js";
 
 const database = useTestDatabase("api_console");
+const demoDatabase = useTestDatabase("api_console_demo");
 let api: TestApi;
 let tenantA: { tenantId: string; apiKey: string; client: ApiClient };
 let tenantB: { tenantId: string; apiKey: string; client: ApiClient };
@@ -195,7 +199,8 @@ describe("console sessions guard the data", () => {
     expect((await browser.v1("GET", "/v1/policies")).status).toBe(400);
     expect((await browser.v1("GET", "/v1/policies", tenantB.tenantId)).body.policies.map((p: any) => p.id)).toEqual(["secret-login"]);
     expect((await browser.v1("GET", "/v1/policies", tenantA.tenantId)).body.policies.map((p: any) => p.id)).toEqual(["login"]);
-    expect((await browser.v1("GET", "/v1/policies", "console")).status).toBe(403);
+    // The console's own tenant is outside the tenant-id grammar: no header can name it.
+    expect((await browser.v1("GET", "/v1/policies", "_console")).status).toBe(400);
     expect((await browser.v1("GET", "/v1/policies", "Not A Tenant!")).status).toBe(400);
   });
 
@@ -244,7 +249,7 @@ describe("console sessions guard the data", () => {
 });
 
 describe("console lockout", () => {
-  it("20 parallel wrong passwords lock the operator: at most 5 counted, and then even the right password and code are refused", async () => {
+  it("20 parallel wrong passwords lock the operator: at most 5 counted, all answered 401 like an unknown name, and then even the right password is refused", async () => {
     const { username, id, browser } = await operator("admin", tenantA.tenantId);
     const replies = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
@@ -256,25 +261,30 @@ describe("console lockout", () => {
       ),
     );
     const statuses = replies.map((r) => r.status).sort();
-    expect(statuses.filter((s) => s === 401)).toHaveLength(5);
-    expect(statuses.filter((s) => s === 423)).toHaveLength(15);
-    expect(replies.every((r) => r.status === 401 || r.status === 423)).toBe(true);
-    // The lock holds for the right password too, and no session is opened.
+    expect(statuses.filter((s) => s === 401)).toHaveLength(20);
+    expect(replies.every((r) => r.body.code === "sign_in_failed")).toBe(true);
+    // The lock holds for the right password too, and no session is opened; the answer is an unknown name's.
     const right = await browser.call("POST", "/console/session", { username, password: PASSWORD });
-    expect(right.status).toBe(423);
-    expect(right.body.code).toBe("user_locked");
-    expect(right.headers.get("retry-after")).not.toBeNull();
+    const unknown = await fetch(`${api.url}/console/session`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ username: "no-such-operator", password: PASSWORD }),
+    });
+    expect(right.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect(right.body).toEqual(await unknown.json());
+    expect(right.headers.get("retry-after")).toBeNull();
     expect(browser.cookie).toBeNull();
     const client = new pg.Client({ connectionString: database.url });
     await client.connect();
     try {
       const counted = await client.query(
-        "select count(*)::int as n from audit_events where tenant_id = 'console' and user_id = $1 and type = 'operator.sign_in_failed' and data->>'reason' = 'password'",
+        "select count(*)::int as n from audit_events where tenant_id = '_console' and user_id = $1 and type = 'operator.sign_in_failed' and data->>'reason' = 'password'",
         [id],
       );
       expect(counted.rows[0].n).toBe(5);
       const lock = await client.query(
-        "select consecutive_failures, locked_until from lockouts where tenant_id = 'console' and user_id = $1",
+        "select consecutive_failures, locked_until from lockouts where tenant_id = '_console' and user_id = $1",
         [id],
       );
       expect(lock.rows[0].consecutive_failures).toBe(5);
@@ -292,7 +302,7 @@ describe("console lockout", () => {
     expect(lockedOut.length).toBeGreaterThan(0);
     const right = await browser.call("POST", "/console/session/code", { code: browser.code() });
     expect(right.status).toBe(423);
-    expect((await browser.call("POST", "/console/session", { username, password: PASSWORD })).status).toBe(423);
+    expect((await browser.call("POST", "/console/session", { username, password: PASSWORD })).status).toBe(401);
   });
 });
 
@@ -374,5 +384,177 @@ describe("the tenant's API keys from the console", () => {
     expect((await outsider.browser.v1("POST", `/v1/api-keys/${victim.keyId}/revoke`)).status).toBe(404);
     expect((await outsider.browser.v1("GET", "/v1/api-keys")).body.keys.map((k: any) => k.keyId)).not.toContain(victim.keyId);
     expect((await fetch(`${api.url}/v1/policies`, { headers: { authorization: `Bearer ${victim.apiKey}` } })).status).toBe(200);
+  });
+});
+
+async function sql<R = any>(text: string, params: unknown[] = [], url = database.url): Promise<R[]> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return (await client.query(text, params)).rows as R[];
+  } finally {
+    await client.end();
+  }
+}
+
+describe("console security review", () => {
+  it("a viewer reads only what the console shows: no vault entries or codes, no Mfa-Acting-User, no dev routes", async () => {
+    const userId = uniqueId("u");
+    const added = await tenantA.client.post("/v1/vault/entries", {
+      name: "shared",
+      type: "hotp",
+      issuer: "Example",
+      accountName: "ops",
+      secret: "JBSWY3DPEHPK3PXP",
+    });
+    expect(added.status).toBe(201);
+    const entryId = added.body.id as string;
+    // The user may read its codes: a service key acting for them would get one.
+    const granted = await tenantA.client.post(`/v1/vault/entries/${entryId}/grants`, {
+      principal: { kind: "user", id: userId },
+      permission: "read_code",
+    });
+    expect(granted.status).toBeLessThan(300);
+    const { username, browser } = await operator("viewer", tenantA.tenantId);
+    await browser.signIn(username);
+    const asUser = (path: string) =>
+      browser.call("GET", path, undefined, { "x-csrf-token": browser.csrf as string, "mfa-acting-user": userId });
+    expect((await asUser("/v1/vault/entries")).status).toBe(403);
+    expect((await browser.v1("GET", "/v1/vault/entries")).status).toBe(403);
+    expect((await browser.v1("GET", `/v1/vault/entries/${entryId}/code`)).status).toBe(403);
+    expect((await asUser(`/v1/vault/entries/${entryId}/code`)).status).toBe(403);
+    expect((await browser.v1("GET", "/v1/dev/attempts/att_x/current-code")).status).toBe(403);
+    expect((await browser.v1("GET", "/v1/attempts/att_x")).status).toBe(403);
+    // Reading the HOTP code would have advanced its counter: it did not move.
+    const [entry] = await sql("select counter from vault_entries where tenant_id = $1 and id = $2", [tenantA.tenantId, entryId]);
+    expect(Number(entry.counter)).toBe(0);
+    // What the console shows stays readable.
+    for (const path of [
+      "/v1/policies",
+      "/v1/policies/login",
+      "/v1/users",
+      `/v1/users/${userId}/factors`,
+      "/v1/audit-events",
+      "/v1/settings",
+    ])
+      expect([path, (await browser.v1("GET", path)).status]).toEqual([path, 200]);
+  });
+
+  it("the console's tenant id is reserved: no tenant of that id can be created, and a key of the console tenant is refused", async () => {
+    const { username, browser } = await operator("admin", null);
+    await browser.signIn(username);
+    const made = await browser.call(
+      "POST",
+      "/console/tenants",
+      { id: "_console", name: "Mine" },
+      { "x-csrf-token": browser.csrf as string },
+    );
+    expect(made.status).toBe(400);
+    // A key moved under the console tenant (as if one had been issued there) speaks for no one.
+    const issued = await browser.v1("POST", "/v1/api-keys", tenantA.tenantId, { name: "moved", role: "admin" });
+    expect(issued.status).toBe(201);
+    await sql("update api_keys set tenant_id = '_console' where tenant_id = $1 and id = $2", [tenantA.tenantId, issued.body.keyId]);
+    const asKey = await fetch(`${api.url}/v1/policies`, { headers: { authorization: `Bearer ${issued.body.apiKey}` } });
+    expect(asKey.status).toBe(401);
+    // The console's tenant is the one the console made.
+    const [row] = await sql("select name from tenants where id = '_console'");
+    expect(row.name).toBe("Admin console operators");
+  });
+
+  it("Mfa-Tenant naming a tenant that does not exist: 404 problem+json before any handler, and nothing is written", async () => {
+    const { username, browser } = await operator("admin", null);
+    await browser.signIn(username);
+    const ghost = uniqueId("ghost").toLowerCase();
+    const settings = await browser.v1("PUT", "/v1/settings", ghost, { notificationsEnabled: true });
+    expect(settings.status).toBe(404);
+    expect(settings.headers.get("content-type")).toContain("application/problem+json");
+    expect(settings.body.code).toBe("tenant_not_found");
+    expect((await browser.v1("POST", `/v1/users/${uniqueId("u")}/unlock`, ghost)).status).toBe(404);
+    expect((await browser.v1("GET", "/v1/policies", ghost)).status).toBe(404);
+    const [written] = await sql("select count(*)::int as n from audit_events where tenant_id = $1", [ghost]);
+    expect(written.n).toBe(0);
+    const [users] = await sql("select count(*)::int as n from users where tenant_id = $1", [ghost]);
+    expect(users.n).toBe(0);
+  });
+
+  it("a signed-out session never comes back: last-seen refreshes racing the sign-out leave it ended", async () => {
+    const { username, browser } = await operator("admin", tenantA.tenantId);
+    await browser.signIn(username);
+    api.clock.advance(60_000); // every request now refreshes last_seen_at
+    const racing = Array.from({ length: 15 }, () => browser.v1("GET", "/v1/policies"));
+    const cookie = browser.cookie as string;
+    await browser.v1("DELETE", "/console/session");
+    await Promise.all(racing);
+    const sessionId = (await import("../src/http/console-session.js")).sessionIdOf(cookie.slice("mfa_console=".length));
+    const [row] = await sql("select ended_at from operator_sessions where id = $1", [sessionId]);
+    expect(row.ended_at).not.toBeNull();
+    browser.cookie = cookie;
+    expect((await browser.v1("GET", "/v1/policies")).status).toBe(401);
+  });
+});
+
+describe("the demo operator outside demo mode", () => {
+  it("is disabled on a start without demo mode: it cannot sign in", async () => {
+    const demo = await startTestApi(demoDatabase.url, { MFA_DEMO: "true" });
+    const created = (await demo.server.started).demoOperator?.created;
+    const keySpec = demo.keySpec;
+    const signIn = (url: string) =>
+      fetch(`${url}/console/session`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ username: "demo-admin", password: created?.password }),
+      });
+    try {
+      expect(created).toBeDefined();
+      expect((await signIn(demo.url)).status).toBe(200);
+    } finally {
+      await demo.close();
+    }
+    const plain = await startTestApi(demoDatabase.url, { MFA_SECRET_KEYS: keySpec });
+    try {
+      const refused = await signIn(plain.url);
+      expect(refused.status).toBe(401);
+      expect(((await refused.json()) as any).code).toBe("sign_in_failed");
+      const [row] = await sql("select disabled_at from operators where username = 'demo-admin'", [], demoDatabase.url);
+      expect(row.disabled_at).not.toBeNull();
+    } finally {
+      await plain.close();
+    }
+  });
+
+  it("writes its sign-in to a new file readable by its user only: an existing file's mode is not kept, a symlink is not followed, a missing directory is made", async () => {
+    const { showDemoOperator } = await import("../src/boot/demo-operator.js");
+    const dir = mkdtempSync(join(tmpdir(), "demo-op-"));
+    const isTTY = process.stdout.isTTY;
+    const write = process.stdout.write;
+    try {
+      Object.defineProperty(process.stdout, "isTTY", { value: false, configurable: true });
+      process.stdout.write = (() => true) as typeof process.stdout.write;
+      const demo = { username: "demo-admin", created: { password: "pw-1", totpSecret: "S", otpauthUri: "otpauth://totp/x" } };
+      // Missing directory: made.
+      showDemoOperator(demo, "http://x", "missing/.data/db", dir, undefined);
+      const made = join(dir, "missing/.data/demo-operator");
+      expect(readFileSync(made, "utf8")).toContain("pw-1");
+      expect(statSync(made).mode & 0o777).toBe(0o600);
+      // An existing world-readable file: replaced by one readable by this user only.
+      const file = join(dir, "demo-operator");
+      writeFileSync(file, "old", { mode: 0o644 });
+      showDemoOperator(demo, "http://x", ".data", dir, undefined);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+      expect(readFileSync(file, "utf8")).toContain("pw-1");
+      // A symlink planted at the path: the file it points to is untouched.
+      const target = join(dir, "target");
+      writeFileSync(target, "precious", { mode: 0o644 });
+      rmSync(file);
+      symlinkSync(target, file);
+      showDemoOperator(demo, "http://x", ".data", dir, undefined);
+      expect(readFileSync(target, "utf8")).toBe("precious");
+      expect(lstatSync(file).isSymbolicLink()).toBe(false);
+      expect(statSync(file).mode & 0o777).toBe(0o600);
+    } finally {
+      Object.defineProperty(process.stdout, "isTTY", { value: isTTY, configurable: true });
+      process.stdout.write = write;
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -98,6 +98,11 @@ describe("OpenAPI conformance", () => {
     await call(admin, "get", "/v1/policies", "/v1/policies");
     await call(admin, "get", "/v1/policies/{policyId}", "/v1/policies/login");
     await call(admin, "get", "/v1/policies/{policyId}", "/v1/policies/login?version=7");
+    await call(admin, "get", "/v1/policies/{policyId}/versions", "/v1/policies/login/versions");
+    await call(admin, "get", "/v1/policies/{policyId}/versions", "/v1/policies/nope/versions");
+    await call(admin, "get", "/v1/policies/{policyId}/chain-preview", "/v1/policies/login/chain-preview?samples=3");
+    await call(admin, "get", "/v1/policies/{policyId}/chain-preview", "/v1/policies/login/chain-preview?version=7");
+    await call(admin, "get", "/v1/policies/{policyId}/chain-preview", "/v1/policies/login/chain-preview?samples=0");
     const { id: _id, ...definition } = twoFactorPolicy("scratch");
     await call(admin, "post", "/v1/policies", "/v1/policies", twoFactorPolicy("scratch"));
     await call(admin, "put", "/v1/policies/{policyId}", "/v1/policies/scratch", definition);

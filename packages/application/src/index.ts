@@ -19,6 +19,7 @@ export * from "./shared/policy-versions.js";
 export * from "./policies/policy-views.js";
 export * from "./policies/save-policy.use-case.js";
 export * from "./policies/read-policies.use-case.js";
+export * from "./policies/policy-history.use-case.js";
 export * from "./factors/credential-views.js";
 export * from "./factors/enroll-factor.use-case.js";
 export * from "./factors/confirm-factor.use-case.js";

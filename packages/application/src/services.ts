@@ -12,6 +12,7 @@ import type { SecretCipher } from "./ports/secret-cipher.port.js";
 import type { Kinds } from "./kinds/index.js";
 import { PolicyVersionCache } from "./shared/policy-versions.js";
 import { DeletePolicy, GetPolicy, ListPolicies } from "./policies/read-policies.use-case.js";
+import { ListPolicyVersions, PreviewChain } from "./policies/policy-history.use-case.js";
 import { SavePolicy } from "./policies/save-policy.use-case.js";
 import { EnrollFactor } from "./factors/enroll-factor.use-case.js";
 import { ConfirmFactor } from "./factors/confirm-factor.use-case.js";
@@ -86,6 +87,8 @@ export function createServices(a: ServiceAdapters, shared: SharedState = { polic
     savePolicy: new SavePolicy(base),
     getPolicy: new GetPolicy(base),
     listPolicies: new ListPolicies(base),
+    listPolicyVersions: new ListPolicyVersions(base),
+    previewChain: new PreviewChain({ ...base, random: a.random }),
     deletePolicy: new DeletePolicy(base),
     enrollFactor: new EnrollFactor({ ...base, ids, kinds, sender, notify }),
     confirmFactor: new ConfirmFactor({ ...base, kinds, notify }),

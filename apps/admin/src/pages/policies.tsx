@@ -6,6 +6,7 @@ import { useId, useState, type FormEvent, type ReactNode } from "react";
 import { api, fieldErrors, unwrap, type Schemas } from "../api/client";
 import { isAdmin, messageOf, type ConsoleSession } from "../session";
 import { Empty, Failure, Loading } from "../ui/states";
+import { PolicyHistory } from "./policy-history";
 
 type Policy = Schemas["Policy"];
 type FactorType = Schemas["PolicyFactor"]["type"];
@@ -99,13 +100,16 @@ export function PolicyEditor({ session, factorTypes }: { session: ConsoleSession
   if (!creating && policy.isPending) return <Loading what="the policy" />;
   if (!creating && policy.isError) return <Failure error={policy.error} retry={() => void policy.refetch()} />;
   return (
-    <Editor
-      key={policyId}
-      initial={creating ? blank : draftOf(policy.data as Policy)}
-      creating={creating}
-      readOnly={!isAdmin(session)}
-      factorTypes={factorTypes}
-    />
+    <>
+      <Editor
+        key={policyId}
+        initial={creating ? blank : draftOf(policy.data as Policy)}
+        creating={creating}
+        readOnly={!isAdmin(session)}
+        factorTypes={factorTypes}
+      />
+      {creating ? null : <PolicyHistory policyId={policyId} />}
+    </>
   );
 }
 
@@ -133,6 +137,7 @@ function Editor({
     },
     onSuccess: async (saved) => {
       await client.invalidateQueries({ queryKey: ["policies"] });
+      await client.invalidateQueries({ queryKey: ["policy-versions"] });
       client.setQueryData(["policy", saved.id], saved);
       await navigate({ to: "/policies/$policyId", params: { policyId: saved.id } });
     },

@@ -6,6 +6,7 @@ import { useId, type FormEvent } from "react";
 import { api, unwrap } from "../api/client";
 import { isAdmin, messageOf, type ConsoleSession } from "../session";
 import { Empty, Failure, Loading, when } from "../ui/states";
+import { Devices, Recoveries } from "./recovery";
 
 export function Users({ session }: { session: ConsoleSession }) {
   const { q, userId } = useSearch({ from: "/users" });
@@ -179,6 +180,8 @@ function UserDetail({ userId, admin }: { userId: string; admin: boolean }) {
         )}
         {revoke.isError ? <p role="alert">{messageOf(revoke.error)}</p> : null}
       </section>
+      <Devices userId={userId} admin={admin} />
+      <Recoveries userId={userId} admin={admin} />
     </>
   );
 }

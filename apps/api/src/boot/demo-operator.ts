@@ -2,7 +2,7 @@
 // both shown once to whoever started the service (on their terminal, or in a file only they can read), like the demo
 // tenant's admin key. It works on every tenant, as an admin.
 import { randomBytes } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { ConsoleOperators, Services } from "@mfa-chain/application";
 import { createOperatorWithTotp } from "./operators.js";
@@ -27,6 +27,11 @@ export async function ensureDemoOperator(services: Services, operators: ConsoleO
     if (await operators.findByUsername(DEMO_OPERATOR)) return { username: DEMO_OPERATOR };
     throw error;
   }
+}
+
+/** A start without demo mode: the demo operator, if there is one, is disabled (it cannot sign in; its sessions end). */
+export async function disableDemoOperator(operators: ConsoleOperators): Promise<void> {
+  await operators.disableOperator(DEMO_OPERATOR);
 }
 
 /** Shows the demo operator's sign-in once: on a terminal, else in a file readable by this user only (never the log). */
@@ -55,6 +60,15 @@ export function showDemoOperator(
       ? null
       : decodeURIComponent(new URL(databaseUrl).pathname.slice(1)).replace(/[^A-Za-z0-9_.-]/g, "_") || "postgres";
   const file = join(dirname(resolve(baseDir, dataDir)), database === null ? "demo-operator" : `demo-operator.${database}`);
-  writeFileSync(file, text, { mode: 0o600 });
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  // A stale file of an earlier demo database is removed (unlink removes a symlink, not what it points to); then a new
+  // file only ("wx": never an existing one, never through a symlink), created readable by this user only.
+  rmSync(file, { force: true });
+  const fd = openSync(file, "wx", 0o600);
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
   process.stdout.write(`\nCreated the demo console operator "${demo.username}": its sign-in is in ${file} (readable by this user only).\n`);
 }

@@ -69,6 +69,7 @@ const forbidden = (res: Response, detail: string) => sendProblem(res, { code: "f
  * cookie, its CSRF header, and the operator's tenant scope and role.
  */
 export function authenticateKeyOrSession(byKey: RequestHandler, operators: ConsoleOperators): RequestHandler {
+  const tenants = existingTenants(operators);
   return async (req, res, next) => {
     const token = req.get("authorization") === undefined ? sessionTokenOf(req) : null;
     if (token === null) return byKey(req, res, next);
@@ -82,11 +83,50 @@ export function authenticateKeyOrSession(byKey: RequestHandler, operators: Conso
     }
     if (!TENANT_ID.test(tenantId)) return sendProblem(res, { code: "invalid_request", detail: `${TENANT_HEADER}: not a tenant id` });
     if (!operatorMayUse(operator, tenantId)) return forbidden(res, `this operator may not work on tenant "${tenantId}"`);
-    if (operator.role === "viewer" && req.method !== "GET" && req.method !== "HEAD") {
-      return forbidden(res, "a viewer may read, not change: this needs an admin operator");
+    if (operator.role === "viewer") {
+      if (req.method !== "GET" && req.method !== "HEAD")
+        return forbidden(res, "a viewer may read, not change: this needs an admin operator");
+      if (req.get(ACTING_USER) !== undefined) return forbidden(res, "a viewer may not act as a user");
+      if (!viewerMayRead(req.path)) return forbidden(res, "a viewer reads only what the console shows: this needs an admin operator");
     }
+    if (!(await tenants.exists(tenantId))) return sendProblem(res, { code: "tenant_not_found", detail: `no tenant "${tenantId}"` });
     res.locals.actor = operatorActor(operator, tenantId);
     next();
+  };
+}
+
+const ACTING_USER = "mfa-acting-user";
+
+/**
+ * What a viewer operator may GET under /v1 (paths relative to it): what the console shows, and nothing that reveals a
+ * secret or changes state on a read (no vault entries or codes, no attempts, no dev routes, no device challenges).
+ */
+const VIEWER_READS: readonly RegExp[] = [
+  /^\/policies(\/[^/]+(\/.*)?)?$/,
+  /^\/users$/,
+  /^\/users\/[^/]+\/(factors|factor-uses|lockout|devices|recoveries|enforcement)$/,
+  /^\/audit-events$/,
+  /^\/audit-chain$/,
+  /^\/settings$/,
+  /^\/enforcement$/,
+];
+
+export const viewerMayRead = (path: string): boolean => VIEWER_READS.some((allowed) => allowed.test(path));
+
+/** How long a tenant seen to exist is remembered (tenants are not deleted; a missing one is asked again every time). */
+const TENANT_SEEN_MS = 30_000;
+
+function existingTenants(operators: ConsoleOperators) {
+  const seen = new Map<string, number>();
+  return {
+    async exists(tenantId: string): Promise<boolean> {
+      const until = seen.get(tenantId);
+      if (until !== undefined && until > Date.now()) return true;
+      if (!(await operators.tenantExists(tenantId))) return false;
+      if (seen.size >= 10_000) seen.clear();
+      seen.set(tenantId, Date.now() + TENANT_SEEN_MS);
+      return true;
+    },
   };
 }
 

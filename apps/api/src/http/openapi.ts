@@ -6,6 +6,7 @@ import { registerEnforcementPaths } from "./enforcement.openapi.js";
 import { registerRecoveryPaths } from "./recovery.openapi.js";
 import { registerApiKeyPaths, registerAuditChainPath, registerConsolePaths, registerDirectoryPaths } from "./console.openapi.js";
 import { registerPushPaths } from "./push.openapi.js";
+import { ChainPreviewQuery, ChainPreviewSchema, PolicyVersionsSchema } from "./policy-history.schemas.js";
 
 const json = (schema: z.ZodType, description: string) => ({ description, content: { "application/json": { schema } } });
 const problem = (description: string) => ({ description, content: { "application/problem+json": { schema: S.ProblemSchema } } });
@@ -77,6 +78,24 @@ export function buildOpenApiDocument(options: { devCodes: boolean }) {
     summary: "Delete a policy",
     request: { params: S.PolicyParams },
     responses: { 204: { description: "Deleted" }, 404: problem("No such policy") },
+  });
+  add({
+    method: "get",
+    path: "/v1/policies/{policyId}/versions",
+    tags: ["policies"],
+    summary: "Every version of a live policy, newest first (the console's version history and diff)",
+    request: { params: S.PolicyParams },
+    responses: { 200: json(PolicyVersionsSchema, "The versions"), 404: problem("No such policy") },
+  });
+  add({
+    method: "get",
+    path: "/v1/policies/{policyId}/chain-preview",
+    tags: ["policies"],
+    summary: "Preview how attempts draw their chain from a version: fixed or random order, N of M, with sample draws",
+    description:
+      "The samples are drawn by the same code and random source as starting an attempt, with every factor of the policy taken as confirmed. Nothing is stored or audited.",
+    request: { params: S.PolicyParams, query: ChainPreviewQuery },
+    responses: { 200: json(ChainPreviewSchema, "The preview"), 404: problem("No such policy or version") },
   });
 
   add({

@@ -290,10 +290,22 @@ export function errorHandler(logger: Logger, onUnavailable: (error: DatabaseUnav
     if (typeof e?.status === "number" && e.status >= 400 && e.status < 500) {
       return sendProblem(res, { code: "invalid_request", detail: "the request could not be read" });
     }
+    if (isForeignKeyViolation(error)) {
+      // A row the request refers to does not exist (or was removed meanwhile): bad input, never a 500.
+      if (res.headersSent) return;
+      return sendProblem(res, { code: "not_found", detail: "something the request refers to does not exist" });
+    }
     logger.error({ err: safeError(error), method: req.method, route: req.route?.path }, "unhandled error");
     if (res.headersSent) return;
     sendProblem(res, { code: "internal_error", detail: "an unexpected error occurred; it has been logged" });
   };
+}
+
+/** PostgreSQL's foreign_key_violation (SQLSTATE 23503), thrown by the driver directly or as the cause of a wrapper. */
+function isForeignKeyViolation(error: unknown): boolean {
+  for (let e = error as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++)
+    if (e.code === "23503") return true;
+  return false;
 }
 
 /**

@@ -46,7 +46,7 @@ export const UserIdParam = z
   });
 
 /** A whole number in a query string: digits only (no sign, exponent, hex or blanks), within bounds. */
-const QueryInt = (min: number, max: number) =>
+export const QueryInt = (min: number, max: number) =>
   z
     .string({ error: (i) => (Array.isArray(i.input) ? "given more than once" : "expected a whole number") })
     .regex(/^[0-9]{1,16}$/, "expected a whole number (digits only)")

@@ -4,6 +4,7 @@ import { presentPolicy } from "../http/present.js";
 import { sendAppError } from "../http/problem.js";
 import { CreatePolicyBody, PolicyDefinitionSchema, PolicyParams, PolicyVersionQuery } from "../http/schemas.js";
 import { noBody, noQuery, parseOr400 } from "../http/validate.js";
+import { ChainPreviewQuery } from "../http/policy-history.schemas.js";
 import type { Services } from "@mfa-chain/application";
 
 export function policyRoutes(s: Services): Router {
@@ -34,6 +35,29 @@ export function policyRoutes(s: Services): Router {
     });
     if (!found.ok) return sendAppError(res, found.error);
     res.json(presentPolicy(found.value));
+  });
+
+  // The version history (the console's diff) and a preview of how attempts draw the chain (the domain's drawChain).
+  r.get("/policies/:policyId/versions", noQuery, noBody, async (req, res) => {
+    const params = parseOr400(PolicyParams, req.params, res, "path");
+    if (!params) return;
+    const versions = await s.listPolicyVersions.execute({ actor: actorOf(res), policyId: params.policyId });
+    if (!versions.ok) return sendAppError(res, versions.error);
+    res.json({ versions: versions.value.map(presentPolicy) });
+  });
+
+  r.get("/policies/:policyId/chain-preview", noBody, async (req, res) => {
+    const params = parseOr400(PolicyParams, req.params, res, "path");
+    const query = params && parseOr400(ChainPreviewQuery, req.query, res, "query");
+    if (!params || !query) return;
+    const preview = await s.previewChain.execute({
+      actor: actorOf(res),
+      policyId: params.policyId,
+      samples: query.samples ?? 5,
+      ...(query.version === undefined ? {} : { version: query.version }),
+    });
+    if (!preview.ok) return sendAppError(res, preview.error);
+    res.json(preview.value);
   });
 
   r.put("/policies/:policyId", noQuery, async (req, res) => {

@@ -21,12 +21,17 @@ import type { OperatorRole, PasswordHasher, StoredOperator } from "../ports/oper
 import type { UnitOfWork } from "../ports/repositories.port.js";
 import type { SavePolicy } from "../policies/save-policy.use-case.js";
 import type { Actor } from "../shared/actor.js";
-import { lockedError, type AppError } from "../shared/application.errors.js";
+import type { AppError } from "../shared/application.errors.js";
 import { tenantLockout } from "../shared/tenant-lockout.js";
 import { TENANT_ID } from "../tenants/tenants.use-case.js";
 
-/** The console's own tenant: its users are the operators. Tenant ids start with a letter or digit, so no customer's can be this. */
-export const CONSOLE_TENANT = "console";
+/**
+ * The console's own tenant: its users are the operators. Its id is outside the tenant-id grammar (TENANT_ID: a letter or
+ * digit first), so no customer tenant can have it, no Mfa-Tenant header can name it and no API key can be issued for it
+ * (ResolveApiKey refuses any key of a tenant outside the grammar).
+ */
+export const CONSOLE_TENANT = "_console";
+const CONSOLE_TENANT_NAME = "Admin console operators";
 /** The console tenant's policy: what an operator passes after the password. */
 export const CONSOLE_POLICY = "console-sign-in";
 /** The factor id of the operator's authenticator app in that policy. */
@@ -105,9 +110,15 @@ export class ConsoleOperators {
   async ensureConsole(): Promise<void> {
     const at = this.deps.clock.now();
     await this.deps.uow.run(async (repos) => {
-      if (await repos.tenants.insert({ id: CONSOLE_TENANT, name: "Admin console operators", createdAt: at })) {
-        await repos.audit.append(consoleEvent("tenant.created", at, null, { name: "Admin console operators" }));
+      if (await repos.tenants.insert({ id: CONSOLE_TENANT, name: CONSOLE_TENANT_NAME, createdAt: at })) {
+        await repos.audit.append(consoleEvent("tenant.created", at, null, { name: CONSOLE_TENANT_NAME }));
+        return;
       }
+      // It exists: it must be the one this made (no other path can create a tenant outside the grammar), never one
+      // taken over quietly.
+      const existing = await repos.tenants.find(CONSOLE_TENANT);
+      if (existing?.name !== CONSOLE_TENANT_NAME)
+        throw new Error(`a tenant "${CONSOLE_TENANT}" exists that the console did not create: refusing to use it for operators`);
     });
     const actor: Actor = { tenantId: CONSOLE_TENANT, keyId: "console", role: "admin" };
     const saved = await this.deps.savePolicy.execute({
@@ -162,6 +173,23 @@ export class ConsoleOperators {
     return { tenantId: CONSOLE_TENANT, keyId: "console", role: "admin", operatorId };
   }
 
+  /** Whether a tenant exists (the console's own does not count: no operator works on it). */
+  async tenantExists(tenantId: string): Promise<boolean> {
+    if (tenantId === CONSOLE_TENANT) return false;
+    return (await this.deps.uow.run((repos) => repos.tenants.find(tenantId))) !== null;
+  }
+
+  /** Disables an operator: they cannot sign in, and their sessions stop resolving. Idempotent; false for an unknown name. */
+  async disableOperator(username: string): Promise<boolean> {
+    return this.deps.uow.run(async (repos) => {
+      const at = this.deps.clock.now();
+      const operator = await repos.operators.findByUsername(CONSOLE_TENANT, username);
+      if (!operator) return false;
+      if (operator.disabledAt === null) await repos.operators.disable(CONSOLE_TENANT, operator.id, at);
+      return true;
+    });
+  }
+
   async findByUsername(username: string): Promise<OperatorView | null> {
     const found = await this.deps.uow.run((repos) => repos.operators.findByUsername(CONSOLE_TENANT, username));
     return found ? view(found) : null;
@@ -193,7 +221,9 @@ export class ConsoleOperators {
       const lock = await repos.lockouts.findForUpdate(CONSOLE_TENANT, operator.id);
       if (isLocked(lock, at)) {
         await repos.audit.append(consoleEvent("operator.sign_in_failed", at, operator.id, { reason: "locked" }));
-        return err(lockedError(lock.lockedUntil as Instant));
+        // The same answer, after the same argon2 work, as a wrong password: a lock does not tell a real name apart.
+        await this.decoyCheck(input.password);
+        return err(signInFailed());
       }
       if (await this.deps.passwords.verify(operator.passwordHash, input.password)) return ok(operator);
       const next = recordFailure(lock, await tenantLockout(repos, CONSOLE_TENANT), at);
@@ -248,11 +278,14 @@ export class ConsoleOperators {
     });
     if (!verified.ok) return verified;
     if (!verified.value.complete) return ok({ outcome: verified.value, signedIn: false });
-    await this.deps.uow.run(async (repos) => {
+    const activated = await this.deps.uow.run(async (repos) => {
       const at = this.deps.clock.now();
-      await repos.operators.updateSession({ ...session, stage: "active", authenticatedAt: at, lastSeenAt: at });
+      // Only a session still half-way and not ended becomes active (a sign-out in between wins).
+      if (!(await repos.operators.activateSession(CONSOLE_TENANT, session.id, at))) return false;
       await repos.audit.append(consoleEvent("operator.signed_in", at, session.operatorId, {}));
+      return true;
     });
+    if (!activated) return err({ code: "sign_in_failed", message: "no sign-in in progress: start again with the password" });
     return ok({ outcome: verified.value, signedIn: true });
   }
 
@@ -265,7 +298,8 @@ export class ConsoleOperators {
       if (now >= session.createdAt + this.timeouts.absoluteMs || now >= session.lastSeenAt + this.timeouts.idleMs) return null;
       const operator = await repos.operators.find(CONSOLE_TENANT, session.operatorId);
       if (!operator || operator.disabledAt !== null) return null;
-      if (now - session.lastSeenAt >= TOUCH_EVERY_MS) await repos.operators.updateSession({ ...session, lastSeenAt: now });
+      // Only last_seen_at, and only while the session has not ended: never a write-back of the row read above.
+      if (now - session.lastSeenAt >= TOUCH_EVERY_MS && !(await repos.operators.touchSession(CONSOLE_TENANT, session.id, now))) return null;
       return view(operator);
     });
   }
@@ -276,7 +310,7 @@ export class ConsoleOperators {
       const at = this.deps.clock.now();
       const session = await repos.operators.findSession(CONSOLE_TENANT, sessionId);
       if (!session || session.endedAt !== null) return;
-      await repos.operators.updateSession({ ...session, endedAt: at });
+      if (!(await repos.operators.endSession(CONSOLE_TENANT, session.id, at))) return;
       await repos.audit.append(consoleEvent("operator.signed_out", at, session.operatorId, {}));
     });
   }

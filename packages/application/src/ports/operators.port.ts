@@ -44,8 +44,18 @@ export interface OperatorRepository {
   list(tenantId: string): Promise<StoredOperator[]>;
   insertSession(session: StoredOperatorSession): Promise<void>;
   findSession(tenantId: string, sessionId: string): Promise<StoredOperatorSession | null>;
-  /** Writes the session's stage, times and end; false when there is no such session. */
-  updateSession(session: StoredOperatorSession): Promise<boolean>;
+  /**
+   * Each a conditional update of the stored row (never a write-back of a copy read earlier), so that a request racing a
+   * sign-out cannot bring the session back. False when nothing was updated.
+   * activateSession: stage password_passed → active, authenticatedAt = lastSeenAt = at, only while not ended.
+   */
+  activateSession(tenantId: string, sessionId: string, at: Instant): Promise<boolean>;
+  /** lastSeenAt = at, only while not ended. */
+  touchSession(tenantId: string, sessionId: string, at: Instant): Promise<boolean>;
+  /** endedAt = at, only while not ended. */
+  endSession(tenantId: string, sessionId: string, at: Instant): Promise<boolean>;
+  /** disabledAt = at, only while not disabled: the operator cannot sign in any more. */
+  disable(tenantId: string, operatorId: string, at: Instant): Promise<boolean>;
 }
 
 /** Hashes and checks operators' passwords (argon2id). */

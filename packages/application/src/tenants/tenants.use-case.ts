@@ -142,6 +142,8 @@ export class ResolveApiKey {
   async execute(keyHash: string): Promise<Actor | null> {
     const key = await this.deps.uow.run((repos) => repos.apiKeys.findByHash(keyHash));
     if (!key || key.revokedAt !== null) return null;
+    // A key of a tenant outside the grammar (the console's own, CONSOLE_TENANT) never speaks for anyone.
+    if (!TENANT_ID.test(key.tenantId)) return null;
     return { tenantId: key.tenantId, keyId: key.id, role: key.role };
   }
 }

@@ -3,7 +3,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import type { Policy } from "../policy/policy.js";
 import type { RandomSource } from "../shared/random-source.port.js";
-import { advance, currentFactor, drawChain, isExpired, reset, shuffledPrefix, startAttempt } from "./attempt.js";
+import { advance, currentFactor, drawChain, isExpired, possibleChainCount, reset, shuffledPrefix, startAttempt } from "./attempt.js";
 
 const ids = (...xs: string[]) => new Set(xs);
 
@@ -154,6 +154,17 @@ describe("drawChain: random mode", () => {
     const counts = orderingCounts({ nextInt: () => 0 }, 600);
     expect([...counts.entries()]).toEqual([["token_1>token_2", 600]]);
     expect(chiSquare([600, 0, 0, 0, 0, 0])).toBeGreaterThan(CHI2_5DF_P001);
+  });
+});
+
+describe("possibleChainCount", () => {
+  it("is 1 in fixed mode, and M!/(M-N)! ordered choices in random mode, as many as drawChain gives", () => {
+    expect(possibleChainCount(aPolicy().withTotpFactors(3).withSteps(2).build())).toBe(1);
+    expect(possibleChainCount(aPolicy().random().withTotpFactors(3).withSteps(2).build())).toBe(6);
+    expect(possibleChainCount(aPolicy().random().withTotpFactors(4).withSteps(4).build())).toBe(24);
+    expect(possibleChainCount(aPolicy().random().withTotpFactors(5).withSteps(1).build())).toBe(5);
+    // Every ordering drawChain can give is counted: 6 distinct of 2 of 3 over many seeded draws.
+    expect(orderingCounts(new SeededRandom(7), 600).size).toBe(6);
   });
 });
 

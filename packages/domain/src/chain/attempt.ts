@@ -71,6 +71,17 @@ export function drawChain(
   return ok({ chain: shuffledPrefix(eligible, policy.requiredSteps, random), eligible });
 }
 
+/**
+ * How many different chains drawChain can give when every factor of the policy is confirmed: 1 in fixed mode, and in
+ * random mode the ordered choices of `requiredSteps` among the factors (M! / (M - N)!).
+ */
+export function possibleChainCount(policy: Pick<Policy, "mode" | "requiredSteps" | "factors">): number {
+  if (policy.mode === "fixed") return 1;
+  let count = 1;
+  for (let i = 0; i < policy.requiredSteps; i++) count *= policy.factors.length - i;
+  return count;
+}
+
 /** The first k elements of a uniformly random permutation (partial Fisher–Yates). */
 export function shuffledPrefix<T>(items: readonly T[], k: number, random: RandomSource): T[] {
   const pool = [...items];

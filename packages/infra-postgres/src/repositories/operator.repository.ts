@@ -158,17 +158,51 @@ export class PostgresOperatorRepository implements OperatorRepository {
     return row ? toSession(row) : null;
   }
 
-  async updateSession(s: StoredOperatorSession): Promise<boolean> {
+  // Conditional updates of the stored row: a request racing a sign-out cannot write ended_at back to null.
+  async activateSession(tenantId: string, sessionId: string, at: number): Promise<boolean> {
     const updated = await this.db
       .updateTable("operator_sessions")
-      .set({
-        stage: s.stage,
-        last_seen_at: new Date(s.lastSeenAt),
-        authenticated_at: date(s.authenticatedAt),
-        ended_at: date(s.endedAt),
-      })
-      .where("tenant_id", "=", s.tenantId)
-      .where("id", "=", s.id)
+      .set({ stage: "active", authenticated_at: new Date(at), last_seen_at: new Date(at) })
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", sessionId)
+      .where("stage", "=", "password_passed")
+      .where("ended_at", "is", null)
+      .returning("id")
+      .executeTakeFirst();
+    return updated !== undefined;
+  }
+
+  async touchSession(tenantId: string, sessionId: string, at: number): Promise<boolean> {
+    const updated = await this.db
+      .updateTable("operator_sessions")
+      .set({ last_seen_at: new Date(at) })
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", sessionId)
+      .where("ended_at", "is", null)
+      .returning("id")
+      .executeTakeFirst();
+    return updated !== undefined;
+  }
+
+  async endSession(tenantId: string, sessionId: string, at: number): Promise<boolean> {
+    const updated = await this.db
+      .updateTable("operator_sessions")
+      .set({ ended_at: new Date(at) })
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", sessionId)
+      .where("ended_at", "is", null)
+      .returning("id")
+      .executeTakeFirst();
+    return updated !== undefined;
+  }
+
+  async disable(tenantId: string, operatorId: string, at: number): Promise<boolean> {
+    const updated = await this.db
+      .updateTable("operators")
+      .set({ disabled_at: new Date(at) })
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", operatorId)
+      .where("disabled_at", "is", null)
       .returning("id")
       .executeTakeFirst();
     return updated !== undefined;

@@ -59,28 +59,43 @@ export function describeOperatorRepositoryContract(name: string, makeStorage: Ma
       expect(await run((r) => r.operators.list(other))).toEqual([]);
     });
 
-    it("inserts a session, finds it, and updates its stage, times and end; an unknown session is not updated", async () => {
+    it("inserts a session, finds it; activates, touches and ends it only while it has not ended; disables an operator once", async () => {
       const t = freshTenant();
       await run(async (r) => {
         await r.users.lock(t, "op-1", T0);
         await r.operators.insert(sampleOperator(t, "op-1"));
         await r.operators.insertSession(sampleSession(t, sessionId(1), "op-1"));
       });
-      expect(await run((r) => r.operators.findSession(t, sessionId(1)))).toEqual(sampleSession(t, sessionId(1), "op-1"));
+      const started = sampleSession(t, sessionId(1), "op-1");
+      expect(await run((r) => r.operators.findSession(t, sessionId(1)))).toEqual(started);
       expect(await run((r) => r.operators.findSession(t, sessionId(2)))).toBeNull();
-      const active: StoredOperatorSession = {
-        ...sampleSession(t, sessionId(1), "op-1"),
-        stage: "active",
-        authenticatedAt: T0 + 10,
-        lastSeenAt: T0 + 20,
-      };
-      expect(await run((r) => r.operators.updateSession(active))).toBe(true);
+      expect(await run((r) => r.operators.touchSession(t, sessionId(2), T0 + 5))).toBe(false);
+      expect(await run((r) => r.operators.activateSession(t, sessionId(1), T0 + 10))).toBe(true);
+      const active: StoredOperatorSession = { ...started, stage: "active", authenticatedAt: T0 + 10, lastSeenAt: T0 + 10 };
       expect(await run((r) => r.operators.findSession(t, sessionId(1)))).toEqual(active);
-      const ended = { ...active, endedAt: T0 + 30 };
-      expect(await run((r) => r.operators.updateSession(ended))).toBe(true);
+      // Active already: not activated again.
+      expect(await run((r) => r.operators.activateSession(t, sessionId(1), T0 + 15))).toBe(false);
+      expect(await run((r) => r.operators.touchSession(t, sessionId(1), T0 + 20))).toBe(true);
+      expect(await run((r) => r.operators.findSession(t, sessionId(1)))).toEqual({ ...active, lastSeenAt: T0 + 20 });
+      expect(await run((r) => r.operators.endSession(t, sessionId(1), T0 + 30))).toBe(true);
+      const ended = { ...active, lastSeenAt: T0 + 20, endedAt: T0 + 30 };
+      // Ended: a late touch, a second end or an activation change nothing.
+      expect(await run((r) => r.operators.touchSession(t, sessionId(1), T0 + 40))).toBe(false);
+      expect(await run((r) => r.operators.endSession(t, sessionId(1), T0 + 50))).toBe(false);
+      expect(await run((r) => r.operators.activateSession(t, sessionId(1), T0 + 60))).toBe(false);
       expect(await run((r) => r.operators.findSession(t, sessionId(1)))).toEqual(ended);
-      expect(await run((r) => r.operators.updateSession({ ...ended, id: sessionId(3) }))).toBe(false);
+      expect(await run((r) => r.operators.endSession(freshTenant(), sessionId(1), T0 + 70))).toBe(false);
       expect(await run((r) => r.operators.findSession(freshTenant(), sessionId(1)))).toBeNull();
+      // A half-way session that is ended is never activated.
+      await run((r) => r.operators.insertSession(sampleSession(t, sessionId(4), "op-1")));
+      expect(await run((r) => r.operators.endSession(t, sessionId(4), T0 + 80))).toBe(true);
+      expect(await run((r) => r.operators.activateSession(t, sessionId(4), T0 + 90))).toBe(false);
+      expect((await run((r) => r.operators.findSession(t, sessionId(4))))?.stage).toBe("password_passed");
+      // Disabling: once; an unknown operator is not.
+      expect(await run((r) => r.operators.disable(t, "op-1", T0 + 100))).toBe(true);
+      expect(await run((r) => r.operators.disable(t, "op-1", T0 + 110))).toBe(false);
+      expect(await run((r) => r.operators.disable(t, "op-9", T0 + 110))).toBe(false);
+      expect((await run((r) => r.operators.find(t, "op-1")))?.disabledAt).toBe(T0 + 100);
     });
 
     it("lists a tenant's API keys, revoked ones too, oldest first, and no other tenant's (ApiKeyRepository.listByTenant)", async () => {

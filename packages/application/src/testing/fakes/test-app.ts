@@ -18,6 +18,8 @@ import {
   type ListAuditEvents,
   type ListFactors,
   type ListPolicies,
+  type ListPolicyVersions,
+  type PreviewChain,
   type ResolveApiKey,
   type ResyncHotpFactor,
   type RevokeApiKey,
@@ -193,6 +195,8 @@ export class TestApp {
   readonly savePolicy: SavePolicy;
   readonly getPolicy: GetPolicy;
   readonly listPolicies: ListPolicies;
+  readonly listPolicyVersions: ListPolicyVersions;
+  readonly previewChain: PreviewChain;
   readonly deletePolicy: DeletePolicy;
   readonly enrollFactor: EnrollFactor;
   readonly confirmFactor: ConfirmFactor;
@@ -268,6 +272,8 @@ export class TestApp {
     this.savePolicy = services.savePolicy;
     this.getPolicy = services.getPolicy;
     this.listPolicies = services.listPolicies;
+    this.listPolicyVersions = services.listPolicyVersions;
+    this.previewChain = services.previewChain;
     this.deletePolicy = services.deletePolicy;
     this.enrollFactor = services.enrollFactor;
     this.confirmFactor = services.confirmFactor;

@@ -1,5 +1,6 @@
 // Console operators and their sessions in memory, with the PostgreSQL adapter's observable behaviour (the storage
 // contracts run against both). Its state is one part of the store's, snapshotted and restored with it.
+import type { Instant } from "@mfa-chain/domain";
 import type { OperatorRepository, StoredOperator, StoredOperatorSession } from "../../ports/operators.port.js";
 
 export interface OperatorState {
@@ -66,21 +67,40 @@ export class InMemoryOperatorRepository implements OperatorRepository {
     return found ? copy(found) : null;
   }
 
-  async updateSession(session: StoredOperatorSession): Promise<boolean> {
-    const s = this.s;
-    const k = key(session.tenantId, session.id);
-    const found = s.sessions.get(k);
-    if (!found) return false;
-    s.sessions.set(
-      k,
-      copy({
-        ...found,
-        stage: session.stage,
-        lastSeenAt: session.lastSeenAt,
-        authenticatedAt: session.authenticatedAt,
-        endedAt: session.endedAt,
-      }),
-    );
+  async activateSession(tenantId: string, sessionId: string, at: Instant): Promise<boolean> {
+    return this.updateLive(tenantId, sessionId, (f) => f.stage === "password_passed", {
+      stage: "active",
+      authenticatedAt: at,
+      lastSeenAt: at,
+    });
+  }
+
+  async touchSession(tenantId: string, sessionId: string, at: Instant): Promise<boolean> {
+    return this.updateLive(tenantId, sessionId, () => true, { lastSeenAt: at });
+  }
+
+  async endSession(tenantId: string, sessionId: string, at: Instant): Promise<boolean> {
+    return this.updateLive(tenantId, sessionId, () => true, { endedAt: at });
+  }
+
+  async disable(tenantId: string, operatorId: string, at: Instant): Promise<boolean> {
+    const k = key(tenantId, operatorId);
+    const found = this.s.operators.get(k);
+    if (!found || found.disabledAt !== null) return false;
+    this.s.operators.set(k, copy({ ...found, disabledAt: at }));
+    return true;
+  }
+
+  private updateLive(
+    tenantId: string,
+    sessionId: string,
+    when: (found: StoredOperatorSession) => boolean,
+    changes: Partial<StoredOperatorSession>,
+  ): boolean {
+    const k = key(tenantId, sessionId);
+    const found = this.s.sessions.get(k);
+    if (!found || found.endedAt !== null || !when(found)) return false;
+    this.s.sessions.set(k, copy({ ...found, ...changes }));
     return true;
   }
 }
