@@ -3,85 +3,27 @@
 // session alone, scoped to what the operator may work on, the console tenant never shown), /v1/users (a tenant's users
 // by id prefix in keyset pages) and /v1/users/{userId}/factor-uses (each factor's last use, from the audit trail).
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
-import { decodeBase32, generateTotp, timeStepAt } from "@mfa-chain/totp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { enrollAll, startTestApi, twoFactorPolicy, uniqueId, type ApiClient, type TestApi } from "./support/api.js";
+import { signedInOperator, type ConsoleBrowser } from "./support/console.js";
 
 const database = useTestDatabase("api_console_directory");
 let api: TestApi;
 let tenantA: { tenantId: string; apiKey: string; client: ApiClient };
 let tenantB: { tenantId: string; apiKey: string; client: ApiClient };
 
-const PASSWORD = "a long operator passphrase";
-
-/** A browser of one operator: keeps the session cookie, computes TOTP codes from the operator's secret. */
-class Browser {
-  cookie: string | null = null;
-  csrf: string | null = null;
-  private lastStep = timeStepAt(api.clock.now(), 30);
-  constructor(readonly secret: string) {}
-
-  async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-    const res = await fetch(`${api.url}${path}`, {
-      method,
-      headers: {
-        ...(this.cookie ? { cookie: this.cookie } : {}),
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-        ...headers,
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const setCookie = res.headers.get("set-cookie");
-    if (setCookie) {
-      const value = /^mfa_console=([^;]*)/.exec(setCookie)?.[1] ?? "";
-      this.cookie = value === "" ? null : `mfa_console=${value}`;
-    }
-    const text = await res.text();
-    return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : null) as any };
-  }
-
-  code(): string {
-    const step = Math.max(timeStepAt(api.clock.now(), 30), this.lastStep + 1);
-    this.lastStep = step;
-    return generateTotp(decodeBase32(this.secret), step * 30_000, { algorithm: "SHA1", digits: 6, period: 30 });
-  }
-
-  /** As the console does: the cookie, the CSRF header and (for an operator of every tenant) the tenant. */
-  send(method: string, path: string, tenant?: string, body?: unknown) {
-    return this.call(method, path, body, {
-      ...(this.csrf ? { "x-csrf-token": this.csrf } : {}),
-      ...(tenant ? { "mfa-tenant": tenant } : {}),
-    });
-  }
-
-  async signIn(username: string) {
-    expect((await this.call("POST", "/console/session", { username, password: PASSWORD })).status).toBe(200);
-    const second = await this.call("POST", "/console/session/code", { code: this.code() });
-    expect(second.body.signedIn).toBe(true);
-    this.csrf = second.body.session.csrfToken;
-  }
-}
-
-async function signedIn(role: "viewer" | "admin", scope: string | null): Promise<Browser> {
-  const username = uniqueId("op").toLowerCase();
-  const made = await api.server.createOperator({ username, password: PASSWORD, role, scope });
-  const browser = new Browser(made.totpSecret);
-  await browser.signIn(username);
-  return browser;
-}
-
-let everyAdmin: Browser;
-let everyViewer: Browser;
-let scopedAdmin: Browser;
+let everyAdmin: ConsoleBrowser;
+let everyViewer: ConsoleBrowser;
+let scopedAdmin: ConsoleBrowser;
 
 beforeAll(async () => {
   api = await startTestApi(database.url);
   tenantA = await api.tenant("admin");
   tenantB = await api.tenant("admin");
   expect((await tenantA.client.post("/v1/policies", twoFactorPolicy("login"))).status).toBe(201);
-  everyAdmin = await signedIn("admin", null);
-  everyViewer = await signedIn("viewer", null);
-  scopedAdmin = await signedIn("admin", tenantA.tenantId);
+  everyAdmin = await signedInOperator(api, "admin", null);
+  everyViewer = await signedInOperator(api, "viewer", null);
+  scopedAdmin = await signedInOperator(api, "admin", tenantA.tenantId);
 });
 afterAll(async () => {
   await api?.close();

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, twoFactorPolicy, uniqueId, type ApiClient, type TestApi } from "./support/api.js";
+import { ConsoleBrowser, OPERATOR_PASSWORD as PASSWORD, consoleOperator } from "./support/console.js";
 
 const database = useTestDatabase("api_console");
 const demoDatabase = useTestDatabase("api_console_demo");
@@ -28,71 +29,9 @@ afterAll(async () => {
   await api?.close();
 });
 
-const PASSWORD = "a long operator passphrase";
-
-/** A browser of one operator: keeps the session cookie, computes TOTP codes from the operator's secret. */
-class Browser {
-  cookie: string | null = null;
-  csrf: string | null = null;
-  /** The enrollment's confirmation used the current time step: the first sign-in takes the next one. */
-  private lastStep = timeStepAt(api.clock.now(), 30);
-  constructor(readonly secret: string) {}
-
-  async call(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-    const res = await fetch(`${api.url}${path}`, {
-      method,
-      headers: {
-        ...(this.cookie ? { cookie: this.cookie } : {}),
-        ...(body === undefined ? {} : { "content-type": "application/json" }),
-        ...headers,
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const setCookie = res.headers.get("set-cookie");
-    if (setCookie) {
-      const value = /^mfa_console=([^;]*)/.exec(setCookie)?.[1] ?? "";
-      this.cookie = value === "" ? null : `mfa_console=${value}`;
-    }
-    const text = await res.text();
-    return { status: res.status, headers: res.headers, body: (text ? JSON.parse(text) : null) as any };
-  }
-
-  /** A code from the next time step not used yet (a code is accepted once). */
-  code(): string {
-    const step = Math.max(timeStepAt(api.clock.now(), 30), this.lastStep + 1);
-    this.lastStep = step;
-    return generateTotp(decodeBase32(this.secret), step * 30_000, { algorithm: "SHA1", digits: 6, period: 30 });
-  }
-
-  /** /v1 as the console does: the cookie, the CSRF header and (for an operator of every tenant) the tenant. */
-  v1(method: string, path: string, tenant?: string, body?: unknown) {
-    return this.call(method, path, body, {
-      ...(this.csrf ? { "x-csrf-token": this.csrf } : {}),
-      ...(tenant ? { "mfa-tenant": tenant } : {}),
-    });
-  }
-
-  async signIn(username: string, password = PASSWORD) {
-    const first = await this.call("POST", "/console/session", { username, password });
-    expect(first.status).toBe(200);
-    expect(first.body).toMatchObject({ stage: "code", nextFactor: { type: "totp" } });
-    const second = await this.call("POST", "/console/session/code", { code: this.code() });
-    expect(second.status).toBe(200);
-    expect(second.body.signedIn).toBe(true);
-    this.csrf = second.body.session.csrfToken;
-    return second.body.session;
-  }
-}
-
-async function operator(role: "viewer" | "admin", scope: string | null) {
-  const username = uniqueId("op").toLowerCase();
-  const made = await api.server.createOperator({ username, password: PASSWORD, role, scope });
-  return { username, id: made.operator.id, browser: new Browser(made.totpSecret) };
-}
-
 describe("console sign-in", () => {
   it("passes the password then the operator's TOTP chain: an HttpOnly, SameSite=Strict session cookie, then /v1 as the operator", async () => {
-    const { username, id, browser } = await operator("admin", tenantA.tenantId);
+    const { username, id, browser } = await consoleOperator(api, "admin", tenantA.tenantId);
     const first = await browser.call("POST", "/console/session", { username, password: PASSWORD });
     expect(first.status).toBe(200);
     const setCookie = first.headers.get("set-cookie") ?? "";
@@ -109,22 +48,22 @@ describe("console sign-in", () => {
     expect(session.status).toBe(200);
     expect(session.body.csrfToken).toBe(browser.csrf);
     expect(session.headers.get("cache-control")).toBe("no-store");
-    const policies = await browser.v1("GET", "/v1/policies");
+    const policies = await browser.send("GET", "/v1/policies");
     expect(policies.status).toBe(200);
     expect(policies.body.policies.map((p: any) => p.id)).toEqual(["login"]);
   });
 
   it("every operator action is audited with the operator's id as the actor", async () => {
-    const { username, id, browser } = await operator("admin", tenantA.tenantId);
+    const { username, id, browser } = await consoleOperator(api, "admin", tenantA.tenantId);
     await browser.signIn(username);
     const userId = uniqueId("u");
-    expect((await browser.v1("POST", `/v1/users/${userId}/unlock`)).status).toBe(200);
+    expect((await browser.send("POST", `/v1/users/${userId}/unlock`)).status).toBe(200);
     const events = await tenantA.client.get(`/v1/audit-events?userId=${userId}`);
     expect(events.body.events).toEqual([expect.objectContaining({ type: "user.unlocked", actor: { kind: "operator", id } })]);
   });
 
   it("an unknown operator and a wrong password get the same 401 sign_in_failed, and set no cookie", async () => {
-    const { username, browser } = await operator("viewer", tenantA.tenantId);
+    const { username, browser } = await consoleOperator(api, "viewer", tenantA.tenantId);
     const wrong = await browser.call("POST", "/console/session", { username, password: "not the passphrase" });
     const unknown = await browser.call("POST", "/console/session", { username: "nobody-at-all", password: PASSWORD });
     for (const r of [wrong, unknown]) {
@@ -136,7 +75,7 @@ describe("console sign-in", () => {
   });
 
   it("a code without a sign-in in progress is refused (401 sign_in_failed)", async () => {
-    const browser = new Browser("JBSWY3DPEHPK3PXP");
+    const browser = new ConsoleBrowser(api, "JBSWY3DPEHPK3PXP");
     const r = await browser.call("POST", "/console/session/code", { code: "123456" });
     expect(r.status).toBe(401);
     expect(r.body.code).toBe("sign_in_failed");
@@ -145,104 +84,104 @@ describe("console sign-in", () => {
 
 describe("console sessions guard the data", () => {
   it("no data without a session: /v1 with no cookie, a made-up cookie, or a half-way session is 401", async () => {
-    const stranger = new Browser("JBSWY3DPEHPK3PXP");
-    expect((await stranger.v1("GET", "/v1/policies")).status).toBe(401);
+    const stranger = new ConsoleBrowser(api, "JBSWY3DPEHPK3PXP");
+    expect((await stranger.send("GET", "/v1/policies")).status).toBe(401);
     stranger.cookie = `mfa_console=${"A".repeat(43)}`;
     stranger.csrf = "whatever";
-    expect((await stranger.v1("GET", "/v1/policies")).status).toBe(403); // a wrong CSRF token is refused first
-    const { username, browser } = await operator("admin", tenantA.tenantId);
+    expect((await stranger.send("GET", "/v1/policies")).status).toBe(403); // a wrong CSRF token is refused first
+    const { username, browser } = await consoleOperator(api, "admin", tenantA.tenantId);
     expect((await browser.call("POST", "/console/session", { username, password: PASSWORD })).status).toBe(200);
     const { csrfTokenFor } = await import("../src/http/console-session.js");
     browser.csrf = csrfTokenFor((browser.cookie as string).slice("mfa_console=".length));
-    const halfWay = await browser.v1("GET", "/v1/policies");
+    const halfWay = await browser.send("GET", "/v1/policies");
     expect(halfWay.status).toBe(401);
     expect(halfWay.body.code).toBe("unauthorized");
   });
 
   it("a missing or wrong CSRF token → 403, on reads and writes alike, and nothing changes", async () => {
-    const { username, browser } = await operator("admin", tenantA.tenantId);
+    const { username, browser } = await consoleOperator(api, "admin", tenantA.tenantId);
     await browser.signIn(username);
     const csrf = browser.csrf as string;
     browser.csrf = null;
-    const read = await browser.v1("GET", "/v1/policies");
+    const read = await browser.send("GET", "/v1/policies");
     expect(read.status).toBe(403);
     expect(read.body.code).toBe("forbidden");
-    const write = await browser.v1("POST", "/v1/policies", undefined, { ...twoFactorPolicy("sneaky") });
+    const write = await browser.send("POST", "/v1/policies", undefined, { ...twoFactorPolicy("sneaky") });
     expect(write.status).toBe(403);
     browser.csrf = `${csrf.slice(0, -1)}${csrf.endsWith("A") ? "B" : "A"}`;
-    expect((await browser.v1("DELETE", "/v1/policies/login")).status).toBe(403);
+    expect((await browser.send("DELETE", "/v1/policies/login")).status).toBe(403);
     expect((await browser.call("DELETE", "/console/session")).status).toBe(403);
     browser.csrf = csrf;
-    expect((await browser.v1("GET", "/v1/policies/sneaky")).status).toBe(404);
-    expect((await browser.v1("GET", "/v1/policies/login")).status).toBe(200);
+    expect((await browser.send("GET", "/v1/policies/sneaky")).status).toBe(404);
+    expect((await browser.send("GET", "/v1/policies/login")).status).toBe(200);
   });
 
   it("tenant isolation: an operator of one tenant cannot read another's, even naming it", async () => {
-    const { username, browser } = await operator("admin", tenantA.tenantId);
+    const { username, browser } = await consoleOperator(api, "admin", tenantA.tenantId);
     await browser.signIn(username);
-    const other = await browser.v1("GET", "/v1/policies", tenantB.tenantId);
+    const other = await browser.send("GET", "/v1/policies", tenantB.tenantId);
     expect(other.status).toBe(403);
     expect(JSON.stringify(other.body)).not.toContain("secret-login");
-    expect((await browser.v1("GET", "/v1/policies/secret-login", tenantB.tenantId)).status).toBe(403);
-    expect((await browser.v1("GET", "/v1/audit-events", tenantB.tenantId)).status).toBe(403);
+    expect((await browser.send("GET", "/v1/policies/secret-login", tenantB.tenantId)).status).toBe(403);
+    expect((await browser.send("GET", "/v1/audit-events", tenantB.tenantId)).status).toBe(403);
     // Nor the console's own tenant (the operators' credentials).
-    expect((await browser.v1("GET", "/v1/policies", "console")).status).toBe(403);
+    expect((await browser.send("GET", "/v1/policies", "console")).status).toBe(403);
     // Its own tenant, named or not, is fine; and it never sees the other's policy there.
-    const own = await browser.v1("GET", "/v1/policies", tenantA.tenantId);
+    const own = await browser.send("GET", "/v1/policies", tenantA.tenantId);
     expect(own.status).toBe(200);
     expect(own.body.policies.map((p: any) => p.id)).toEqual(["login"]);
   });
 
   it("an operator of every tenant names the tenant in Mfa-Tenant (400 without it), but never the console's", async () => {
-    const { username, browser } = await operator("admin", null);
+    const { username, browser } = await consoleOperator(api, "admin", null);
     await browser.signIn(username);
-    expect((await browser.v1("GET", "/v1/policies")).status).toBe(400);
-    expect((await browser.v1("GET", "/v1/policies", tenantB.tenantId)).body.policies.map((p: any) => p.id)).toEqual(["secret-login"]);
-    expect((await browser.v1("GET", "/v1/policies", tenantA.tenantId)).body.policies.map((p: any) => p.id)).toEqual(["login"]);
+    expect((await browser.send("GET", "/v1/policies")).status).toBe(400);
+    expect((await browser.send("GET", "/v1/policies", tenantB.tenantId)).body.policies.map((p: any) => p.id)).toEqual(["secret-login"]);
+    expect((await browser.send("GET", "/v1/policies", tenantA.tenantId)).body.policies.map((p: any) => p.id)).toEqual(["login"]);
     // The console's own tenant is outside the tenant-id grammar: no header can name it.
-    expect((await browser.v1("GET", "/v1/policies", "_console")).status).toBe(400);
-    expect((await browser.v1("GET", "/v1/policies", "Not A Tenant!")).status).toBe(400);
+    expect((await browser.send("GET", "/v1/policies", "_console")).status).toBe(400);
+    expect((await browser.send("GET", "/v1/policies", "Not A Tenant!")).status).toBe(400);
   });
 
   it("a viewer reads but cannot change anything (403), and nothing changes", async () => {
-    const { username, browser } = await operator("viewer", tenantA.tenantId);
+    const { username, browser } = await consoleOperator(api, "viewer", tenantA.tenantId);
     await browser.signIn(username);
-    expect((await browser.v1("GET", "/v1/policies")).status).toBe(200);
+    expect((await browser.send("GET", "/v1/policies")).status).toBe(200);
     const userId = uniqueId("u");
-    const unlock = await browser.v1("POST", `/v1/users/${userId}/unlock`);
+    const unlock = await browser.send("POST", `/v1/users/${userId}/unlock`);
     expect(unlock.status).toBe(403);
-    expect((await browser.v1("POST", "/v1/policies", undefined, twoFactorPolicy("viewer-made"))).status).toBe(403);
+    expect((await browser.send("POST", "/v1/policies", undefined, twoFactorPolicy("viewer-made"))).status).toBe(403);
     expect((await tenantA.client.get("/v1/policies/viewer-made")).status).toBe(404);
   });
 
   it("signing out ends the session: the same cookie is refused afterwards", async () => {
-    const { username, browser } = await operator("admin", tenantA.tenantId);
+    const { username, browser } = await consoleOperator(api, "admin", tenantA.tenantId);
     await browser.signIn(username);
     const cookie = browser.cookie;
     const out = await browser.call("DELETE", "/console/session", undefined, { "x-csrf-token": browser.csrf as string });
     expect(out.status).toBe(204);
     expect(out.headers.get("set-cookie")).toMatch(/^mfa_console=; Path=\/; HttpOnly; SameSite=Strict; Max-Age=0/);
     browser.cookie = cookie;
-    expect((await browser.v1("GET", "/v1/policies")).status).toBe(401);
+    expect((await browser.send("GET", "/v1/policies")).status).toBe(401);
     expect((await browser.call("GET", "/console/session")).status).toBe(401);
   });
 
   it("idle timeout: 30 minutes without a request ends the session; activity keeps it; 12 hours end it whatever", async () => {
-    const { username, browser } = await operator("admin", tenantA.tenantId);
+    const { username, browser } = await consoleOperator(api, "admin", tenantA.tenantId);
     await browser.signIn(username);
     // Active every 20 minutes: still signed in after an hour.
     for (let i = 0; i < 3; i += 1) {
       api.clock.advance(20 * 60_000);
-      expect((await browser.v1("GET", "/v1/policies")).status).toBe(200);
+      expect((await browser.send("GET", "/v1/policies")).status).toBe(200);
     }
     api.clock.advance(31 * 60_000);
-    expect((await browser.v1("GET", "/v1/policies")).status).toBe(401);
+    expect((await browser.send("GET", "/v1/policies")).status).toBe(401);
 
-    const second = await operator("admin", tenantA.tenantId);
+    const second = await consoleOperator(api, "admin", tenantA.tenantId);
     await second.browser.signIn(second.username);
     for (let i = 0; i < 37; i += 1) {
       api.clock.advance(20 * 60_000);
-      const r = await second.browser.v1("GET", "/v1/policies");
+      const r = await second.browser.send("GET", "/v1/policies");
       expect(r.status).toBe(i < 35 ? 200 : 401); // 36 × 20 min = 12 h
     }
   });
@@ -250,7 +189,7 @@ describe("console sessions guard the data", () => {
 
 describe("console lockout", () => {
   it("20 parallel wrong passwords lock the operator: at most 5 counted, all answered 401 like an unknown name, and then even the right password is refused", async () => {
-    const { username, id, browser } = await operator("admin", tenantA.tenantId);
+    const { username, id, browser } = await consoleOperator(api, "admin", tenantA.tenantId);
     const replies = await Promise.all(
       Array.from({ length: 20 }, (_, i) =>
         fetch(`${api.url}/console/session`, {
@@ -295,7 +234,7 @@ describe("console lockout", () => {
   });
 
   it("wrong codes count on the same counter: the operator's chain locks them out too", async () => {
-    const { username, browser } = await operator("admin", tenantA.tenantId);
+    const { username, browser } = await consoleOperator(api, "admin", tenantA.tenantId);
     expect((await browser.call("POST", "/console/session", { username, password: PASSWORD })).status).toBe(200);
     const replies = await Promise.all(Array.from({ length: 20 }, () => browser.call("POST", "/console/session/code", { code: "000000" })));
     const lockedOut = replies.filter((r) => r.status === 423 || r.body?.lockedUntil !== null);
@@ -344,22 +283,22 @@ describe("console demo operator", () => {
 
 describe("the tenant's API keys from the console", () => {
   it("an admin operator issues a key (shown once), lists it without the key, revokes it, and the API refuses it from then on; audited as the operator", async () => {
-    const { username, id, browser } = await operator("admin", tenantA.tenantId);
+    const { username, id, browser } = await consoleOperator(api, "admin", tenantA.tenantId);
     await browser.signIn(username);
-    const issued = await browser.v1("POST", "/v1/api-keys", undefined, { name: "billing", role: "service" });
+    const issued = await browser.send("POST", "/v1/api-keys", undefined, { name: "billing", role: "service" });
     expect(issued.status).toBe(201);
     expect(issued.headers.get("cache-control")).toBe("no-store");
     const key = issued.body.apiKey as string;
     const asKey = () => fetch(`${api.url}/v1/policies`, { headers: { authorization: `Bearer ${key}` } });
     expect((await asKey()).status).toBe(200);
-    const listed = await browser.v1("GET", "/v1/api-keys");
+    const listed = await browser.send("GET", "/v1/api-keys");
     expect(listed.body.keys).toContainEqual(
       expect.objectContaining({ keyId: issued.body.keyId, name: "billing", role: "service", revokedAt: null }),
     );
     expect(JSON.stringify(listed.body)).not.toContain(key);
-    expect((await browser.v1("POST", `/v1/api-keys/${issued.body.keyId}/revoke`)).status).toBe(200);
+    expect((await browser.send("POST", `/v1/api-keys/${issued.body.keyId}/revoke`)).status).toBe(200);
     expect((await asKey()).status).toBe(401);
-    expect((await browser.v1("POST", `/v1/api-keys/${issued.body.keyId}/revoke`)).status).toBe(404);
+    expect((await browser.send("POST", `/v1/api-keys/${issued.body.keyId}/revoke`)).status).toBe(404);
     const events = (await tenantA.client.get("/v1/audit-events?type=api_key.issued&type=api_key.revoked")).body.events as any[];
     const mine = events.filter((e) => e.data.keyId === issued.body.keyId);
     expect(mine.map((e) => [e.type, e.actor])).toEqual([
@@ -372,17 +311,17 @@ describe("the tenant's API keys from the console", () => {
     const keys = await tenantA.client.get("/v1/api-keys");
     expect(keys.status).toBe(403);
     expect((await tenantA.client.post("/v1/api-keys", { name: "sneaky", role: "admin" })).status).toBe(403);
-    const viewer = await operator("viewer", tenantA.tenantId);
+    const viewer = await consoleOperator(api, "viewer", tenantA.tenantId);
     await viewer.browser.signIn(viewer.username);
-    expect((await viewer.browser.v1("GET", "/v1/api-keys")).status).toBe(403);
-    expect((await viewer.browser.v1("POST", "/v1/api-keys", undefined, { name: "sneaky", role: "admin" })).status).toBe(403);
-    const admin = await operator("admin", tenantA.tenantId);
+    expect((await viewer.browser.send("GET", "/v1/api-keys")).status).toBe(403);
+    expect((await viewer.browser.send("POST", "/v1/api-keys", undefined, { name: "sneaky", role: "admin" })).status).toBe(403);
+    const admin = await consoleOperator(api, "admin", tenantA.tenantId);
     await admin.browser.signIn(admin.username);
-    const victim = (await admin.browser.v1("POST", "/v1/api-keys", undefined, { name: "victim", role: "service" })).body;
-    const outsider = await operator("admin", tenantB.tenantId);
+    const victim = (await admin.browser.send("POST", "/v1/api-keys", undefined, { name: "victim", role: "service" })).body;
+    const outsider = await consoleOperator(api, "admin", tenantB.tenantId);
     await outsider.browser.signIn(outsider.username);
-    expect((await outsider.browser.v1("POST", `/v1/api-keys/${victim.keyId}/revoke`)).status).toBe(404);
-    expect((await outsider.browser.v1("GET", "/v1/api-keys")).body.keys.map((k: any) => k.keyId)).not.toContain(victim.keyId);
+    expect((await outsider.browser.send("POST", `/v1/api-keys/${victim.keyId}/revoke`)).status).toBe(404);
+    expect((await outsider.browser.send("GET", "/v1/api-keys")).body.keys.map((k: any) => k.keyId)).not.toContain(victim.keyId);
     expect((await fetch(`${api.url}/v1/policies`, { headers: { authorization: `Bearer ${victim.apiKey}` } })).status).toBe(200);
   });
 });
@@ -415,16 +354,16 @@ describe("console security review", () => {
       permission: "read_code",
     });
     expect(granted.status).toBeLessThan(300);
-    const { username, browser } = await operator("viewer", tenantA.tenantId);
+    const { username, browser } = await consoleOperator(api, "viewer", tenantA.tenantId);
     await browser.signIn(username);
     const asUser = (path: string) =>
       browser.call("GET", path, undefined, { "x-csrf-token": browser.csrf as string, "mfa-acting-user": userId });
     expect((await asUser("/v1/vault/entries")).status).toBe(403);
-    expect((await browser.v1("GET", "/v1/vault/entries")).status).toBe(403);
-    expect((await browser.v1("GET", `/v1/vault/entries/${entryId}/code`)).status).toBe(403);
+    expect((await browser.send("GET", "/v1/vault/entries")).status).toBe(403);
+    expect((await browser.send("GET", `/v1/vault/entries/${entryId}/code`)).status).toBe(403);
     expect((await asUser(`/v1/vault/entries/${entryId}/code`)).status).toBe(403);
-    expect((await browser.v1("GET", "/v1/dev/attempts/att_x/current-code")).status).toBe(403);
-    expect((await browser.v1("GET", "/v1/attempts/att_x")).status).toBe(403);
+    expect((await browser.send("GET", "/v1/dev/attempts/att_x/current-code")).status).toBe(403);
+    expect((await browser.send("GET", "/v1/attempts/att_x")).status).toBe(403);
     // Reading the HOTP code would have advanced its counter: it did not move.
     const [entry] = await sql("select counter from vault_entries where tenant_id = $1 and id = $2", [tenantA.tenantId, entryId]);
     expect(Number(entry.counter)).toBe(0);
@@ -437,11 +376,11 @@ describe("console security review", () => {
       "/v1/audit-events",
       "/v1/settings",
     ])
-      expect([path, (await browser.v1("GET", path)).status]).toEqual([path, 200]);
+      expect([path, (await browser.send("GET", path)).status]).toEqual([path, 200]);
   });
 
   it("the console's tenant id is reserved: no tenant of that id can be created, and a key of the console tenant is refused", async () => {
-    const { username, browser } = await operator("admin", null);
+    const { username, browser } = await consoleOperator(api, "admin", null);
     await browser.signIn(username);
     const made = await browser.call(
       "POST",
@@ -451,7 +390,7 @@ describe("console security review", () => {
     );
     expect(made.status).toBe(400);
     // A key moved under the console tenant (as if one had been issued there) speaks for no one.
-    const issued = await browser.v1("POST", "/v1/api-keys", tenantA.tenantId, { name: "moved", role: "admin" });
+    const issued = await browser.send("POST", "/v1/api-keys", tenantA.tenantId, { name: "moved", role: "admin" });
     expect(issued.status).toBe(201);
     await sql("update api_keys set tenant_id = '_console' where tenant_id = $1 and id = $2", [tenantA.tenantId, issued.body.keyId]);
     const asKey = await fetch(`${api.url}/v1/policies`, { headers: { authorization: `Bearer ${issued.body.apiKey}` } });
@@ -462,15 +401,15 @@ describe("console security review", () => {
   });
 
   it("Mfa-Tenant naming a tenant that does not exist: 404 problem+json before any handler, and nothing is written", async () => {
-    const { username, browser } = await operator("admin", null);
+    const { username, browser } = await consoleOperator(api, "admin", null);
     await browser.signIn(username);
     const ghost = uniqueId("ghost").toLowerCase();
-    const settings = await browser.v1("PUT", "/v1/settings", ghost, { notificationsEnabled: true });
+    const settings = await browser.send("PUT", "/v1/settings", ghost, { notificationsEnabled: true });
     expect(settings.status).toBe(404);
     expect(settings.headers.get("content-type")).toContain("application/problem+json");
     expect(settings.body.code).toBe("tenant_not_found");
-    expect((await browser.v1("POST", `/v1/users/${uniqueId("u")}/unlock`, ghost)).status).toBe(404);
-    expect((await browser.v1("GET", "/v1/policies", ghost)).status).toBe(404);
+    expect((await browser.send("POST", `/v1/users/${uniqueId("u")}/unlock`, ghost)).status).toBe(404);
+    expect((await browser.send("GET", "/v1/policies", ghost)).status).toBe(404);
     const [written] = await sql("select count(*)::int as n from audit_events where tenant_id = $1", [ghost]);
     expect(written.n).toBe(0);
     const [users] = await sql("select count(*)::int as n from users where tenant_id = $1", [ghost]);
@@ -478,18 +417,18 @@ describe("console security review", () => {
   });
 
   it("a signed-out session never comes back: last-seen refreshes racing the sign-out leave it ended", async () => {
-    const { username, browser } = await operator("admin", tenantA.tenantId);
+    const { username, browser } = await consoleOperator(api, "admin", tenantA.tenantId);
     await browser.signIn(username);
     api.clock.advance(60_000); // every request now refreshes last_seen_at
-    const racing = Array.from({ length: 15 }, () => browser.v1("GET", "/v1/policies"));
+    const racing = Array.from({ length: 15 }, () => browser.send("GET", "/v1/policies"));
     const cookie = browser.cookie as string;
-    await browser.v1("DELETE", "/console/session");
+    await browser.send("DELETE", "/console/session");
     await Promise.all(racing);
     const sessionId = (await import("../src/http/console-session.js")).sessionIdOf(cookie.slice("mfa_console=".length));
     const [row] = await sql("select ended_at from operator_sessions where id = $1", [sessionId]);
     expect(row.ended_at).not.toBeNull();
     browser.cookie = cookie;
-    expect((await browser.v1("GET", "/v1/policies")).status).toBe(401);
+    expect((await browser.send("GET", "/v1/policies")).status).toBe(401);
   });
 });
 

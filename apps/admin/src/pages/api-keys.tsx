@@ -3,7 +3,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, useState, type FormEvent } from "react";
 import { api, unwrap, type Schemas } from "../api/client";
 import { isAdmin, messageOf, type ConsoleSession } from "../session";
-import { Empty, Failure, Loading, when } from "../ui/states";
+import { when } from "../ui/states";
+import { Listing } from "../ui/table";
 
 type Issued = Schemas["IssuedApiKey"];
 
@@ -78,51 +79,34 @@ function KeyManager() {
           </button>
         </div>
       ) : null}
-      {keys.isPending ? (
-        <Loading what="API keys" />
-      ) : keys.isError ? (
-        <Failure error={keys.error} retry={() => void keys.refetch()} />
-      ) : keys.data.keys.length === 0 ? (
-        <Empty>This tenant has no API keys.</Empty>
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <caption className="sr-only">API keys of the tenant, oldest first</caption>
-            <thead>
-              <tr>
-                <th scope="col">Name</th>
-                <th scope="col">Id</th>
-                <th scope="col">Role</th>
-                <th scope="col">Issued</th>
-                <th scope="col">Revoked</th>
-                <th scope="col">Action</th>
-              </tr>
-            </thead>
-            <tbody>
-              {keys.data.keys.map((k) => (
-                <tr key={k.keyId}>
-                  <td>{k.name}</td>
-                  <td>
-                    <code>{k.keyId}</code>
-                  </td>
-                  <td>{k.role}</td>
-                  <td>{when(k.createdAt)}</td>
-                  <td>{when(k.revokedAt)}</td>
-                  <td>
-                    {k.revokedAt === null ? (
-                      <button type="button" className="danger" onClick={() => revoke.mutate(k.keyId)} disabled={revoke.isPending}>
-                        Revoke {k.name}
-                      </button>
-                    ) : (
-                      <span className="badge revoked">revoked</span>
-                    )}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <Listing
+        query={keys}
+        what="API keys"
+        items={keys.data?.keys}
+        empty="This tenant has no API keys."
+        caption="API keys of the tenant, oldest first"
+        columns={["Name", "Id", "Role", "Issued", "Revoked", "Action"]}
+        row={(k) => (
+          <tr key={k.keyId}>
+            <td>{k.name}</td>
+            <td>
+              <code>{k.keyId}</code>
+            </td>
+            <td>{k.role}</td>
+            <td>{when(k.createdAt)}</td>
+            <td>{when(k.revokedAt)}</td>
+            <td>
+              {k.revokedAt === null ? (
+                <button type="button" className="danger" onClick={() => revoke.mutate(k.keyId)} disabled={revoke.isPending}>
+                  Revoke {k.name}
+                </button>
+              ) : (
+                <span className="badge revoked">revoked</span>
+              )}
+            </td>
+          </tr>
+        )}
+      />
       {revoke.isError ? <p role="alert">{messageOf(revoke.error)}</p> : null}
     </>
   );

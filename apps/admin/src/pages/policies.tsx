@@ -5,7 +5,8 @@ import { Link, useNavigate, useParams } from "@tanstack/react-router";
 import { useId, useState, type FormEvent, type ReactNode } from "react";
 import { api, fieldErrors, unwrap, type Schemas } from "../api/client";
 import { isAdmin, messageOf, type ConsoleSession } from "../session";
-import { Empty, Failure, Loading } from "../ui/states";
+import { Failure, Loading } from "../ui/states";
+import { Listing } from "../ui/table";
 import { PolicyHistory } from "./policy-history";
 
 type Policy = Schemas["Policy"];
@@ -23,45 +24,28 @@ export function PolicyList({ session }: { session: ConsoleSession }) {
           </Link>
         </p>
       ) : null}
-      {policies.isPending ? (
-        <Loading what="policies" />
-      ) : policies.isError ? (
-        <Failure error={policies.error} retry={() => void policies.refetch()} />
-      ) : policies.data.policies.length === 0 ? (
-        <Empty>This tenant has no policies yet.</Empty>
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <caption className="sr-only">Policies, latest versions</caption>
-            <thead>
-              <tr>
-                <th scope="col">Id</th>
-                <th scope="col">Name</th>
-                <th scope="col">Mode</th>
-                <th scope="col">Steps</th>
-                <th scope="col">Factors</th>
-                <th scope="col">Version</th>
-              </tr>
-            </thead>
-            <tbody>
-              {policies.data.policies.map((p) => (
-                <tr key={p.id}>
-                  <td>
-                    <Link to="/policies/$policyId" params={{ policyId: p.id }}>
-                      {p.id}
-                    </Link>
-                  </td>
-                  <td>{p.name}</td>
-                  <td>{p.mode}</td>
-                  <td>{p.requiredSteps}</td>
-                  <td>{p.factors.map((f) => `${f.label} (${f.type})`).join(", ")}</td>
-                  <td>{p.version}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <Listing
+        query={policies}
+        what="policies"
+        items={policies.data?.policies}
+        empty="This tenant has no policies yet."
+        caption="Policies, latest versions"
+        columns={["Id", "Name", "Mode", "Steps", "Factors", "Version"]}
+        row={(p) => (
+          <tr key={p.id}>
+            <td>
+              <Link to="/policies/$policyId" params={{ policyId: p.id }}>
+                {p.id}
+              </Link>
+            </td>
+            <td>{p.name}</td>
+            <td>{p.mode}</td>
+            <td>{p.requiredSteps}</td>
+            <td>{p.factors.map((f) => `${f.label} (${f.type})`).join(", ")}</td>
+            <td>{p.version}</td>
+          </tr>
+        )}
+      />
     </>
   );
 }

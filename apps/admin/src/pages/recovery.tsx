@@ -5,7 +5,8 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useId, type FormEvent } from "react";
 import { api, fieldErrors, unwrap } from "../api/client";
 import { messageOf } from "../session";
-import { Empty, Failure, Loading, when } from "../ui/states";
+import { when } from "../ui/states";
+import { Listing } from "../ui/table";
 
 const deviceState = (d: { revokedAt: string | null; expiresAt: string }): "active" | "revoked" | "expired" =>
   d.revokedAt ? "revoked" : Date.parse(d.expiresAt) <= Date.now() ? "expired" : "active";
@@ -32,51 +33,34 @@ export function Devices({ userId, admin }: { userId: string; admin: boolean }) {
   return (
     <section aria-labelledby="devices-title">
       <h3 id="devices-title">Remembered devices</h3>
-      {devices.isPending ? (
-        <Loading what="remembered devices" />
-      ) : devices.isError ? (
-        <Failure error={devices.error} retry={() => void devices.refetch()} />
-      ) : devices.data.devices.length === 0 ? (
-        <Empty>This user has no remembered devices.</Empty>
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <caption className="sr-only">Remembered devices of {userId}</caption>
-            <thead>
-              <tr>
-                <th scope="col">Label</th>
-                <th scope="col">State</th>
-                <th scope="col">Remembered</th>
-                <th scope="col">Last used</th>
-                <th scope="col">Expires</th>
-                {admin ? <th scope="col">Action</th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {devices.data.devices.map((d) => (
-                <tr key={d.id}>
-                  <td>{d.label}</td>
-                  <td>
-                    <span className={`badge ${deviceState(d)}`}>{deviceState(d)}</span>
-                  </td>
-                  <td>{when(d.createdAt)}</td>
-                  <td>{when(d.lastUsedAt)}</td>
-                  <td>{when(d.expiresAt)}</td>
-                  {admin ? (
-                    <td>
-                      {deviceState(d) === "active" ? (
-                        <button type="button" className="danger" onClick={() => revokeOne.mutate(d.id)} disabled={revokeOne.isPending}>
-                          Revoke device {d.label}
-                        </button>
-                      ) : null}
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <Listing
+        query={devices}
+        what="remembered devices"
+        items={devices.data?.devices}
+        empty="This user has no remembered devices."
+        caption={`Remembered devices of ${userId}`}
+        columns={["Label", "State", "Remembered", "Last used", "Expires", admin && "Action"]}
+        row={(d) => (
+          <tr key={d.id}>
+            <td>{d.label}</td>
+            <td>
+              <span className={`badge ${deviceState(d)}`}>{deviceState(d)}</span>
+            </td>
+            <td>{when(d.createdAt)}</td>
+            <td>{when(d.lastUsedAt)}</td>
+            <td>{when(d.expiresAt)}</td>
+            {admin ? (
+              <td>
+                {deviceState(d) === "active" ? (
+                  <button type="button" className="danger" onClick={() => revokeOne.mutate(d.id)} disabled={revokeOne.isPending}>
+                    Revoke device {d.label}
+                  </button>
+                ) : null}
+              </td>
+            ) : null}
+          </tr>
+        )}
+      />
       {admin && live.length > 0 ? (
         <button type="button" className="danger" onClick={() => revokeAll.mutate()} disabled={revokeAll.isPending}>
           Revoke all devices of {userId}
@@ -174,53 +158,35 @@ export function Recoveries({ userId, admin }: { userId: string; admin: boolean }
   return (
     <section aria-labelledby="recovery-title">
       <h3 id="recovery-title">Recovery</h3>
-      {recoveries.isPending ? (
-        <Loading what="recoveries" />
-      ) : recoveries.isError ? (
-        <Failure error={recoveries.error} retry={() => void recoveries.refetch()} />
-      ) : list.length === 0 ? (
-        <Empty>No recovery was ever requested for this user.</Empty>
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <caption className="sr-only">Recoveries of {userId}</caption>
-            <thead>
-              <tr>
-                <th scope="col">State</th>
-                <th scope="col">Verification</th>
-                <th scope="col">Reference</th>
-                <th scope="col">Requested</th>
-                <th scope="col">Due</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Action</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((r) => (
-                <tr key={r.id}>
-                  <td>
-                    <span className={`badge ${r.state === "completed" ? "active" : r.state === "requested" ? "pending" : r.state}`}>
-                      {r.state}
-                    </span>
-                  </td>
-                  <td>{r.verification}</td>
-                  <td>{r.reference}</td>
-                  <td>{when(r.requestedAt)}</td>
-                  <td>{when(r.dueAt)}</td>
-                  <td>{when(r.expiresAt)}</td>
-                  <td>
-                    {r.state === "requested" || r.state === "ready" ? (
-                      <button type="button" className="danger" onClick={() => execute.mutate(r.id)} disabled={execute.isPending}>
-                        Execute recovery {r.reference}
-                      </button>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <Listing
+        query={recoveries}
+        what="recoveries"
+        items={list}
+        empty="No recovery was ever requested for this user."
+        caption={`Recoveries of ${userId}`}
+        columns={["State", "Verification", "Reference", "Requested", "Due", "Expires", "Action"]}
+        row={(r) => (
+          <tr key={r.id}>
+            <td>
+              <span className={`badge ${r.state === "completed" ? "active" : r.state === "requested" ? "pending" : r.state}`}>
+                {r.state}
+              </span>
+            </td>
+            <td>{r.verification}</td>
+            <td>{r.reference}</td>
+            <td>{when(r.requestedAt)}</td>
+            <td>{when(r.dueAt)}</td>
+            <td>{when(r.expiresAt)}</td>
+            <td>
+              {r.state === "requested" || r.state === "ready" ? (
+                <button type="button" className="danger" onClick={() => execute.mutate(r.id)} disabled={execute.isPending}>
+                  Execute recovery {r.reference}
+                </button>
+              ) : null}
+            </td>
+          </tr>
+        )}
+      />
       {execute.isError ? <p role="alert">{messageOf(execute.error)}</p> : null}
       {execute.isSuccess ? <p role="status">Recovery executed: {execute.data.revoked.length} factors revoked.</p> : null}
       <p className="muted">

@@ -4,14 +4,16 @@ import { useInfiniteQuery, useMutation, useQueryClient } from "@tanstack/react-q
 import { useId, useState, type FormEvent } from "react";
 import { api, fieldErrors, unwrap } from "../api/client";
 import { messageOf, useTenant, type ConsoleSession } from "../session";
-import { Empty, Failure, Loading, when } from "../ui/states";
+import { TextField } from "../ui/field";
+import { when } from "../ui/states";
+import { Listing } from "../ui/table";
 
 export function Tenants({ session }: { session: ConsoleSession }) {
   const { tenant, setTenant } = useTenant();
   const client = useQueryClient();
   const headers = { "x-csrf-token": session.csrfToken };
   const [prefix, setPrefix] = useState("");
-  const ids = { search: useId(), id: useId(), name: useId(), idError: useId(), nameError: useId() };
+  const ids = { search: useId(), id: useId(), name: useId() };
   const tenants = useInfiniteQuery({
     queryKey: ["console-tenants", prefix],
     initialPageParam: null as string | null,
@@ -50,45 +52,30 @@ export function Tenants({ session }: { session: ConsoleSession }) {
         <input id={ids.search} name="prefix" defaultValue={prefix} pattern="[a-z0-9_\-]*" maxLength={64} />
         <button type="submit">Search</button>
       </form>
-      {tenants.isPending ? (
-        <Loading what="tenants" />
-      ) : tenants.isError ? (
-        <Failure error={tenants.error} retry={() => void tenants.refetch()} />
-      ) : all.length === 0 ? (
-        <Empty>{prefix ? `No tenant's id starts with "${prefix}".` : "There are no tenants yet."}</Empty>
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <caption className="sr-only">Tenants</caption>
-            <thead>
-              <tr>
-                <th scope="col">Id</th>
-                <th scope="col">Name</th>
-                <th scope="col">Created</th>
-                <th scope="col">Action</th>
-              </tr>
-            </thead>
-            <tbody>
-              {all.map((t) => (
-                <tr key={t.id}>
-                  <td>{t.id}</td>
-                  <td>{t.name}</td>
-                  <td>{when(t.createdAt)}</td>
-                  <td>
-                    {t.id === tenant ? (
-                      <span className="badge active">working on it</span>
-                    ) : session.operator.scope === null ? (
-                      <button type="button" onClick={() => setTenant(t.id)}>
-                        Work on {t.id}
-                      </button>
-                    ) : null}
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <Listing
+        query={tenants}
+        what="tenants"
+        items={all}
+        empty={prefix ? `No tenant's id starts with "${prefix}".` : "There are no tenants yet."}
+        caption="Tenants"
+        columns={["Id", "Name", "Created", "Action"]}
+        row={(t) => (
+          <tr key={t.id}>
+            <td>{t.id}</td>
+            <td>{t.name}</td>
+            <td>{when(t.createdAt)}</td>
+            <td>
+              {t.id === tenant ? (
+                <span className="badge active">working on it</span>
+              ) : session.operator.scope === null ? (
+                <button type="button" onClick={() => setTenant(t.id)}>
+                  Work on {t.id}
+                </button>
+              ) : null}
+            </td>
+          </tr>
+        )}
+      />
       {tenants.hasNextPage ? (
         <button type="button" onClick={() => void tenants.fetchNextPage()} disabled={tenants.isFetchingNextPage}>
           More tenants
@@ -98,34 +85,8 @@ export function Tenants({ session }: { session: ConsoleSession }) {
         <section aria-labelledby="new-tenant-title">
           <h2 id="new-tenant-title">New tenant</h2>
           <form onSubmit={submit} className="inline-form" aria-label="Create a tenant" noValidate>
-            <label htmlFor={ids.id}>New tenant id</label>
-            <input
-              id={ids.id}
-              name="id"
-              required
-              maxLength={64}
-              aria-invalid={errors.id ? true : undefined}
-              aria-describedby={errors.id ? ids.idError : undefined}
-            />
-            {errors.id ? (
-              <span id={ids.idError} className="field-error">
-                {errors.id}
-              </span>
-            ) : null}
-            <label htmlFor={ids.name}>Tenant name</label>
-            <input
-              id={ids.name}
-              name="name"
-              required
-              maxLength={200}
-              aria-invalid={errors.name ? true : undefined}
-              aria-describedby={errors.name ? ids.nameError : undefined}
-            />
-            {errors.name ? (
-              <span id={ids.nameError} className="field-error">
-                {errors.name}
-              </span>
-            ) : null}
+            <TextField id={ids.id} label="New tenant id" error={errors.id} name="id" required maxLength={64} />
+            <TextField id={ids.name} label="Tenant name" error={errors.name} name="name" required maxLength={200} />
             <button type="submit" disabled={create.isPending}>
               Create tenant
             </button>

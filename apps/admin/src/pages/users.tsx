@@ -6,6 +6,7 @@ import { useId, type FormEvent } from "react";
 import { api, unwrap } from "../api/client";
 import { isAdmin, messageOf, type ConsoleSession } from "../session";
 import { Empty, Failure, Loading, when } from "../ui/states";
+import { Listing } from "../ui/table";
 import { Devices, Recoveries } from "./recovery";
 
 export function Users({ session }: { session: ConsoleSession }) {
@@ -125,59 +126,38 @@ function UserDetail({ userId, admin }: { userId: string; admin: boolean }) {
       </section>
       <section aria-labelledby="factors-title">
         <h3 id="factors-title">Factors</h3>
-        {factors.isPending ? (
-          <Loading what="factors" />
-        ) : factors.isError ? (
-          <Failure error={factors.error} retry={() => void factors.refetch()} />
-        ) : factors.data.factors.length === 0 ? (
-          <Empty>This user has no factors.</Empty>
-        ) : (
-          <div className="table-wrap">
-            <table>
-              <caption className="sr-only">Factors of {userId}</caption>
-              <thead>
-                <tr>
-                  <th scope="col">Label</th>
-                  <th scope="col">Kind</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Enrolled</th>
-                  <th scope="col">Confirmed</th>
-                  <th scope="col">Revoked</th>
-                  <th scope="col">Last used</th>
-                  {admin ? <th scope="col">Action</th> : null}
-                </tr>
-              </thead>
-              <tbody>
-                {factors.data.factors.map((f) => (
-                  <tr key={f.id}>
-                    <td>
-                      {f.label} <span className="muted">({f.factorId})</span>
-                    </td>
-                    <td>{f.type}</td>
-                    <td>
-                      <span className={`badge ${f.status}`}>{f.status}</span>
-                    </td>
-                    <td>{when(f.createdAt)}</td>
-                    <td>{when(f.confirmedAt)}</td>
-                    <td>{when(f.revokedAt)}</td>
-                    <td>
-                      {f.status === "active" ? (uses.isPending ? "…" : when(usedSince(lastUse.get(f.factorId), f.confirmedAt))) : "—"}
-                    </td>
-                    {admin ? (
-                      <td>
-                        {f.status === "revoked" ? null : (
-                          <button type="button" className="danger" onClick={() => revoke.mutate(f.id)} disabled={revoke.isPending}>
-                            Revoke {f.label}
-                          </button>
-                        )}
-                      </td>
-                    ) : null}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        )}
+        <Listing
+          query={factors}
+          what="factors"
+          items={factors.data?.factors}
+          empty="This user has no factors."
+          caption={`Factors of ${userId}`}
+          columns={["Label", "Kind", "Status", "Enrolled", "Confirmed", "Revoked", "Last used", admin && "Action"]}
+          row={(f) => (
+            <tr key={f.id}>
+              <td>
+                {f.label} <span className="muted">({f.factorId})</span>
+              </td>
+              <td>{f.type}</td>
+              <td>
+                <span className={`badge ${f.status}`}>{f.status}</span>
+              </td>
+              <td>{when(f.createdAt)}</td>
+              <td>{when(f.confirmedAt)}</td>
+              <td>{when(f.revokedAt)}</td>
+              <td>{f.status === "active" ? (uses.isPending ? "…" : when(usedSince(lastUse.get(f.factorId), f.confirmedAt))) : "—"}</td>
+              {admin ? (
+                <td>
+                  {f.status === "revoked" ? null : (
+                    <button type="button" className="danger" onClick={() => revoke.mutate(f.id)} disabled={revoke.isPending}>
+                      Revoke {f.label}
+                    </button>
+                  )}
+                </td>
+              ) : null}
+            </tr>
+          )}
+        />
         {revoke.isError ? <p role="alert">{messageOf(revoke.error)}</p> : null}
       </section>
       <Devices userId={userId} admin={admin} />

@@ -1,7 +1,8 @@
 // Console operators and their sessions (migration 0011), in the console's own tenant.
 import type { OperatorRepository, StoredOperator, StoredOperatorSession } from "@mfa-chain/application";
 import { z } from "zod";
-import type { Db } from "../database/schema.js";
+import type { Updateable } from "kysely";
+import type { Db, OperatorSessionsTable } from "../database/schema.js";
 import { CorruptRowError } from "../database/rows.js";
 
 const operatorRow = z.object({
@@ -160,40 +161,20 @@ export class PostgresOperatorRepository implements OperatorRepository {
 
   // Conditional updates of the stored row: a request racing a sign-out cannot write ended_at back to null.
   async activateSession(tenantId: string, sessionId: string, at: number): Promise<boolean> {
-    const updated = await this.db
-      .updateTable("operator_sessions")
-      .set({ stage: "active", authenticated_at: new Date(at), last_seen_at: new Date(at) })
-      .where("tenant_id", "=", tenantId)
-      .where("id", "=", sessionId)
-      .where("stage", "=", "password_passed")
-      .where("ended_at", "is", null)
-      .returning("id")
-      .executeTakeFirst();
-    return updated !== undefined;
+    return this.updateOpenSession(
+      tenantId,
+      sessionId,
+      { stage: "active", authenticated_at: new Date(at), last_seen_at: new Date(at) },
+      "password_passed",
+    );
   }
 
   async touchSession(tenantId: string, sessionId: string, at: number): Promise<boolean> {
-    const updated = await this.db
-      .updateTable("operator_sessions")
-      .set({ last_seen_at: new Date(at) })
-      .where("tenant_id", "=", tenantId)
-      .where("id", "=", sessionId)
-      .where("ended_at", "is", null)
-      .returning("id")
-      .executeTakeFirst();
-    return updated !== undefined;
+    return this.updateOpenSession(tenantId, sessionId, { last_seen_at: new Date(at) });
   }
 
   async endSession(tenantId: string, sessionId: string, at: number): Promise<boolean> {
-    const updated = await this.db
-      .updateTable("operator_sessions")
-      .set({ ended_at: new Date(at) })
-      .where("tenant_id", "=", tenantId)
-      .where("id", "=", sessionId)
-      .where("ended_at", "is", null)
-      .returning("id")
-      .executeTakeFirst();
-    return updated !== undefined;
+    return this.updateOpenSession(tenantId, sessionId, { ended_at: new Date(at) });
   }
 
   async disable(tenantId: string, operatorId: string, at: number): Promise<boolean> {
@@ -205,6 +186,24 @@ export class PostgresOperatorRepository implements OperatorRepository {
       .where("disabled_at", "is", null)
       .returning("id")
       .executeTakeFirst();
+    return updated !== undefined;
+  }
+
+  /** Sets `values` on the session if it has not ended (and, given `stage`, is still at it): whether it did. */
+  private async updateOpenSession(
+    tenantId: string,
+    sessionId: string,
+    values: Updateable<OperatorSessionsTable>,
+    stage?: OperatorSessionsTable["stage"],
+  ): Promise<boolean> {
+    let query = this.db
+      .updateTable("operator_sessions")
+      .set(values)
+      .where("tenant_id", "=", tenantId)
+      .where("id", "=", sessionId)
+      .where("ended_at", "is", null);
+    if (stage !== undefined) query = query.where("stage", "=", stage);
+    const updated = await query.returning("id").executeTakeFirst();
     return updated !== undefined;
   }
 }
