@@ -14,6 +14,7 @@ import { Settings } from "./pages/settings";
 import { SignIn } from "./pages/sign-in";
 import { Tenants } from "./pages/tenants";
 import { Users } from "./pages/users";
+import { Vault } from "./pages/vault";
 import { TenantProvider, useSession, useSetSession, useTenant, type ConsoleSession } from "./session";
 import { Failure, Loading } from "./ui/states";
 import "./styles.css";
@@ -95,6 +96,9 @@ function Layout({ session }: { session: ConsoleSession }) {
             </li>
             <li>
               <Link to="/settings">Settings</Link>
+            </li>
+            <li>
+              <Link to="/vault">Vault</Link>
             </li>
             <li>
               <Link to="/tenants">Tenants</Link>
@@ -179,6 +183,8 @@ const policyRoute = createRoute({
 const apiKeysRoute = createRoute({ getParentRoute: () => rootRoute, path: "/api-keys", component: ApiKeysPage });
 const tenantsRoute = createRoute({ getParentRoute: () => rootRoute, path: "/tenants", component: TenantsPage });
 const settingsRoute = createRoute({ getParentRoute: () => rootRoute, path: "/settings", component: SettingsPage });
+const VaultPage = () => <Vault session={useSignedIn()} />;
+const vaultRoute = createRoute({ getParentRoute: () => rootRoute, path: "/vault", component: VaultPage });
 
 const router = createRouter({
   routeTree: rootRoute.addChildren([
@@ -190,6 +196,7 @@ const router = createRouter({
     apiKeysRoute,
     tenantsRoute,
     settingsRoute,
+    vaultRoute,
   ]),
   basepath: "/admin",
   defaultNotFoundComponent: () => <p className="state">No such page.</p>,

@@ -2,8 +2,9 @@
 // driven in Debian's Chromium by playwright-core. An operator signs in with a password and a code of their own chain
 // (computed here like a phone would), sees the dashboard, finds a user enrolled through the API and their factors,
 // unlocks a locked user, creates a policy with an invalid value (the API's error shown at the field), fixes it, reads
-// the audit trail, where the unlock is recorded with the operator as the actor, checks its hash chain, and issues an API
-// key (shown once) that the API refuses once revoked. Each screen is saved as a screenshot (1280×800, and the users
+// the audit trail, where the unlock is recorded with the operator as the actor, checks its hash chain, issues an API
+// key (shown once) that the API refuses once revoked, and adds a vault entry whose code it reads (checked here against
+// the seed) and whose grants it changes. Each screen is saved as a screenshot (1280×800, and the users
 // screen at 390 wide) and checked by axe-core: no serious or critical violation.
 import { existsSync, readFileSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
@@ -13,7 +14,7 @@ import { fileURLToPath } from "node:url";
 import { sealAuditChain } from "@mfa-chain/infra-postgres";
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import pg from "pg";
-import { decodeBase32, generateTotp, timeStepAt } from "@mfa-chain/totp";
+import { decodeBase32, encodeBase32, generateSecret, generateTotp, timeStepAt } from "@mfa-chain/totp";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { enrollAll, startTestApi, twoFactorPolicy, type ApiClient, type TestApi } from "./support/api.js";
@@ -304,6 +305,84 @@ describe("admin console in Chromium", () => {
     expect(await page.evaluate(() => (globalThis as unknown as { document: PageDocument }).document.activeElement?.id)).toBe("main");
   });
 
+  it("adds a vault entry (the API's error at the seed field first), reads its code once, and grants and revokes access", async () => {
+    const secret = generateSecret();
+    const seed = encodeBase32(secret);
+    await page.getByRole("link", { name: "Vault" }).click();
+    await page.getByRole("heading", { name: "Vault", exact: true }).waitFor();
+    await page.getByText("This tenant's vault has no entries.").waitFor();
+    await page.getByLabel("Entry name").fill("Payroll SaaS");
+    const seedField = page.getByLabel("Seed");
+    expect(await seedField.getAttribute("type")).toBe("password");
+    // 40 bits: the API wants at least 80, and says so at the field.
+    await seedField.fill("JBSWY3DP");
+    await page.getByLabel("Algorithm").selectOption("SHA256");
+    await page.getByLabel("Digits").selectOption("8");
+    expectedErrors.add("400 POST /v1/vault/entries");
+    await page.getByRole("button", { name: "Add the entry" }).click();
+    await expect.poll(() => seedField.getAttribute("aria-invalid")).toBe("true");
+    const errorId = ((await seedField.getAttribute("aria-describedby")) ?? "").split(" ").at(-1);
+    expect(await page.locator(`[id="${errorId}"]`).textContent()).toMatch(/under 80 bits/);
+    expect((await tenant.client.get("/v1/vault/entries")).body.entries).toEqual([]);
+    await seedField.fill(seed);
+    await page.getByRole("button", { name: "Add the entry" }).click();
+    await page.getByText("Added Payroll SaaS. Its seed is sealed and will not be shown again.").waitFor();
+    await page.getByRole("row", { name: /^Payroll SaaS TOTP · SHA256 · 8 digits · 30 s/ }).waitFor();
+    // The seed is never shown back: the field is emptied, and the page holds it nowhere.
+    expect(await seedField.inputValue()).toBe("");
+    expect(await seedField.getAttribute("aria-invalid")).toBeNull();
+    expect(await page.content()).not.toContain(seed);
+    const listed = (await tenant.client.get("/v1/vault/entries")).body.entries;
+    expect(listed).toMatchObject([{ name: "Payroll SaaS", type: "totp", algorithm: "SHA256", digits: 8, period: 30, grants: [] }]);
+    const entryId = listed[0].id as string;
+
+    // The code, read by the operator: the one a phone holding the seed shows for the step that ends at validUntil.
+    await page.getByRole("heading", { name: "Entry Payroll SaaS" }).waitFor();
+    await page.getByRole("button", { name: "Read the code of Payroll SaaS" }).click();
+    const shown = page.getByRole("status", { name: "Code of Payroll SaaS" });
+    const code = shown.getByTestId("vault-code");
+    await code.waitFor();
+    const until = Date.parse((await shown.locator("time").first().getAttribute("datetime")) ?? "");
+    expect(until - api.clock.now()).toBeGreaterThan(0);
+    expect(until - api.clock.now()).toBeLessThanOrEqual(30_000);
+    expect(await code.textContent()).toBe(generateTotp(secret, until - 30_000, { algorithm: "SHA256", digits: 8, period: 30 }));
+    const left = Number(await shown.getByTestId("vault-code-left").textContent());
+    expect(left).toBeGreaterThanOrEqual(1);
+    expect(left).toBeLessThanOrEqual(30);
+    // Audited by the API, with the operator as the actor and the time step (never the code).
+    const reads = (await tenant.client.get("/v1/audit-events?type=vault.code_read")).body.events;
+    expect(reads).toHaveLength(1);
+    expect(reads[0]).toMatchObject({ actor: { kind: "operator" }, data: { entryId, timeStep: until / 30_000 - 1 } });
+    expect(JSON.stringify(reads[0])).not.toContain((await code.textContent()) ?? "");
+    await screen("vault");
+    await page.getByRole("button", { name: "Hide the code" }).click();
+    await expect.poll(() => code.count()).toBe(0);
+
+    // Grants: to a user and to a group, then one revoked; the API agrees each time.
+    const grantsOf = async () => (await tenant.client.get(`/v1/vault/entries/${entryId}`)).body.grants;
+    await page.getByLabel("Principal kind").selectOption("user");
+    await page.getByLabel("User or group id").fill("alice");
+    await page.getByLabel("Permission").selectOption("read_code");
+    await page.getByRole("button", { name: "Grant", exact: true }).click();
+    await page.getByRole("button", { name: "Revoke read_code of user:alice" }).waitFor();
+    await page.getByLabel("Principal kind").selectOption("group");
+    await page.getByLabel("User or group id").fill("finance");
+    await page.getByLabel("Permission").selectOption("manage");
+    await page.getByRole("button", { name: "Grant", exact: true }).click();
+    await page.getByRole("button", { name: "Revoke manage of group:finance" }).waitFor();
+    expect(await grantsOf()).toHaveLength(2);
+    expect(await grantsOf()).toEqual(
+      expect.arrayContaining([
+        { principal: { kind: "user", id: "alice" }, permission: "read_code" },
+        { principal: { kind: "group", id: "finance" }, permission: "manage" },
+      ]),
+    );
+    await screen("vault-grants");
+    await page.getByRole("button", { name: "Revoke read_code of user:alice" }).click();
+    await expect.poll(() => page.getByRole("button", { name: "Revoke read_code of user:alice" }).count()).toBe(0);
+    expect(await grantsOf()).toEqual([{ principal: { kind: "group", id: "finance" }, permission: "manage" }]);
+  });
+
   it("lists a user's remembered devices and revokes one, then all, and the API agrees", async () => {
     // carol enrolls and completes two attempts through the API, each remembered as a device.
     const carol = await enrollAll(tenant.client, api.clock, { userId: "carol", policyId: "login", factorIds: ["google_auth", "ms_auth"] });
@@ -472,7 +551,7 @@ describe("admin console in Chromium", () => {
     await expect.poll(() => found.allTextContents()).toEqual(["alice", "bob", "carol"]);
   });
 
-  it("a viewer operator sees a user's devices and the settings, with no button to act", async () => {
+  it("a viewer operator sees a user's devices and the settings, with no button to act, and the vault's explanation instead of it", async () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByLabel("Operator name").fill("ops-viewer");
     await page.getByLabel("Password").fill(PASSWORD);
@@ -498,5 +577,11 @@ describe("admin console in Chromium", () => {
     await page.getByText("Only an admin operator changes the settings.").waitFor();
     expect(await page.getByRole("button", { name: "Save settings" }).count()).toBe(0);
     await screen("settings-viewer");
+    // The vault: the API refuses a viewer (codes are audited, HOTP reads move counters); the screen says so and asks nothing.
+    await page.getByRole("link", { name: "Vault" }).click();
+    await page.getByText(/^Only admin operators use the shared vault/).waitFor();
+    expect(await page.getByRole("main").getByRole("button").count()).toBe(0);
+    expect(await page.getByRole("main").getByRole("table").count()).toBe(0);
+    await screen("vault-viewer");
   });
 });
