@@ -63,6 +63,20 @@ describe("admin console in Chromium", () => {
     expect(serious.map((v) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`)).toEqual([]);
   }
 
+  /**
+   * Signs in through the page: the operator's name and password, then a code of their authenticator app. The code is
+   * the next time step's (inside the ±1 window): the enrollment's confirmation used the current one.
+   */
+  async function signIn(name: string, secret: string): Promise<void> {
+    await page.getByLabel("Operator name").fill(name);
+    await page.getByLabel("Password").fill(PASSWORD);
+    await page.getByRole("button", { name: "Continue" }).click();
+    await page.getByLabel("Code").waitFor();
+    const step = timeStepAt(api.clock.now(), 30) + 1;
+    await page.getByLabel("Code").fill(generateTotp(decodeBase32(secret), step * 30_000, { algorithm: "SHA1", digits: 6, period: 30 }));
+    await page.getByRole("button", { name: "Sign in" }).click();
+  }
+
   beforeAll(async () => {
     if (!existsSync(DIST)) throw new Error("the console is not built: run `pnpm build` (turbo builds it before the API's tests)");
     await mkdir(SHOTS, { recursive: true });
@@ -125,16 +139,7 @@ describe("admin console in Chromium", () => {
     await page.goto(`${base}/admin/`);
     await page.getByRole("heading", { name: "Sign in" }).waitFor();
     await screen("sign-in");
-    await page.getByLabel("Operator name").fill("ops-admin");
-    await page.getByLabel("Password").fill(PASSWORD);
-    await page.getByRole("button", { name: "Continue" }).click();
-    await page.getByLabel("Code").waitFor();
-    // The enrollment's confirmation used the current step: the sign-in sends the next one (inside the ±1 window).
-    const step = timeStepAt(api.clock.now(), 30) + 1;
-    await page
-      .getByLabel("Code")
-      .fill(generateTotp(decodeBase32(operatorSecret), step * 30_000, { algorithm: "SHA1", digits: 6, period: 30 }));
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await signIn("ops-admin", operatorSecret);
     await page.getByRole("heading", { name: "Dashboard" }).waitFor();
     await page.getByRole("heading", { name: "Last 7 days" }).waitFor();
     await expect.poll(() => page.getByText("ops-admin (admin)").isVisible()).toBe(true);
@@ -523,13 +528,7 @@ describe("admin console in Chromium", () => {
   });
 
   it("an operator of every tenant lists tenants, creates one, and chooses the tenant to work on there", async () => {
-    await page.getByLabel("Operator name").fill("ops-root");
-    await page.getByLabel("Password").fill(PASSWORD);
-    await page.getByRole("button", { name: "Continue" }).click();
-    await page.getByLabel("Code").waitFor();
-    const step = timeStepAt(api.clock.now(), 30) + 1;
-    await page.getByLabel("Code").fill(generateTotp(decodeBase32(rootSecret), step * 30_000, { algorithm: "SHA1", digits: 6, period: 30 }));
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await signIn("ops-root", rootSecret);
     await page.getByRole("link", { name: "Choose a tenant" }).click();
     await page.getByRole("heading", { name: "Tenants" }).waitFor();
     await page.getByRole("row", { name: new RegExp(`^${tenant.tenantId} `) }).waitFor();
@@ -553,15 +552,7 @@ describe("admin console in Chromium", () => {
 
   it("a viewer operator sees a user's devices and the settings, with no button to act, and the vault's explanation instead of it", async () => {
     await page.getByRole("button", { name: "Sign out" }).click();
-    await page.getByLabel("Operator name").fill("ops-viewer");
-    await page.getByLabel("Password").fill(PASSWORD);
-    await page.getByRole("button", { name: "Continue" }).click();
-    await page.getByLabel("Code").waitFor();
-    const step = timeStepAt(api.clock.now(), 30) + 1;
-    await page
-      .getByLabel("Code")
-      .fill(generateTotp(decodeBase32(viewerSecret), step * 30_000, { algorithm: "SHA1", digits: 6, period: 30 }));
-    await page.getByRole("button", { name: "Sign in" }).click();
+    await signIn("ops-viewer", viewerSecret);
     await page.getByText("ops-viewer (viewer)").waitFor();
     await page.getByRole("link", { name: "Users" }).click();
     await page.getByLabel("User id starts with").fill("carol");

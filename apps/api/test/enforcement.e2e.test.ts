@@ -1,4 +1,3 @@
-/* eslint-disable @typescript-eslint/no-explicit-any -- response bodies are JSON that each test asserts field by field */
 // Enforcement over HTTP against a real PostgreSQL (issue 14): the grace period inside and after (fixed by the database
 // clock, never renewed), a service account excluded, a new device → chain, a remembered device → none, a rotated token
 // reused → refused, another user's token → refused, a sensitive action → the step-up policy, an unknown or private
@@ -6,7 +5,16 @@
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { enrollAll, startTestApi, twoFactorPolicy, uniqueId, type ApiClient, type Authenticator, type TestApi } from "./support/api.js";
+import {
+  enrollAll,
+  passChain as passPolicyChain,
+  startTestApi,
+  twoFactorPolicy,
+  uniqueId,
+  type ApiClient,
+  type Authenticator,
+  type TestApi,
+} from "./support/api.js";
 
 const database = useTestDatabase("api_enforcement");
 let api: TestApi;
@@ -35,18 +43,8 @@ afterAll(async () => {
 const decide = (userId: string, context: Record<string, unknown> = ctx()) => admin.post("/v1/decisions", { userId, context });
 
 /** Passes the standard chain for the user and returns the completed attempt's id. */
-async function passChain(userId: string, devices: Record<string, Authenticator>, policyId = "standard"): Promise<string> {
-  const started = await admin.post("/v1/attempts", { userId, policyId });
-  expect(started.status).toBe(201);
-  const id = started.body.attemptId as string;
-  let factor = started.body.currentFactor?.id as string | undefined;
-  while (factor) {
-    const step = await admin.post(`/v1/attempts/${id}/verify`, { factorId: factor, code: devices[factor]!.next() });
-    expect(step.body, JSON.stringify(step.body)).toMatchObject({ success: true });
-    factor = step.body.nextFactor?.id;
-  }
-  return id;
-}
+const passChain = (userId: string, devices: Record<string, Authenticator>, policyId = "standard"): Promise<string> =>
+  passPolicyChain(admin, { userId, policyId, devices });
 
 async function enrolledUser(): Promise<{ userId: string; devices: Record<string, Authenticator> }> {
   const userId = uniqueId("u");

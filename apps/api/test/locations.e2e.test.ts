@@ -8,7 +8,16 @@ import { join } from "node:path";
 import { asnRecord, buildMmdb, countryRecord } from "@mfa-chain/geoip/testing";
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { enrollAll, startTestApi, twoFactorPolicy, uniqueId, type ApiClient, type Authenticator, type TestApi } from "./support/api.js";
+import {
+  enrollAll,
+  passChain as passPolicyChain,
+  startTestApi,
+  twoFactorPolicy,
+  uniqueId,
+  type ApiClient,
+  type Authenticator,
+  type TestApi,
+} from "./support/api.js";
 
 const database = useTestDatabase("api_locations");
 let api: TestApi;
@@ -64,18 +73,9 @@ const decide = (userId: string, ip: string, deviceToken?: string) =>
   admin.post("/v1/decisions", { userId, context: { ip, userAgent: "Mozilla/5.0 test", ...(deviceToken ? { deviceToken } : {}) } });
 
 /** Passes the policy's chain for the user (a minute and a half later, so each authenticator has fresh codes). */
-async function passChain(userId: string, devices: Record<string, Authenticator>, policyId: string): Promise<string> {
+function passChain(userId: string, devices: Record<string, Authenticator>, policyId: string): Promise<string> {
   api.clock.advance(90_000);
-  const started = await admin.post("/v1/attempts", { userId, policyId });
-  expect(started.status).toBe(201);
-  const id = started.body.attemptId as string;
-  let factor = started.body.currentFactor?.id as string | undefined;
-  while (factor) {
-    const step = await admin.post(`/v1/attempts/${id}/verify`, { factorId: factor, code: devices[factor]!.next() });
-    expect(step.body, JSON.stringify(step.body)).toMatchObject({ success: true });
-    factor = step.body.nextFactor?.id;
-  }
-  return id;
+  return passPolicyChain(admin, { userId, policyId, devices });
 }
 
 /** An enrolled user who signed in once from `ip` (a chain, then a device token asked from that address). */

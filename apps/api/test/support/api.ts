@@ -231,6 +231,23 @@ export async function enrollAll(
   return result;
 }
 
+/** Passes the policy's whole chain for the user with their authenticators; returns the completed attempt's id. */
+export async function passChain(
+  client: ApiClient,
+  input: { userId: string; policyId: string; devices: Readonly<Record<string, Authenticator>> },
+): Promise<string> {
+  const started = await client.post("/v1/attempts", { userId: input.userId, policyId: input.policyId });
+  if (started.status !== 201) throw new Error(`start: ${started.status} ${JSON.stringify(started.body)}`);
+  const id = started.body.attemptId as string;
+  let factor = started.body.currentFactor?.id as string | undefined;
+  while (factor) {
+    const step = await client.post(`/v1/attempts/${id}/verify`, { factorId: factor, code: input.devices[factor]!.next() });
+    if (step.body?.success !== true) throw new Error(`verify ${factor}: ${step.status} ${JSON.stringify(step.body)}`);
+    factor = step.body.nextFactor?.id;
+  }
+  return id;
+}
+
 export const twoFactorPolicy = (id: string, mode: "fixed" | "random" = "fixed") => ({
   id,
   name: "Two authenticator apps",
