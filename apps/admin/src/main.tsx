@@ -6,6 +6,7 @@ import { createContext, StrictMode, useContext } from "react";
 import { createRoot } from "react-dom/client";
 import { api, ProblemError, unwrap } from "./api/client";
 import document from "./api/openapi.json";
+import { Account } from "./pages/account";
 import { ApiKeys } from "./pages/api-keys";
 import { Audit, type AuditSearch, type AuditType } from "./pages/audit";
 import { Dashboard } from "./pages/dashboard";
@@ -60,7 +61,8 @@ function Layout({ session }: { session: ConsoleSession }) {
   const setSession = useSetSession();
   const { tenant } = useTenant();
   // From the matched routes, not the location: the location changes first, and the old screen must not render without a tenant.
-  const onTenants = useRouterState({ select: (state) => state.matches.some((m) => m.routeId === "/tenants") });
+  // Your account (the operator's own passkeys) needs no tenant either.
+  const onTenants = useRouterState({ select: (state) => state.matches.some((m) => m.routeId === "/tenants" || m.routeId === "/account") });
   const signOut = useMutation({
     mutationFn: async () => {
       const result = await api.DELETE("/console/session", { params: { header: { "x-csrf-token": session.csrfToken } } });
@@ -106,9 +108,9 @@ function Layout({ session }: { session: ConsoleSession }) {
           </ul>
         </nav>
         <div className="who">
-          <span>
+          <Link to="/account" aria-label={`Your account: ${session.operator.username} (${session.operator.role})`}>
             {session.operator.username} ({session.operator.role})
-          </span>
+          </Link>
           <button type="button" onClick={() => signOut.mutate()} disabled={signOut.isPending}>
             Sign out
           </button>
@@ -185,6 +187,8 @@ const tenantsRoute = createRoute({ getParentRoute: () => rootRoute, path: "/tena
 const settingsRoute = createRoute({ getParentRoute: () => rootRoute, path: "/settings", component: SettingsPage });
 const VaultPage = () => <Vault session={useSignedIn()} />;
 const vaultRoute = createRoute({ getParentRoute: () => rootRoute, path: "/vault", component: VaultPage });
+const AccountPage = () => <Account session={useSignedIn()} />;
+const accountRoute = createRoute({ getParentRoute: () => rootRoute, path: "/account", component: AccountPage });
 
 const router = createRouter({
   routeTree: rootRoute.addChildren([
@@ -197,6 +201,7 @@ const router = createRouter({
     tenantsRoute,
     settingsRoute,
     vaultRoute,
+    accountRoute,
   ]),
   basepath: "/admin",
   defaultNotFoundComponent: () => <p className="state">No such page.</p>,

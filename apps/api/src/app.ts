@@ -8,9 +8,11 @@ import express, { type Express, type Request, type RequestHandler } from "expres
 import helmet from "helmet";
 import type { Logger } from "pino";
 import { authenticate, type ApiKeyResolver } from "./http/auth.js";
+import type { OperatorPasskeys } from "@mfa-chain/application";
 import type { ConsoleApiKeys, ConsoleOperators, ConsoleTenants, TenantUsers, VerifyAuditChain } from "@mfa-chain/application";
 import { authenticateKeyOrSession } from "./http/console-session.js";
 import { consoleRoutes } from "./routes/console.routes.js";
+import { passkeyRoutes } from "./routes/console-passkeys.routes.js";
 import { auditChainRoutes } from "./routes/audit-chain.routes.js";
 import { apiKeyRoutes } from "./routes/api-keys.routes.js";
 import { tenantRoutes, userDirectoryRoutes } from "./routes/directory.routes.js";
@@ -56,6 +58,8 @@ export interface AppOptions {
   readonly devPeek?: PeekCurrentCode;
   /** The admin console's operators and sessions (issue 15): /console/session, and /v1 with the session cookie. */
   readonly console?: ConsoleOperators;
+  /** A signed-in operator's own passkeys (/console/passkeys). */
+  readonly operatorPasskeys?: OperatorPasskeys;
   /** Checks the tenant's audit hash chain (GET /v1/audit-chain). */
   readonly auditChain?: VerifyAuditChain;
   /** The tenant's API keys, for the console's admin operators (/v1/api-keys). */
@@ -198,6 +202,8 @@ export function createApp(o: AppOptions): Express {
   if (o.console) app.use("/console", whenStarted, limitByIp(o.rateLimiters), requireJson, json, consoleRoutes(o.console));
   if (o.console && o.directory)
     app.use("/console", whenStarted, limitByIp(o.rateLimiters), requireJson, json, tenantRoutes(o.directory.tenants, o.console));
+  if (o.console && o.operatorPasskeys)
+    app.use("/console", whenStarted, limitByIp(o.rateLimiters), requireJson, json, passkeyRoutes(o.operatorPasskeys, o.console));
   app.use("/admin", adminConsole());
 
   // A path the API has, asked with a method it does not take: 405 with the methods it does (from the OpenAPI paths).

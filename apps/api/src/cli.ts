@@ -10,7 +10,14 @@ import { DatabaseUrl } from "./config.js";
 import { loadKeyring } from "./boot/keyring.js";
 import { runVaultCommand, VAULT_USAGE } from "./boot/vault-cli.js";
 import { loadCodeHasher } from "./boot/code-hasher.js";
-import { checkOperatorArgs, createOperatorCommand, readPassword } from "./boot/operator-cli.js";
+import {
+  checkOperatorArgs,
+  createOperatorCommand,
+  operatorAdmin,
+  readPassword,
+  resetOperatorAuthenticatorCommand,
+} from "./boot/operator-cli.js";
+import type { CreatedOperator } from "./boot/operators.js";
 
 const USAGE = `usage: pnpm mfa <command>   (built: node apps/api/dist/cli.js <command>)
   create-tenant <tenantId> [--name <name>] [--role admin|service]   create a tenant and print its first API key
@@ -18,6 +25,12 @@ const USAGE = `usage: pnpm mfa <command>   (built: node apps/api/dist/cli.js <co
   revoke-key <tenantId> <keyId>                                     revoke an API key: every API process refuses it at once
   create-operator <name> --role admin|viewer [--tenant <id>]        create a console operator: the password is read from
                                                                     standard input; the authenticator app's secret is shown once
+  disable-operator <name>                                           the operator can no longer sign in; their sessions end at once
+  enable-operator <name>                                            undo disable-operator
+  reset-operator-password <name>                                    a new password, read from standard input; their sessions end
+                                                                    and their lockout is cleared
+  reset-operator-authenticator <name>                               revoke every factor of the operator and show a new authenticator
+                                                                    app's secret once; their sessions end, their lockout is cleared
   migrate                                                           bring the database to the latest schema
   secrets:rotate                                                    re-seal every factor secret and vault seed with the current key
   generate-key [<keyId>]                                            print a new MFA_SECRET_KEYS entry
@@ -47,6 +60,35 @@ async function withDatabase<T>(work: (db: ReturnType<typeof createDatabase>) => 
   } finally {
     await database.close();
   }
+}
+
+/** The keys an operator's authenticator secret is sealed with: the API's (with DATABASE_URL), else the embedded store's. */
+function sealingKeys(command: string): { keyring: ReturnType<typeof loadKeyring>; codeHasher: ReturnType<typeof loadCodeHasher> } {
+  const options = databaseOptions();
+  if (options.url && !process.env.MFA_SECRET_KEYS)
+    fail(`${command}: set MFA_SECRET_KEYS (the API's keyring): the secret is sealed with it`);
+  if (options.url && !process.env.MFA_CODE_HASH_KEY) fail(`${command}: set MFA_CODE_HASH_KEY (the API's code hash key)`);
+  const embedded = options.url ? null : (options.dataDir ?? null);
+  return {
+    keyring: loadKeyring(process.env.MFA_SECRET_KEYS, embedded),
+    codeHasher: loadCodeHasher(process.env.MFA_CODE_HASH_KEY, embedded),
+  };
+}
+
+function showAuthenticator(made: CreatedOperator): void {
+  out("authenticator app (shown this once): add the secret or the otpauth:// URI to an app");
+  out(`  secret: ${made.totpSecret}`);
+  out(`  uri:    ${made.otpauthUri}`);
+}
+
+/** disable-operator, enable-operator and the reset commands: the command and its one argument, the operator's name. */
+function operatorCommand(positionals: readonly string[], options: Record<string, unknown>): { command: string; name: string } {
+  const [command = "", name, ...extra] = positionals;
+  if (!name) fail(`${command}: give the operator's name`);
+  if (extra.length > 0) fail(`${command}: give one operator name, not also "${extra.join(" ")}"`);
+  const given = Object.keys(options).filter((o) => options[o] !== undefined);
+  if (given.length > 0) fail(`${command}: takes no options (${given.map((o) => `--${o}`).join(", ")})`);
+  return { command, name };
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -82,13 +124,7 @@ async function main(argv: string[]): Promise<number> {
         password: await readPassword(process.stdin),
       });
       if (typeof checked === "string") fail(checked);
-      const options = databaseOptions();
-      if (options.url && !process.env.MFA_SECRET_KEYS)
-        fail("create-operator: set MFA_SECRET_KEYS (the API's keyring): the secret is sealed with it");
-      if (options.url && !process.env.MFA_CODE_HASH_KEY) fail("create-operator: set MFA_CODE_HASH_KEY (the API's code hash key)");
-      const embedded = options.url ? null : (options.dataDir ?? null);
-      const keyring = loadKeyring(process.env.MFA_SECRET_KEYS, embedded);
-      const codeHasher = loadCodeHasher(process.env.MFA_CODE_HASH_KEY, embedded);
+      const { keyring, codeHasher } = sealingKeys("create-operator");
       return withDatabase(async (database) => {
         out(`create-operator: ${database.description}`);
         let made;
@@ -98,9 +134,66 @@ async function main(argv: string[]): Promise<number> {
           fail(`create-operator: ${error instanceof Error ? error.message : String(error)}`);
         }
         out(`operator ${made.operator.username} (${made.operator.role}, ${made.operator.scope ?? "every tenant"}): ${made.operator.id}`);
-        out("authenticator app (shown this once): add the secret or the otpauth:// URI to an app");
-        out(`  secret: ${made.totpSecret}`);
-        out(`  uri:    ${made.otpauthUri}`);
+        showAuthenticator(made);
+        return 0;
+      });
+    }
+    case "disable-operator":
+    case "enable-operator": {
+      const { help: _help, ...options } = values;
+      const { command, name } = operatorCommand(positionals, options);
+      return withDatabase(async (database) => {
+        out(`${command}: ${database.description}`);
+        const admin = operatorAdmin(database);
+        const result = command === "disable-operator" ? await admin.disable(name) : await admin.enable(name);
+        if (!result.ok) fail(`${command}: ${result.error.message}`);
+        const { changed, sessionsEnded } = result.value;
+        if (command === "disable-operator")
+          out(
+            changed
+              ? `operator ${name} disabled: they cannot sign in; ${sessionsEnded} session(s) ended`
+              : `operator ${name} was disabled already`,
+          );
+        else
+          out(
+            changed ? `operator ${name} enabled: they sign in with their password and authenticator` : `operator ${name} was not disabled`,
+          );
+        return 0;
+      });
+    }
+    case "reset-operator-password": {
+      const { help: _help, ...options } = values;
+      const { command, name } = operatorCommand(positionals, options);
+      const password = await readPassword(process.stdin);
+      if (password === "") fail(`${command}: give the new password on standard input (one line)`);
+      return withDatabase(async (database) => {
+        out(`${command}: ${database.description}`);
+        const result = await operatorAdmin(database).resetPassword(name, password);
+        if (!result.ok) fail(`${command}: ${result.error.message}`);
+        out(`operator ${name}: password replaced; ${result.value.sessionsEnded} session(s) ended; lockout cleared`);
+        if (result.value.disabled) out(`operator ${name} is still disabled: enable-operator lets them sign in`);
+        return 0;
+      });
+    }
+    case "reset-operator-authenticator": {
+      const { help: _help, ...options } = values;
+      const { command, name } = operatorCommand(positionals, options);
+      const { keyring, codeHasher } = sealingKeys(command);
+      return withDatabase(async (database) => {
+        out(`${command}: ${database.description}`);
+        let result;
+        try {
+          result = await resetOperatorAuthenticatorCommand(database, keyring, codeHasher, name);
+        } catch (error) {
+          fail(
+            `${command}: ${error instanceof Error ? error.message : String(error)} (run it again: it revokes what is left and enrolls a new authenticator)`,
+          );
+        }
+        if (!result.ok) fail(`${command}: ${result.error.message}`);
+        const { revoked, sessionsEnded, disabled } = result.value;
+        out(`operator ${name}: ${revoked.length} factor(s) revoked; ${sessionsEnded} session(s) ended; lockout cleared`);
+        showAuthenticator(result.value);
+        if (disabled) out(`operator ${name} is still disabled: enable-operator lets them sign in`);
         return 0;
       });
     }

@@ -1,5 +1,6 @@
 // Configuration from the environment, parsed once at start; a bad value stops the process with a clear message.
 import { isPushApiBaseUrl } from "@mfa-chain/domain";
+import { relyingPartyAt } from "./boot/console-relying-party.js";
 import { z } from "zod";
 
 const bool = z.enum(["true", "false", "1", "0", "yes", "no"]).transform((v) => v === "true" || v === "1" || v === "yes");
@@ -21,6 +22,16 @@ const csv = z.string().transform((v) =>
     .map((s) => s.trim())
     .filter((s) => s.length > 0),
 );
+
+/** Whether a value is exactly an origin a browser uses passkeys at (the domain's relying-party rules). */
+function isPasskeyOrigin(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.origin === value && relyingPartyAt(value, "console") !== null;
+  } catch {
+    return false;
+  }
+}
 
 /** A PostgreSQL connection string; the CLI checks its DATABASE_URL with this too. */
 export const DatabaseUrl = z
@@ -53,6 +64,18 @@ export const configSchema = z
     MFA_PUBLIC_URL: z
       .string()
       .refine(isPushApiBaseUrl, "must be https://host[:port][/path] (http:// only on a loopback host), without a trailing slash")
+      .optional(),
+    /**
+     * The admin console's origin as operators' browsers see it (https://host[:port]; http:// only on localhost): the
+     * console tenant's WebAuthn relying party (RP id: its host) for operators' passkeys. Default: the origin of
+     * MFA_PUBLIC_URL, else http://localhost:<the port listened on>.
+     */
+    MFA_CONSOLE_ORIGIN: z
+      .string()
+      .refine(
+        isPasskeyOrigin,
+        "must be an origin, https://host[:port] (http:// only on localhost), with a host name (not an IP address) and no path",
+      )
       .optional(),
     /** Serve the demo page and create a demo tenant on first start. Default: on for the embedded database on loopback. */
     MFA_DEMO: bool.optional(),

@@ -37,7 +37,16 @@ import { DatabaseHealth, describeCause } from "./boot/database-health.js";
 import { ensureDemo, type DemoSetup } from "./boot/demo.js";
 import { disableDemoOperator, ensureDemoOperator, type DemoOperator } from "./boot/demo-operator.js";
 import { createOperatorWithTotp, type CreatedOperator, type OperatorInput } from "./boot/operators.js";
-import { ConsoleApiKeys, ConsoleOperators, ConsoleTenants, TenantUsers, VerifyAuditChain } from "@mfa-chain/application";
+import {
+  ConsoleApiKeys,
+  ConsoleOperators,
+  ConsoleTenants,
+  OperatorAdmin,
+  OperatorPasskeys,
+  TenantUsers,
+  VerifyAuditChain,
+} from "@mfa-chain/application";
+import { consoleRelyingParty } from "./boot/console-relying-party.js";
 import { postgresAuditChainVerifier } from "@mfa-chain/infra-postgres";
 import { Argon2PasswordHasher } from "@mfa-chain/crypto";
 import { retryWithBackoff } from "./boot/retry.js";
@@ -250,6 +259,14 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       startAttempt: services.startAttempt,
       verifyStep: services.verifyStep,
       savePolicy: services.savePolicy,
+      issueChallenge: services.issueChallenge,
+      // Operators' passkeys (issue 15): the console's origin, known once listening when not configured.
+      relyingParty: {
+        of: () => consoleRelyingParty(config, listening.url),
+        get: services.getRelyingParty,
+        set: services.setRelyingParty,
+        warn: (message) => logger.warn(message),
+      },
     });
     const devPeek = config.MFA_DEV_CODES
       ? new PeekCurrentCode({ uow, clock, kinds: adapters.kinds, generator: otp, policies: new PolicyVersionCache() })
@@ -285,6 +302,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
       onDatabaseUnavailable: (error) => health.report(error),
       ...(devPeek ? { devPeek } : {}),
       console: operators,
+      operatorPasskeys: new OperatorPasskeys({ uow, kinds: adapters.kinds, ...services }),
       auditChain: new VerifyAuditChain({ verifier: postgresAuditChainVerifier(database.db) }),
       apiKeysAdmin: new ConsoleApiKeys({ uow, clock, ids: adapters.ids, keys: API_KEY_MINTER }),
       directory: { tenants: new ConsoleTenants({ uow, clock }), users: new TenantUsers({ uow, audit: adapters.auditReader }) },
@@ -386,7 +404,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         await operators.ensureConsole();
         const demoOperator = config.MFA_DEMO ? await ensureDemoOperator(services, operators, () => clock.now()) : undefined;
         // Demo mode's operator (an admin of every tenant) never outlives it: a start without demo mode disables it.
-        if (!config.MFA_DEMO) await disableDemoOperator(operators);
+        if (!config.MFA_DEMO) await disableDemoOperator(new OperatorAdmin({ uow, clock, passwords: new Argon2PasswordHasher() }));
         return { demo: config.MFA_DEMO ? await ensureDemo(services) : undefined, ...(demoOperator ? { demoOperator } : {}) };
       },
       {

@@ -6,36 +6,28 @@
 // key (shown once) that the API refuses once revoked, and adds a vault entry whose code it reads (checked here against
 // the seed) and whose grants it changes. Each screen is saved as a screenshot (1280×800, and the users
 // screen at 390 wide) and checked by axe-core: no serious or critical violation.
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { sealAuditChain } from "@mfa-chain/infra-postgres";
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import pg from "pg";
-import { decodeBase32, encodeBase32, generateSecret, generateTotp, timeStepAt } from "@mfa-chain/totp";
+import { encodeBase32, generateSecret, generateTotp } from "@mfa-chain/totp";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { enrollAll, startTestApi, twoFactorPolicy, type ApiClient, type TestApi } from "./support/api.js";
 import { openChromium, SCREENSHOTS as SHOTS, type BrowserSession } from "./support/browser.js";
+import { checkScreen, signInOnPage } from "./support/console-page.js";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const DIST = join(here, "..", "..", "admin", "dist", "index.html");
-const AXE = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
 const PASSWORD = "operator passphrase for the browser test";
 
 /** The part of the page's document the test reads (this package compiles without the DOM lib); read inside page.evaluate. */
 interface PageDocument {
   readonly cookie: string;
   readonly activeElement: { readonly id: string; readonly textContent: string | null } | null;
-}
-
-interface AxeViolation {
-  readonly id: string;
-  readonly impact: string | null;
-  readonly help: string;
-  readonly nodes: { readonly target: unknown }[];
 }
 
 describe("admin console in Chromium", () => {
@@ -52,30 +44,8 @@ describe("admin console in Chromium", () => {
   /** HTTP error answers the test provokes on purpose (the invalid policy). */
   const expectedErrors = new Set<string>();
 
-  async function screen(name: string): Promise<void> {
-    await page.screenshot({ path: join(SHOTS, `admin-${name}.png`), fullPage: true });
-    await page.evaluate(AXE);
-    const violations = (await page.evaluate(async () => {
-      const axe = (globalThis as unknown as { axe: { run(): Promise<{ violations: AxeViolation[] }> } }).axe;
-      return (await axe.run()).violations;
-    })) as AxeViolation[];
-    const serious = violations.filter((v) => v.impact === "serious" || v.impact === "critical");
-    expect(serious.map((v) => `${v.id} (${v.impact}): ${v.help} at ${JSON.stringify(v.nodes.map((n) => n.target))}`)).toEqual([]);
-  }
-
-  /**
-   * Signs in through the page: the operator's name and password, then a code of their authenticator app. The code is
-   * the next time step's (inside the ±1 window): the enrollment's confirmation used the current one.
-   */
-  async function signIn(name: string, secret: string): Promise<void> {
-    await page.getByLabel("Operator name").fill(name);
-    await page.getByLabel("Password").fill(PASSWORD);
-    await page.getByRole("button", { name: "Continue" }).click();
-    await page.getByLabel("Code").waitFor();
-    const step = timeStepAt(api.clock.now(), 30) + 1;
-    await page.getByLabel("Code").fill(generateTotp(decodeBase32(secret), step * 30_000, { algorithm: "SHA1", digits: 6, period: 30 }));
-    await page.getByRole("button", { name: "Sign in" }).click();
-  }
+  const screen = (name: string) => checkScreen(page, name);
+  const signIn = (name: string, secret: string) => signInOnPage(page, api, name, PASSWORD, secret);
 
   beforeAll(async () => {
     if (!existsSync(DIST)) throw new Error("the console is not built: run `pnpm build` (turbo builds it before the API's tests)");

@@ -433,7 +433,7 @@ describe("console security review", () => {
 });
 
 describe("the demo operator outside demo mode", () => {
-  it("is disabled on a start without demo mode: it cannot sign in", async () => {
+  it("is disabled on a start without demo mode as disable-operator does it: it cannot sign in, its sessions end, audited", async () => {
     const demo = await startTestApi(demoDatabase.url, { MFA_DEMO: "true" });
     const created = (await demo.server.started).demoOperator?.created;
     const keySpec = demo.keySpec;
@@ -443,19 +443,33 @@ describe("the demo operator outside demo mode", () => {
         headers: { "content-type": "application/json" },
         body: JSON.stringify({ username: "demo-admin", password: created?.password }),
       });
+    let cookie = "";
     try {
       expect(created).toBeDefined();
-      expect((await signIn(demo.url)).status).toBe(200);
+      const opened = await signIn(demo.url);
+      expect(opened.status).toBe(200);
+      cookie = (opened.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
     } finally {
       await demo.close();
     }
+    const { sessionIdOf } = await import("../src/http/console-session.js");
+    const sessionId = sessionIdOf(cookie.slice("mfa_console=".length));
     const plain = await startTestApi(demoDatabase.url, { MFA_SECRET_KEYS: keySpec });
     try {
       const refused = await signIn(plain.url);
       expect(refused.status).toBe(401);
       expect(((await refused.json()) as any).code).toBe("sign_in_failed");
-      const [row] = await sql("select disabled_at from operators where username = 'demo-admin'", [], demoDatabase.url);
+      const [row] = await sql("select id, disabled_at from operators where username = 'demo-admin'", [], demoDatabase.url);
       expect(row.disabled_at).not.toBeNull();
+      // The half-way session of the demo start ended with it, and the disable is in the console's audit trail.
+      const [session] = await sql("select ended_at from operator_sessions where id = $1", [sessionId], demoDatabase.url);
+      expect(session.ended_at).not.toBeNull();
+      const events = await sql(
+        "select type, actor_kind, data from audit_events where tenant_id = '_console' and user_id = $1 and type = 'operator.disabled'",
+        [row.id],
+        demoDatabase.url,
+      );
+      expect(events).toEqual([{ type: "operator.disabled", actor_kind: "system", data: { sessionsEnded: 1 } }]);
     } finally {
       await plain.close();
     }

@@ -4,6 +4,7 @@
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import { canonicalPushMessage, type PushMessage } from "@mfa-chain/domain";
 import { DeviceKey } from "@mfa-chain/push-device";
+import { SoftwareAuthenticator } from "@mfa-chain/webauthn/testing";
 import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "../src/boot/api-keys.js";
@@ -129,7 +130,13 @@ describe("OpenAPI conformance", () => {
     await call(service, "post", "/v1/users/{userId}/factors", `/v1/users/${userId}/factors`, { policyId: "login", factorId: "ms_auth" });
     // Starting before the second factor is enrolled names what is missing.
     await call(service, "post", "/v1/attempts", "/v1/attempts", { userId, policyId: "login" });
+    // The chain preview for that user says the same as data; an unknown user is 404, a malformed id 400.
+    const preview = "/v1/policies/{policyId}/chain-preview";
+    await call(admin, "get", preview, `/v1/policies/login/chain-preview?userId=${userId}`);
+    await call(admin, "get", preview, "/v1/policies/login/chain-preview?userId=nobody-here");
+    await call(admin, "get", preview, "/v1/policies/login/chain-preview?userId=a%20b");
     const ms = (await enrollAll(admin, api.clock, { userId, policyId: "login", factorIds: ["ms_auth"] })).ms_auth!;
+    await call(admin, "get", preview, `/v1/policies/login/chain-preview?userId=${userId}`);
     await call(admin, "get", "/v1/users/{userId}/factors", `/v1/users/${userId}/factors`);
 
     // HOTP resync: wrong codes (an outcome), a TOTP factor, a pending one.
@@ -441,6 +448,17 @@ describe("OpenAPI conformance", () => {
     await call(service, "get", "/v1/users", "/v1/users?limit=1000");
     await call(admin, "get", "/v1/users/{userId}/factor-uses", "/v1/users/alice/factor-uses");
     await call(admin, "get", "/v1/users/{userId}/factor-uses", "/v1/users/alice/factor-uses?x=1");
+    // An operator's own passkeys (issue 15): no sign-in half-way (no challenge); a registration from another origin
+    // refused; no active passkey to remove.
+    await asKeeper("post", "/console/session/challenge", "/console/session/challenge");
+    await asKeeper("get", "/console/passkeys", "/console/passkeys");
+    const registering = await asKeeper("post", "/console/passkeys", "/console/passkeys");
+    const elsewhere = new SoftwareAuthenticator("ES256", "localhost", "http://localhost:1");
+    const passkeyPath = `/console/passkeys/${registering.body.factor.id}`;
+    await asKeeper("post", "/console/passkeys/{credentialId}/confirm", `${passkeyPath}/confirm`, {
+      response: elsewhere.register(registering.body.publicKey.challenge),
+    });
+    await asKeeper("delete", "/console/passkeys/{credentialId}", passkeyPath);
     await consoleCall("delete", "/console/session");
     await consoleCall("delete", "/console/session", undefined, { "x-csrf-token": csrf });
 

@@ -48,6 +48,8 @@ export * from "./recovery/recovery.use-case.js";
 // Console operators (issue 15).
 export * from "./ports/operators.port.js";
 export * from "./operators/console.use-case.js";
+export * from "./operators/operator-passkeys.use-case.js";
+export * from "./operators/operator-admin.use-case.js";
 export * from "./operators/api-keys.use-case.js";
 export * from "./directory/directory-page.js";
 export * from "./directory/console-directory.use-case.js";

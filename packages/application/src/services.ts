@@ -88,7 +88,7 @@ export function createServices(a: ServiceAdapters, shared: SharedState = { polic
     getPolicy: new GetPolicy(base),
     listPolicies: new ListPolicies(base),
     listPolicyVersions: new ListPolicyVersions(base),
-    previewChain: new PreviewChain({ ...base, random: a.random }),
+    previewChain: new PreviewChain({ ...base, random: a.random, kinds }),
     deletePolicy: new DeletePolicy(base),
     enrollFactor: new EnrollFactor({ ...base, ids, kinds, sender, notify }),
     confirmFactor: new ConfirmFactor({ ...base, kinds, notify }),

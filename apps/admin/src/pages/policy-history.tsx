@@ -1,10 +1,12 @@
 // A policy's version history with a diff between two versions (GET /v1/policies/{id}/versions), and a preview of how
 // attempts draw their chain from a version (GET /v1/policies/{id}/chain-preview: drawn by the API with the domain's own
-// drawChain, never here).
+// drawChain, never here), with every factor taken as enrolled or, for a user picked here, with that user's enrolled
+// factors (what starting an attempt for them would draw from, and what it would refuse them for).
 import { useMutation, useQuery } from "@tanstack/react-query";
 import { useId, useState } from "react";
-import { api, unwrap, type Schemas } from "../api/client";
+import { api, fieldErrors, unwrap, type Schemas } from "../api/client";
 import { messageOf } from "../session";
+import { TextField } from "../ui/field";
 import { Empty, Failure, Loading, when } from "../ui/states";
 
 type Policy = Schemas["Policy"];
@@ -151,28 +153,36 @@ export function PolicyHistory({ policyId }: { policyId: string }) {
 
 function ChainPreview({ policyId, versions }: { policyId: string; versions: readonly Policy[] }) {
   const versionId = useId();
+  const userFieldId = useId();
   // The latest by default, also once a new version is saved.
   const [chosen, setVersion] = useState<number | null>(null);
   const version = chosen ?? versions[0]?.version ?? 1;
   const preview = useMutation({
-    mutationFn: async (v: number) =>
+    mutationFn: async (input: { version: number; userId: string }) =>
       unwrap(
         await api.GET("/v1/policies/{policyId}/chain-preview", {
-          params: { path: { policyId }, query: { version: String(v), samples: "5" } },
+          params: {
+            path: { policyId },
+            // A preview for one user is of the latest version (the one attempts start with): the API takes no version then.
+            query: input.userId ? { samples: "5", userId: input.userId } : { version: String(input.version), samples: "5" },
+          },
         }),
       ),
   });
   const labels = new Map((versions.find((v) => v.version === preview.data?.version)?.factors ?? []).map((f) => [f.id, f.label]));
   const data = preview.data;
+  const badUser = fieldErrors(preview.error).userId;
+  const user = data?.user;
   return (
     <>
       <h3>How attempts draw the chain</h3>
       <form
         className="inline-form"
         aria-label="Preview the chain"
+        noValidate
         onSubmit={(e) => {
           e.preventDefault();
-          preview.mutate(version);
+          preview.mutate({ version, userId: String(new FormData(e.currentTarget).get("userId") ?? "").trim() });
         }}
       >
         <label htmlFor={versionId}>Version to preview</label>
@@ -183,11 +193,12 @@ function ChainPreview({ policyId, versions }: { policyId: string; versions: read
             </option>
           ))}
         </select>
+        <TextField id={userFieldId} label="For user (optional)" error={badUser} name="userId" maxLength={128} autoComplete="off" />
         <button type="submit" disabled={preview.isPending}>
           Draw 5 chains
         </button>
       </form>
-      {preview.isError ? <p role="alert">{messageOf(preview.error)}</p> : null}
+      {preview.isError && !badUser ? <p role="alert">{messageOf(preview.error)}</p> : null}
       {data ? (
         <div className="card" role="status" aria-label="Chain preview">
           <p className="verdict">
@@ -195,14 +206,49 @@ function ChainPreview({ policyId, versions }: { policyId: string; versions: read
               ? `Fixed order: every attempt passes the first ${data.requiredSteps} of ${data.factorCount} factors, in policy order.`
               : `Random order: each attempt draws ${data.requiredSteps} of ${data.factorCount} factors in a random order (${data.possibleChains} possible chains).`}
           </p>
-          <ol className="samples">
-            {data.samples.map((chain, i) => (
-              <li key={i}>{chain.map((id) => labels.get(id) ?? id).join(" → ")}</li>
-            ))}
-          </ol>
-          <p className="muted">Drawn by the API with the same code as a new attempt, with every factor taken as enrolled.</p>
+          {user ? <UserPreview user={user} possibleChains={data.possibleChains} /> : null}
+          {data.samples.length > 0 ? (
+            <ol className="samples">
+              {data.samples.map((chain, i) => (
+                <li key={i}>{chain.map((id) => labels.get(id) ?? id).join(" → ")}</li>
+              ))}
+            </ol>
+          ) : null}
+          <p className="muted">
+            {user
+              ? `Drawn by the API with the same code as a new attempt, from the factors ${user.userId} has enrolled and confirmed, ` +
+                `with version ${data.version}: for one user the preview is of the latest version, the one attempts start with.`
+              : "Drawn by the API with the same code as a new attempt, with every factor taken as enrolled."}
+          </p>
         </div>
       ) : null}
     </>
+  );
+}
+
+/** What starting an attempt would find for the user: their enrolled factors, and what it would refuse them for. */
+function UserPreview({ user, possibleChains }: { user: Schemas["UserChainPreview"]; possibleChains: number }) {
+  return (
+    <div data-testid="user-preview">
+      <p>
+        <strong>{user.userId}</strong> has enrolled{" "}
+        {user.enrolled.length === 0 ? "none of this policy's factors" : user.enrolled.map((f) => `${f.label} (${f.type})`).join(", ")}.
+      </p>
+      {user.lockedUntil ? null : user.notEnrolled ? (
+        <p className="state error">
+          {user.userId} cannot start an attempt with this policy: {user.notEnrolled.message}.
+        </p>
+      ) : (
+        <p>
+          {possibleChains === 1 ? "One possible chain" : `${possibleChains} possible chains`} for {user.userId}.
+        </p>
+      )}
+      {user.lockedUntil ? (
+        <p className="state error">
+          {user.userId} is locked out until <time dateTime={user.lockedUntil}>{when(user.lockedUntil)}</time>: no attempt starts before
+          then, so there is no chain to draw.
+        </p>
+      ) : null}
+    </div>
   );
 }

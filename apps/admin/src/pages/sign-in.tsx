@@ -1,32 +1,44 @@
-// Signing in: the operator's password, then a code of their own chain (an authenticator app), both through the API.
+// Signing in: the operator's password, then their own chain's next factor through the API: a code of the
+// authenticator app, or (an operator who registered one) the passkey.
 import { useMutation } from "@tanstack/react-query";
 import { useId, useState, type FormEvent } from "react";
-import { api, unwrap } from "../api/client";
+import { api, unwrap, type Schemas } from "../api/client";
+import { signWithPasskey } from "../passkey";
 import { messageOf, useSetSession } from "../session";
 
 export function SignIn() {
   const setSession = useSetSession();
-  const [stage, setStage] = useState<"password" | "code">("password");
+  const [stage, setStage] = useState<"password" | "code" | "passkey">("password");
   const [notice, setNotice] = useState<string | null>(null);
   const ids = { user: useId(), password: useId(), code: useId() };
 
   const password = useMutation({
     mutationFn: async (body: { username: string; password: string }) => unwrap(await api.POST("/console/session", { body })),
-    onSuccess: () => {
+    onSuccess: (step) => {
       setNotice(null);
-      setStage("code");
+      setStage(step.stage);
     },
   });
+  const onOutcome = (outcome: Schemas["ConsoleSignInCodeOutcome"], refused: string) => {
+    if (outcome.signedIn && outcome.session) return setSession(outcome.session);
+    setNotice(
+      outcome.lockedUntil
+        ? `Too many failures: locked until ${new Date(outcome.lockedUntil).toLocaleString()}.`
+        : `${refused} ${outcome.failuresRemaining} tries left.`,
+    );
+  };
   const code = useMutation({
     mutationFn: async (body: { code: string }) => unwrap(await api.POST("/console/session/code", { body })),
-    onSuccess: (outcome) => {
-      if (outcome.signedIn && outcome.session) return setSession(outcome.session);
-      setNotice(
-        outcome.lockedUntil
-          ? `Too many failures: locked until ${new Date(outcome.lockedUntil).toLocaleString()}.`
-          : `That code was not accepted. ${outcome.failuresRemaining} tries left.`,
-      );
+    onSuccess: (outcome) => onOutcome(outcome, "That code was not accepted."),
+  });
+  // The passkey step: the challenge's request options to the browser, and its assertion back.
+  const passkey = useMutation({
+    mutationFn: async () => {
+      const challenge = unwrap(await api.POST("/console/session/challenge"));
+      const response = (await signWithPasskey(challenge.publicKey)) as Schemas["WebAuthnResponse"];
+      return unwrap(await api.POST("/console/session/code", { body: { response } }));
     },
+    onSuccess: (outcome) => onOutcome(outcome, "The passkey was not accepted."),
   });
 
   const submitPassword = (event: FormEvent<HTMLFormElement>) => {
@@ -40,7 +52,7 @@ export function SignIn() {
     code.mutate({ code: String(data.get("code") ?? "").replace(/\s/g, "") });
     event.currentTarget.reset();
   };
-  const failure = stage === "password" ? password.error : code.error;
+  const failure = stage === "password" ? password.error : stage === "code" ? code.error : passkey.error;
 
   return (
     <main id="main" className="sign-in">
@@ -56,6 +68,17 @@ export function SignIn() {
             {password.isPending ? "Checking…" : "Continue"}
           </button>
         </form>
+      ) : stage === "passkey" ? (
+        <div aria-labelledby="passkey-title" className="card" role="group">
+          <h2 id="passkey-title">Your passkey</h2>
+          <p>Confirm it is you with the passkey you registered for the console.</p>
+          <button type="button" onClick={() => passkey.mutate()} disabled={passkey.isPending} autoFocus>
+            {passkey.isPending ? "Waiting for the passkey…" : "Use your passkey"}
+          </button>
+          <button type="button" className="link" onClick={() => setStage("password")}>
+            Start again
+          </button>
+        </div>
       ) : (
         <form onSubmit={submitCode} aria-labelledby="code-title" className="card">
           <h2 id="code-title">Your authenticator app</h2>

@@ -1,13 +1,15 @@
 // The shared vault (admin operators): the tenant's entries (name, kind, created), adding one (the seed typed into a
 // password field, sent once and never shown back), an entry's grants (user:<id> or group:<id>, granted and revoked),
 // and reading its current code, shown once with how long it stays valid (each read is audited by the API). A viewer
-// operator is refused by the API (a code read is audited, and an HOTP read moves its counter): the screen says so.
+// operator is refused by the API (a code read is audited, and an HOTP read moves its counter): the screen says so, and
+// shows the vault's groups and their members (vault-groups.tsx), which a viewer may read.
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useId, useState, type FormEvent, type ReactNode } from "react";
 import { api, ProblemError, unwrap, type Schemas } from "../api/client";
 import { isAdmin, messageOf, type ConsoleSession } from "../session";
 import { Empty, when } from "../ui/states";
 import { Listing, Table } from "../ui/table";
+import { useVaultGroups, VaultGroups } from "./vault-groups";
 
 type Entry = Schemas["VaultEntry"];
 type Code = Schemas["VaultCode"];
@@ -21,8 +23,9 @@ export function Vault({ session }: { session: ConsoleSession }) {
         <h1>Vault</h1>
         <p className="state">
           Only admin operators use the shared vault: reading a code is audited (and moves an HOTP entry's counter), so a viewer operator
-          neither lists its entries nor reads their codes.
+          neither lists its entries nor reads their codes. The groups that grants may name are shown below.
         </p>
+        <VaultGroups admin={false} />
       </>
     );
   }
@@ -98,6 +101,7 @@ function VaultManager() {
         )}
       />
       {entry ? <EntryPanel key={entry.id} entry={entry} onDeleted={() => setSelected(null)} /> : null}
+      <VaultGroups admin entries={entries.data?.entries} />
       <AddEntry
         onAdded={(added) => {
           void client.invalidateQueries({ queryKey: ["vault-entries"] });
@@ -241,7 +245,8 @@ function AddEntry({ onAdded }: { onAdded: (entry: Entry) => void }) {
 
 function EntryPanel({ entry, onDeleted }: { entry: Entry; onDeleted: () => void }) {
   const client = useQueryClient();
-  const ids = { kind: useId(), id: useId(), permission: useId(), title: useId() };
+  const ids = { kind: useId(), id: useId(), permission: useId(), title: useId(), groups: useId() };
+  const groups = useVaultGroups();
   const refresh = (updated: Entry) => {
     client.setQueryData(["vault-entries"], (old: { entries: Entry[] } | undefined) =>
       old ? { entries: old.entries.map((e) => (e.id === updated.id ? updated : e)) } : old,
@@ -311,7 +316,12 @@ function EntryPanel({ entry, onDeleted }: { entry: Entry; onDeleted: () => void 
           <option value="group">group</option>
         </select>
         <label htmlFor={ids.id}>User or group id</label>
-        <input id={ids.id} name="id" required maxLength={128} />
+        <input id={ids.id} name="id" required maxLength={128} list={ids.groups} />
+        <datalist id={ids.groups}>
+          {(groups.data?.groups ?? []).map((g) => (
+            <option key={g.id} value={g.id} />
+          ))}
+        </datalist>
         <label htmlFor={ids.permission}>Permission</label>
         <select id={ids.permission} name="permission" defaultValue="read_code">
           <option value="read_code">read_code (read codes)</option>

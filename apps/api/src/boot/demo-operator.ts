@@ -4,7 +4,7 @@
 import { randomBytes } from "node:crypto";
 import { closeSync, mkdirSync, openSync, rmSync, writeSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
-import type { ConsoleOperators, Services } from "@mfa-chain/application";
+import type { ConsoleOperators, OperatorAdmin, Services } from "@mfa-chain/application";
 import { createOperatorWithTotp } from "./operators.js";
 
 export const DEMO_OPERATOR = "demo-admin";
@@ -29,9 +29,13 @@ export async function ensureDemoOperator(services: Services, operators: ConsoleO
   }
 }
 
-/** A start without demo mode: the demo operator, if there is one, is disabled (it cannot sign in; its sessions end). */
-export async function disableDemoOperator(operators: ConsoleOperators): Promise<void> {
-  await operators.disableOperator(DEMO_OPERATOR);
+/**
+ * A start without demo mode: the demo operator, if there is one, is disabled as disable-operator does it (it cannot sign
+ * in, its sessions end, audited); none is fine.
+ */
+export async function disableDemoOperator(admin: OperatorAdmin): Promise<void> {
+  const disabled = await admin.disable(DEMO_OPERATOR);
+  if (!disabled.ok && disabled.error.code !== "operator_not_found") throw new Error(`the demo operator: ${disabled.error.message}`);
 }
 
 /** Shows the demo operator's sign-in once: on a terminal, else in a file readable by this user only (never the log). */

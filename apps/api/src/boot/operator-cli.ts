@@ -1,15 +1,24 @@
 // `create-operator` (issue 15): a console operator made outside demo mode, with the same use cases the API and the demo
 // use (createOperatorWithTotp). The password comes from standard input, never from the command line; the TOTP secret
-// and its otpauth:// URI are printed once.
-import type { OperatorRole } from "@mfa-chain/application";
-import { ConsoleOperators, createKinds, createServices, DeliveryUnavailableError, type MessageDelivery } from "@mfa-chain/application";
+// and its otpauth:// URI are printed once. The other operator commands (disable, enable, reset the password or the
+// authenticator) run OperatorAdmin's use cases; a reset authenticator is enrolled anew like a new operator's.
+import type { AppError, AuthenticatorReset, OperatorRole } from "@mfa-chain/application";
+import {
+  ConsoleOperators,
+  createKinds,
+  createServices,
+  DeliveryUnavailableError,
+  OperatorAdmin,
+  type MessageDelivery,
+} from "@mfa-chain/application";
+import { ok, type Result } from "@mfa-chain/domain";
 import { Argon2PasswordHasher, CryptoRandomSource, RandomIdGenerator, SystemClock } from "@mfa-chain/crypto";
 import { PostgresAuditReader, PostgresUnitOfWork, type createDatabase } from "@mfa-chain/infra-postgres";
 import { otp } from "@mfa-chain/totp";
 import { API_KEY_MINTER } from "./api-keys.js";
 import type { loadCodeHasher } from "./code-hasher.js";
 import type { loadKeyring } from "./keyring.js";
-import { createOperatorWithTotp, type CreatedOperator } from "./operators.js";
+import { createOperatorWithTotp, enrollOperatorTotp, type CreatedOperator } from "./operators.js";
 
 /** No code is sent by this command: a send is refused. */
 const NO_DELIVERY: MessageDelivery = {
@@ -43,12 +52,12 @@ export async function readPassword(stdin: NodeJS.ReadableStream): Promise<string
   return text.split(/\r?\n/)[0] ?? "";
 }
 
-export async function createOperatorCommand(
+/** The use cases an operator command enrolls an authenticator app with (the secret is sealed with the API's keys). */
+function operatorServices(
   database: ReturnType<typeof createDatabase>,
   keyring: ReturnType<typeof loadKeyring>,
   codeHasher: ReturnType<typeof loadCodeHasher>,
-  args: CreateOperatorArgs,
-): Promise<CreatedOperator> {
+) {
   const uow = new PostgresUnitOfWork(database.db);
   const clock = new SystemClock();
   const random = new CryptoRandomSource();
@@ -82,5 +91,37 @@ export async function createOperatorCommand(
     verifyStep: services.verifyStep,
     savePolicy: services.savePolicy,
   });
+  return { uow, clock, services, operators };
+}
+
+export async function createOperatorCommand(
+  database: ReturnType<typeof createDatabase>,
+  keyring: ReturnType<typeof loadKeyring>,
+  codeHasher: ReturnType<typeof loadCodeHasher>,
+  args: CreateOperatorArgs,
+): Promise<CreatedOperator> {
+  const { clock, services, operators } = operatorServices(database, keyring, codeHasher);
   return createOperatorWithTotp(services, operators, args, () => clock.now());
+}
+
+/** disable-operator, enable-operator and reset-operator-password: no secret is sealed, so no keys are needed. */
+export function operatorAdmin(database: ReturnType<typeof createDatabase>): OperatorAdmin {
+  return new OperatorAdmin({ uow: new PostgresUnitOfWork(database.db), clock: new SystemClock(), passwords: new Argon2PasswordHasher() });
+}
+
+/**
+ * reset-operator-authenticator: every factor of the operator revoked, their sessions ended and lockout cleared (one
+ * transaction), then a new authenticator app enrolled and confirmed as create-operator does; its secret returned once.
+ */
+export async function resetOperatorAuthenticatorCommand(
+  database: ReturnType<typeof createDatabase>,
+  keyring: ReturnType<typeof loadKeyring>,
+  codeHasher: ReturnType<typeof loadCodeHasher>,
+  username: string,
+): Promise<Result<AuthenticatorReset & CreatedOperator, AppError>> {
+  const { uow, clock, services, operators } = operatorServices(database, keyring, codeHasher);
+  const reset = await new OperatorAdmin({ uow, clock, passwords: new Argon2PasswordHasher() }).resetAuthenticator(username);
+  if (!reset.ok) return reset;
+  const made = await enrollOperatorTotp(services, operators, reset.value.operator, () => clock.now());
+  return ok({ ...reset.value, ...made });
 }

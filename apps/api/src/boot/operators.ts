@@ -29,7 +29,19 @@ export async function createOperatorWithTotp(
   await operators.ensureConsole();
   const created = await operators.createOperator(input);
   if (!created.ok) throw new Error(`operator: ${created.error.message}`);
-  const operator = created.value;
+  return enrollOperatorTotp(services, operators, created.value, now);
+}
+
+/**
+ * Enrolls and confirms an authenticator app for an operator who has no active factor (a new one, or one whose factors
+ * reset-operator-authenticator revoked): the secret is returned once.
+ */
+export async function enrollOperatorTotp(
+  services: Services,
+  operators: ConsoleOperators,
+  operator: OperatorView,
+  now: () => number,
+): Promise<CreatedOperator> {
   const actor = operators.actorFor(operator.id);
   const enrolled = await services.enrollFactor.execute({
     actor,

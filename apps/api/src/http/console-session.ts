@@ -109,6 +109,7 @@ const VIEWER_READS: readonly RegExp[] = [
   /^\/audit-chain$/,
   /^\/settings$/,
   /^\/enforcement$/,
+  /^\/vault\/groups$/,
 ];
 
 export const viewerMayRead = (path: string): boolean => VIEWER_READS.some((allowed) => allowed.test(path));
@@ -150,8 +151,15 @@ export function requireOperator(operators: ConsoleOperators): RequestHandler {
     const operator = await operators.resolveSession(sessionIdOf(token));
     if (!operator) return sendProblem(res, { code: "unauthorized", detail: "the console session has ended or timed out: sign in again" });
     res.locals.operator = operator;
+    res.locals.sessionId = sessionIdOf(token);
     next();
   };
 }
 
 export const operatorOf = (res: Response): OperatorView => res.locals.operator as OperatorView;
+
+/** The signed-in operator's id and session (after requireOperator). */
+export const operatorSessionOf = (res: Response): { readonly operatorId: string; readonly sessionId: string } => ({
+  operatorId: operatorOf(res).id,
+  sessionId: res.locals.sessionId as string,
+});

@@ -3,6 +3,7 @@
 import type { OpenAPIRegistry, ResponseConfig, RouteConfig } from "@asteasolutions/zod-to-openapi";
 import { z } from "zod";
 import * as C from "./console.schemas.js";
+import { ConfirmResultSchema, CredentialSchema } from "./schemas.js";
 
 type Helpers = {
   json: (schema: z.ZodType, description: string) => ResponseConfig;
@@ -40,7 +41,10 @@ export function registerConsolePaths(registry: OpenAPIRegistry, { json, problem,
     request: { body: body(C.SignInBody) },
     responses: {
       ...common,
-      200: json(C.SignInStepSchema, "The password is right: pass the chain with POST /console/session/code"),
+      200: json(
+        C.SignInStepSchema,
+        "The password is right: pass the chain's next factor (`nextFactor`: the authenticator app, or the operator's passkey) with POST /console/session/code",
+      ),
       401: problem("Unknown operator or wrong password (`sign_in_failed`)"),
       423: problem("Too many failures (`user_locked`)"),
     },
@@ -49,14 +53,91 @@ export function registerConsolePaths(registry: OpenAPIRegistry, { json, problem,
     method: "post",
     path: "/console/session/code",
     tags,
-    summary: "Sign in, next step: a code of the operator's chain (an authenticator app)",
+    summary: "Sign in, next step: the authenticator app's code, or the passkey's assertion, of the operator's chain",
     security: [{ consoleSession: [] }],
     request: { body: body(C.SignInCodeBody) },
     responses: {
       ...common,
-      200: json(C.SignInCodeOutcomeSchema, "Signed in, or a wrong code (counted)"),
+      200: json(C.SignInCodeOutcomeSchema, "Signed in, or a wrong code or refused assertion (counted)"),
       401: problem("No sign-in in progress (`sign_in_failed`)"),
       423: problem("Too many failures (`user_locked`)"),
+    },
+  });
+  registry.registerPath({
+    method: "post",
+    path: "/console/session/challenge",
+    tags,
+    summary:
+      "Sign in, a passkey step: the request options for navigator.credentials.get (the assertion then goes to POST /console/session/code)",
+    security: [{ consoleSession: [] }],
+    responses: {
+      ...common,
+      200: json(C.SignInChallengeSchema, "The challenge (valid 5 minutes; a new one replaces it)"),
+      401: problem("No sign-in in progress (`sign_in_failed`)"),
+      409: problem("The step takes the authenticator app's code (`challenge_not_supported`)"),
+      423: problem("Too many failures (`user_locked`)"),
+    },
+  });
+  const csrf = { headers: z.object({ "x-csrf-token": z.string() }) };
+  const signedIn = {
+    401: problem("Not signed in (`unauthorized`)"),
+    403: problem("No CSRF token (`forbidden`), or the sign-in is older than 5 minutes (`reauthentication_required`)"),
+  };
+  registry.registerPath({
+    method: "get",
+    path: "/console/passkeys",
+    tags,
+    summary: "The signed-in operator's passkeys",
+    security: [{ consoleSession: [] }],
+    request: csrf,
+    responses: { ...common, ...signedIn, 200: json(C.PasskeyListSchema, "The active passkeys (at most one: a new one replaces it)") },
+  });
+  registry.registerPath({
+    method: "post",
+    path: "/console/passkeys",
+    tags,
+    summary:
+      "Register a passkey for the signed-in operator: the creation options for navigator.credentials.create (needs a sign-in in the last 5 minutes)",
+    security: [{ consoleSession: [] }],
+    request: csrf,
+    responses: {
+      ...common,
+      ...signedIn,
+      201: json(C.PasskeyRegistrationSchema, "Pending: confirm it with the browser's registration"),
+      409: problem("The console's relying party is not set (`relying_party_not_configured`)"),
+    },
+  });
+  registry.registerPath({
+    method: "post",
+    path: "/console/passkeys/{credentialId}/confirm",
+    tags,
+    summary: "Confirm a passkey registration with the browser's answer; from then on the operator signs in with it",
+    security: [{ consoleSession: [] }],
+    request: { params: C.PasskeyParams, body: body(C.PasskeyConfirmBody), ...csrf },
+    responses: {
+      ...common,
+      ...signedIn,
+      200: json(ConfirmResultSchema, "Registered, or refused (counted, `confirmed: false`)"),
+      404: problem("No pending passkey registration of this operator (`credential_not_found`)"),
+      409: problem("This authenticator is registered already (`credential_already_registered`), or no longer pending"),
+      410: problem("The registration expired (`enrollment_expired`)"),
+      423: problem("Too many failures (`user_locked`)"),
+    },
+  });
+  registry.registerPath({
+    method: "delete",
+    path: "/console/passkeys/{credentialId}",
+    tags,
+    summary:
+      "Remove a passkey of the signed-in operator (then they sign in with the authenticator app; needs a sign-in in the last 5 minutes)",
+    security: [{ consoleSession: [] }],
+    request: { params: C.PasskeyParams, ...csrf },
+    responses: {
+      ...common,
+      ...signedIn,
+      200: json(z.object({ factor: CredentialSchema }), "Removed"),
+      404: problem("No active passkey of this operator (`credential_not_found`)"),
+      409: problem("It is the only factor the operator can sign in with (`last_sign_in_factor`)"),
     },
   });
   registry.registerPath({

@@ -1,5 +1,7 @@
 // The admin console's sign-in and session (issue 15): request and response schemas.
 import { z } from "./zod.js";
+import { WebAuthnResponse } from "./kinds/webauthn.js";
+import { CredentialSchema, OpaqueIdParam } from "./schemas.js";
 
 export const SignInBody = z
   .strictObject({
@@ -9,8 +11,37 @@ export const SignInBody = z
   .openapi("ConsoleSignInBody");
 
 export const SignInCodeBody = z
-  .strictObject({ code: z.string().min(1).max(64).openapi({ example: "123456" }) })
+  .strictObject({
+    code: z.string().min(1).max(64).optional().openapi({ example: "123456", description: "The authenticator app's code" }),
+    response: WebAuthnResponse.optional().openapi({
+      description: "A passkey step: the browser's assertion (`credential.toJSON()`) for POST /console/session/challenge's options",
+    }),
+  })
+  .refine((b) => (b.code === undefined) !== (b.response === undefined), { message: "give either code or response (a passkey), not both" })
   .openapi("ConsoleSignInCodeBody");
+
+/** The request options of a passkey step, for navigator.credentials.get. */
+export const SignInChallengeSchema = z
+  .object({
+    factorId: z.string(),
+    expiresAt: z.string().openapi({ description: "Until when the challenge is valid (at most 5 minutes)" }),
+    publicKey: z.record(z.string(), z.unknown()).openapi({ description: "PublicKeyCredentialRequestOptionsJSON" }),
+  })
+  .openapi("ConsoleSignInChallenge");
+
+/** A signed-in operator's own passkeys (/console/passkeys). */
+export const PasskeyParams = z.strictObject({ credentialId: OpaqueIdParam });
+export const PasskeyListSchema = z.object({ passkeys: z.array(CredentialSchema) }).openapi("ConsolePasskeys");
+export const PasskeyRegistrationSchema = z
+  .object({
+    factor: CredentialSchema,
+    publicKey: z.record(z.string(), z.unknown()).openapi({ description: "PublicKeyCredentialCreationOptionsJSON" }),
+    confirmBefore: z.string().nullable(),
+  })
+  .openapi("ConsolePasskeyRegistration");
+export const PasskeyConfirmBody = z
+  .strictObject({ response: WebAuthnResponse.openapi({ description: "The browser's registration (`credential.toJSON()`)" }) })
+  .openapi("ConsolePasskeyConfirm");
 
 export const OperatorSchema = z
   .object({
@@ -30,7 +61,10 @@ export const ConsoleSessionSchema = z
 
 export const SignInStepSchema = z
   .object({
-    stage: z.literal("code"),
+    stage: z.enum(["code", "passkey"]).openapi({
+      description:
+        "What the next step takes: `code`, the authenticator app's code; `passkey`, the passkey's assertion (POST /console/session/challenge first)",
+    }),
     nextFactor: z.object({ id: z.string(), label: z.string(), type: z.string() }).nullable(),
     expiresAt: z.string(),
   })

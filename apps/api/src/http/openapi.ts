@@ -93,9 +93,13 @@ export function buildOpenApiDocument(options: { devCodes: boolean }) {
     tags: ["policies"],
     summary: "Preview how attempts draw their chain from a version: fixed or random order, N of M, with sample draws",
     description:
-      "The samples are drawn by the same code and random source as starting an attempt, with every factor of the policy taken as confirmed. Nothing is stored or audited.",
+      "The samples are drawn by the same code and random source as starting an attempt, with every factor of the policy taken as confirmed; with `userId`, with the factors that user has enrolled and confirmed, found as starting an attempt finds them, and `user` says which those are, what starting would be refused for (factors to enroll, a lockout) as data, not as an error. Nothing is stored or audited.",
     request: { params: S.PolicyParams, query: ChainPreviewQuery },
-    responses: { 200: json(ChainPreviewSchema, "The preview"), 404: problem("No such policy or version") },
+    responses: {
+      200: json(ChainPreviewSchema, "The preview"),
+      400: problem("A query parameter out of range, not a user id, or `userId` with `version`"),
+      404: problem("No such policy or version"),
+    },
   });
 
   add({
@@ -323,9 +327,9 @@ export function buildOpenApiDocument(options: { devCodes: boolean }) {
     method: "get",
     path: "/v1/vault/groups",
     tags: ["vault"],
-    summary: "List the vault's groups and their members (admin key)",
+    summary: "List the vault's groups and their members (admin key, or a console operator: a viewer too)",
     request: { headers: acting },
-    responses: { 200: json(z.object({ groups: z.array(S.VaultGroupSchema) }), "The groups"), 403: problem("Not an admin key") },
+    responses: { 200: json(z.object({ groups: z.array(S.VaultGroupSchema) }), "The groups"), 403: problem("A service key") },
   });
   add({
     method: "put",

@@ -1,5 +1,5 @@
 // Translation of use-case values to JSON: instants become ISO-8601 strings.
-import type { AttemptView, CredentialView, LockoutView, PolicyView, StoredAuditEvent } from "@mfa-chain/application";
+import type { AttemptView, ChainPreview, CredentialView, LockoutView, PolicyView, StoredAuditEvent } from "@mfa-chain/application";
 import type { VerifyOutcome } from "@mfa-chain/domain";
 
 const iso = (ms: number): string => new Date(ms).toISOString();
@@ -31,6 +31,11 @@ export const presentCredential = (c: CredentialView) => ({
 });
 
 export const presentPolicy = (p: PolicyView) => ({ ...p, createdAt: iso(p.createdAt) });
+
+export const presentChainPreview = ({ user, ...p }: ChainPreview) => ({
+  ...p,
+  ...(user === undefined ? {} : { user: { ...user, lockedUntil: isoOrNull(user.lockedUntil) } }),
+});
 
 export const presentLockout = (l: LockoutView) => ({ ...l, lockedUntil: isoOrNull(l.lockedUntil) });
 

@@ -87,7 +87,9 @@ export const STATUS: Record<ProblemCode, number> = {
   recovery_delay_required: 409,
   // Console operators (issue 15).
   sign_in_failed: 401,
+  last_sign_in_factor: 409,
   operator_exists: 409,
+  operator_not_found: 404,
 };
 
 const TITLE: Partial<Record<ProblemCode, string>> = {
@@ -235,7 +237,9 @@ export function sendAppError(res: Response, error: AppError): void {
     case "recovery_delay_required":
     // Console operators (issue 15).
     case "sign_in_failed":
+    case "last_sign_in_factor":
     case "operator_exists":
+    case "operator_not_found":
       return sendProblem(res, { code: error.code, detail: error.message });
   }
 }

@@ -1,5 +1,5 @@
 // The admin console's sign-in: the password, then the operator's own chain, into a server-side session (issue 15).
-import type { ConsoleOperators } from "@mfa-chain/application";
+import { NO_SIGN_IN_MESSAGE, type ConsoleOperators } from "@mfa-chain/application";
 import { Router } from "express";
 import {
   clearSessionCookie,
@@ -39,20 +39,30 @@ export function consoleRoutes(operators: ConsoleOperators): Router {
     if (!signed.ok) return sendAppError(res, signed.error);
     // A new session for every sign-in: a cookie planted before it is never the one that gets signed in.
     setSessionCookie(req, res, token);
-    res.json({
-      stage: "code",
-      nextFactor: { id: "totp", label: "Authenticator app", type: "totp" },
-      expiresAt: iso(signed.value.expiresAt),
-    });
+    // The chain's next factor: the authenticator app, or the passkey of an operator who registered one.
+    const { stage, nextFactor, expiresAt } = signed.value;
+    res.json({ stage, nextFactor, expiresAt: iso(expiresAt) });
+  });
+
+  // A passkey step: the request options for navigator.credentials.get (the assertion then goes to /session/code).
+  r.post("/session/challenge", noQuery, noBody, async (req, res) => {
+    const token = sessionTokenOf(req);
+    if (token === null) return sendProblem(res, { code: "sign_in_failed", detail: NO_SIGN_IN_MESSAGE });
+    const issued = await operators.signInChallenge({ sessionId: sessionIdOf(token) });
+    if (!issued.ok) return sendAppError(res, issued.error);
+    res.json({ ...issued.value, expiresAt: iso(issued.value.expiresAt) });
   });
 
   r.post("/session/code", noQuery, async (req, res) => {
     const body = parseOr400(SignInCodeBody, req.body, res, "body");
     if (!body) return;
     const token = sessionTokenOf(req);
-    if (token === null)
-      return sendProblem(res, { code: "sign_in_failed", detail: "no sign-in in progress: start again with the password" });
-    const result = await operators.submitCode({ sessionId: sessionIdOf(token), code: body.code });
+    if (token === null) return sendProblem(res, { code: "sign_in_failed", detail: NO_SIGN_IN_MESSAGE });
+    const sessionId = sessionIdOf(token);
+    // A passkey's assertion is handed on as its JSON text (its kind reads it; sizes were checked above).
+    const result = await operators.submitCode(
+      body.response === undefined ? { sessionId, code: body.code ?? "" } : { sessionId, assertion: JSON.stringify(body.response) },
+    );
     if (!result.ok) return sendAppError(res, result.error);
     const { outcome, signedIn } = result.value;
     const operator = signedIn ? await operators.resolveSession(sessionIdOf(token)) : null;

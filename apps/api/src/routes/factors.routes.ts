@@ -2,6 +2,7 @@ import { Router, type RequestHandler } from "express";
 import { actorOf } from "../http/auth.js";
 import { servicesFor } from "../http/idempotency.js";
 import { presentCredential } from "../http/present.js";
+import { sendConfirmation } from "../http/confirm-answer.js";
 import { sendAppError } from "../http/problem.js";
 import { ConfirmFactorBody, CredentialParams, EnrollFactorBody, ResyncFactorBody, RevokeFactorBody, UserParams } from "../http/schemas.js";
 import { noQuery, parseOr400 } from "../http/validate.js";
@@ -55,17 +56,8 @@ export function factorRoutes(services: Services, idempotent: RequestHandler): Ro
       // A WebAuthn response is handed on as its JSON text (its kind reads it; sizes were checked above).
       code: body.code ?? JSON.stringify(body.response),
     });
-    if (confirmed.ok) return void res.json({ confirmed: true, factor: presentCredential(confirmed.value) });
     // A wrong code is an outcome, answered like a failed verify: 200 with what remains.
-    if (confirmed.error.code === "invalid_code") {
-      const { failuresRemaining, lockedUntil } = confirmed.error;
-      return void res.json({
-        confirmed: false,
-        failuresRemaining,
-        lockedUntil: lockedUntil === null ? null : new Date(lockedUntil).toISOString(),
-      });
-    }
-    sendAppError(res, confirmed.error);
+    sendConfirmation(res, confirmed);
   });
 
   r.post("/users/:userId/factors/:credentialId/resync", noQuery, async (req, res) => {

@@ -1,6 +1,6 @@
 import { Router } from "express";
 import { actorOf } from "../http/auth.js";
-import { presentPolicy } from "../http/present.js";
+import { presentChainPreview, presentPolicy } from "../http/present.js";
 import { sendAppError } from "../http/problem.js";
 import { CreatePolicyBody, PolicyDefinitionSchema, PolicyParams, PolicyVersionQuery } from "../http/schemas.js";
 import { noBody, noQuery, parseOr400 } from "../http/validate.js";
@@ -55,9 +55,10 @@ export function policyRoutes(s: Services): Router {
       policyId: params.policyId,
       samples: query.samples ?? 5,
       ...(query.version === undefined ? {} : { version: query.version }),
+      ...(query.userId === undefined ? {} : { userId: query.userId }),
     });
     if (!preview.ok) return sendAppError(res, preview.error);
-    res.json(preview.value);
+    res.json(presentChainPreview(preview.value));
   });
 
   r.put("/policies/:policyId", noQuery, async (req, res) => {

@@ -1,19 +1,10 @@
 // Starts an attempt: draws the chain from the factors the user has confirmed for the policy's slots.
-import {
-  err,
-  isLocked,
-  ok,
-  satisfies,
-  startAttempt,
-  USER_ID_PATTERN,
-  type Instant,
-  type RandomSource,
-  type Result,
-} from "@mfa-chain/domain";
+import { err, isLocked, ok, startAttempt, USER_ID_PATTERN, type Instant, type RandomSource, type Result } from "@mfa-chain/domain";
 import type { Clock } from "../ports/clock.port.js";
 import type { IdGenerator } from "../ports/id-generator.port.js";
 import type { UnitOfWork } from "../ports/repositories.port.js";
-import { kindFor, type Kinds } from "../kinds/index.js";
+import type { Kinds } from "../kinds/index.js";
+import { enrolledFactorIds } from "../shared/enrolled-factors.js";
 import { auditActor, type Actor } from "../shared/actor.js";
 import { lockedError, type AppError } from "../shared/application.errors.js";
 import { policyNotFound } from "../policies/policy-views.js";
@@ -46,11 +37,7 @@ export class StartAttempt {
       // A new attempt never clears failures; a locked user cannot start one either.
       const lock = await repos.lockouts.find(tenantId, input.userId);
       if (isLocked(lock, now)) return err(lockedError(lock.lockedUntil as Instant));
-      // A credential that can pass no step any more (every backup code used) does not count as enrolled.
-      const credentials = (await repos.credentials.listByUser(tenantId, input.userId)).filter(
-        (c) => kindFor(this.deps.kinds, c.params.type).usable?.(c) ?? true,
-      );
-      const confirmed = new Set(policy.factors.filter((f) => credentials.some((c) => satisfies(c, f))).map((f) => f.id));
+      const confirmed = await enrolledFactorIds(repos, this.deps.kinds, tenantId, input.userId, policy);
       const started = startAttempt(
         { id: this.deps.ids.newId(), tenantId, userId: input.userId, policy, confirmedFactorIds: confirmed, now },
         this.deps.random,

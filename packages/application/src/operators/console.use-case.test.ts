@@ -3,7 +3,16 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { TestApp } from "../testing/index.js";
 import type { PasswordHasher } from "../ports/operators.port.js";
-import { CONSOLE_POLICY, CONSOLE_TENANT, CONSOLE_TOTP_FACTOR, ConsoleOperators, DEFAULT_SESSION_TIMEOUTS } from "./console.use-case.js";
+import { GetRelyingParty } from "../webauthn/relying-party.use-case.js";
+import {
+  CONSOLE_PASSKEY_FACTOR,
+  CONSOLE_PASSKEY_POLICY,
+  CONSOLE_POLICY,
+  CONSOLE_TENANT,
+  CONSOLE_TOTP_FACTOR,
+  ConsoleOperators,
+  DEFAULT_SESSION_TIMEOUTS,
+} from "./console.use-case.js";
 
 /** A stand-in for argon2id: the same shape of answer, no work. */
 const passwords: PasswordHasher = {
@@ -124,5 +133,95 @@ describe("ConsoleOperators", () => {
     expect(await make({ scope: "no-such-tenant" })).toMatchObject({ ok: false, error: { code: "tenant_not_found" } });
     expect(await make({ scope: CONSOLE_TENANT })).toMatchObject({ ok: false, error: { code: "invalid_input" } });
     expect(await make({ username: "ann" })).toMatchObject({ ok: false, error: { code: "operator_exists" } });
+  });
+
+  it("creates the passkey policy beside the app's, and keeps the console's relying party to the configuration's (audited when it changes)", async () => {
+    expect(await app.uow.run((repos) => repos.policies.findLatest(CONSOLE_TENANT, CONSOLE_PASSKEY_POLICY))).toMatchObject({
+      version: 1,
+      factors: [{ id: CONSOLE_PASSKEY_FACTOR, type: "webauthn" }],
+    });
+    let rp = { id: "localhost", name: "console", origins: ["http://localhost:3000"] };
+    const get = new GetRelyingParty({ uow: app.uow });
+    const configured = new ConsoleOperators({
+      uow: app.uow,
+      clock: app.clock,
+      ids: app.ids,
+      passwords,
+      startAttempt: app.startAttempt,
+      verifyStep: app.verifyStep,
+      savePolicy: app.savePolicy,
+      relyingParty: { of: () => rp, get, set: app.setRelyingParty, warn: (m) => expect.fail(m) },
+    });
+    const admin = { tenantId: CONSOLE_TENANT, keyId: "k", role: "admin" } as const;
+    const sets = async () =>
+      (await app.listAuditEvents.execute({ actor: admin })).events.filter((e) => e.type === "webauthn.relying_party_set").length;
+    await configured.ensureConsole();
+    await configured.ensureConsole();
+    expect(await get.execute({ actor: admin })).toMatchObject({ ok: true, value: rp });
+    expect(await sets()).toBe(1);
+    rp = { ...rp, origins: ["http://localhost:4000"] };
+    await configured.ensureConsole();
+    expect(await get.execute({ actor: admin })).toMatchObject({ ok: true, value: { origins: ["http://localhost:4000"] } });
+    expect(await sets()).toBe(2);
+  });
+
+  it("never moves the relying party to another RP id while an operator has a passkey: keeps the stored one and warns, naming MFA_CONSOLE_ORIGIN", async () => {
+    const localhost = { id: "localhost", name: "console", origins: ["http://localhost:3000"] };
+    let rp = localhost;
+    const warnings: string[] = [];
+    const get = new GetRelyingParty({ uow: app.uow });
+    const configured = new ConsoleOperators({
+      uow: app.uow,
+      clock: app.clock,
+      ids: app.ids,
+      passwords,
+      startAttempt: app.startAttempt,
+      verifyStep: app.verifyStep,
+      savePolicy: app.savePolicy,
+      relyingParty: { of: () => rp, get, set: app.setRelyingParty, warn: (m) => warnings.push(m) },
+    });
+    const admin = { tenantId: CONSOLE_TENANT, keyId: "k", role: "admin" } as const;
+    await configured.ensureConsole();
+    const actor = operators.actorFor(operatorId);
+    await app.enrollAndConfirm(operatorId, CONSOLE_PASSKEY_POLICY, [CONSOLE_PASSKEY_FACTOR], actor);
+
+    rp = { id: "console.example.com", name: "console", origins: ["https://console.example.com"] };
+    await configured.ensureConsole();
+    expect(await get.execute({ actor: admin })).toMatchObject({ ok: true, value: localhost });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^MFA_CONSOLE_ORIGIN: .*"localhost".*"console\.example\.com".*\(ann\)/);
+    // The operator still signs in with the passkey, at the stored relying party.
+    const first = await configured.signInWithPassword({ username: "ann", password: PASSWORD, sessionId: session(30) });
+    expect(first).toMatchObject({ ok: true, value: { stage: "passkey" } });
+
+    // Another origin on the same RP id is followed (the passkeys still work there).
+    rp = { ...localhost, origins: ["http://localhost:4000"] };
+    await configured.ensureConsole();
+    expect(await get.execute({ actor: admin })).toMatchObject({ ok: true, value: rp });
+    // Once no operator has a passkey, the new RP id is set.
+    const [passkey] = (await app.uow.run((r) => r.credentials.listByUser(CONSOLE_TENANT, operatorId))).filter(
+      (c) => c.factorId === CONSOLE_PASSKEY_FACTOR && c.status === "active",
+    );
+    expect(passkey).toBeDefined();
+    expect((await app.revokeFactor.execute({ actor, userId: operatorId, credentialId: passkey?.id ?? "" })).ok).toBe(true);
+    rp = { id: "console.example.com", name: "console", origins: ["https://console.example.com"] };
+    await configured.ensureConsole();
+    expect(await get.execute({ actor: admin })).toMatchObject({ ok: true, value: rp });
+    expect(warnings).toHaveLength(1);
+  });
+
+  it("an operator without a passkey is asked for the app's code: no challenge, no assertion taken, nothing counted", async () => {
+    const first = await operators.signInWithPassword({ username: "ann", password: PASSWORD, sessionId: session(20) });
+    expect(first).toMatchObject({ ok: true, value: { stage: "code", nextFactor: { id: CONSOLE_TOTP_FACTOR } } });
+    expect(await operators.signInChallenge({ sessionId: session(20) })).toMatchObject({
+      ok: false,
+      error: { code: "challenge_not_supported" },
+    });
+    expect(await operators.submitCode({ sessionId: session(20), assertion: "{}" })).toMatchObject({
+      ok: false,
+      error: { code: "invalid_input" },
+    });
+    const passed = await operators.submitCode({ sessionId: session(20), code: code() });
+    expect(passed).toMatchObject({ ok: true, value: { signedIn: true, outcome: { failuresRemaining: 5 } } });
   });
 });

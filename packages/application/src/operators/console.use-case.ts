@@ -13,17 +13,20 @@ import {
   type Result,
   type VerifyOutcome,
 } from "@mfa-chain/domain";
+import type { IssueChallenge, ChallengeView } from "../attempts/issue-challenge.use-case.js";
 import type { StartAttempt } from "../attempts/start-attempt.use-case.js";
 import type { VerifyStep } from "../attempts/verify-step.use-case.js";
 import type { Clock } from "../ports/clock.port.js";
 import type { IdGenerator } from "../ports/id-generator.port.js";
 import type { OperatorRole, PasswordHasher, StoredOperator } from "../ports/operators.port.js";
-import type { UnitOfWork } from "../ports/repositories.port.js";
+import type { Repositories, UnitOfWork } from "../ports/repositories.port.js";
 import type { SavePolicy } from "../policies/save-policy.use-case.js";
 import type { Actor } from "../shared/actor.js";
 import type { AppError } from "../shared/application.errors.js";
 import { tenantLockout } from "../shared/tenant-lockout.js";
 import { TENANT_ID } from "../tenants/tenants.use-case.js";
+import type { WebAuthnRelyingParty } from "../ports/webauthn.port.js";
+import type { GetRelyingParty, SetRelyingParty } from "../webauthn/relying-party.use-case.js";
 
 /**
  * The console's own tenant: its users are the operators. Its id is outside the tenant-id grammar (TENANT_ID: a letter or
@@ -41,6 +44,28 @@ export const CONSOLE_POLICY_DEFINITION = {
   mode: "fixed",
   requiredSteps: 1,
   factors: [{ id: CONSOLE_TOTP_FACTOR, label: "Authenticator app", type: "totp" }],
+} as const;
+/**
+ * The sign-in policy of an operator who registered a passkey: the passkey after the password, instead of the
+ * authenticator app. A policy of its own, since a fixed chain does not skip a factor the user has not enrolled (and a
+ * random one would let a phished app code stand in for the passkey): the console picks it for an operator with an
+ * active passkey.
+ */
+export const CONSOLE_PASSKEY_POLICY = "console-sign-in-passkey";
+/** The factor id of the operator's passkey (one per operator: a new registration replaces the old one). */
+export const CONSOLE_PASSKEY_FACTOR = "passkey";
+export const CONSOLE_PASSKEY_POLICY_DEFINITION = {
+  name: "Console sign-in: a passkey after the password",
+  mode: "fixed",
+  requiredSteps: 1,
+  factors: [
+    {
+      id: CONSOLE_PASSKEY_FACTOR,
+      label: "Passkey",
+      type: "webauthn",
+      options: { userVerification: "required", residentKey: "preferred", attestation: "none", algorithms: ["ES256", "EdDSA", "RS256"] },
+    },
+  ],
 } as const;
 
 export interface SessionTimeouts {
@@ -66,6 +91,26 @@ export interface ConsoleDeps {
   readonly verifyStep: VerifyStep;
   readonly savePolicy: SavePolicy;
   readonly timeouts?: SessionTimeouts;
+  /** A passkey step's challenge (the request options); without it a passkey step cannot be passed. */
+  readonly issueChallenge?: IssueChallenge;
+  /**
+   * The console tenant's WebAuthn relying party, from the configuration (the console's origin); set at every start,
+   * but never to another RP id while operators have passkeys (they are bound to the stored one): then the stored one is
+   * kept and `warn` says why.
+   */
+  readonly relyingParty?: {
+    readonly of: () => WebAuthnRelyingParty;
+    readonly get: GetRelyingParty;
+    readonly set: SetRelyingParty;
+    readonly warn: (message: string) => void;
+  };
+}
+
+/** The factor an operator's sign-in passes next (named in the answer to the password). */
+export interface NextFactorView {
+  readonly id: string;
+  readonly label: string;
+  readonly type: string;
 }
 
 export interface OperatorView {
@@ -76,15 +121,23 @@ export interface OperatorView {
 }
 
 const view = (o: StoredOperator): OperatorView => ({ id: o.id, username: o.username, role: o.role, scope: o.scope });
+/** An operator as the use cases answer it (never the password hash). */
+export const operatorView = view;
 
-/** The actor an operator's own sign-in runs as, in the console tenant. */
-const signInActor = (operatorId: string): Actor => ({ tenantId: CONSOLE_TENANT, keyId: "console", role: "service", operatorId });
+/** The actor an operator's own sign-in (and a change of their own passkeys) runs as, in the console tenant. */
+export const signInActor = (operatorId: string): Actor => ({ tenantId: CONSOLE_TENANT, keyId: "console", role: "service", operatorId });
 
 const USERNAME = /^[a-z0-9][a-z0-9._@-]{0,99}$/;
 const MIN_PASSWORD = 12;
 const MAX_PASSWORD = 1024;
 
-const consoleEvent = (type: AuditEventType, at: Instant, operatorId: string | null, data: AuditEvent["data"]): AuditEvent => ({
+/** What is wrong with an operator's new password (create-operator, reset-operator-password); null when nothing. */
+export const passwordRefusal = (password: string): AppError | null =>
+  password.length < MIN_PASSWORD || password.length > MAX_PASSWORD
+    ? { code: "invalid_input", message: `password: ${MIN_PASSWORD}–${MAX_PASSWORD} characters` }
+    : null;
+
+export const consoleEvent = (type: AuditEventType, at: Instant, operatorId: string | null, data: AuditEvent["data"]): AuditEvent => ({
   tenantId: CONSOLE_TENANT,
   type,
   at,
@@ -96,6 +149,9 @@ const consoleEvent = (type: AuditEventType, at: Instant, operatorId: string | nu
 });
 
 const signInFailed = (): AppError => ({ code: "sign_in_failed", message: "the operator name or the password is wrong" });
+/** The answer to a sign-in step without a sign-in in progress (the API's too, when the request has no session cookie). */
+export const NO_SIGN_IN_MESSAGE = "no sign-in in progress: start again with the password";
+const noSignIn = (): AppError => ({ code: "sign_in_failed", message: NO_SIGN_IN_MESSAGE });
 
 export class ConsoleOperators {
   private readonly timeouts: SessionTimeouts;
@@ -121,13 +177,51 @@ export class ConsoleOperators {
         throw new Error(`a tenant "${CONSOLE_TENANT}" exists that the console did not create: refusing to use it for operators`);
     });
     const actor: Actor = { tenantId: CONSOLE_TENANT, keyId: "console", role: "admin" };
-    const saved = await this.deps.savePolicy.execute({
-      actor,
-      policyId: CONSOLE_POLICY,
-      definition: CONSOLE_POLICY_DEFINITION,
-      mode: "create",
+    // Each policy is created when missing: an existing deployment gets the passkey policy at its next start.
+    for (const [policyId, definition] of [
+      [CONSOLE_POLICY, CONSOLE_POLICY_DEFINITION],
+      [CONSOLE_PASSKEY_POLICY, CONSOLE_PASSKEY_POLICY_DEFINITION],
+    ] as const) {
+      const saved = await this.deps.savePolicy.execute({ actor, policyId, definition, mode: "create" });
+      if (!saved.ok && saved.error.code !== "policy_exists") throw new Error(`console policy ${policyId}: ${saved.error.message}`);
+    }
+    const rp = this.deps.relyingParty;
+    if (rp) {
+      // The relying party follows the configuration: set (and audited) when it differs from the stored one.
+      const wanted = rp.of();
+      const stored = await rp.get.execute({ actor });
+      const same =
+        stored.ok &&
+        stored.value.id === wanted.id &&
+        stored.value.name === wanted.name &&
+        stored.value.origins.join(" ") === wanted.origins.join(" ");
+      if (!same) {
+        // A passkey works for the RP id it was registered for only: another id would lock out every operator with one
+        // (sign-in asks them for it). The stored relying party stays until those passkeys are reset.
+        const holders = stored.ok && stored.value.id !== wanted.id ? await this.passkeyHolders() : [];
+        if (holders.length > 0 && stored.ok) {
+          rp.warn(
+            `MFA_CONSOLE_ORIGIN: the console's passkeys belong to "${stored.value.id}", not "${wanted.id}" (the configured origin's host); ` +
+              `kept "${stored.value.id}" (${stored.value.origins.join(", ")}) so that ${holders.length} operator(s) with a passkey ` +
+              `(${holders.join(", ")}) can still sign in there. Set MFA_CONSOLE_ORIGIN back, or run reset-operator-authenticator ` +
+              `for each of them and restart.`,
+          );
+          return;
+        }
+        const set = await rp.set.execute({ actor, ...wanted });
+        if (!set.ok) throw new Error(`the console's WebAuthn relying party: ${set.error.message}`);
+      }
+    }
+  }
+
+  /** The names of the operators (disabled ones too: they may be enabled again) with an active passkey. */
+  private async passkeyHolders(): Promise<string[]> {
+    return this.deps.uow.run(async (repos) => {
+      const holders: string[] = [];
+      for (const o of await repos.operators.list(CONSOLE_TENANT))
+        if (await repos.credentials.findActiveByFactor(CONSOLE_TENANT, o.id, CONSOLE_PASSKEY_FACTOR)) holders.push(o.username);
+      return holders;
     });
-    if (!saved.ok && saved.error.code !== "policy_exists") throw new Error(`console policy: ${saved.error.message}`);
   }
 
   /** Creates an operator (the console tenant must exist: ensureConsole). Its second factor is enrolled separately. */
@@ -139,8 +233,8 @@ export class ConsoleOperators {
   }): Promise<Result<OperatorView, AppError>> {
     if (!USERNAME.test(input.username))
       return err({ code: "invalid_input", message: "operator name: lowercase letters, digits, . _ @ -, 1–100" });
-    if (input.password.length < MIN_PASSWORD || input.password.length > MAX_PASSWORD)
-      return err({ code: "invalid_input", message: `password: ${MIN_PASSWORD}–${MAX_PASSWORD} characters` });
+    const badPassword = passwordRefusal(input.password);
+    if (badPassword) return err(badPassword);
     if (input.role !== "viewer" && input.role !== "admin") return err({ code: "invalid_input", message: 'role: "viewer" or "admin"' });
     if (input.scope !== null && (!TENANT_ID.test(input.scope) || input.scope === CONSOLE_TENANT))
       return err({ code: "invalid_input", message: "scope: a tenant id, or null for every tenant" });
@@ -179,17 +273,6 @@ export class ConsoleOperators {
     return (await this.deps.uow.run((repos) => repos.tenants.find(tenantId))) !== null;
   }
 
-  /** Disables an operator: they cannot sign in, and their sessions stop resolving. Idempotent; false for an unknown name. */
-  async disableOperator(username: string): Promise<boolean> {
-    return this.deps.uow.run(async (repos) => {
-      const at = this.deps.clock.now();
-      const operator = await repos.operators.findByUsername(CONSOLE_TENANT, username);
-      if (!operator) return false;
-      if (operator.disabledAt === null) await repos.operators.disable(CONSOLE_TENANT, operator.id, at);
-      return true;
-    });
-  }
-
   async findByUsername(username: string): Promise<OperatorView | null> {
     const found = await this.deps.uow.run((repos) => repos.operators.findByUsername(CONSOLE_TENANT, username));
     return found ? view(found) : null;
@@ -201,11 +284,19 @@ export class ConsoleOperators {
    * console policy's limit is reached). The check runs holding the operator's user row, so parallel guesses are
    * counted one after another and none slips past a lock.
    */
-  async signInWithPassword(input: {
-    username: string;
-    password: string;
-    sessionId: string;
-  }): Promise<Result<{ readonly operator: OperatorView; readonly attemptId: string; readonly expiresAt: Instant }, AppError>> {
+  async signInWithPassword(input: { username: string; password: string; sessionId: string }): Promise<
+    Result<
+      {
+        readonly operator: OperatorView;
+        readonly attemptId: string;
+        readonly nextFactor: NextFactorView | null;
+        /** What the next step takes: a code of the authenticator app, or the passkey's assertion. */
+        readonly stage: "code" | "passkey";
+        readonly expiresAt: Instant;
+      },
+      AppError
+    >
+  > {
     if (input.password.length > MAX_PASSWORD || !USERNAME.test(input.username)) {
       await this.decoyCheck(input.password.slice(0, MAX_PASSWORD));
       return err(signInFailed());
@@ -237,15 +328,25 @@ export class ConsoleOperators {
     });
     if (!checked.ok) return checked;
     const operator = checked.value;
+    // An operator with an active passkey passes it; any other, the authenticator app.
+    const passkey = await this.deps.uow.run((repos) =>
+      repos.credentials.findActiveByFactor(CONSOLE_TENANT, operator.id, CONSOLE_PASSKEY_FACTOR),
+    );
     const started = await this.deps.startAttempt.execute({
       actor: signInActor(operator.id),
       userId: operator.id,
-      policyId: CONSOLE_POLICY,
+      policyId: passkey ? CONSOLE_PASSKEY_POLICY : CONSOLE_POLICY,
     });
     if (!started.ok) return started;
     const at = this.deps.clock.now();
-    await this.deps.uow.run((repos) =>
-      repos.operators.insertSession({
+    // The session is opened holding the operator's user row, only if the operator is as the password found them: a
+    // disable-operator or reset-operator-password that ran since (they take that row, and end the sessions there are)
+    // is seen here, and one that runs after ends this session too. No sign-in outlives either.
+    const opened = await this.deps.uow.run(async (repos) => {
+      await repos.users.lock(CONSOLE_TENANT, operator.id, at);
+      const now = await repos.operators.find(CONSOLE_TENANT, operator.id);
+      if (!now || now.disabledAt !== null || now.passwordHash !== operator.passwordHash) return false;
+      await repos.operators.insertSession({
         tenantId: CONSOLE_TENANT,
         id: input.sessionId,
         operatorId: operator.id,
@@ -255,37 +356,95 @@ export class ConsoleOperators {
         lastSeenAt: at,
         authenticatedAt: null,
         endedAt: null,
-      }),
-    );
-    return ok({ operator: view(operator), attemptId: started.value.attemptId, expiresAt: at + this.timeouts.pendingMs });
+      });
+      return true;
+    });
+    if (!opened) return err(signInFailed());
+    return ok({
+      operator: view(operator),
+      attemptId: started.value.attemptId,
+      nextFactor: started.value.currentFactor,
+      stage: started.value.currentFactor?.id === CONSOLE_PASSKEY_FACTOR ? "passkey" : "code",
+      expiresAt: at + this.timeouts.pendingMs,
+    });
   }
 
-  /** A code of the operator's chain: the session becomes active once the chain is complete. */
-  async submitCode(input: {
+  /**
+   * The session half-way through its sign-in (password passed, not timed out, its operator not disabled) and the factor
+   * of its current step.
+   */
+  private async pendingSignIn(sessionId: string) {
+    return this.deps.uow.run(async (repos) => {
+      const now = this.deps.clock.now();
+      const session = await repos.operators.findSession(CONSOLE_TENANT, sessionId);
+      if (!session || session.stage !== "password_passed" || session.endedAt !== null || now >= session.createdAt + this.timeouts.pendingMs)
+        return null;
+      if (!(await this.operatorMaySignIn(repos, session.operatorId))) return null;
+      const attempt = await repos.attempts.find(CONSOLE_TENANT, session.attemptId);
+      const factorId = attempt?.status === "active" ? attempt.chain[attempt.cursor] : undefined;
+      return factorId === undefined ? null : { session, factorId };
+    });
+  }
+
+  /** The challenge of a passkey step: the request options for the browser's navigator.credentials.get. */
+  async signInChallenge(input: {
     sessionId: string;
-    code: string;
-  }): Promise<Result<{ readonly outcome: VerifyOutcome; readonly signedIn: boolean }, AppError>> {
-    const now = this.deps.clock.now();
-    const session = await this.deps.uow.run((repos) => repos.operators.findSession(CONSOLE_TENANT, input.sessionId));
-    if (!session || session.stage !== "password_passed" || session.endedAt !== null || now >= session.createdAt + this.timeouts.pendingMs) {
-      return err({ code: "sign_in_failed", message: "no sign-in in progress: start again with the password" });
+  }): Promise<Result<{ readonly factorId: string; readonly expiresAt: Instant; readonly publicKey: unknown }, AppError>> {
+    const pending = await this.pendingSignIn(input.sessionId);
+    if (!pending) return err(noSignIn());
+    if (!this.deps.issueChallenge || pending.factorId !== CONSOLE_PASSKEY_FACTOR)
+      return err({
+        code: "challenge_not_supported",
+        message: "this sign-in step takes a code from the authenticator app, not a challenge",
+      });
+    const issued = await this.deps.issueChallenge.execute({
+      actor: signInActor(pending.session.operatorId),
+      attemptId: pending.session.attemptId,
+    });
+    if (!issued.ok) return issued;
+    const view: ChallengeView = issued.value;
+    if (view.delivery !== "answer") throw new Error("a passkey step's challenge is answered, never sent");
+    return ok({ factorId: view.factorId, expiresAt: view.expiresAt, publicKey: view.answer.publicKey });
+  }
+
+  /**
+   * The answer to the operator's current step: a code of the authenticator app, or (`assertion`, its JSON text) the
+   * passkey's assertion. The session becomes active once the chain is complete.
+   */
+  async submitCode(
+    input: { sessionId: string } & ({ code: string; assertion?: undefined } | { assertion: string; code?: undefined }),
+  ): Promise<Result<{ readonly outcome: VerifyOutcome; readonly signedIn: boolean }, AppError>> {
+    const pending = await this.pendingSignIn(input.sessionId);
+    if (!pending) return err(noSignIn());
+    const { session, factorId } = pending;
+    const passkeyStep = factorId === CONSOLE_PASSKEY_FACTOR;
+    if (passkeyStep !== (input.assertion !== undefined)) {
+      return err({
+        code: "invalid_input",
+        message: passkeyStep
+          ? "this step takes the passkey: send its assertion as response (after POST /console/session/challenge)"
+          : "this step takes a code from the authenticator app: send it as code",
+      });
     }
     const verified = await this.deps.verifyStep.execute({
       actor: signInActor(session.operatorId),
       attemptId: session.attemptId,
-      factorId: CONSOLE_TOTP_FACTOR,
-      code: input.code,
+      factorId,
+      code: input.assertion ?? input.code,
     });
     if (!verified.ok) return verified;
     if (!verified.value.complete) return ok({ outcome: verified.value, signedIn: false });
     const activated = await this.deps.uow.run(async (repos) => {
       const at = this.deps.clock.now();
-      // Only a session still half-way and not ended becomes active (a sign-out in between wins).
+      // Only a session still half-way and not ended becomes active (a sign-out, a disable or a password reset in
+      // between wins: they end it holding the operator's user row, taken here too).
+      await repos.users.lock(CONSOLE_TENANT, session.operatorId, at);
+      if (!(await this.operatorMaySignIn(repos, session.operatorId))) return false;
       if (!(await repos.operators.activateSession(CONSOLE_TENANT, session.id, at))) return false;
       await repos.audit.append(consoleEvent("operator.signed_in", at, session.operatorId, {}));
       return true;
     });
-    if (!activated) return err({ code: "sign_in_failed", message: "no sign-in in progress: start again with the password" });
+    if (!activated) return err(noSignIn());
     return ok({ outcome: verified.value, signedIn: true });
   }
 
@@ -313,6 +472,12 @@ export class ConsoleOperators {
       if (!(await repos.operators.endSession(CONSOLE_TENANT, session.id, at))) return;
       await repos.audit.append(consoleEvent("operator.signed_out", at, session.operatorId, {}));
     });
+  }
+
+  /** Whether the operator exists and is not disabled. */
+  private async operatorMaySignIn(repos: Repositories, operatorId: string): Promise<boolean> {
+    const operator = await repos.operators.find(CONSOLE_TENANT, operatorId);
+    return operator !== null && operator.disabledAt === null;
   }
 
   private async decoyCheck(password: string): Promise<void> {

@@ -56,6 +56,12 @@ export interface OperatorRepository {
   endSession(tenantId: string, sessionId: string, at: Instant): Promise<boolean>;
   /** disabledAt = at, only while not disabled: the operator cannot sign in any more. */
   disable(tenantId: string, operatorId: string, at: Instant): Promise<boolean>;
+  /** disabledAt = null, only while disabled. */
+  enable(tenantId: string, operatorId: string): Promise<boolean>;
+  /** Replaces the operator's password hash; false for an unknown operator. */
+  setPasswordHash(tenantId: string, operatorId: string, passwordHash: string): Promise<boolean>;
+  /** endedAt = at on every session of the operator not ended yet (half-way or signed in): how many it ended. */
+  endSessions(tenantId: string, operatorId: string, at: Instant): Promise<number>;
 }
 
 /** Hashes and checks operators' passwords (argon2id). */

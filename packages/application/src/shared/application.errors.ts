@@ -5,6 +5,7 @@ export type AppError =
   | { readonly code: "invalid_input"; readonly message: string }
   | { readonly code: "invalid_policy"; readonly message: string; readonly issues: readonly PolicyIssue[] }
   | { readonly code: "policy_not_found"; readonly message: string }
+  /** No such user in the tenant (never enrolled, never seen): a read about one user. */
   | { readonly code: "policy_exists"; readonly message: string }
   | { readonly code: "factor_not_in_policy"; readonly message: string }
   | { readonly code: "credential_not_found"; readonly message: string }
@@ -77,8 +78,12 @@ export type AppError =
   // Console operators (issue 15).
   /** A console sign-in with an unknown operator or a wrong password (which of the two is not told). */
   | { readonly code: "sign_in_failed"; readonly message: string }
+  /** Removing this passkey would leave the operator no factor to sign in with. */
+  | { readonly code: "last_sign_in_factor"; readonly message: string }
   /** The operator name is taken. */
-  | { readonly code: "operator_exists"; readonly message: string };
+  | { readonly code: "operator_exists"; readonly message: string }
+  /** No console operator of this name (operator commands). */
+  | { readonly code: "operator_not_found"; readonly message: string };
 
 export type AppErrorCode = AppError["code"];
 

@@ -158,6 +158,16 @@ describe("grants and groups", () => {
     expect(errorOf(await app.vault.setGroup.execute({ requester: as("bob"), groupId: "ops", members: [] })).code).toBe("forbidden");
   });
 
+  it("groups are listed for an admin and a console operator (a viewer reads them), never for a service key", async () => {
+    const app = new TestApp();
+    unwrap(await app.vault.setGroup.execute({ requester: admin, groupId: "ops", members: ["carol", "bob", "bob"] }));
+    const viewer = vaultRequester({ ...serviceKey(), operatorId: "op-viewer" }, null, null);
+    expect(unwrap(await app.vault.listGroups.execute({ requester: viewer }))).toEqual([{ id: "ops", members: ["bob", "carol"] }]);
+    expect(errorOf(await app.vault.listGroups.execute({ requester: as("bob") })).code).toBe("forbidden");
+    expect(errorOf(await app.vault.listGroups.execute({ requester: vaultRequester(serviceKey(), null, null) })).code).toBe("forbidden");
+    expect(errorOf(await app.vault.setGroup.execute({ requester: viewer, groupId: "ops", members: [] })).code).toBe("forbidden");
+  });
+
   it("a manager grants others and deletes the entry; every change is audited", async () => {
     const app = new TestApp();
     const entry = unwrap(await app.vault.add.execute({ requester: as("alice"), name: "Shared", seed: seed() }));

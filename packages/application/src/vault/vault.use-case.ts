@@ -434,12 +434,18 @@ export class SetVaultGroup {
   }
 }
 
-/** Every group with its members (admin only). */
+/**
+ * Every group with its members: for an admin, and for a console operator (a viewer reads who may use what, as it reads
+ * the audit trail; it never sees an entry's seed or code). A service key is refused, whichever user it names.
+ */
 export class ListVaultGroups {
   constructor(private readonly deps: Pick<VaultDeps, "uow">) {}
 
   async execute(input: { requester: VaultRequester }): Promise<Result<{ id: string; members: string[] }[], AppError>> {
-    if (!input.requester.admin) return err<AppError>({ code: "forbidden", message: "vault groups are read with an admin key" });
+    const r = input.requester;
+    if (!r.admin && r.actor.kind !== "operator") {
+      return err<AppError>({ code: "forbidden", message: "vault groups are read with an admin key (or by a console operator)" });
+    }
     return this.deps.uow.run(async (repos) => ok(await repos.vault.listGroups(input.requester.tenantId)));
   }
 }

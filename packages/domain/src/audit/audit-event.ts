@@ -65,6 +65,11 @@ export const AUDIT_EVENT_TYPES = [
   "operator.signed_in",
   "operator.sign_in_failed",
   "operator.signed_out",
+  // Operator commands (issue 15): disable-operator, enable-operator, reset-operator-password, reset-operator-authenticator.
+  "operator.disabled",
+  "operator.enabled",
+  "operator.password_reset",
+  "operator.authenticator_reset",
 ] as const;
 export type AuditEventType = (typeof AUDIT_EVENT_TYPES)[number];
 

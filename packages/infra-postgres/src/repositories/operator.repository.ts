@@ -2,7 +2,7 @@
 import type { OperatorRepository, StoredOperator, StoredOperatorSession } from "@mfa-chain/application";
 import { z } from "zod";
 import type { Updateable } from "kysely";
-import type { Db, OperatorSessionsTable } from "../database/schema.js";
+import type { Db, OperatorSessionsTable, OperatorsTable } from "../database/schema.js";
 import { CorruptRowError } from "../database/rows.js";
 
 const operatorRow = z.object({
@@ -178,14 +178,39 @@ export class PostgresOperatorRepository implements OperatorRepository {
   }
 
   async disable(tenantId: string, operatorId: string, at: number): Promise<boolean> {
-    const updated = await this.db
-      .updateTable("operators")
-      .set({ disabled_at: new Date(at) })
+    return this.updateOperator(tenantId, operatorId, { disabled_at: new Date(at) }, "enabled");
+  }
+
+  async enable(tenantId: string, operatorId: string): Promise<boolean> {
+    return this.updateOperator(tenantId, operatorId, { disabled_at: null }, "disabled");
+  }
+
+  async setPasswordHash(tenantId: string, operatorId: string, passwordHash: string): Promise<boolean> {
+    return this.updateOperator(tenantId, operatorId, { password_hash: passwordHash });
+  }
+
+  async endSessions(tenantId: string, operatorId: string, at: number): Promise<number> {
+    const ended = await this.db
+      .updateTable("operator_sessions")
+      .set({ ended_at: new Date(at) })
       .where("tenant_id", "=", tenantId)
-      .where("id", "=", operatorId)
-      .where("disabled_at", "is", null)
+      .where("operator_id", "=", operatorId)
+      .where("ended_at", "is", null)
       .returning("id")
-      .executeTakeFirst();
+      .execute();
+    return ended.length;
+  }
+
+  /** Sets `values` on the operator (given `state`, only while it is enabled or disabled): whether it did. */
+  private async updateOperator(
+    tenantId: string,
+    operatorId: string,
+    values: Updateable<OperatorsTable>,
+    state?: "enabled" | "disabled",
+  ): Promise<boolean> {
+    let query = this.db.updateTable("operators").set(values).where("tenant_id", "=", tenantId).where("id", "=", operatorId);
+    if (state !== undefined) query = query.where("disabled_at", state === "enabled" ? "is" : "is not", null);
+    const updated = await query.returning("id").executeTakeFirst();
     return updated !== undefined;
   }
 

@@ -91,6 +91,28 @@ export class InMemoryOperatorRepository implements OperatorRepository {
     return true;
   }
 
+  async enable(tenantId: string, operatorId: string): Promise<boolean> {
+    const k = key(tenantId, operatorId);
+    const found = this.s.operators.get(k);
+    if (!found || found.disabledAt === null) return false;
+    this.s.operators.set(k, copy({ ...found, disabledAt: null }));
+    return true;
+  }
+
+  async setPasswordHash(tenantId: string, operatorId: string, passwordHash: string): Promise<boolean> {
+    const k = key(tenantId, operatorId);
+    const found = this.s.operators.get(k);
+    if (!found) return false;
+    this.s.operators.set(k, copy({ ...found, passwordHash }));
+    return true;
+  }
+
+  async endSessions(tenantId: string, operatorId: string, at: Instant): Promise<number> {
+    const open = [...this.s.sessions.values()].filter((f) => f.tenantId === tenantId && f.operatorId === operatorId && f.endedAt === null);
+    for (const found of open) this.updateLive(tenantId, found.id, () => true, { endedAt: at });
+    return open.length;
+  }
+
   private updateLive(
     tenantId: string,
     sessionId: string,
