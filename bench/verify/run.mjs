@@ -10,7 +10,8 @@
 // build fails), BENCH_SKIP_BUILD=1, BENCH_ADMIN_URL (postgres://postgres@127.0.0.1:5432/postgres),
 // BENCH_REDIS_URL (redis://127.0.0.1:6379/9), BENCH_CPU_PROF=<dir> (CPU profile of the single API process),
 // BENCH_NO_WRITE=1 (print only; do not touch docs/benchmarks.md), BENCH_PACED_RATE (req/s of the paced run; default ½ of
-// the saturated rate of that run).
+// the saturated rate of that run), BENCH_QUICK=1 (only the 32-connection run of one process and its CPU per verify and
+// peak RSS, printed: to compare two builds while working on the hot path; writes nothing).
 //
 // Writes the "Verify over HTTP" section of docs/benchmarks.md. Never prints the API key or any secret or code.
 import { spawn, spawnSync } from "node:child_process";
@@ -38,6 +39,9 @@ const ADMIN_URL = process.env.BENCH_ADMIN_URL ?? "postgres://postgres@127.0.0.1:
 const REDIS_URL = process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379/9";
 const STARTED = Date.now();
 const DEADLINE_MS = 8 * 60_000; // hard stop for the whole run
+const QUICK = process.env.BENCH_QUICK === "1";
+/** node flags for the API processes, to try V8 settings (BENCH_NODE_ARGS="--max-semi-space-size=8"); none by default. */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? "").split(/\s+/).filter(Boolean);
 const PERIOD_MS = 30_000;
 const DUP_EVERY = 40; // one in 40 first-round items is also submitted twice more (same attempt; another attempt)
 const TENANT = "bench";
@@ -919,7 +923,7 @@ async function main() {
     // ---- phase 1: one API process
     const profDir = process.env.BENCH_CPU_PROF;
     const profArgs = profDir ? (mkdirSync(profDir, { recursive: true }), ["--cpu-prof", `--cpu-prof-dir=${profDir}`]) : [];
-    const a = await startApi("api-1", mode, env, profArgs); // runs the migrations
+    const a = await startApi("api-1", mode, env, [...NODE_ARGS, ...profArgs]); // runs the migrations
     const key = createTenantKey(mode, env);
     const callA = client(a.url, key);
     const policy = await callA("POST", "/v1/policies", {
@@ -976,6 +980,32 @@ async function main() {
     );
     await sleep(300); // let abandoned in-flight verifies finish before reading the audit trail
     const audit1 = await auditCheck(db, users1, w1, since1);
+    if (QUICK) {
+      // BENCH_QUICK=1: this run's CPU per verify and memory only, to compare two builds while changing the hot path.
+      const ms = (v) => fmt(v, 2);
+      log(
+        `quick: CPU ms per verify: API ${ms(cpu1.per.api)} (kernel ${ms(cpu1.apiSysPer)}), PostgreSQL ${ms(cpu1.per.postgres)}, ` +
+          `Redis ${ms(cpu1.per.redis)}, load generator ${ms(cpu1.per.bench)}; machine busy ${fmt(cpu1.machine.busy, 2)} of 2 cores; ` +
+          `peak RSS ${fmt(mem1[0].hwm)} MiB; double acceptances ${tally1.doubleByStep + tally1.doubleByAttempt}; audit events beyond the steps ${audit1.excess}`,
+      );
+      // Where the memory is, from Node.js's own metrics (MiB): V8's heap spaces, external memory, the process's RSS.
+      const memoryLine = async (when) => {
+        const metrics = await (await fetch(`${a.url}/metrics`)).text();
+        const mib = (name) =>
+          [...metrics.matchAll(new RegExp(`^${name}(\\{[^}]*\\})? ([0-9.e+]+)$`, "gm"))]
+            .map((m) => `${m[1] ? m[1].replace(/^\{space="|"\}$/g, "") + " " : ""}${fmt(Number(m[2]) / 1048576, 1)}`)
+            .join(", ");
+        log(
+          `quick: memory MiB ${when}: rss ${mib("process_resident_memory_bytes")}; heap total ${mib("nodejs_heap_size_total_bytes")}, used ${mib("nodejs_heap_size_used_bytes")}; ` +
+            `external ${mib("nodejs_external_memory_bytes")}; spaces (size) ${mib("nodejs_heap_space_size_total_bytes")}`,
+        );
+      };
+      await memoryLine("right after");
+      await sleep(15_000);
+      await memoryLine("15 s later");
+      await stopChild(a);
+      return;
+    }
     // The same 32 connections at a steady offered load the process sustains: half of the saturated rate above. A
     // latency objective is read under such a load; at saturation every request also queues behind 31 others.
     // BENCH_PACED_RATE: a fixed offered rate, to compare two builds at the same load (default: ½ of the saturated rate).
@@ -1007,8 +1037,8 @@ async function main() {
     // ---- phase 2: two fresh API processes on the same database. The users of phase 1 are reused with later steps.
     // The database's connections stay what they were for one process: each of the two gets half of the pool.
     const env2 = { ...env, DATABASE_POOL_SIZE: String(POOL_SIZE_EACH_OF_TWO) };
-    const b = await startApi("api-2a", mode, env2);
-    const c = await startApi("api-2b", mode, env2);
+    const b = await startApi("api-2a", mode, env2, NODE_ARGS);
+    const c = await startApi("api-2b", mode, env2, NODE_ARGS);
     const callB = client(b.url, key);
     const callC = client(c.url, key);
     const warm2 = assignCodes(await prepareWorkload([callB, callC], warmUsers, 640), warmUsers);
@@ -1214,6 +1244,9 @@ async function main() {
       "  quiet as that column.",
       "- Peak RSS is `VmHWM` from `/proc/<pid>/status` of each API process at the end of its measurement (phase 2 uses two fresh processes);",
       "  autocannon and the floor run in the bench process, not counted. Everything shares 2 cores: autocannon, the API process(es), PostgreSQL, Redis.",
+      `  The API runs as deployed: node ${NODE_ARGS.length > 0 ? `with ${NODE_ARGS.map((a) => `\`${a}\``).join(" ")} (BENCH_NODE_ARGS)` : "without flags"}, ` +
+        `\`MFA_HEAP_GROWTH_PERCENT\` ${process.env.MFA_HEAP_GROWTH_PERCENT ? `${process.env.MFA_HEAP_GROWTH_PERCENT} (set for this run)` : "at its default (30)"}: ` +
+        "a full collection once the old generation grew that much past what was live (apps/api/src/boot/heap.ts), where V8 alone lets it reach up to 4× — about 230 MiB at this load.",
       "<!-- verify-http:end -->",
     ];
     process.stdout.write(`\n${section.join("\n")}\n\n`);

@@ -99,6 +99,9 @@ export const configSchema = z
     VAULT_READS_PER_WINDOW: int(1, 100_000_000).default(30),
     /** More reads than this in the window are flagged as a burst in the audit (vault.read_burst). */
     VAULT_BURST_READS: int(1, 100_000_000).default(10),
+    /** How far V8 lets the old generation grow past its live size before a full collection, in percent; 0: V8's own
+     * heuristics (a factor of up to 4). Keeps the process near its live size under load (boot/heap.ts). */
+    MFA_HEAP_GROWTH_PERCENT: int(0, 400).default(30),
     /** How often each process seals new audit events into their tenant's hash chain; 0: this process does not seal. */
     MFA_AUDIT_SEAL_SECONDS: int(0, 3600).default(5),
     /** A MaxMind .mmdb database (GeoLite2/GeoIP2 Country or City, or ASN): where a sign-in comes from, for the

@@ -6,6 +6,7 @@ import { loadConfig, ConfigError } from "./config.js";
 import { safeError } from "./http/problem.js";
 import { startServer } from "./server.js";
 import { showDemoOperator } from "./boot/demo-operator.js";
+import { limitHeapGrowth } from "./boot/heap.js";
 
 async function main(): Promise<void> {
   let config;
@@ -18,6 +19,7 @@ async function main(): Promise<void> {
     }
     throw error;
   }
+  limitHeapGrowth(config.MFA_HEAP_GROWTH_PERCENT);
   const baseDir = process.env.INIT_CWD ?? process.cwd();
   // The demo is set up once the database was reached: the process serves /healthz and /readyz before that.
   const server = await startServer({

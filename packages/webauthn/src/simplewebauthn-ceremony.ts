@@ -19,16 +19,16 @@ import type {
   WebAuthnRequestOptionsJSON,
 } from "@mfa-chain/application";
 import { WEBAUTHN_COSE_ALGORITHM } from "@mfa-chain/application";
-import {
-  generateAuthenticationOptions,
-  generateRegistrationOptions,
-  verifyAuthenticationResponse,
-  verifyRegistrationResponse,
-} from "@simplewebauthn/server";
+import type * as SimpleWebAuthnServer from "@simplewebauthn/server";
 import { isoBase64URL, isoUint8Array } from "@simplewebauthn/server/helpers";
 import { checkCoseKey } from "./cose-key.js";
 import { reasonForLibraryError } from "./failure-reasons.js";
 import { authenticationResponseSchema, describeIssue, registrationResponseSchema } from "./response-schemas.js";
+
+// The library (with its ASN.1, certificate and attestation code) is loaded by the first ceremony, not at start: a
+// process whose tenants use no WebAuthn factor never holds it in memory (docs/benchmarks.md, memory).
+let library: Promise<typeof SimpleWebAuthnServer> | undefined;
+const simpleWebAuthn = () => (library ??= import("@simplewebauthn/server"));
 
 /** S21: at least 16 bytes; mfa-chain issues 32, and refuses less. */
 export const MIN_CHALLENGE_BYTES = 32;
@@ -82,7 +82,9 @@ export class SimpleWebAuthnCeremony implements WebAuthnCeremony {
     if (user.handle.byteLength === 0 || user.handle.byteLength > MAX_USER_HANDLE_BYTES) {
       throw new RangeError(`a WebAuthn user handle is 1 to ${MAX_USER_HANDLE_BYTES} bytes`);
     }
-    const generated = await generateRegistrationOptions({
+    const generated = await (
+      await simpleWebAuthn()
+    ).generateRegistrationOptions({
       rpName: rp.name,
       rpID: rp.id,
       userName: user.name,
@@ -127,7 +129,9 @@ export class SimpleWebAuthnCeremony implements WebAuthnCeremony {
     if (!parsed.success) return fail("malformed", describeIssue(parsed.error));
     const response = parsed.data;
     try {
-      const verification = await verifyRegistrationResponse({
+      const verification = await (
+        await simpleWebAuthn()
+      ).verifyRegistrationResponse({
         response: {
           id: response.id,
           rawId: response.rawId,
@@ -180,7 +184,9 @@ export class SimpleWebAuthnCeremony implements WebAuthnCeremony {
     if (input.allowCredentials.length === 0) {
       throw new RangeError("a WebAuthn step needs at least one of the user's credentials to allow");
     }
-    const generated = await generateAuthenticationOptions({
+    const generated = await (
+      await simpleWebAuthn()
+    ).generateAuthenticationOptions({
       rpID: rp.id,
       challenge: new Uint8Array(challenge),
       allowCredentials: descriptors(input.allowCredentials),
@@ -213,7 +219,9 @@ export class SimpleWebAuthnCeremony implements WebAuthnCeremony {
       }
     }
     try {
-      const verification = await verifyAuthenticationResponse({
+      const verification = await (
+        await simpleWebAuthn()
+      ).verifyAuthenticationResponse({
         response: {
           id: response.id,
           rawId: response.rawId,
