@@ -4,18 +4,13 @@
 // removes the group; the API agrees each time. The policy's preview for a user shows the factors they have enrolled
 // and, for one who cannot start, why; an unknown user is said at the field. A viewer sees the groups and no button.
 // Each screen is saved as a screenshot and checked by axe-core.
-import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import type { Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { enrollAll, startTestApi, twoFactorPolicy, type ApiClient, type TestApi } from "./support/api.js";
-import { openChromium, SCREENSHOTS, type BrowserSession } from "./support/browser.js";
-import { checkScreen, signInOnPage } from "./support/console-page.js";
+import { checkAndCloseBrowser, type BrowserSession } from "./support/browser.js";
+import { checkScreen, openConsoleBrowser, signInOnPage } from "./support/console-page.js";
 
-const DIST = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "admin", "dist", "index.html");
 const PASSWORD = "operator passphrase for the groups test";
 
 describe("admin console: vault groups and a user's chain preview, in Chromium", () => {
@@ -27,7 +22,6 @@ describe("admin console: vault groups and a user's chain preview, in Chromium", 
   let base = "";
   let browser: BrowserSession | undefined;
   let page: Page;
-  let problems: string[] = [];
   /** HTTP error answers the test provokes on purpose. */
   const expectedErrors = new Set<string>();
   const groupsOf = async () => (await tenant.client.get("/v1/vault/groups")).body.groups;
@@ -41,8 +35,6 @@ describe("admin console: vault groups and a user's chain preview, in Chromium", 
   }
 
   beforeAll(async () => {
-    if (!existsSync(DIST)) throw new Error("the console is not built: run `pnpm build` (turbo builds it before the API's tests)");
-    await mkdir(SCREENSHOTS, { recursive: true });
     api = await startTestApi(database.url);
     base = api.url.replace("127.0.0.1", "localhost");
     const t = await api.tenant("admin");
@@ -58,28 +50,17 @@ describe("admin console: vault groups and a user's chain preview, in Chromium", 
     const scope = t.tenantId;
     adminSecret = (await api.server.createOperator({ username: "groups-admin", password: PASSWORD, role: "admin", scope })).totpSecret;
     viewerSecret = (await api.server.createOperator({ username: "groups-viewer", password: PASSWORD, role: "viewer", scope })).totpSecret;
-    browser = await openChromium({
-      name: "admin-groups",
-      viewport: { width: 1280, height: 800 },
-      timeoutMs: 8_000,
-      consoleTypes: ["error"],
-      expectedConsole: (text) => text.startsWith("Failed to load resource"),
-      expectedResponse: (key) => key === "401 GET /console/session" || expectedErrors.has(key),
-    });
-    ({ page, problems } = browser);
+    browser = await openConsoleBrowser("admin-groups", expectedErrors);
+    page = browser.page;
     await page.goto(`${base}/admin/`);
     await signInOnPage(page, api, "groups-admin", PASSWORD, adminSecret);
     await page.getByText("groups-admin (admin)").waitFor();
   });
 
-  afterEach(() => {
-    expect(problems).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await api?.close();
-  });
+  checkAndCloseBrowser(
+    () => browser,
+    () => api,
+  );
 
   it("creates a group's members (the API's errors at the fields first), edits them, and the API agrees", async () => {
     await page.getByRole("link", { name: "Vault" }).click();

@@ -3,20 +3,14 @@
 // playwright-core with a CDP virtual authenticator (ctap2, internal, resident keys, user verification). The operator
 // signs in with the password and the authenticator app's code, registers a passkey on "Your account", signs out, and
 // signs in with the password and the passkey. The screens are saved as screenshots and checked by axe-core.
-import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import pg from "pg";
 import type { CDPSession, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "./support/api.js";
-import { openChromium, SCREENSHOTS, type BrowserSession } from "./support/browser.js";
-import { checkScreen, signInOnPage } from "./support/console-page.js";
+import { addPlatformAuthenticator, checkAndCloseBrowser, type BrowserSession } from "./support/browser.js";
+import { checkScreen, openConsoleBrowser, signInOnPage } from "./support/console-page.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const DIST = join(here, "..", "..", "admin", "dist", "index.html");
 const PASSWORD = "operator passphrase for the passkey test";
 const NAME = "ops-passkey";
 
@@ -30,7 +24,6 @@ describe("an operator's passkey in the admin console (Chromium, virtual authenti
   let page: Page;
   let cdp: CDPSession;
   let authenticatorId = "";
-  let problems: string[] = [];
 
   /** The operator's failure count, and how many passkey steps or registrations were refused (audited). */
   async function failuresOf(id: string): Promise<{ failures: number; refused: number }> {
@@ -63,48 +56,21 @@ describe("an operator's passkey in the admin console (Chromium, virtual authenti
   }
 
   beforeAll(async () => {
-    if (!existsSync(DIST)) throw new Error("the console is not built: run `pnpm build` (turbo builds it before the API's tests)");
-    await mkdir(SCREENSHOTS, { recursive: true });
     api = await startTestApi(database.url);
     base = `http://localhost:${new URL(api.url).port}`;
     const { tenantId } = await api.tenant("admin");
     const made = await api.server.createOperator({ username: NAME, password: PASSWORD, role: "admin", scope: tenantId });
     secret = made.totpSecret;
     operatorId = made.operator.id;
-    browser = await openChromium({
-      name: "admin-passkey",
-      viewport: { width: 1280, height: 800 },
-      timeoutMs: 8_000,
-      consoleTypes: ["error"],
-      expectedConsole: (text) => text.startsWith("Failed to load resource"),
-      // Before signing in, the console asks who is signed in and hears 401: that is how it knows to show the sign-in.
-      expectedResponse: (key) => key === "401 GET /console/session",
-    });
-    ({ page, problems } = browser);
-    // A platform passkey provider with user verification, as on a laptop.
-    cdp = await browser.context.newCDPSession(page);
-    await cdp.send("WebAuthn.enable");
-    const added = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-      options: {
-        protocol: "ctap2",
-        transport: "internal",
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
-    authenticatorId = added.authenticatorId;
+    browser = await openConsoleBrowser("admin-passkey");
+    page = browser.page;
+    ({ cdp, authenticatorId } = await addPlatformAuthenticator(browser));
   });
 
-  afterEach(() => {
-    expect(problems).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await api?.close();
-  });
+  checkAndCloseBrowser(
+    () => browser,
+    () => api,
+  );
 
   it("signs in with the password and the authenticator app's code (no passkey yet)", async () => {
     await page.goto(`${base}/admin/`);

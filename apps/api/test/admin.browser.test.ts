@@ -6,22 +6,16 @@
 // key (shown once) that the API refuses once revoked, and adds a vault entry whose code it reads (checked here against
 // the seed) and whose grants it changes. Each screen is saved as a screenshot (1280×800, and the users
 // screen at 390 wide) and checked by axe-core: no serious or critical violation.
-import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { sealAuditChain } from "@mfa-chain/infra-postgres";
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import pg from "pg";
 import { encodeBase32, generateSecret, generateTotp } from "@mfa-chain/totp";
 import type { Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { enrollAll, startTestApi, twoFactorPolicy, type ApiClient, type TestApi } from "./support/api.js";
-import { openChromium, SCREENSHOTS as SHOTS, type BrowserSession } from "./support/browser.js";
-import { checkScreen, signInOnPage } from "./support/console-page.js";
+import { checkAndCloseBrowser, type BrowserSession } from "./support/browser.js";
+import { checkScreen, openConsoleBrowser, signInOnPage } from "./support/console-page.js";
 
-const here = dirname(fileURLToPath(import.meta.url));
-const DIST = join(here, "..", "..", "admin", "dist", "index.html");
 const PASSWORD = "operator passphrase for the browser test";
 
 /** The part of the page's document the test reads (this package compiles without the DOM lib); read inside page.evaluate. */
@@ -40,7 +34,6 @@ describe("admin console in Chromium", () => {
   let base = "";
   let browser: BrowserSession | undefined;
   let page: Page;
-  let problems: string[] = [];
   /** HTTP error answers the test provokes on purpose (the invalid policy). */
   const expectedErrors = new Set<string>();
 
@@ -48,8 +41,6 @@ describe("admin console in Chromium", () => {
   const signIn = (name: string, secret: string) => signInOnPage(page, api, name, PASSWORD, secret);
 
   beforeAll(async () => {
-    if (!existsSync(DIST)) throw new Error("the console is not built: run `pnpm build` (turbo builds it before the API's tests)");
-    await mkdir(SHOTS, { recursive: true });
     api = await startTestApi(database.url);
     base = api.url.replace("127.0.0.1", "localhost");
     const t = await api.tenant("admin");
@@ -83,27 +74,14 @@ describe("admin console in Chromium", () => {
     viewerSecret = (await api.server.createOperator({ username: "ops-viewer", password: PASSWORD, role: "viewer", scope: t.tenantId }))
       .totpSecret;
 
-    browser = await openChromium({
-      name: "admin",
-      viewport: { width: 1280, height: 800 },
-      timeoutMs: 8_000,
-      consoleTypes: ["error"],
-      // A failed load is also a response, judged below (some are expected).
-      expectedConsole: (text) => text.startsWith("Failed to load resource"),
-      // Before signing in, the console asks who is signed in and hears 401: that is how it knows to show the sign-in.
-      expectedResponse: (key) => key === "401 GET /console/session" || expectedErrors.has(key),
-    });
-    ({ page, problems } = browser);
+    browser = await openConsoleBrowser("admin", expectedErrors);
+    page = browser.page;
   });
 
-  afterEach(() => {
-    expect(problems).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await api?.close();
-  });
+  checkAndCloseBrowser(
+    () => browser,
+    () => api,
+  );
 
   it("signs in with the password, then a code of the operator's authenticator app, and shows the dashboard", async () => {
     await page.goto(`${base}/admin/`);

@@ -4,13 +4,13 @@
 // by id prefix in keyset pages) and /v1/users/{userId}/factor-uses (each factor's last use, from the audit trail).
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { enrollAll, startTestApi, twoFactorPolicy, uniqueId, type ApiClient, type TestApi } from "./support/api.js";
+import { enrollAll, startTestApi, twoFactorPolicy, uniqueId, type TestApi, type TestTenant } from "./support/api.js";
 import { signedInOperator, type ConsoleBrowser } from "./support/console.js";
 
 const database = useTestDatabase("api_console_directory");
 let api: TestApi;
-let tenantA: { tenantId: string; apiKey: string; client: ApiClient };
-let tenantB: { tenantId: string; apiKey: string; client: ApiClient };
+let tenantA: TestTenant;
+let tenantB: TestTenant;
 
 let everyAdmin: ConsoleBrowser;
 let everyViewer: ConsoleBrowser;

@@ -7,13 +7,13 @@
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "../src/boot/api-keys.js";
-import { ApiClient, enrollAll, startTestApi, twoFactorPolicy, type TestApi } from "./support/api.js";
-import { signedInOperator, type ConsoleBrowser } from "./support/console.js";
+import { ApiClient, enrollAll, startTestApi, twoFactorPolicy, type TestApi, type TestTenant } from "./support/api.js";
+import { signedInOperators, type ConsoleBrowser } from "./support/console.js";
 
 const database = useTestDatabase("api_console_groups_preview");
 let api: TestApi;
-let tenantA: { tenantId: string; apiKey: string; client: ApiClient };
-let tenantB: { tenantId: string; apiKey: string; client: ApiClient };
+let tenantA: TestTenant;
+let tenantB: TestTenant;
 let scopedAdmin: ConsoleBrowser;
 let scopedViewer: ConsoleBrowser;
 let everyAdmin: ConsoleBrowser;
@@ -36,9 +36,7 @@ beforeAll(async () => {
   await enrollAll(tenantA.client, api.clock, { userId: "both", policyId: "login", factorIds: ["google_auth", "ms_auth"] });
   await enrollAll(tenantA.client, api.clock, { userId: "one", policyId: "login", factorIds: ["ms_auth"] });
   await enrollAll(tenantB.client, api.clock, { userId: "only-in-b", policyId: "login", factorIds: ["google_auth", "ms_auth"] });
-  scopedAdmin = await signedInOperator(api, "admin", tenantA.tenantId);
-  scopedViewer = await signedInOperator(api, "viewer", tenantA.tenantId);
-  everyAdmin = await signedInOperator(api, "admin", null);
+  ({ scopedAdmin, scopedViewer, everyAdmin } = await signedInOperators(api, tenantA.tenantId));
 });
 afterAll(async () => {
   await api?.close();

@@ -5,13 +5,13 @@
 // before anything runs; another tenant's data is out of reach; bad input is a 400 problem that changes nothing.
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { enrollAll, startTestApi, twoFactorPolicy, type ApiClient, type TestApi } from "./support/api.js";
-import { signedInOperator, type ConsoleBrowser } from "./support/console.js";
+import { enrollAll, startTestApi, twoFactorPolicy, type ApiClient, type TestApi, type TestTenant } from "./support/api.js";
+import { signedInOperators, type ConsoleBrowser } from "./support/console.js";
 
 const database = useTestDatabase("api_console_screens");
 let api: TestApi;
-let tenantA: { tenantId: string; apiKey: string; client: ApiClient };
-let tenantB: { tenantId: string; apiKey: string; client: ApiClient };
+let tenantA: TestTenant;
+let tenantB: TestTenant;
 
 let scopedAdmin: ConsoleBrowser;
 let scopedViewer: ConsoleBrowser;
@@ -39,9 +39,7 @@ beforeAll(async () => {
   await userWithDevice(tenantA, "dana");
   await userWithDevice(tenantA, "erin");
   await userWithDevice(tenantB, "dana");
-  scopedAdmin = await signedInOperator(api, "admin", tenantA.tenantId);
-  scopedViewer = await signedInOperator(api, "viewer", tenantA.tenantId);
-  everyAdmin = await signedInOperator(api, "admin", null);
+  ({ scopedAdmin, scopedViewer, everyAdmin } = await signedInOperators(api, tenantA.tenantId));
 });
 afterAll(async () => {
   await api?.close();

@@ -12,9 +12,9 @@ import { dirname, join } from "node:path";
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import { decodeBase32, generateTotp, timeStepAt } from "@mfa-chain/totp";
 import type { Locator, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { startTestApi, type TestApi } from "./support/api.js";
-import { openChromium, SCREENSHOTS, type BrowserSession } from "./support/browser.js";
+import { checkAndCloseBrowser, openChromium, SCREENSHOTS, type BrowserSession } from "./support/browser.js";
 
 const SCREENSHOT = join(SCREENSHOTS, "demo-chain.png");
 const ENROLL_SCREENSHOT = join(dirname(SCREENSHOT), "demo-enroll.png");
@@ -89,8 +89,6 @@ describe("demo page in Chromium", () => {
   let api: TestApi | undefined;
   let browser: BrowserSession | undefined;
   let page: Page;
-  /** Page errors, console errors and failed requests: there must be none. */
-  let problems: string[] = [];
   /** Everything the page wrote to the console: no code may be among it. */
   let consoleTexts: string[] = [];
   const apps: Record<string, PhoneApp> = {};
@@ -123,17 +121,14 @@ describe("demo page in Chromium", () => {
   beforeAll(async () => {
     api = await startTestApi(database.url, { MFA_DEMO: "true" });
     browser = await openChromium({ name: "demo", viewport: { width: 1100, height: 900 }, timeoutMs: 5_000, watchFailedRequests: true });
-    ({ page, problems, consoleTexts } = browser);
+    ({ page, consoleTexts } = browser);
   });
 
-  afterEach(() => {
-    expect(problems).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await api?.close();
-  });
+  // Page errors, console errors and failed requests: there must be none.
+  checkAndCloseBrowser(
+    () => browser,
+    () => api,
+  );
 
   it("loads the demo policy and acts for a chosen user", async () => {
     await page.goto(`${api!.url}/demo/`);

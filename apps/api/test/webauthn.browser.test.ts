@@ -9,9 +9,9 @@ import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import { decodeBase32, generateTotp, timeStepAt } from "@mfa-chain/totp";
 import pg from "pg";
 import type { CDPSession, Locator, Page } from "playwright-core";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ApiClient, startTestApi, type TestApi } from "./support/api.js";
-import { openChromium, SCREENSHOTS, type BrowserSession } from "./support/browser.js";
+import { addPlatformAuthenticator, checkAndCloseBrowser, openChromium, SCREENSHOTS, type BrowserSession } from "./support/browser.js";
 
 const SCREENSHOT = join(SCREENSHOTS, "webauthn-chain.png");
 const TOTP = { algorithm: "SHA1", digits: 6, period: 30 } as const;
@@ -31,7 +31,6 @@ describe("passkey demo in Chromium (virtual authenticator)", () => {
   let origin: string;
   let totpKey: Uint8Array;
   let lastStep = -1;
-  let problems: string[] = [];
 
   /** The authenticator app's next code: a time step later than the last one sent, never near a boundary. */
   async function nextCode(): Promise<string> {
@@ -50,31 +49,14 @@ describe("passkey demo in Chromium (virtual authenticator)", () => {
     api = await startTestApi(database.url, { MFA_DEMO: "true" });
     origin = `http://localhost:${new URL(api.url).port}`;
     browser = await openChromium({ name: "webauthn", viewport: { width: 1000, height: 900 }, timeoutMs: 10_000 });
-    ({ page, problems } = browser);
-    // The virtual authenticator: a platform passkey provider with user verification, as on a laptop.
-    cdp = await browser.context.newCDPSession(page);
-    await cdp.send("WebAuthn.enable");
-    const added = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-      options: {
-        protocol: "ctap2",
-        transport: "internal",
-        hasResidentKey: true,
-        hasUserVerification: true,
-        isUserVerified: true,
-        automaticPresenceSimulation: true,
-      },
-    });
-    authenticatorId = added.authenticatorId;
+    page = browser.page;
+    ({ cdp, authenticatorId } = await addPlatformAuthenticator(browser));
   });
 
-  afterEach(() => {
-    expect(problems).toEqual([]);
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    await api?.close();
-  });
+  checkAndCloseBrowser(
+    () => browser,
+    () => api,
+  );
 
   it("sets the relying party to the page (RP id localhost, its http origin) and the chain's policy", async () => {
     await page.goto(`${origin}/demo/passkey.html`);

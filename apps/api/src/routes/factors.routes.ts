@@ -2,7 +2,7 @@ import { Router, type RequestHandler } from "express";
 import { actorOf } from "../http/auth.js";
 import { servicesFor } from "../http/idempotency.js";
 import { presentCredential } from "../http/present.js";
-import { sendConfirmation } from "../http/confirm-answer.js";
+import { sendConfirmation, sendFactorOutcome } from "../http/confirm-answer.js";
 import { sendAppError } from "../http/problem.js";
 import { ConfirmFactorBody, CredentialParams, EnrollFactorBody, ResyncFactorBody, RevokeFactorBody, UserParams } from "../http/schemas.js";
 import { noQuery, parseOr400 } from "../http/validate.js";
@@ -70,17 +70,8 @@ export function factorRoutes(services: Services, idempotent: RequestHandler): Ro
       credentialId: params.credentialId,
       codes: body.codes,
     });
-    if (resynced.ok) return void res.json({ resynced: true, factor: presentCredential(resynced.value) });
     // Like a wrong confirmation code: an outcome, 200 with what remains.
-    if (resynced.error.code === "invalid_code") {
-      const { failuresRemaining, lockedUntil } = resynced.error;
-      return void res.json({
-        resynced: false,
-        failuresRemaining,
-        lockedUntil: lockedUntil === null ? null : new Date(lockedUntil).toISOString(),
-      });
-    }
-    sendAppError(res, resynced.error);
+    sendFactorOutcome(res, "resynced", resynced);
   });
 
   r.post("/users/:userId/factors/:credentialId/revoke", noQuery, async (req, res) => {

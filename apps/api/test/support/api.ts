@@ -65,6 +65,13 @@ export class ApiClient {
   delete = <T = any>(path: string) => this.call<T>("DELETE", path);
 }
 
+/** A tenant made by TestApi.tenant: its id, its API key and a client that sends that key. */
+export interface TestTenant {
+  readonly tenantId: string;
+  readonly apiKey: string;
+  readonly client: ApiClient;
+}
+
 export interface TestApi {
   readonly server: RunningServer;
   readonly url: string;
@@ -72,7 +79,7 @@ export interface TestApi {
   /** MFA_SECRET_KEYS of this instance: another instance given the same can open the same secrets. */
   readonly keySpec: string;
   /** A fresh tenant with an admin key. */
-  tenant(role?: "admin" | "service"): Promise<{ tenantId: string; apiKey: string; client: ApiClient }>;
+  tenant(role?: "admin" | "service"): Promise<TestTenant>;
   close(): Promise<void>;
 }
 

@@ -6,7 +6,8 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { chromium, type BrowserContext, type Page } from "playwright-core";
+import { chromium, type BrowserContext, type CDPSession, type Page } from "playwright-core";
+import { afterAll, afterEach, expect } from "vitest";
 
 export const CHROMIUM = "/usr/bin/chromium";
 
@@ -96,4 +97,41 @@ export async function openChromium(options: BrowserOptions): Promise<BrowserSess
       await rm(userDataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The hooks every browser test registers: after each test, nothing went wrong on the page; after all of them, the
+ * browser closed, then what else the test started (the API), in that order.
+ */
+export function checkAndCloseBrowser(
+  browser: () => BrowserSession | undefined,
+  ...also: (() => { close(): Promise<void> } | undefined)[]
+): void {
+  afterEach(() => {
+    expect(browser()?.problems ?? []).toEqual([]);
+  });
+  afterAll(async () => {
+    await browser()?.close();
+    for (const other of also) await other()?.close();
+  });
+}
+
+/**
+ * A CDP virtual authenticator on the session's page: a platform passkey provider with user verification, as on a
+ * laptop (ctap2, internal transport, resident keys, presence given without a prompt).
+ */
+export async function addPlatformAuthenticator(browser: BrowserSession): Promise<{ cdp: CDPSession; authenticatorId: string }> {
+  const cdp = await browser.context.newCDPSession(browser.page);
+  await cdp.send("WebAuthn.enable");
+  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
+    options: {
+      protocol: "ctap2",
+      transport: "internal",
+      hasResidentKey: true,
+      hasUserVerification: true,
+      isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return { cdp, authenticatorId };
 }

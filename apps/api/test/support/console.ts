@@ -82,3 +82,12 @@ export async function signedInOperator(api: TestApi, role: "viewer" | "admin", s
   await browser.signIn(username);
   return browser;
 }
+
+/** The operators a console test acts as, signed in: an admin and a viewer of `tenantId`, and an admin of every tenant. */
+export async function signedInOperators(api: TestApi, tenantId: string) {
+  return {
+    scopedAdmin: await signedInOperator(api, "admin", tenantId),
+    scopedViewer: await signedInOperator(api, "viewer", tenantId),
+    everyAdmin: await signedInOperator(api, "admin", null),
+  };
+}

@@ -1,24 +1,17 @@
 // Console operators over the in-memory fakes: the password then the operator's own chain into a session; failures of
 // either on one counter; the session's pending, idle and absolute timeouts; sign-out; what creating an operator refuses.
 import { beforeEach, describe, expect, it } from "vitest";
-import { TestApp } from "../testing/index.js";
-import type { PasswordHasher } from "../ports/operators.port.js";
+import { adminKey, consoleOperatorsOf, givenConsoleOperator, TestApp } from "../testing/index.js";
 import { GetRelyingParty } from "../webauthn/relying-party.use-case.js";
 import {
   CONSOLE_PASSKEY_FACTOR,
   CONSOLE_PASSKEY_POLICY,
-  CONSOLE_POLICY,
   CONSOLE_TENANT,
   CONSOLE_TOTP_FACTOR,
-  ConsoleOperators,
+  type ConsoleOperators,
   DEFAULT_SESSION_TIMEOUTS,
 } from "./console.use-case.js";
 
-/** A stand-in for argon2id: the same shape of answer, no work. */
-const passwords: PasswordHasher = {
-  hash: async (p) => `$argon2id$fake$${p}`,
-  verify: async (h, p) => h === `$argon2id$fake$${p}`,
-};
 const PASSWORD = "a long enough passphrase";
 const session = (n: number) => n.toString(16).padStart(64, "0");
 
@@ -29,24 +22,9 @@ describe("ConsoleOperators", () => {
 
   beforeEach(async () => {
     app = new TestApp();
-    operators = new ConsoleOperators({
-      uow: app.uow,
-      clock: app.clock,
-      ids: app.ids,
-      passwords,
-      startAttempt: app.startAttempt,
-      verifyStep: app.verifyStep,
-      savePolicy: app.savePolicy,
-    });
-    await operators.ensureConsole();
-    await operators.ensureConsole(); // idempotent
-    const created = await operators.createOperator({ username: "ann", password: PASSWORD, role: "admin", scope: null });
-    if (!created.ok) throw new Error(created.error.message);
-    operatorId = created.value.id;
-    const actor = operators.actorFor(operatorId);
-    const enrollment = await app.enroll(operatorId, CONSOLE_POLICY, CONSOLE_TOTP_FACTOR, { actor });
-    await app.confirm(operatorId, enrollment, actor);
-    app.nextPeriod();
+    operators = consoleOperatorsOf(app);
+    await operators.ensureConsole(); // and again in givenConsoleOperator: idempotent
+    operatorId = await givenConsoleOperator(app, operators, "ann", PASSWORD);
   });
 
   const code = () => app.rightCode(operatorId, CONSOLE_TOTP_FACTOR, CONSOLE_TENANT);
@@ -64,7 +42,7 @@ describe("ConsoleOperators", () => {
     const passed = await operators.submitCode({ sessionId: session(1), code: code() });
     expect(passed.ok && passed.value.signedIn).toBe(true);
     expect(await operators.resolveSession(session(1))).toEqual({ id: operatorId, username: "ann", role: "admin", scope: null });
-    const audit = await app.listAuditEvents.execute({ actor: { tenantId: CONSOLE_TENANT, keyId: "k", role: "admin" }, userId: operatorId });
+    const audit = await app.listAuditEvents.execute({ actor: adminKey(CONSOLE_TENANT), userId: operatorId });
     expect(audit.events.map((e) => e.type)).toContain("operator.signed_in");
     expect(audit.events.find((e) => e.type === "operator.signed_in")?.actor).toEqual({ kind: "operator", id: operatorId });
   });
@@ -142,17 +120,10 @@ describe("ConsoleOperators", () => {
     });
     let rp = { id: "localhost", name: "console", origins: ["http://localhost:3000"] };
     const get = new GetRelyingParty({ uow: app.uow });
-    const configured = new ConsoleOperators({
-      uow: app.uow,
-      clock: app.clock,
-      ids: app.ids,
-      passwords,
-      startAttempt: app.startAttempt,
-      verifyStep: app.verifyStep,
-      savePolicy: app.savePolicy,
+    const configured = consoleOperatorsOf(app, {
       relyingParty: { of: () => rp, get, set: app.setRelyingParty, warn: (m) => expect.fail(m) },
     });
-    const admin = { tenantId: CONSOLE_TENANT, keyId: "k", role: "admin" } as const;
+    const admin = adminKey(CONSOLE_TENANT);
     const sets = async () =>
       (await app.listAuditEvents.execute({ actor: admin })).events.filter((e) => e.type === "webauthn.relying_party_set").length;
     await configured.ensureConsole();
@@ -170,17 +141,10 @@ describe("ConsoleOperators", () => {
     let rp = localhost;
     const warnings: string[] = [];
     const get = new GetRelyingParty({ uow: app.uow });
-    const configured = new ConsoleOperators({
-      uow: app.uow,
-      clock: app.clock,
-      ids: app.ids,
-      passwords,
-      startAttempt: app.startAttempt,
-      verifyStep: app.verifyStep,
-      savePolicy: app.savePolicy,
+    const configured = consoleOperatorsOf(app, {
       relyingParty: { of: () => rp, get, set: app.setRelyingParty, warn: (m) => warnings.push(m) },
     });
-    const admin = { tenantId: CONSOLE_TENANT, keyId: "k", role: "admin" } as const;
+    const admin = adminKey(CONSOLE_TENANT);
     await configured.ensureConsole();
     const actor = operators.actorFor(operatorId);
     await app.enrollAndConfirm(operatorId, CONSOLE_PASSKEY_POLICY, [CONSOLE_PASSKEY_FACTOR], actor);

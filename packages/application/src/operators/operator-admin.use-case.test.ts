@@ -2,19 +2,14 @@
 // a wrong one gets, enabling undoes it; a password reset or an authenticator reset ends the sessions and clears the
 // lockout; an authenticator reset revokes every active factor; each change audited with the system as the actor.
 import { beforeEach, describe, expect, it } from "vitest";
-import { TestApp } from "../testing/index.js";
-import type { PasswordHasher } from "../ports/operators.port.js";
-import { CONSOLE_POLICY, CONSOLE_TENANT, CONSOLE_TOTP_FACTOR, ConsoleOperators } from "./console.use-case.js";
+import { adminKey, consoleOperatorsOf, fakePasswords as passwords, givenConsoleOperator, TestApp } from "../testing/index.js";
+import { CONSOLE_POLICY, CONSOLE_TENANT, CONSOLE_TOTP_FACTOR, type ConsoleOperators } from "./console.use-case.js";
 import { OperatorAdmin } from "./operator-admin.use-case.js";
 
-const passwords: PasswordHasher = {
-  hash: async (p) => `$argon2id$fake$${p}`,
-  verify: async (h, p) => h === `$argon2id$fake$${p}`,
-};
 const PASSWORD = "a long enough passphrase";
 const NEW_PASSWORD = "another long passphrase";
 const session = (n: number) => n.toString(16).padStart(64, "0");
-const consoleAdmin = { tenantId: CONSOLE_TENANT, keyId: "k", role: "admin" } as const;
+const consoleAdmin = adminKey(CONSOLE_TENANT);
 
 describe("OperatorAdmin", () => {
   let app: TestApp;
@@ -24,23 +19,9 @@ describe("OperatorAdmin", () => {
 
   beforeEach(async () => {
     app = new TestApp();
-    operators = new ConsoleOperators({
-      uow: app.uow,
-      clock: app.clock,
-      ids: app.ids,
-      passwords,
-      startAttempt: app.startAttempt,
-      verifyStep: app.verifyStep,
-      savePolicy: app.savePolicy,
-    });
+    operators = consoleOperatorsOf(app);
     admin = new OperatorAdmin({ uow: app.uow, clock: app.clock, passwords });
-    await operators.ensureConsole();
-    const created = await operators.createOperator({ username: "ann", password: PASSWORD, role: "admin", scope: null });
-    if (!created.ok) throw new Error(created.error.message);
-    operatorId = created.value.id;
-    const actor = operators.actorFor(operatorId);
-    await app.confirm(operatorId, await app.enroll(operatorId, CONSOLE_POLICY, CONSOLE_TOTP_FACTOR, { actor }), actor);
-    app.nextPeriod();
+    operatorId = await givenConsoleOperator(app, operators, "ann", PASSWORD);
   });
 
   const code = () => app.rightCode(operatorId, CONSOLE_TOTP_FACTOR, CONSOLE_TENANT);
@@ -92,11 +73,7 @@ describe("OperatorAdmin", () => {
     ] as const) {
       // The command runs once the password was found right, before the session is opened (while the chain starts).
       let ran = false;
-      const racing = new ConsoleOperators({
-        uow: app.uow,
-        clock: app.clock,
-        ids: app.ids,
-        passwords,
+      const racing = consoleOperatorsOf(app, {
         startAttempt: {
           execute: async (input) => {
             if (!ran) expect((await command()).ok).toBe(true);
@@ -104,8 +81,6 @@ describe("OperatorAdmin", () => {
             return app.startAttempt.execute(input);
           },
         } as typeof app.startAttempt,
-        verifyStep: app.verifyStep,
-        savePolicy: app.savePolicy,
       });
       const signed = await racing.signInWithPassword({ username: "ann", password: PASSWORD, sessionId: session(n) });
       expect(ran).toBe(true);

@@ -8,3 +8,4 @@ export * from "./test-app.js";
 export * from "./fake-api-key-minter.js";
 export * from "./fake-delivery.js";
 export * from "./fake-webauthn.js";
+export * from "./console-operators.js";
