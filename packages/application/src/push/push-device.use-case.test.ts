@@ -110,6 +110,16 @@ describe("push approval through the use cases", () => {
     return { enrollment, link: link.value, proof, signature, credentialId: link.value.credentialId };
   }
 
+  /** A device enrolled and its proof accepted: the push factor is active. */
+  async function proven(device: FakeDevice, userId = "alice") {
+    const e = await enrolled(device, userId);
+    unwrap(
+      await push.enrollPushDevice.execute({ tenantId: TEST_TENANT, credentialId: e.credentialId, ...e.proof, signature: e.signature }),
+      "proof",
+    );
+    return e;
+  }
+
   const poll = (device: FakeDevice, deviceId: string, n: number, timestamp = app.clock.now()) => {
     const message: PushPollRequest = { type: "poll", tenantId: TEST_TENANT, deviceId, timestamp, nonce: NONCE(n) };
     return push.pollPushChallenges.execute({
@@ -176,11 +186,7 @@ describe("push approval through the use cases", () => {
 
   it("S17 the step passes only on the recorded approve with the right number; before the answer nothing counts", async () => {
     const device = new FakeDevice(1);
-    const e = await enrolled(device);
-    unwrap(
-      await push.enrollPushDevice.execute({ tenantId: TEST_TENANT, credentialId: e.credentialId, ...e.proof, signature: e.signature }),
-      "proof",
-    );
+    const e = await proven(device);
     const attempt = await app.start("alice", "phone");
     const c = await issued(attempt.attemptId);
     expect(await app.verify(attempt.attemptId, "phone", c.challengeId)).toMatchObject({
@@ -202,11 +208,7 @@ describe("push approval through the use cases", () => {
 
   it("S17 a deny is a failure of the step in the lockout count; S16 and pushes over the pending limit are refused", async () => {
     const device = new FakeDevice(1);
-    const e = await enrolled(device);
-    unwrap(
-      await push.enrollPushDevice.execute({ tenantId: TEST_TENANT, credentialId: e.credentialId, ...e.proof, signature: e.signature }),
-      "proof",
-    );
+    const e = await proven(device);
     const attempt = await app.start("alice", "phone");
     const c = await issued(attempt.attemptId);
     // maxPending 1: a second push while the first waits is refused, with when to retry.
@@ -243,11 +245,7 @@ describe("push approval through the use cases", () => {
 
   it("S26 a wrong number blocks a new push of the step until it is verified; the verify counts it once", async () => {
     const device = new FakeDevice(1);
-    const e = await enrolled(device);
-    unwrap(
-      await push.enrollPushDevice.execute({ tenantId: TEST_TENANT, credentialId: e.credentialId, ...e.proof, signature: e.signature }),
-      "proof",
-    );
+    const e = await proven(device);
     const attempt = await app.start("alice", "phone");
     const c = await issued(attempt.attemptId);
     const wrong = c.number === 99 ? 98 : c.number + 1;

@@ -58,18 +58,8 @@ const CANCEL_TOKEN_PREFIX = "mfarc_";
 export const hashCancelToken = (hasher: KeyedHasher, tenantId: string, token: string): string =>
   hasher.hash(token, ["recovery_cancel", tenantId]);
 
-export interface RecoveryView {
-  readonly id: string;
-  readonly userId: string;
-  readonly state: RecoveryState;
-  readonly requestedBy: string;
-  readonly verification: string;
-  readonly reference: string;
-  readonly requestedAt: Instant;
-  readonly dueAt: Instant;
-  readonly expiresAt: Instant;
-  readonly updatedAt: Instant;
-}
+/** A recovery as the API shows it: never the cancel token's hash, nor the tenant (the caller's own). */
+export type RecoveryView = Omit<StoredRecovery, "tenantId" | "cancelTokenHash">;
 
 export const viewRecovery = (r: StoredRecovery): RecoveryView => ({
   id: r.id,
