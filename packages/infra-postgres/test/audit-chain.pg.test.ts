@@ -81,6 +81,28 @@ function describeAuditChain(name: string, database: DatabaseRef) {
       expect(await verifyAuditChain(db(), t)).toMatchObject({ ok: true, checked: 2 });
     });
 
+    it("keeps chain indexes unique among sealed events, in an index that holds no unsealed event (migration 0013)", async () => {
+      const t = tenant();
+      await append(t, 2);
+      await sealAuditChain(db(), t);
+      await append(t, 1, 2);
+      const third = (await rows(t))[2];
+      expect(third?.chain_index).toBeNull();
+      // Sealing the third event with an index already taken is refused by the index, not only by the sealer's care.
+      await expect(
+        sql`update audit_events set chain_index = 2, prev_hash = ${"a".repeat(64)}, hash = ${"b".repeat(64)}
+            where tenant_id = ${t} and seq = ${third?.seq}`.execute(db()),
+      ).rejects.toThrow(/audit_events_chain_index_key/);
+      const { rows: definition } = await sql<{
+        def: string;
+      }>`select pg_get_indexdef('audit_events_chain_index_key'::regclass) as def`.execute(db());
+      expect(definition[0]?.def).toMatch(
+        /UNIQUE INDEX audit_events_chain_index_key .*\(tenant_id, chain_index\) WHERE \(chain_index IS NOT NULL\)/,
+      );
+      await sealAuditChain(db(), t);
+      expect(await verifyAuditChain(db(), t)).toMatchObject({ ok: true, checked: 3 });
+    });
+
     describe("detects tampering by someone who gets past the trigger", () => {
       const tamper = async (statement: ReturnType<typeof sql>) => {
         await db()

@@ -190,6 +190,7 @@ describe("migrations 0003 (credential material) and 0005 (the replay guard back 
           "0010-recovery",
           "0011-operators",
           "0012-console-directory",
+          "0013-audit-chain-index-sealed-only",
         ]);
 
         const uow = new PostgresUnitOfWork(database.db);

@@ -4,6 +4,7 @@ import { hotpMaterialSchema, insertOtpSecret, otpMaterial } from "./otp.js";
 
 export const hotpStorage: StorageKind<"hotp"> = {
   type: "hotp",
+  stepChallenge: false,
   material: otpMaterial,
   materialSchema: hotpMaterialSchema,
   insertMaterial: insertOtpSecret,

@@ -50,6 +50,7 @@ async function insertDestination(db: Db, c: StoredCredentialOf<"email"> | Stored
 
 export const emailStorage: StorageKind<"email"> = {
   type: "email",
+  stepChallenge: true,
   material: oobMaterial,
   materialSchema: oobMaterialSchema,
   insertMaterial: insertDestination,
@@ -57,6 +58,7 @@ export const emailStorage: StorageKind<"email"> = {
 
 export const smsStorage: StorageKind<"sms"> = {
   type: "sms",
+  stepChallenge: true,
   material: oobMaterial,
   materialSchema: oobMaterialSchema,
   insertMaterial: insertDestination,

@@ -4,6 +4,7 @@ import { insertOtpSecret, otpMaterial, totpMaterialSchema } from "./otp.js";
 
 export const totpStorage: StorageKind<"totp"> = {
   type: "totp",
+  stepChallenge: false,
   material: otpMaterial,
   materialSchema: totpMaterialSchema,
   insertMaterial: insertOtpSecret,

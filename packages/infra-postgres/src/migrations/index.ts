@@ -12,6 +12,7 @@ import { push } from "./0009-push.js";
 import { recovery } from "./0010-recovery.js";
 import { operators } from "./0011-operators.js";
 import { consoleDirectory } from "./0012-console-directory.js";
+import { auditChainIndexSealedOnly } from "./0013-audit-chain-index-sealed-only.js";
 
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   "0001-initial-schema": initialSchema,
@@ -26,6 +27,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   "0010-recovery": recovery,
   "0011-operators": operators,
   "0012-console-directory": consoleDirectory,
+  "0013-audit-chain-index-sealed-only": auditChainIndexSealedOnly,
 });
 
 export const migrationProvider: MigrationProvider = {

@@ -10,7 +10,7 @@
 import type { StepClaim, StepRepository, StepState, StepWrite } from "@mfa-chain/application";
 import type { LockState } from "@mfa-chain/domain";
 import { sql, type Compilable, type QueryCreator } from "kysely";
-import { claimStorageOf, CREDENTIAL_ALIAS, materialOf } from "../kinds/index.js";
+import { claimStorageOf, CREDENTIAL_ALIAS, materialOf, STEP_CHALLENGE_KINDS } from "../kinds/index.js";
 import type { Database, Db } from "../database/schema.js";
 import { prepared, type PreparedQuery } from "../database/prepared.js";
 import { toAttempt, toLockState, toStoredChallenge, toStoredCredential } from "../database/rows.js";
@@ -153,13 +153,15 @@ const stepRead = (lock: boolean) =>
         .leftJoin("c", (j) => j.onTrue())
         .selectAll()
         .select(materialOf(tenantId, { column: (name) => `c.c_${name}`, lock }).as("c_material"))
-        // The code sent for the attempt's current step to this credential (email, SMS), locked last on the locking path:
-        // a consume or a resend committed while this statement waited is seen.
+        // The challenge of the attempt's current step for this credential (a sent code, a WebAuthn challenge), for the
+        // kinds that have one, locked last on the locking path: a consume or a resend committed while this statement
+        // waited is seen.
         .select(
-          sql<unknown>`(select row_to_json(ch) from (select t.tenant_id, t.purpose, t.id, t.user_id, t.credential_id, t.attempt_id,
+          sql<unknown>`case when c.c_type in (${sql.join(STEP_CHALLENGE_KINDS.map((type) => sql.lit(type)))}) then
+          (select row_to_json(ch) from (select t.tenant_id, t.purpose, t.id, t.user_id, t.credential_id, t.attempt_id,
           t.step, t.code_hash, t.created_at, t.expires_at, t.consumed_at, t.tries from one_time_challenges t
           where t.tenant_id = ${tenantId} and t.attempt_id = a.id and t.step = a.cursor and t.credential_id = c.c_id
-          ${lock ? sql`for update` : sql``}) ch limit 1)`.as("ch"),
+          ${lock ? sql`for update` : sql``}) ch limit 1) end`.as("ch"),
         )
     );
   });
