@@ -85,6 +85,14 @@ const MATERIAL_CLAIMS: {
 };
 
 /**
+ * The kinds whose steps are answered against a one-time challenge of the step (a sent code, a WebAuthn challenge, a
+ * push): those a claim on a challenge is made on. A step read needs to look that challenge up only for these kinds.
+ */
+export const STEP_CHALLENGE_KINDS: readonly ImplementedFactorType[] = [
+  ...new Set((["challenge", "challenge_try", "challenge_spent"] as const).flatMap((claim) => MATERIAL_CLAIMS[claim].on)),
+];
+
+/**
  * A kind's uniqueness rule on material, per tenant (a WebAuthn credential id, S24): the key two credentials may not
  * share, or null. The in-memory store enforces it as the database's unique constraint does.
  */

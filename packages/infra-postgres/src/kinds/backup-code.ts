@@ -9,7 +9,6 @@ const hash = z.string().regex(/^[0-9a-f]{64}$/);
 
 export const backupCodeStorage: StorageKind<"backup_code"> = {
   type: "backup_code",
-  stepChallenge: false,
   // The unused codes' rows (locked when asked: a row used since the statement began is then seen used, and left out).
   material: (tenantId, read) =>
     sql<unknown>`(select json_build_object('codeHashes', coalesce(json_agg(u.code_hash order by u.code_hash), '[]'::json))

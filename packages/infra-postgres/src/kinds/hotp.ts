@@ -4,7 +4,6 @@ import { hotpMaterialSchema, insertOtpSecret, otpMaterial } from "./otp.js";
 
 export const hotpStorage: StorageKind<"hotp"> = {
   type: "hotp",
-  stepChallenge: false,
   material: otpMaterial,
   materialSchema: hotpMaterialSchema,
   insertMaterial: insertOtpSecret,

@@ -52,10 +52,5 @@ export function materialOf(tenantId: string, read: MaterialRead = READ_CREDENTIA
   return sql<unknown>`case ${sql.ref(read.column("type"))} ${sql.join(cases, sql` `)} end`;
 }
 
-/** The kinds whose steps are answered against a one-time challenge of the step (StorageKind.stepChallenge). */
-export const STEP_CHALLENGE_KINDS: readonly ImplementedFactorType[] = (Object.keys(STORAGE_KINDS) as ImplementedFactorType[]).filter(
-  (type) => STORAGE_KINDS[type].stepChallenge,
-);
-
 export { CREDENTIAL_ALIAS } from "./kind.js";
 export type { MaterialRead, StorageClaim, StorageKind } from "./kind.js";

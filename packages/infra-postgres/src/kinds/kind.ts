@@ -29,12 +29,6 @@ export const READ_CREDENTIAL_ROW: MaterialRead = { column: (name) => `${CREDENTI
 export interface StorageKind<K extends ImplementedFactorType> {
   readonly type: K;
   /**
-   * Whether a step of this kind is answered against a one-time challenge of the attempt's step (one_time_challenges:
-   * a sent code, a WebAuthn challenge). The verify's read looks that challenge up only for such kinds: for the others it
-   * would be an index scan per verify that finds nothing.
-   */
-  readonly stepChallenge: boolean;
-  /**
    * A json scalar subquery giving the material of the credential `read` names. It filters its own table by the tenant
    * id as a value (`tenantId`), so that a sharded database routes it (the tenant-scope test checks it).
    */

@@ -50,7 +50,6 @@ async function insertDestination(db: Db, c: StoredCredentialOf<"email"> | Stored
 
 export const emailStorage: StorageKind<"email"> = {
   type: "email",
-  stepChallenge: true,
   material: oobMaterial,
   materialSchema: oobMaterialSchema,
   insertMaterial: insertDestination,
@@ -58,7 +57,6 @@ export const emailStorage: StorageKind<"email"> = {
 
 export const smsStorage: StorageKind<"sms"> = {
   type: "sms",
-  stepChallenge: true,
   material: oobMaterial,
   materialSchema: oobMaterialSchema,
   insertMaterial: insertDestination,

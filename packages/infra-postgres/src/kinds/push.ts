@@ -12,7 +12,6 @@ const ms = (column: string) => sql`(extract(epoch from ${sql.ref(column)}) * 100
 
 export const pushStorage: StorageKind<"push"> = {
   type: "push",
-  stepChallenge: false,
   material: (tenantId, read) =>
     sql<unknown>`(select json_build_object(
       'enrollmentTokenHash', d.enrollment_token_hash,

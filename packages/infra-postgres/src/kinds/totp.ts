@@ -4,7 +4,6 @@ import { insertOtpSecret, otpMaterial, totpMaterialSchema } from "./otp.js";
 
 export const totpStorage: StorageKind<"totp"> = {
   type: "totp",
-  stepChallenge: false,
   material: otpMaterial,
   materialSchema: totpMaterialSchema,
   insertMaterial: insertOtpSecret,

@@ -27,7 +27,6 @@ const registeredSchema = z
 
 export const webauthnStorage: StorageKind<"webauthn"> = {
   type: "webauthn",
-  stepChallenge: true,
   // The registered row, locked when asked (the counter moves by claims: a locking read sees one committed meanwhile).
   material: (tenantId, read) =>
     sql<unknown>`json_build_object('registered', (select json_build_object('credentialId', w.webauthn_id,

@@ -7,10 +7,10 @@
 // The optimistic verify uses the same two statements without a transaction (two round trips): the read without locks,
 // and the write guarded — it locks the attempt and the failure counter only where they are still what was read, and
 // every part of it depends on that guard and on the claim, so it writes all or nothing.
-import type { StepClaim, StepRepository, StepState, StepWrite } from "@mfa-chain/application";
+import { STEP_CHALLENGE_KINDS, type StepClaim, type StepRepository, type StepState, type StepWrite } from "@mfa-chain/application";
 import type { LockState } from "@mfa-chain/domain";
 import { sql, type Compilable, type QueryCreator } from "kysely";
-import { claimStorageOf, CREDENTIAL_ALIAS, materialOf, STEP_CHALLENGE_KINDS } from "../kinds/index.js";
+import { claimStorageOf, CREDENTIAL_ALIAS, materialOf } from "../kinds/index.js";
 import type { Database, Db } from "../database/schema.js";
 import { prepared, type PreparedQuery } from "../database/prepared.js";
 import { toAttempt, toLockState, toStoredChallenge, toStoredCredential } from "../database/rows.js";

@@ -89,6 +89,32 @@ export function describeChallengeContract(name: string, makeStorage: MakeStorage
       expect((await run((r) => r.steps.lockForStep(t, "att-1", "mail")))?.challenge).toBeNull();
     });
 
+    // Every kind answered against a challenge of its step (a sent code, a WebAuthn challenge, a push): the step's read
+    // must bring that challenge back for each of them (the database looks it up only for the kinds that have one).
+    const STEP_CHALLENGE_PARAMS = [
+      { params: EMAIL, purpose: "email_code" },
+      { params: { type: "sms", codeDigits: 6, codeTtlSeconds: 300 }, purpose: "sms_code" },
+      {
+        params: { type: "webauthn", userVerification: "preferred", residentKey: "preferred", attestation: "none", algorithms: ["ES256"] },
+        purpose: "webauthn_get",
+      },
+      { params: { type: "push" }, purpose: "push_verify" },
+    ] as const;
+    it.each(STEP_CHALLENGE_PARAMS)(
+      "the step's read returns the step's challenge of a $params.type credential, on both paths",
+      async (kind) => {
+        const t = freshTenant();
+        const ch = challenge(t, { purpose: kind.purpose, credentialId: "cred-k" });
+        await run(async (r) => {
+          await r.attempts.insert(sampleAttempt(t, "att-1", { chain: ["k", "token_1"] }));
+          await r.credentials.insert(sampleCredential(t, "cred-k", { status: "active", factorId: "k", params: kind.params }));
+          await r.challenges.save(ch);
+        });
+        expect((await run((r) => r.steps.lockForStep(t, "att-1", "k")))?.challenge).toEqual(ch);
+        expect((await direct((r) => r.steps.readForStep(t, "att-1", "k")))?.challenge).toEqual(ch);
+      },
+    );
+
     it("a success consumes the challenge once; a second use and a wrong hash write nothing", async () => {
       const t = freshTenant();
       await seed(t);
