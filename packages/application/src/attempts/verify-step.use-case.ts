@@ -6,7 +6,9 @@
 // that holds only if the attempt, the failure counter and the claim's guard are still what was read — two round trips
 // instead of a transaction's four. When anything changed in between (a parallel verify of the same attempt, user or
 // code), nothing was written, and the verify runs again on the locking path: one transaction that locks the state
-// before deciding, as if the optimistic try had never happened.
+// before deciding, as if the optimistic try had never happened. A verify that must tell the user something (a lockout,
+// a backup code used) takes the locking path too, so that the notice is queued in the verify's own transaction: it is
+// sent if and only if the verify committed.
 import {
   admitSubmission,
   applyStepResult,
@@ -69,33 +71,19 @@ export class VerifyStep {
     const notices: Notice[] = [];
     if (uow.direct) {
       const optimistic = await uow.direct((repos) => this.verify(repos, input, "optimistic", notices));
-      if (optimistic !== CHANGED) return this.notified(input, notices, optimistic);
+      if (optimistic !== CHANGED && optimistic !== NOTICE_DUE) return optimistic;
       notices.length = 0;
     }
     const locked = await uow.run(async (repos) => {
       const locked = await this.verify(repos, input, "locked", notices);
-      if (locked === CHANGED) throw new InvariantViolation("the locking path reported a change under its own locks");
+      if (locked === CHANGED || locked === NOTICE_DUE)
+        throw new InvariantViolation("the locking path reported a change under its own locks");
+      // What the verify must tell the user commits with it, or not at all.
+      for (const n of notices) await queueNotification(repos, { tenantId: input.actor.tenantId, ...n });
       return locked;
     });
-    return this.notified(input, notices, locked);
-  }
-
-  /**
-   * Queues what the committed verify must tell the user (a backup code used, a lockout) in a transaction of its own
-   * after the verify's: the verify's optimistic path is one conditional statement, kept free of it. Best effort: a
-   * failure here is reported to `notify` and never changes the verify's answer.
-   */
-  private async notified<T>(input: VerifyStepInput, notices: readonly Notice[], result: T): Promise<T> {
-    if (notices.length === 0) return result;
-    try {
-      await this.deps.uow.run(async (repos) => {
-        for (const n of notices) await queueNotification(repos, { tenantId: input.actor.tenantId, ...n });
-      });
-      this.deps.notify?.kick();
-    } catch {
-      // The verify stands; the notification is lost (audited as the verify's own events).
-    }
-    return result;
+    if (notices.length > 0) this.deps.notify?.kick();
+    return locked;
   }
 
   private async verify(
@@ -103,7 +91,7 @@ export class VerifyStep {
     input: VerifyStepInput,
     mode: "optimistic" | "locked",
     notices: Notice[],
-  ): Promise<Result<VerifyOutcome, AppError> | typeof CHANGED> {
+  ): Promise<Result<VerifyOutcome, AppError> | typeof CHANGED | typeof NOTICE_DUE> {
     const { deps } = this;
     const { tenantId } = input.actor;
     const state =
@@ -198,7 +186,11 @@ export class VerifyStep {
       events,
       at: now,
     };
-    if (mode === "optimistic") return (await repos.steps.writeIfUnchanged(tenantId, attempt.userId, write, lock)) ? ok(outcome) : CHANGED;
+    if (mode === "optimistic") {
+      // The notice is queued on the locking path, in one transaction with the verify's writes: nothing is written here.
+      if (notices.length > 0) return NOTICE_DUE;
+      return (await repos.steps.writeIfUnchanged(tenantId, attempt.userId, write, lock)) ? ok(outcome) : CHANGED;
+    }
     const written = await repos.steps.write(tenantId, attempt.userId, write);
     if (!written) throw new InvariantViolation(`attempt ${attempt.id} or its credential changed while locked for update`);
     return ok(outcome);
@@ -207,11 +199,13 @@ export class VerifyStep {
 
 /** The optimistic write found the attempt, the failure counter or the claim changed since its read: nothing written. */
 const CHANGED = Symbol("changed since read");
+/** The optimistic path decided on a verify that must tell the user something: nothing written, the locking path runs. */
+const NOTICE_DUE = Symbol("a notice is due");
 
 const sameLockState = (a: LockState, b: LockState): boolean =>
   a.consecutiveFailures === b.consecutiveFailures && a.lockCount === b.lockCount && a.lockedUntil === b.lockedUntil;
 
-/** What a verify tells the user once it committed. */
+/** What a verify tells the user, queued in its transaction. */
 interface Notice {
   readonly userId: string;
   readonly event: NotificationEvent;

@@ -5,7 +5,7 @@ import type { NotificationMessage } from "@mfa-chain/application";
 import { beforeEach, describe, expect, it } from "vitest";
 import { NotificationDispatcher } from "../notifications/notifications.js";
 import { createRecoveryServices, RECOVERY_EXECUTE_WINDOW_MS } from "./recovery.use-case.js";
-import { adminKey, errorOf, serviceKey, TEST_TENANT, TestApp, unwrap } from "../testing/index.js";
+import { adminKey, errorOf, InjectedFault, serviceKey, TEST_TENANT, TestApp, unwrap } from "../testing/index.js";
 
 const HOUR_S = 3600;
 const ADDRESS = "alice@example.com";
@@ -115,6 +115,38 @@ describe("notifications and recovery", () => {
         ["factor_removed", "email", ADDRESS, "Phone"],
         ["factor_removed", "sms", PHONE, "Phone"],
       ]);
+    });
+
+    it("a verify's notice is queued in the verify's own transaction: when queueing fails, the verify is not committed either", async () => {
+      const { codes } = await alice();
+      const wrong = "0000-0000-0000-0000";
+      // A lockout: the fifth failure is refused whole while its notice cannot be queued, then counted, locked and told.
+      const attempt = await app.start("alice", "codes-only");
+      for (let i = 0; i < 4; i += 1) await app.verify(attempt.attemptId, "codes", wrong);
+      const before = { failures: app.failures("alice"), audit: app.auditTypes() };
+      const lockout = app.uow.failOn("notifications.enqueue", { times: 1 });
+      await expect(app.verify(attempt.attemptId, "codes", wrong)).rejects.toBeInstanceOf(InjectedFault);
+      expect(lockout.fired).toBe(1);
+      expect({ failures: app.failures("alice"), audit: app.auditTypes() }).toEqual(before);
+      expect(unwrap(await app.verify(attempt.attemptId, "codes", wrong)).success).toBe(false);
+      expect(app.failures("alice")).toBe(5);
+      expect(app.auditTypes().filter((t) => t === "user.locked")).toHaveLength(1);
+      await dispatcher.drain();
+      expect(notices().map((m) => m.event)).toEqual(["locked_out", "locked_out"]);
+
+      // A backup code used: not spent while its notice cannot be queued; the same code then passes, and is told.
+      app.clock.advanceSeconds(HOUR_S);
+      const next = await app.start("alice", "codes-only");
+      const used = app.uow.failOn("notifications.enqueue", { times: 1 });
+      await expect(app.verify(next.attemptId, "codes", codes[0] as string)).rejects.toBeInstanceOf(InjectedFault);
+      expect(used.fired).toBe(1);
+      expect(unwrap(await app.verify(next.attemptId, "codes", codes[0] as string))).toMatchObject({ success: true, complete: true });
+      await dispatcher.drain();
+      expect(
+        notices()
+          .slice(2)
+          .map((m) => m.event),
+      ).toEqual(["backup_code_used", "backup_code_used"]);
     });
 
     it("the tenant's switch off: nothing is queued or sent; on again: sent", async () => {

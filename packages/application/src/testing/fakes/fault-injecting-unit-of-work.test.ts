@@ -24,6 +24,18 @@ describe("FaultInjectingUnitOfWork", () => {
     expect(inner.rolledBack).toBe(1);
   });
 
+  it("a second failOn of a method acts once the first has run its course", async () => {
+    const store = new InMemoryStore();
+    const uow = new FaultInjectingUnitOfWork(new InMemoryUnitOfWork(store));
+    const first = uow.failOn("users.lock", { times: 1 });
+    await expect(uow.run((r) => r.users.lock("t", "a", 1))).rejects.toBeInstanceOf(InjectedFault);
+    const second = uow.failOn("users.lock", { times: 1 });
+    await expect(uow.run((r) => r.users.lock("t", "b", 1))).rejects.toBeInstanceOf(InjectedFault);
+    await uow.run((r) => r.users.lock("t", "c", 1));
+    expect([first.fired, second.fired]).toEqual([1, 1]);
+    expect([store.hasUser("t", "a"), store.hasUser("t", "b"), store.hasUser("t", "c")]).toEqual([false, false, true]);
+  });
+
   it("beforeCall runs a hook with the call's arguments inside the same transaction, once by default", async () => {
     const store = new InMemoryStore();
     const uow = new FaultInjectingUnitOfWork(new InMemoryUnitOfWork(store));

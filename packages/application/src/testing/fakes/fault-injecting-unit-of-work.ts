@@ -94,12 +94,13 @@ export class FaultInjectingUnitOfWork implements UnitOfWork {
           const value = Reflect.get(t, prop, receiver) as unknown;
           if (typeof value !== "function") return value;
           const method = value as AnyMethod;
-          const interception = mine.find((i) => i.method === prop);
-          if (!interception) return method.bind(t);
+          const on = mine.filter((i) => i.method === prop);
+          if (on.length === 0) return method.bind(t);
           return async (...args: unknown[]) => {
-            if (interception.skip > 0) {
-              interception.skip -= 1;
-            } else if (interception.remaining > 0) {
+            // The first interception of this method that has not run its course acts (an exhausted one stays listed).
+            const interception = on.find((i) => i.skip > 0 || i.remaining > 0);
+            if (interception && interception.skip > 0) interception.skip -= 1;
+            else if (interception) {
               interception.remaining -= 1;
               interception.fired += 1;
               await interception.act(repos, args);
