@@ -7,7 +7,7 @@
 // Tunables (environment): BENCH_SECONDS (10), BENCH_PACED_SECONDS (20, the paced run: long enough that one stall of
 // the shared machine is not the p99 by itself), BENCH_CONNECTIONS (32), BENCH_POOL_SIZE (8, DATABASE_POOL_SIZE of the
 // API process and the floor's pool; half of it for each of two API processes), BENCH_API=dist|source (dist: built with turbo first; falls back to source when the
-// build fails), BENCH_SKIP_BUILD=1, BENCH_ADMIN_URL (postgres://postgres@127.0.0.1:5432/postgres),
+// build fails), BENCH_SKIP_BUILD=1, BENCH_KEEP_DB=1 (keep the bench's database to inspect), BENCH_ADMIN_URL (postgres://postgres@127.0.0.1:5432/postgres),
 // BENCH_REDIS_URL (redis://127.0.0.1:6379/9), BENCH_CPU_PROF=<dir> (CPU profile of the single API process),
 // BENCH_NO_WRITE=1 (print only; do not touch docs/benchmarks.md), BENCH_PACED_RATE (req/s of the paced run; default ½ of
 // the saturated rate of that run), BENCH_QUICK=1 (only the 32-connection run of one process and its CPU per verify and
@@ -80,6 +80,7 @@ async function dropDatabase() {
   if (!benchDb) return;
   const name = benchDb;
   benchDb = null;
+  if (process.env.BENCH_KEEP_DB === "1") return log(`kept database ${name} (BENCH_KEEP_DB=1): drop it when done`);
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   try {
     await admin.connect();
