@@ -292,6 +292,25 @@ function pidsNamed(comm) {
   return out;
 }
 
+/**
+ * What a PostgreSQL process is, from the title it sets (`postgres: 15/main: walwriter`, `… postgres mfa_bench 127.0.0.1(5) idle`):
+ * the client backends (the API's connections and the bench's), or one of the server's own workers.
+ */
+function postgresRoleOf(pid) {
+  let title = "";
+  try {
+    title = readFileSync(`/proc/${pid}/cmdline`, "utf8").replace(/\0/g, " ");
+  } catch {
+    return "other";
+  }
+  if (/autovacuum (worker|launcher)/.test(title)) return "autovacuum";
+  if (/walwriter/.test(title)) return "WAL writer";
+  if (/checkpointer|background writer/.test(title)) return "checkpointer and background writer";
+  if (/\d+\.\d+\.\d+\.\d+\(\d+\)|\[local\]/.test(title)) return "client backends";
+  return "other";
+}
+const POSTGRES_ROLES = ["client backends", "autovacuum", "WAL writer", "checkpointer and background writer", "other"];
+
 /** A CPU snapshot of the API processes, the bench process itself, PostgreSQL and Redis. */
 function cpuSnapshot(apiPids) {
   const pg = pidsNamed("postgres");
@@ -310,6 +329,8 @@ function cpuSnapshot(apiPids) {
     apiSys: apiPids.reduce((n, pid) => n + cpuSplitOf(pid).sys, 0), // the kernel's share: socket reads and writes
     bench: (self.user + self.system) / 1000,
     postgres: new Map(pg.map((pid) => [pid, cpuMsOf(pid)])),
+    postgresSys: new Map(pg.map((pid) => [pid, cpuSplitOf(pid).sys])),
+    postgresRole: new Map(pg.map((pid) => [pid, postgresRoleOf(pid)])),
     redis: redis.reduce((n, pid) => n + cpuMsOf(pid), 0),
   };
 }
@@ -317,13 +338,29 @@ function cpuSnapshot(apiPids) {
 /** CPU ms per request of each part between two snapshots (PostgreSQL: backends alive at the end, minus their start). */
 function cpuPerRequest(before, after, requests) {
   let postgres = 0;
-  for (const [pid, ms] of after.postgres) postgres += ms - (before.postgres.get(pid) ?? 0);
+  const postgresBy = Object.fromEntries(POSTGRES_ROLES.map((role) => [role, 0]));
+  for (const [pid, ms] of after.postgres) {
+    const spent = ms - (before.postgres.get(pid) ?? 0);
+    postgres += spent;
+    postgresBy[after.postgresRole.get(pid) ?? "other"] += spent / requests;
+  }
+  let postgresSys = 0;
+  for (const [pid, ms] of after.postgresSys) postgresSys += ms - (before.postgresSys.get(pid) ?? 0);
   const wallMs = after.at - before.at;
   const parts = { api: after.api - before.api, bench: after.bench - before.bench, postgres, redis: after.redis - before.redis };
   const per = Object.fromEntries(Object.entries(parts).map(([k, v]) => [k, v / requests]));
   const total = Object.values(parts).reduce((a, b) => a + b, 0);
   const machine = Object.fromEntries(Object.keys(after.machine).map((k) => [k, (after.machine[k] - before.machine[k]) / wallMs]));
-  return { per, apiSysPer: (after.apiSys - before.apiSys) / requests, busyCores: total / wallMs, machine, parts, wallMs };
+  return {
+    per,
+    postgresBy,
+    postgresSysPer: postgresSys / requests,
+    apiSysPer: (after.apiSys - before.apiSys) / requests,
+    busyCores: total / wallMs,
+    machine,
+    parts,
+    wallMs,
+  };
 }
 
 // --------------------------------------------------------------------------------------------------------- HTTP calls
@@ -956,6 +993,11 @@ async function main() {
         `quick: CPU ms per verify: API ${ms(cpu1.per.api)} (kernel ${ms(cpu1.apiSysPer)}), PostgreSQL ${ms(cpu1.per.postgres)}, ` +
           `Redis ${ms(cpu1.per.redis)}, load generator ${ms(cpu1.per.bench)}; machine busy ${fmt(cpu1.machine.busy, 2)} of 2 cores; ` +
           `peak RSS ${fmt(mem1[0].hwm)} MiB; double acceptances ${tally1.doubleByStep + tally1.doubleByAttempt}; audit events beyond the steps ${audit1.excess}`,
+      );
+      // Which of PostgreSQL's processes spent it (a process that ended within the run, an autovacuum worker say, is not counted).
+      log(
+        `quick: PostgreSQL CPU ms per verify by process: ${POSTGRES_ROLES.map((role) => `${role} ${ms(cpu1.postgresBy[role])}`).join(", ")}; ` +
+          `in the kernel (socket reads and writes, WAL writes and flushes) ${ms(cpu1.postgresSysPer)} of all`,
       );
       // Where the memory is, from Node.js's own metrics (MiB): V8's heap spaces, external memory, the process's RSS.
       const memoryLine = async (when) => {
