@@ -76,8 +76,9 @@ export class VerifyStep {
     }
     const locked = await uow.run(async (repos) => {
       const locked = await this.verify(repos, input, "locked", notices);
+      // Both are answers of the optimistic path only: under its own locks nothing changes, and notices are queued here.
       if (locked === CHANGED || locked === NOTICE_DUE)
-        throw new InvariantViolation("the locking path reported a change under its own locks");
+        throw new InvariantViolation(`the locking path answered ${String(locked.description)}, an answer of the optimistic path only`);
       // What the verify must tell the user commits with it, or not at all.
       for (const n of notices) await queueNotification(repos, { tenantId: input.actor.tenantId, ...n });
       return locked;

@@ -10,6 +10,7 @@ import {
   sampleCodeHash,
   sampleCredential,
   sampleEvent,
+  SAMPLE_WEBAUTHN_PARAMS,
   setUpStorage,
   T0,
   type MakeStorage,
@@ -94,10 +95,7 @@ export function describeChallengeContract(name: string, makeStorage: MakeStorage
     const STEP_CHALLENGE_PARAMS = [
       { params: EMAIL, purpose: "email_code" },
       { params: { type: "sms", codeDigits: 6, codeTtlSeconds: 300 }, purpose: "sms_code" },
-      {
-        params: { type: "webauthn", userVerification: "preferred", residentKey: "preferred", attestation: "none", algorithms: ["ES256"] },
-        purpose: "webauthn_get",
-      },
+      { params: SAMPLE_WEBAUTHN_PARAMS, purpose: "webauthn_get" },
       { params: { type: "push" }, purpose: "push_verify" },
     ] as const;
     it.each(STEP_CHALLENGE_PARAMS)(

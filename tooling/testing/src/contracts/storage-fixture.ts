@@ -99,6 +99,15 @@ export interface SampleCredentialOverrides extends Partial<Omit<Credential, "id"
   readonly webauthn?: WebAuthnMaterial["registered"];
 }
 
+/** A WebAuthn credential's params as a policy gives them. */
+export const SAMPLE_WEBAUTHN_PARAMS = {
+  type: "webauthn",
+  userVerification: "preferred",
+  residentKey: "preferred",
+  attestation: "none",
+  algorithms: ["ES256"],
+} as const;
+
 /** A registered WebAuthn key as stored, distinct per `webauthnId`. */
 export const sampleWebAuthnKey = (webauthnId: string, signCount = 0): NonNullable<WebAuthnMaterial["registered"]> => ({
   credentialId: webauthnId,

@@ -12,18 +12,12 @@ import {
   sampleCredential,
   sampleEvent,
   sampleWebAuthnKey,
+  SAMPLE_WEBAUTHN_PARAMS,
   setUpStorage,
   T0,
   type MakeStorage,
 } from "./storage-fixture.js";
 
-const WEBAUTHN = {
-  type: "webauthn",
-  userVerification: "preferred",
-  residentKey: "preferred",
-  attestation: "none",
-  algorithms: ["ES256"],
-} as const;
 const CODE = '{"c":"AAAA","rp":{"id":"example.com","name":"Example","origins":["https://example.com"]}}';
 
 export function describeWebAuthnContract(name: string, makeStorage: MakeStorage): void {
@@ -50,13 +44,13 @@ export function describeWebAuthnContract(name: string, makeStorage: MakeStorage)
     async function seed(t: string, signCount = 0, ch: Partial<StoredChallenge> = {}): Promise<void> {
       await run(async (r) => {
         await r.attempts.insert(sampleAttempt(t, "att-1", { chain: ["key", "token_1"] }));
-        await r.credentials.insert(sampleCredential(t, "cred-w", { status: "pending", factorId: "key", params: WEBAUTHN }));
+        await r.credentials.insert(sampleCredential(t, "cred-w", { status: "pending", factorId: "key", params: SAMPLE_WEBAUTHN_PARAMS }));
         expect(
           await r.credentials.saveMaterial(
             sampleCredential(t, "cred-w", {
               status: "pending",
               factorId: "key",
-              params: WEBAUTHN,
+              params: SAMPLE_WEBAUTHN_PARAMS,
               webauthn: sampleWebAuthnKey("wid-1", signCount),
             }),
           ),
@@ -107,7 +101,7 @@ export function describeWebAuthnContract(name: string, makeStorage: MakeStorage)
       const t = freshTenant();
       await seed(t, 7);
       expect(await key(t)).toEqual(sampleWebAuthnKey("wid-1", 7));
-      const other = { status: "pending" as const, factorId: "key", userId: "bob", params: WEBAUTHN };
+      const other = { status: "pending" as const, factorId: "key", userId: "bob", params: SAMPLE_WEBAUTHN_PARAMS };
       await run((r) => r.credentials.insert(sampleCredential(t, "cred-b", other)));
       const dup = sampleCredential(t, "cred-b", { ...other, webauthn: sampleWebAuthnKey("wid-1") });
       expect(await run((r) => r.credentials.saveMaterial(dup))).toBe("refused");
@@ -119,7 +113,7 @@ export function describeWebAuthnContract(name: string, makeStorage: MakeStorage)
       const again = sampleCredential(t, "cred-w", {
         status: "active",
         factorId: "key",
-        params: WEBAUTHN,
+        params: SAMPLE_WEBAUTHN_PARAMS,
         webauthn: sampleWebAuthnKey("wid-9"),
       });
       expect(await run((r) => r.credentials.saveMaterial(again))).toBe("not_pending");
