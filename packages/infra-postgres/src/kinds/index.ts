@@ -43,12 +43,13 @@ export const claimStorageOf = (kind: StepClaim["kind"]): StorageClaim<StepClaim[
 
 /**
  * The material of a credential whatever its kind: each kind's expression, of which the database runs only the one its
- * type selects. By default the credentials row aliased `cr`.
+ * type selects. By default the credentials row aliased `cr`. With `only`, that kind's expression alone (null for a
+ * credential of another kind): PostgreSQL still sets up, locks and tears down every subquery of the expression at each
+ * execution, run or not, so a statement that knows the kind does a seventh of that work (the verify path's read).
  */
-export function materialOf(tenantId: string, read: MaterialRead = READ_CREDENTIAL_ROW): RawBuilder<unknown> {
-  const cases = (Object.keys(STORAGE_KINDS) as ImplementedFactorType[]).map(
-    (type) => sql`when ${sql.lit(type)} then ${STORAGE_KINDS[type].material(tenantId, read)}`,
-  );
+export function materialOf(tenantId: string, read: MaterialRead = READ_CREDENTIAL_ROW, only?: ImplementedFactorType): RawBuilder<unknown> {
+  const types = only === undefined ? (Object.keys(STORAGE_KINDS) as ImplementedFactorType[]) : [only];
+  const cases = types.map((type) => sql`when ${sql.lit(type)} then ${STORAGE_KINDS[type].material(tenantId, read)}`);
   return sql<unknown>`case ${sql.ref(read.column("type"))} ${sql.join(cases, sql` `)} end`;
 }
 

@@ -8,9 +8,9 @@
 // and the write guarded — it locks the attempt and the failure counter only where they are still what was read, and
 // every part of it depends on that guard and on the claim, so it writes all or nothing.
 import { STEP_CHALLENGE_KINDS, type StepClaim, type StepRepository, type StepState, type StepWrite } from "@mfa-chain/application";
-import type { LockState } from "@mfa-chain/domain";
-import { sql, type Compilable, type QueryCreator } from "kysely";
-import { claimStorageOf, CREDENTIAL_ALIAS, materialOf } from "../kinds/index.js";
+import type { ImplementedFactorType, LockState } from "@mfa-chain/domain";
+import { sql, type Compilable, type QueryCreator, type RawBuilder } from "kysely";
+import { claimStorageOf, CREDENTIAL_ALIAS, materialOf, STORAGE_KINDS } from "../kinds/index.js";
 import type { Database, Db } from "../database/schema.js";
 import { prepared, type PreparedQuery } from "../database/prepared.js";
 import { toAttempt, toLockState, toStoredChallenge, toStoredCredential } from "../database/rows.js";
@@ -22,7 +22,7 @@ export class PostgresStepRepository implements StepRepository {
   constructor(private readonly db: Db) {}
 
   async lockForStep(tenantId: string, attemptId: string, factorId: string): Promise<StepState | null> {
-    return this.read(LOCK_FOR_STEP, tenantId, attemptId, factorId);
+    return this.read(true, tenantId, attemptId, factorId);
   }
 
   async write(tenantId: string, userId: string, step: StepWrite): Promise<boolean> {
@@ -30,7 +30,7 @@ export class PostgresStepRepository implements StepRepository {
   }
 
   async readForStep(tenantId: string, attemptId: string, factorId: string): Promise<StepState | null> {
-    return this.read(READ_FOR_STEP, tenantId, attemptId, factorId);
+    return this.read(false, tenantId, attemptId, factorId);
   }
 
   /**
@@ -38,12 +38,12 @@ export class PostgresStepRepository implements StepRepository {
    * locking read locked neither it nor the credential, and the optimistic write would have nothing to compare with:
    * create (and lock) the counter at zero, then read again — the credential is locked after the counter, in every order.
    */
-  private async read(query: typeof LOCK_FOR_STEP, tenantId: string, attemptId: string, factorId: string): Promise<StepState | null> {
-    let row = (await query.execute(this.db, tenantId, attemptId, factorId)).rows[0];
+  private async read(lock: boolean, tenantId: string, attemptId: string, factorId: string): Promise<StepState | null> {
+    let row = await readStep(this.db, lock, tenantId, attemptId, factorId);
     if (!row) return null;
     if (row.consecutive_failures === null) {
       await new PostgresLockoutRepository(this.db).findForUpdate(tenantId, row.user_id);
-      row = (await query.execute(this.db, tenantId, attemptId, factorId)).rows[0];
+      row = await readStep(this.db, lock, tenantId, attemptId, factorId);
       if (!row || row.consecutive_failures === null)
         throw new Error(`the failure counter of a user in tenant ${tenantId} vanished after it was created`);
     }
@@ -119,55 +119,93 @@ const unprefixed = (row: Record<string, unknown>): Record<string, unknown> =>
 // snapshot taken when the statement began, stale if a concurrent claim committed while this one waited. Locks are taken
 // attempt → counter → credential → material, as every claim takes them (credential, then its material).
 // The optimistic read (readForStep) is the same statement without any lock.
-const stepRead = (lock: boolean) =>
+//
+// With `kind`, the statement reads only that kind's material and challenge (null for a credential of another kind):
+// the same answer for a credential of that kind, at a fraction of the server's work (materialOf). readStep picks it.
+const stepRead = (lock: boolean, kind: ImplementedFactorType | null) =>
   prepared(3, (db, tenantId: string, attemptId: string, factorId: string) => {
     const locked = <Q extends { forUpdate(): Q }>(q: Q): Q => (lock ? q.forUpdate() : q);
-    return (
-      db
-        .with("a", (q) =>
-          locked(q.selectFrom("attempts").select(ATTEMPT_COLUMNS).where("tenant_id", "=", tenantId).where("id", "=", attemptId)),
-        )
-        .with("l", (q) =>
-          locked(
-            q
-              .selectFrom("lockouts")
-              .select(["consecutive_failures", "lock_count", "locked_until"])
-              .where("tenant_id", "=", tenantId)
-              .where("user_id", "=", (eb) => eb.selectFrom("a").select("a.user_id")),
-          ),
-        )
-        .with("c", (q) =>
-          locked(
-            q
-              .selectFrom(`credentials as ${cr}`)
-              .select(credentialColumns())
-              .where(`${cr}.tenant_id`, "=", tenantId)
-              .where(`${cr}.user_id`, "=", (eb) => eb.selectFrom("a").select("a.user_id"))
-              .where(`${cr}.factor_id`, "=", factorId)
-              .where(`${cr}.status`, "=", "active")
-              .where((eb) => eb.exists(eb.selectFrom("l").select("l.lock_count"))),
-          ),
-        )
-        .selectFrom("a")
-        .leftJoin("l", (j) => j.onTrue())
-        .leftJoin("c", (j) => j.onTrue())
-        .selectAll()
-        .select(materialOf(tenantId, { column: (name) => `c.c_${name}`, lock }).as("c_material"))
-        // The challenge of the attempt's current step for this credential (a sent code, a WebAuthn challenge), for the
-        // kinds that have one, locked last on the locking path: a consume or a resend committed while this statement
-        // waited is seen.
-        .select(
-          sql<unknown>`case when c.c_type in (${sql.join(STEP_CHALLENGE_KINDS.map((type) => sql.lit(type)))}) then
-          (select row_to_json(ch) from (select t.tenant_id, t.purpose, t.id, t.user_id, t.credential_id, t.attempt_id,
-          t.step, t.code_hash, t.created_at, t.expires_at, t.consumed_at, t.tries from one_time_challenges t
-          where t.tenant_id = ${tenantId} and t.attempt_id = a.id and t.step = a.cursor and t.credential_id = c.c_id
-          ${lock ? sql`for update` : sql``}) ch limit 1) end`.as("ch"),
-        )
-    );
+    return db
+      .with("a", (q) =>
+        locked(q.selectFrom("attempts").select(ATTEMPT_COLUMNS).where("tenant_id", "=", tenantId).where("id", "=", attemptId)),
+      )
+      .with("l", (q) =>
+        locked(
+          q
+            .selectFrom("lockouts")
+            .select(["consecutive_failures", "lock_count", "locked_until"])
+            .where("tenant_id", "=", tenantId)
+            .where("user_id", "=", (eb) => eb.selectFrom("a").select("a.user_id")),
+        ),
+      )
+      .with("c", (q) =>
+        locked(
+          q
+            .selectFrom(`credentials as ${cr}`)
+            .select(credentialColumns())
+            .where(`${cr}.tenant_id`, "=", tenantId)
+            .where(`${cr}.user_id`, "=", (eb) => eb.selectFrom("a").select("a.user_id"))
+            .where(`${cr}.factor_id`, "=", factorId)
+            .where(`${cr}.status`, "=", "active")
+            .where((eb) => eb.exists(eb.selectFrom("l").select("l.lock_count"))),
+        ),
+      )
+      .selectFrom("a")
+      .leftJoin("l", (j) => j.onTrue())
+      .leftJoin("c", (j) => j.onTrue())
+      .selectAll()
+      .select(materialOf(tenantId, { column: (name) => `c.c_${name}`, lock }, kind ?? undefined).as("c_material"))
+      .select(stepChallenge(tenantId, lock, kind).as("ch"));
   });
-const LOCK_FOR_STEP = stepRead(true);
-const READ_FOR_STEP = stepRead(false);
-type StepRow = NonNullable<Awaited<ReturnType<typeof LOCK_FOR_STEP.execute>>["rows"][number]>;
+
+/**
+ * The challenge of the attempt's current step for the credential, for the kinds that have one (all of them, or the
+ * one kind read): a sent code, a WebAuthn challenge. Locked last on the locking path, so that a consume or a resend
+ * committed while the statement waited is seen.
+ */
+const stepChallenge = (tenantId: string, lock: boolean, kind: ImplementedFactorType | null): RawBuilder<unknown> => {
+  const kinds = kind === null ? STEP_CHALLENGE_KINDS : STEP_CHALLENGE_KINDS.filter((k) => k === kind);
+  if (kinds.length === 0) return sql<unknown>`null::json`;
+  return sql<unknown>`case when c.c_type in (${sql.join(kinds.map((type) => sql.lit(type)))}) then
+    (select row_to_json(ch) from (select t.tenant_id, t.purpose, t.id, t.user_id, t.credential_id, t.attempt_id,
+    t.step, t.code_hash, t.created_at, t.expires_at, t.consumed_at, t.tries from one_time_challenges t
+    where t.tenant_id = ${tenantId} and t.attempt_id = a.id and t.step = a.cursor and t.credential_id = c.c_id
+    ${lock ? sql`for update` : sql``}) ch limit 1) end`;
+};
+
+/** Per kind read (or null: every kind's material), [unlocked, locked]. */
+const STEP_READS = new Map(
+  [null, ...(Object.keys(STORAGE_KINDS) as ImplementedFactorType[])].map(
+    (kind) => [kind, [stepRead(false, kind), stepRead(true, kind)]] as const,
+  ),
+);
+const stepReadOf = (kind: ImplementedFactorType | null, lock: boolean) => STEP_READS.get(kind)![lock ? 1 : 0];
+type StepRow = NonNullable<Awaited<ReturnType<ReturnType<typeof stepRead>["execute"]>>["rows"][number]>;
+
+/**
+ * The kind of the credential a factor id of a tenant named at its last read in this process: which read to run first.
+ * Only a hint, checked against the row: when the credential is of another kind, the read of every kind runs after it
+ * (one more round trip, the first time or after a change), so the answer never depends on it. Bounded: cleared when full.
+ */
+const kindHints = new Map<string, ImplementedFactorType>();
+const KIND_HINTS_MAX = 10_000;
+
+async function readStep(db: Db, lock: boolean, tenantId: string, attemptId: string, factorId: string): Promise<StepRow | undefined> {
+  const key = `${tenantId}\u0000${factorId}`;
+  const hint = kindHints.get(key);
+  if (hint !== undefined) {
+    const row = (await stepReadOf(hint, lock).execute(db, tenantId, attemptId, factorId)).rows[0];
+    // No credential (none active, or the counter not created yet): the kind read changes nothing in the answer.
+    if (row === undefined || row.c_type === null || row.c_type === hint) return row;
+  }
+  const row = (await stepReadOf(null, lock).execute(db, tenantId, attemptId, factorId)).rows[0];
+  const type = row?.c_type;
+  if (type != null && Object.hasOwn(STORAGE_KINDS, type)) {
+    if (kindHints.size >= KIND_HINTS_MAX) kindHints.clear();
+    kindHints.set(key, type as ImplementedFactorType);
+  }
+  return row;
+}
 
 // ----------------------------------------------------------------------------------------------------------- write
 interface WriteShape {

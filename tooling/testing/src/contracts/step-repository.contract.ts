@@ -80,6 +80,34 @@ export function describeStepRepositoryContract(name: string, makeStorage: MakeSt
       expect(await run((r) => r.steps.lockForStep(freshTenant(), "att-1", "token_1"))).toBeNull();
     });
 
+    it("reads each user's own kind of credential for one factor id, whichever kind was read before, on both paths", async () => {
+      // A factor id names a TOTP credential for alice and a HOTP one for bob: a storage that remembers a factor id's
+      // kind to read faster (infra-postgres) must still answer with the credential's own kind and material.
+      const t = freshTenant();
+      const bobs = sampleCredential(t, "cred-bob", {
+        status: "active",
+        userId: "bob",
+        params: { type: "hotp", algorithm: "SHA1", digits: 6 },
+        counter: 7,
+      });
+      const alices = sampleCredential(t, "cred-1", { status: "active", lastTimeStep: 10 });
+      await run(async (r) => {
+        await r.attempts.insert(sampleAttempt(t, "att-1"));
+        await r.attempts.insert(sampleAttempt(t, "att-bob", { userId: "bob" }));
+        await r.credentials.insert(alices);
+        await r.credentials.insert(bobs);
+      });
+      for (const [attemptId, expected] of [
+        ["att-1", alices],
+        ["att-bob", bobs],
+        ["att-bob", bobs],
+        ["att-1", alices],
+      ] as const) {
+        expect((await run((r) => r.steps.lockForStep(t, attemptId, "token_1")))?.credential).toEqual(expected);
+        expect((await storage.direct((r) => r.steps.readForStep(t, attemptId, "token_1")))?.credential).toEqual(expected);
+      }
+    });
+
     it("writes the claim, the attempt and the events together; the counter only when given", async () => {
       const t = freshTenant();
       await seed(t);
