@@ -102,8 +102,9 @@ export const configSchema = z
     /** How far V8 lets the old generation grow past its live size before a full collection, in percent; 0: V8's own
      * heuristics (a factor of up to 4). Keeps the process near its live size under load (boot/heap.ts). */
     MFA_HEAP_GROWTH_PERCENT: int(0, 400).default(30),
-    /** How often each process seals new audit events into their tenant's hash chain; 0: this process does not seal. */
-    MFA_AUDIT_SEAL_SECONDS: int(0, 3600).default(5),
+    /** How often each process seals new audit events into their tenant's hash chain; 0: this process does not seal.
+     * Often, so that each round is small: a round's updates and hashing compete with the verifies of that moment. */
+    MFA_AUDIT_SEAL_SECONDS: int(0, 3600).default(1),
     /** A MaxMind .mmdb database (GeoLite2/GeoIP2 Country or City, or ASN): where a sign-in comes from, for the
      * new-location rule. Without it every address is unknown and location never prompts (docs/enforcement.md). */
     GEOIP_DATABASE: z.string().min(1).optional(),
