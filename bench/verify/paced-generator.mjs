@@ -68,7 +68,8 @@ async function generate({ url, key, items, connections, rate, warmup }) {
   const wall = (performance.now() - started) / 1000;
   agent.destroy();
   own.disable();
-  return { latencies, timeline, outcomes, wall, generatorLagMaxMs: own.max / 1e6 };
+  // When the measured part began, on the wall clock the main thread shares (its performance.now() has another origin).
+  return { latencies, timeline, outcomes, wall, generatorLagMaxMs: own.max / 1e6, startedAtMs: performance.timeOrigin + started };
 }
 
 parentPort?.postMessage(await generate(workerData));

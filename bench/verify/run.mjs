@@ -532,12 +532,13 @@ async function runtimeDuring(url, run) {
  * a free connection counts: no coordinated omission). autocannon's own rate limit releases each second's quota in a
  * burst at the start of the second, which measures queueing behind that burst rather than the service.
  */
-async function loadPaced(target, key, plan, connections, rate, seconds, warmup = PACED_WARMUP_SECONDS) {
+async function loadPaced(target, key, plan, connections, rate, seconds, db, warmup = PACED_WARMUP_SECONDS) {
   // The first `warmup` seconds run at the same rate but are not measured: the agent opens its connections then, as a
   // client already in service would have them open (their outcomes still count for the double-acceptance check).
   const count = Math.min(plan.length, Math.floor(rate * warmup) + Math.floor(rate * seconds));
   const items = plan.slice(0, count).map(({ attemptId, body }) => ({ attemptId, body }));
-  const { latencies, timeline, outcomes, wall, generatorLagMaxMs } = await new Promise((resolve, reject) => {
+  const server = serverSampler(db);
+  const { latencies, timeline, outcomes, wall, generatorLagMaxMs, startedAtMs } = await new Promise((resolve, reject) => {
     const worker = new Worker(new URL("./paced-generator.mjs", import.meta.url), {
       workerData: { url: target.url, key, items, connections, rate, warmup },
     });
@@ -556,7 +557,66 @@ async function loadPaced(target, key, plan, connections, rate, seconds, warmup =
       .map(([t, ms]) => `${t.toFixed(2)}s/${ms.toFixed(0)}ms`)
       .join(" ")}; generator's event loop delayed up to ${generatorLagMaxMs.toFixed(1)} ms`,
   );
-  return { latencies, outcomes, wall, generatorLagMaxMs };
+  const samples = await server.stop();
+  const serverSide = serverBySecond(samples, timeline, startedAtMs, seconds);
+  log(`paced run, second by second: ${serverSide.line}`);
+  return { latencies, outcomes, wall, generatorLagMaxMs, checkpointSeconds: serverSide.checkpointSeconds };
+}
+
+/**
+ * What the server did during the paced run, sampled every 100 ms: WAL written (pg_current_wal_insert_lsn) and whether
+ * the checkpointer was spreading a checkpoint's writes (its wait event), to set beside the slow requests of each second.
+ */
+function serverSampler(db) {
+  const samples = [];
+  let stopped = false;
+  const loop = (async () => {
+    while (!stopped) {
+      try {
+        const { rows } = await db.query(
+          `select pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0')::float8 as wal,
+            pg_size_bytes(current_setting('wal_segment_size'))::float8 as segment_bytes,
+            exists (select 1 from pg_stat_activity where backend_type = 'checkpointer' and wait_event = 'CheckpointWriteDelay') as checkpointing`,
+        );
+        samples.push({ at: Date.now(), wal: rows[0].wal, segmentBytes: rows[0].segment_bytes, checkpointing: rows[0].checkpointing });
+      } catch {
+        // a missed sample is a gap in the table, not a failed run
+      }
+      await sleep(100);
+    }
+  })();
+  return {
+    async stop() {
+      stopped = true;
+      await loop;
+      return samples;
+    },
+  };
+}
+
+function serverBySecond(samples, timeline, startedAtMs, seconds) {
+  const cells = [];
+  const checkpointSeconds = [];
+  for (let s = 0; s < Math.ceil(seconds); s++) {
+    const from = startedAtMs + s * 1000;
+    const inside = samples.filter((x) => x.at >= from && x.at < from + 1000);
+    const before = samples.filter((x) => x.at < from).at(-1);
+    const last = inside.at(-1);
+    const walMb = before && last ? (last.wal - before.wal) / 2 ** 20 : NaN;
+    const checkpointing = inside.some((x) => x.checkpointing);
+    // A checkpoint began in this second: a sample not checkpointing followed by one that is.
+    const seq = before ? [before, ...inside] : inside;
+    if (seq.some((x, i) => i > 0 && x.checkpointing && !seq[i - 1].checkpointing)) checkpointSeconds.push(s);
+    // The server moved on to a new WAL segment file (16 MiB each by default) in this second.
+    const segment = (x) => Math.floor(x.wal / x.segmentBytes);
+    const newSegment = before && last && segment(last) !== segment(before);
+    const slow = timeline.filter(([t, ms]) => t >= s && t < s + 1 && ms >= 50).length;
+    const notes = [checkpointing ? "checkpointing" : "", newSegment ? "new WAL segment" : ""].filter(Boolean).join(", ");
+    cells.push(
+      `${s}s ${Number.isNaN(walMb) ? "?" : walMb.toFixed(1)} MB WAL${notes ? ` (${notes})` : ""}${slow ? `, ${slow} ≥ 50 ms` : ""}`,
+    );
+  }
+  return { line: cells.join(" · "), checkpointSeconds };
 }
 
 async function loadVerify(targets, key, plan, connections, seconds) {
@@ -1031,7 +1091,7 @@ async function main() {
     const wP = assignCodes(planP, usersP);
     const sinceP = Date.now();
     const { result: runP, runtime: runtimeP } = await runtimeDuring(a.url, () =>
-      loadPaced(a, key, wP, CONNECTIONS, pacedRate, pacedSeconds),
+      loadPaced(a, key, wP, CONNECTIONS, pacedRate, pacedSeconds, db),
     );
     const figP = figures(runP.latencies, runP.latencies.length, runP.wall);
     const tallyP = tally(wP, runP.outcomes);
