@@ -560,7 +560,7 @@ async function loadPaced(target, key, plan, connections, rate, seconds, db, warm
   const samples = await server.stop();
   const serverSide = serverBySecond(samples, timeline, startedAtMs, seconds);
   log(`paced run, second by second: ${serverSide.line}`);
-  return { latencies, outcomes, wall, generatorLagMaxMs, checkpointSeconds: serverSide.checkpointSeconds };
+  return { latencies, outcomes, wall, generatorLagMaxMs, server: serverSide };
 }
 
 /**
@@ -597,13 +597,21 @@ function serverSampler(db) {
 function serverBySecond(samples, timeline, startedAtMs, seconds) {
   const cells = [];
   const checkpointSeconds = [];
+  let checkpointing = 0;
+  let walMbMax = 0;
+  let walMbSum = 0;
   for (let s = 0; s < Math.ceil(seconds); s++) {
     const from = startedAtMs + s * 1000;
     const inside = samples.filter((x) => x.at >= from && x.at < from + 1000);
     const before = samples.filter((x) => x.at < from).at(-1);
     const last = inside.at(-1);
     const walMb = before && last ? (last.wal - before.wal) / 2 ** 20 : NaN;
-    const checkpointing = inside.some((x) => x.checkpointing);
+    const spreading = inside.some((x) => x.checkpointing);
+    if (spreading) checkpointing += 1;
+    if (!Number.isNaN(walMb)) {
+      walMbMax = Math.max(walMbMax, walMb);
+      walMbSum += walMb;
+    }
     // A checkpoint began in this second: a sample not checkpointing followed by one that is.
     const seq = before ? [before, ...inside] : inside;
     if (seq.some((x, i) => i > 0 && x.checkpointing && !seq[i - 1].checkpointing)) checkpointSeconds.push(s);
@@ -611,12 +619,12 @@ function serverBySecond(samples, timeline, startedAtMs, seconds) {
     const segment = (x) => Math.floor(x.wal / x.segmentBytes);
     const newSegment = before && last && segment(last) !== segment(before);
     const slow = timeline.filter(([t, ms]) => t >= s && t < s + 1 && ms >= 50).length;
-    const notes = [checkpointing ? "checkpointing" : "", newSegment ? "new WAL segment" : ""].filter(Boolean).join(", ");
+    const notes = [spreading ? "checkpointing" : "", newSegment ? "new WAL segment" : ""].filter(Boolean).join(", ");
     cells.push(
       `${s}s ${Number.isNaN(walMb) ? "?" : walMb.toFixed(1)} MB WAL${notes ? ` (${notes})` : ""}${slow ? `, ${slow} ≥ 50 ms` : ""}`,
     );
   }
-  return { line: cells.join(" · "), checkpointSeconds };
+  return { line: cells.join(" · "), checkpointSeconds, checkpointing, walMbMax, walMbMean: walMbSum / Math.max(1, cells.length) };
 }
 
 async function loadVerify(targets, key, plan, connections, seconds) {
@@ -1225,6 +1233,7 @@ async function main() {
       `- p99 < 50 ms at ${CONNECTIONS} connections under a load the process sustains (paced at ${pacedRate} req/s, ${pacedFixed ? "fixed by BENCH_PACED_RATE" : "½ of its saturated rate"}): ${fmt(figP.p99, 1)} ms — ${verdict(figP.p99 < 50)}.`,
       `  In consecutive runs (${paced.runs.map((r) => `${fmt(r.p99, 1)} ms at ${r.at}`).join(", ")}; the runs of this CPU within the hour before this one, at most three): ${paced.runs.length < 3 ? `${paced.runs.length} of the three runs made — **not met** yet (run it again)` : verdict(paced.runs.every((r) => r.p99 < 50))}.`,
       `  During that run the load generator's own event loop was delayed by up to ${fmt(runP.generatorLagMaxMs, 1)} ms, and the API process's by up to ${fmt(runtimeP.lagMaxMs, 1)} ms, with ${runtimeP.majorCount} major garbage collections taking ${fmt(runtimeP.majorMs, 1)} ms in all (Node.js's own metrics at /metrics).`,
+      `  PostgreSQL wrote ${fmt(runP.server.walMbMean, 1)} MB of WAL a second on average (at most ${fmt(runP.server.walMbMax, 1)} in one second) and was spreading a checkpoint's writes during ${runP.server.checkpointing} of its ${pacedSeconds} s${runP.server.checkpointSeconds.length ? `; a checkpoint began at ${runP.server.checkpointSeconds.map((x) => `${x} s`).join(", ")}` : ""} (sampled every 100 ms; the bench prints each second).`,
       `- p99 < 50 ms at ${CONNECTIONS} connections at saturation (as many requests as the connections allow): 1 process ${fmt(fig1.p99, 1)} ms — ${verdict(fig1.p99 < 50)}; 2 processes ${fmt(fig2.p99, 1)} ms — ${verdict(fig2.p99 < 50)}.`,
       `  With ${CONNECTIONS} requests always in flight the mean latency is ${CONNECTIONS} ÷ throughput (Little's law): a p99 under 50 ms needs well over ${fmt(CONNECTIONS / 0.05, 0)} req/s; the raw floor itself ran ${fmt(floor.rps, 0)} tx/s here with p99 ${fmt(floor.p99, 1)} ms.`,
       `- Zero double acceptances under load: ${doubles} — ${verdict(doubles === 0)} (responses: ${tally1.doubleByStep + tallyP.doubleByStep + tally2.doubleByStep} extra successes per (credential, time step), ${tally1.doubleByAttempt + tallyP.doubleByAttempt + tally2.doubleByAttempt} per attempt; audit trail: ${audit1.excess + auditP.excess + audit2.excess} step_succeeded events beyond the distinct steps submitted per user).`,
