@@ -600,6 +600,7 @@ function serverBySecond(samples, timeline, startedAtMs, seconds) {
   let checkpointing = 0;
   let walMbMax = 0;
   let walMbSum = 0;
+  let walSeconds = 0;
   for (let s = 0; s < Math.ceil(seconds); s++) {
     const from = startedAtMs + s * 1000;
     const inside = samples.filter((x) => x.at >= from && x.at < from + 1000);
@@ -611,6 +612,7 @@ function serverBySecond(samples, timeline, startedAtMs, seconds) {
     if (!Number.isNaN(walMb)) {
       walMbMax = Math.max(walMbMax, walMb);
       walMbSum += walMb;
+      walSeconds += 1;
     }
     // A checkpoint began in this second: a sample not checkpointing followed by one that is.
     const seq = before ? [before, ...inside] : inside;
@@ -624,7 +626,7 @@ function serverBySecond(samples, timeline, startedAtMs, seconds) {
       `${s}s ${Number.isNaN(walMb) ? "?" : walMb.toFixed(1)} MB WAL${notes ? ` (${notes})` : ""}${slow ? `, ${slow} ≥ 50 ms` : ""}`,
     );
   }
-  return { line: cells.join(" · "), checkpointSeconds, checkpointing, walMbMax, walMbMean: walMbSum / Math.max(1, cells.length) };
+  return { line: cells.join(" · "), checkpointSeconds, checkpointing, walMbMax, walMbMean: walMbSum / Math.max(1, walSeconds) };
 }
 
 async function loadVerify(targets, key, plan, connections, seconds) {

@@ -47,8 +47,12 @@ export const claimStorageOf = (kind: StepClaim["kind"]): StorageClaim<StepClaim[
  * credential of another kind): PostgreSQL still sets up, locks and tears down every subquery of the expression at each
  * execution, run or not, so a statement that knows the kind does a seventh of that work (the verify path's read).
  */
-export function materialOf(tenantId: string, read: MaterialRead = READ_CREDENTIAL_ROW, only?: ImplementedFactorType): RawBuilder<unknown> {
-  const types = only === undefined ? (Object.keys(STORAGE_KINDS) as ImplementedFactorType[]) : [only];
+export function materialOf(
+  tenantId: string,
+  read: MaterialRead = READ_CREDENTIAL_ROW,
+  only: ImplementedFactorType | null = null,
+): RawBuilder<unknown> {
+  const types = only === null ? (Object.keys(STORAGE_KINDS) as ImplementedFactorType[]) : [only];
   const cases = types.map((type) => sql`when ${sql.lit(type)} then ${STORAGE_KINDS[type].material(tenantId, read)}`);
   return sql<unknown>`case ${sql.ref(read.column("type"))} ${sql.join(cases, sql` `)} end`;
 }

@@ -154,7 +154,7 @@ const stepRead = (lock: boolean, kind: ImplementedFactorType | null) =>
       .leftJoin("l", (j) => j.onTrue())
       .leftJoin("c", (j) => j.onTrue())
       .selectAll()
-      .select(materialOf(tenantId, { column: (name) => `c.c_${name}`, lock }, kind ?? undefined).as("c_material"))
+      .select(materialOf(tenantId, { column: (name) => `c.c_${name}`, lock }, kind).as("c_material"))
       .select(stepChallenge(tenantId, lock, kind).as("ch"));
   });
 
