@@ -399,6 +399,13 @@ describe("SMS codes through a signed webhook", () => {
   });
 });
 
+/**
+ * Whether `text` holds `secret`. A code is 6 digits, which a longer number (a log line's time in ms) or a sealed audit
+ * event's hex hash holds by chance now and then: a code counts only as a token of its own, as any leak of it would be.
+ */
+const holds = (text: string, secret: string): boolean =>
+  /^\d+$/.test(secret) ? new RegExp(`(?<![0-9A-Za-z])${secret}(?![0-9A-Za-z])`).test(text) : text.includes(secret);
+
 describe("S10 nothing secret in logs, audit, answers or the database", () => {
   it("no code and no full address or number in either process's log, the audit trail, or a dump of the database", async () => {
     const logs = processes.map((p) => p.output()).join("\n");
@@ -412,8 +419,8 @@ describe("S10 nothing secret in logs, audit, answers or the database", () => {
     const dump = (await pgDump(database.url)).toString("utf8");
     expect(secrets.size).toBeGreaterThan(20);
     for (const secret of secrets) {
-      expect(logs.includes(secret), `a secret in the logs`).toBe(false);
-      expect(audit.includes(secret), `a secret in the audit`).toBe(false);
+      expect(holds(logs, secret), `a secret in the logs`).toBe(false);
+      expect(holds(audit, secret), `a secret in the audit`).toBe(false);
       // Codes are 6 digits: a dump's numbers (timestamps, ids) may hold one by chance; destinations never.
       if (!/^\d+$/.test(secret)) expect(dump.includes(secret), `a secret in the dump`).toBe(false);
     }
