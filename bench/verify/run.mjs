@@ -762,7 +762,8 @@ async function settle(pool) {
     (
       await pool.query(
         `select (select count(*) from notification_outbox where processed_at is null) as notices,
-                (select count(*) from audit_events where hash is null) as unsealed`,
+                (select count(*) from audit_events e
+                  where not exists (select 1 from audit_seals s where s.tenant_id = e.tenant_id and s.seq = e.seq)) as unsealed`,
       )
     ).rows[0];
   let left = await backlog();
@@ -772,7 +773,9 @@ async function settle(pool) {
   }
   if (Number(left.notices) > 0 || Number(left.unsealed) > 0)
     log(`settle: after ${SETTLE_MAX_MS / 1000} s still ${left.notices} notices unsent and ${left.unsealed} audit events unsealed`);
-  await pool.query("vacuum (analyze) attempts, credentials, otp_secrets, lockouts, audit_events, notification_outbox, users");
+  await pool.query(
+    "vacuum (analyze) attempts, credentials, otp_secrets, lockouts, audit_events, audit_seals, audit_seal_cursors, notification_outbox, users",
+  );
   return (performance.now() - started) / 1000;
 }
 const SETTLE_MAX_MS = 60_000;

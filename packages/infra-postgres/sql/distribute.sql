@@ -24,7 +24,7 @@ select create_reference_table('tenants')
 select create_reference_table('api_keys')
   where not exists (select from pg_dist_partition where logicalrelid = 'api_keys'::regclass);
 
--- audit_events carries two triggers that look at their own row only (append-only: no UPDATE of a sealed event, no
+-- audit_events and audit_seals carry two triggers each that look at their own row only (append-only: no UPDATE, no
 -- DELETE, no TRUNCATE). Citus distributes a table that has triggers only with this setting on (citusdata/citus#906).
 set citus.enable_unsafe_triggers = on;
 
@@ -55,6 +55,10 @@ select create_distributed_table('challenge_sends', 'tenant_id', colocate_with =>
   where not exists (select from pg_dist_partition where logicalrelid = 'challenge_sends'::regclass);
 select create_distributed_table('audit_events', 'tenant_id', colocate_with => 'users')
   where not exists (select from pg_dist_partition where logicalrelid = 'audit_events'::regclass);
+select create_distributed_table('audit_seals', 'tenant_id', colocate_with => 'users')
+  where not exists (select from pg_dist_partition where logicalrelid = 'audit_seals'::regclass);
+select create_distributed_table('audit_seal_cursors', 'tenant_id', colocate_with => 'users')
+  where not exists (select from pg_dist_partition where logicalrelid = 'audit_seal_cursors'::regclass);
 select create_distributed_table('idempotency_keys', 'tenant_id', colocate_with => 'users')
   where not exists (select from pg_dist_partition where logicalrelid = 'idempotency_keys'::regclass);
 select create_distributed_table('vault_entries', 'tenant_id', colocate_with => 'users')

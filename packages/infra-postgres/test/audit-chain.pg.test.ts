@@ -1,10 +1,10 @@
-// The audit trail's hash chain: sealed after the fact in sequence order, verifiable, and tamper-evident; the table
-// refuses UPDATE (other than sealing once), DELETE and TRUNCATE.
+// The audit trail's hash chain: sealed after the fact in sequence order into audit_seals, verifiable, and
+// tamper-evident; both tables refuse UPDATE, DELETE and TRUNCATE, and a late-committing event is never skipped.
 import { sampleEvent, T0 } from "@mfa-chain/testing/contracts";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
 import { chainHash, GENESIS_HASH, sealAllAuditChains, sealAuditChain, verifyAuditChain } from "../src/audit/audit-chain.js";
-import { PostgresAuditReader } from "../src/repositories/audit.repository.js";
+import { PostgresAuditLog, PostgresAuditReader } from "../src/repositories/audit.repository.js";
 import { PostgresUnitOfWork } from "../src/unit-of-work.js";
 import { usePGlite, useServerDatabase, type DatabaseRef } from "./support/databases.js";
 
@@ -23,10 +23,11 @@ function describeAuditChain(name: string, database: DatabaseRef) {
       });
     const rows = (t: string) =>
       db()
-        .selectFrom("audit_events")
-        .select(["seq", "chain_index", "prev_hash", "hash"])
-        .where("tenant_id", "=", t)
-        .orderBy("seq")
+        .selectFrom("audit_events as e")
+        .leftJoin("audit_seals as s", (j) => j.onRef("s.tenant_id", "=", "e.tenant_id").onRef("s.seq", "=", "e.seq"))
+        .select(["e.seq", "s.chain_index", "s.prev_hash", "s.hash"])
+        .where("e.tenant_id", "=", t)
+        .orderBy("e.seq")
         .execute();
 
     it("seals unsealed events in sequence order, linking each to the one before", async () => {
@@ -64,43 +65,64 @@ function describeAuditChain(name: string, database: DatabaseRef) {
       expect((await rows(b))[0]?.prev_hash).toBe(GENESIS_HASH);
     });
 
-    it("refuses UPDATE of an event, re-sealing, DELETE and TRUNCATE", async () => {
+    it("refuses UPDATE of an event, sealed or not, DELETE and TRUNCATE; and of a seal", async () => {
       const t = tenant();
       await append(t, 2);
       const [first] = await rows(t);
       const seq = first?.seq as number;
+      const refused = /append-only: (UPDATE|DELETE|TRUNCATE) refused/;
       await expect(sql`update audit_events set user_id = 'mallory' where tenant_id = ${t} and seq = ${seq}`.execute(db())).rejects.toThrow(
-        /only sealing/,
+        refused,
       );
       await sealAuditChain(db(), t);
-      await expect(
-        sql`update audit_events set hash = ${"f".repeat(64)} where tenant_id = ${t} and seq = ${seq}`.execute(db()),
-      ).rejects.toThrow(/is sealed/);
-      await expect(sql`delete from audit_events where tenant_id = ${t}`.execute(db())).rejects.toThrow(/append-only/);
-      await expect(sql`truncate audit_events`.execute(db())).rejects.toThrow(/append-only/);
+      await expect(sql`update audit_events set user_id = 'mallory' where tenant_id = ${t} and seq = ${seq}`.execute(db())).rejects.toThrow(
+        refused,
+      );
+      await expect(sql`delete from audit_events where tenant_id = ${t}`.execute(db())).rejects.toThrow(refused);
+      await expect(sql`truncate audit_events`.execute(db())).rejects.toThrow(refused);
+      await expect(sql`update audit_seals set hash = ${"f".repeat(64)} where tenant_id = ${t}`.execute(db())).rejects.toThrow(refused);
+      await expect(sql`delete from audit_seals where tenant_id = ${t}`.execute(db())).rejects.toThrow(refused);
+      await expect(sql`truncate audit_seals`.execute(db())).rejects.toThrow(refused);
       expect(await verifyAuditChain(db(), t)).toMatchObject({ ok: true, checked: 2 });
     });
 
-    it("keeps chain indexes unique among sealed events, in an index that holds no unsealed event (migration 0013)", async () => {
+    it("keeps one seal per event and chain indexes unique per tenant (migration 0014)", async () => {
       const t = tenant();
       await append(t, 2);
       await sealAuditChain(db(), t);
       await append(t, 1, 2);
-      const third = (await rows(t))[2];
+      const [first, , third] = await rows(t);
       expect(third?.chain_index).toBeNull();
-      // Sealing the third event with an index already taken is refused by the index, not only by the sealer's care.
-      await expect(
-        sql`update audit_events set chain_index = 2, prev_hash = ${"a".repeat(64)}, hash = ${"b".repeat(64)}
-            where tenant_id = ${t} and seq = ${third?.seq}`.execute(db()),
-      ).rejects.toThrow(/audit_events_chain_index_key/);
-      const { rows: definition } = await sql<{
-        def: string;
-      }>`select pg_get_indexdef('audit_events_chain_index_key'::regclass) as def`.execute(db());
-      expect(definition[0]?.def).toMatch(
-        /UNIQUE INDEX audit_events_chain_index_key .*\(tenant_id, chain_index\) WHERE \(chain_index IS NOT NULL\)/,
-      );
+      const seal = (chainIndex: number, seq: number) =>
+        sql`insert into audit_seals (tenant_id, chain_index, seq, prev_hash, hash)
+            values (${t}, ${chainIndex}, ${seq}, ${"a".repeat(64)}, ${"b".repeat(64)})`.execute(db());
+      // Refused by the table's keys, not only by the sealer's care: a chain index taken, an event sealed twice.
+      await expect(seal(2, third?.seq as number)).rejects.toThrow(/audit_seals_pkey/);
+      await expect(seal(3, first?.seq as number)).rejects.toThrow(/audit_seals_seq_key/);
       await sealAuditChain(db(), t);
       expect(await verifyAuditChain(db(), t)).toMatchObject({ ok: true, checked: 3 });
+      // An event is written once: no seal column of the event table is ever set, and no index on it serves the sealer.
+      const { rows: set } = await sql<{ n: string | number }>`select count(*) as n from audit_events
+        where tenant_id = ${t} and (chain_index is not null or hash is not null)`.execute(db());
+      expect(Number(set[0]?.n)).toBe(0);
+      const { rows: indexes } = await sql<{ name: string }>`select indexname as name from pg_indexes
+        where tablename = 'audit_events' order by 1`.execute(db());
+      expect(indexes.map((i) => i.name)).toEqual(["audit_events_pkey", "audit_events_user_idx"]);
+    });
+
+    it("moves a tenant's cursor up to its newest event once nothing older can still commit, and then finds no work", async () => {
+      const t = tenant();
+      await append(t, 3);
+      await sealAuditChain(db(), t);
+      const cursor = () =>
+        db().selectFrom("audit_seal_cursors").select(["through_seq", "pending_seq"]).where("tenant_id", "=", t).executeTakeFirstOrThrow();
+      const newest = (await rows(t))[2]?.seq as number;
+      // The first round notes the step; the next one, with no transaction of that moment running, takes it.
+      expect(await cursor()).toEqual({ through_seq: 0, pending_seq: newest });
+      await sealAuditChain(db(), t);
+      expect(await cursor()).toEqual({ through_seq: newest, pending_seq: null });
+      expect(await sealAllAuditChains(db())).toMatchObject({ sealed: 0 });
+      expect(await verifyAuditChain(db(), t)).toEqual({ ok: true, checked: 3, unsealed: 0, head: (await rows(t))[2]?.hash });
     });
 
     describe("detects tampering by someone who gets past the trigger", () => {
@@ -109,7 +131,9 @@ function describeAuditChain(name: string, database: DatabaseRef) {
           .transaction()
           .execute(async (trx) => {
             await sql`alter table audit_events disable trigger audit_events_append_only`.execute(trx);
+            await sql`alter table audit_seals disable trigger audit_seals_append_only`.execute(trx);
             await statement.execute(trx);
+            await sql`alter table audit_seals enable trigger audit_seals_append_only`.execute(trx);
             await sql`alter table audit_events enable trigger audit_events_append_only`.execute(trx);
           });
       };
@@ -130,18 +154,29 @@ function describeAuditChain(name: string, database: DatabaseRef) {
         const all = await rows(t);
         const second = (await new PostgresAuditReader(db()).list({ tenantId: t, limit: 10 })).find((e) => e.seq === all[1]?.seq);
         const forged = { ...(second as NonNullable<typeof second>), userId: "mallory" };
+        await tamper(sql`update audit_events set user_id = 'mallory' where tenant_id = ${t} and seq = ${all[1]?.seq}`);
         await tamper(
-          sql`update audit_events set user_id = 'mallory', hash = ${chainHash(all[0]?.hash as string, forged)} where tenant_id = ${t} and seq = ${all[1]?.seq}`,
+          sql`update audit_seals set hash = ${chainHash(all[0]?.hash as string, forged)} where tenant_id = ${t} and seq = ${all[1]?.seq}`,
         );
         expect(await verifyAuditChain(db(), t)).toMatchObject({ ok: false, firstBadSeq: all[2]?.seq, reason: "broken_link" });
       });
 
-      it("a deleted event: the chain index has a gap", async () => {
+      it("a deleted event: its seal names it", async () => {
         const t = tenant();
         await append(t, 3);
         await sealAuditChain(db(), t);
         const all = await rows(t);
         await tamper(sql`delete from audit_events where tenant_id = ${t} and seq = ${all[1]?.seq}`);
+        expect(await verifyAuditChain(db(), t)).toMatchObject({ ok: false, firstBadSeq: all[1]?.seq, reason: "missing_event" });
+      });
+
+      it("a deleted event and its seal: the chain index has a gap", async () => {
+        const t = tenant();
+        await append(t, 3);
+        await sealAuditChain(db(), t);
+        const all = await rows(t);
+        await tamper(sql`delete from audit_events where tenant_id = ${t} and seq = ${all[1]?.seq}`);
+        await tamper(sql`delete from audit_seals where tenant_id = ${t} and seq = ${all[1]?.seq}`);
         expect(await verifyAuditChain(db(), t)).toMatchObject({ ok: false, firstBadSeq: all[2]?.seq, reason: "missing_event" });
       });
     });
@@ -152,6 +187,48 @@ describeAuditChain("PGlite", pglite);
 describeAuditChain("PostgreSQL server", server);
 
 describe("audit sealing on PostgreSQL under concurrency", () => {
+  it("seals an event whose transaction commits after later events were sealed, never moving the cursor past it meanwhile", async () => {
+    const t = `audit-late-${Date.now()}`;
+    const db = server.current.db;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let drawn!: (seq: number) => void;
+    const lateSeq = new Promise<number>((resolve) => (drawn = resolve));
+    // A transaction that draws its event's seq first and commits last.
+    const late = db.transaction().execute(async (trx) => {
+      await new PostgresAuditLog(trx).append(sampleEvent(t, { data: { late: true } }));
+      drawn((await trx.selectFrom("audit_events").select("seq").where("tenant_id", "=", t).executeTakeFirstOrThrow()).seq);
+      await released;
+    });
+    const seq = await lateSeq;
+    await new PostgresUnitOfWork(db).run(async (r) => {
+      for (let i = 0; i < 3; i++) await r.audit.append(sampleEvent(t, { data: { i } }));
+    });
+    for (let round = 0; round < 3; round++) expect(await sealAuditChain(db, t)).toEqual({ sealed: round === 0 ? 3 : 0 });
+    const cursor = await db
+      .selectFrom("audit_seal_cursors")
+      .select(["through_seq", "pending_seq"])
+      .where("tenant_id", "=", t)
+      .executeTakeFirstOrThrow();
+    // The later events are sealed and their largest seq noted, but while the late transaction runs the cursor stays
+    // below its event: moved to the largest seq sealed, it would pass over the event for good.
+    expect(cursor.pending_seq).toBeGreaterThan(seq);
+    expect(cursor.through_seq).toBeLessThan(seq);
+    expect(await verifyAuditChain(db, t)).toMatchObject({ ok: true, checked: 3, unsealed: 0 });
+    release();
+    await late;
+    expect(await verifyAuditChain(db, t)).toMatchObject({ ok: true, checked: 3, unsealed: 1 });
+    expect(await sealAuditChain(db, t)).toEqual({ sealed: 1 });
+    expect(await verifyAuditChain(db, t)).toMatchObject({ ok: true, checked: 4, unsealed: 0 });
+    const sealed = await db
+      .selectFrom("audit_seals")
+      .select("chain_index")
+      .where("tenant_id", "=", t)
+      .where("seq", "=", seq)
+      .executeTakeFirstOrThrow();
+    expect(sealed.chain_index).toBe(4);
+  });
+
   it("sealers running in parallel with appends produce one valid chain", async () => {
     const t = `audit-par-${Date.now()}`;
     const db = server.current.db;

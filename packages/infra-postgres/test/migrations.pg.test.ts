@@ -2,11 +2,14 @@
 // once), and give PGlite and the PostgreSQL server the same schema.
 import { useTestDatabase } from "@mfa-chain/pg-harness/vitest";
 import type { SealedSecret } from "@mfa-chain/application";
+import { sampleEvent, T0 } from "@mfa-chain/testing/contracts";
 import { Migrator, sql, type Kysely } from "kysely";
 import { afterAll, describe, expect, it } from "vitest";
+import { chainHash, GENESIS_HASH, sealAuditChain, verifyAuditChain } from "../src/audit/audit-chain.js";
 import { createDatabase, type MfaDatabase } from "../src/database/create-database.js";
 import { migrateToLatest } from "../src/migrate.js";
 import { migrationProvider, migrations } from "../src/migrations/index.js";
+import { PostgresAuditReader } from "../src/repositories/audit.repository.js";
 import { PostgresUnitOfWork } from "../src/unit-of-work.js";
 import { TestKeyring } from "./support/test-keyring.js";
 
@@ -25,6 +28,8 @@ const TABLES = [
   "api_keys",
   "attempts",
   "audit_events",
+  "audit_seal_cursors",
+  "audit_seals",
   "backup_codes",
   "challenge_sends",
   "credentials",
@@ -191,6 +196,7 @@ describe("migrations 0003 (credential material) and 0005 (the replay guard back 
           "0011-operators",
           "0012-console-directory",
           "0013-audit-chain-index-sealed-only",
+          "0014-audit-seals",
         ]);
 
         const uow = new PostgresUnitOfWork(database.db);
@@ -224,3 +230,44 @@ async function freshServerDatabase(name: string) {
   const context = harnessContext();
   return { h, context, db: await h.createTestDatabase(context.adminUrl, null, name) };
 }
+
+// 0014 moves the audit chain's seals out of the event rows (into audit_seals): a chain sealed before it verifies after
+// it, with the same head, and goes on from there; an event sealed before is not sealed again.
+describe("migration 0014 (audit seals in a table of their own)", () => {
+  it("keeps a chain sealed before it, and extends it", async () => {
+    const fresh = await freshServerDatabase("migrations_0014");
+    try {
+      const database = open({ url: fresh.db.url, poolSize: 2 });
+      const { error } = await new Migrator({ db: database.db, provider: migrationProvider }).migrateTo(
+        "0013-audit-chain-index-sealed-only",
+      );
+      if (error) throw error;
+      const t = "mig-audit";
+      const append = (from: number, count: number) =>
+        new PostgresUnitOfWork(database.db).run(async (r) => {
+          for (let i = from; i < from + count; i++) await r.audit.append(sampleEvent(t, { at: T0 + i * 1000, data: { i } }));
+        });
+      await append(0, 3);
+      // Sealed as the code before 0014 sealed: each event's own columns, set once, in seq order.
+      const events = await new PostgresAuditReader(database.db).list({ tenantId: t, limit: 10 });
+      let prev = GENESIS_HASH;
+      for (const [i, event] of [...events].reverse().entries()) {
+        const hash = chainHash(prev, event);
+        await sql`update audit_events set chain_index = ${i + 1}, prev_hash = ${prev}, hash = ${hash}
+          where tenant_id = ${t} and seq = ${event.seq}`.execute(database.db);
+        prev = hash;
+      }
+      await append(3, 1); // not sealed before the migration
+      expect(await migrateToLatest(database.db)).toEqual(["0014-audit-seals"]);
+      expect(await verifyAuditChain(database.db, t)).toEqual({ ok: true, checked: 3, unsealed: 1, head: prev });
+      expect(await sealAuditChain(database.db, t)).toEqual({ sealed: 1 });
+      expect(await verifyAuditChain(database.db, t)).toMatchObject({ ok: true, checked: 4, unsealed: 0 });
+      // From now on an event is never changed, sealing included.
+      await expect(sql`update audit_events set hash = null where tenant_id = ${t}`.execute(database.db)).rejects.toThrow(
+        /append-only: UPDATE refused/,
+      );
+    } finally {
+      await fresh.h.dropTestDatabase(fresh.context.adminUrl, fresh.db.name);
+    }
+  });
+});

@@ -1,9 +1,21 @@
-// The audit hash chain, sealed after the fact. Use cases insert events unsealed (no shared "last hash" row, so
-// verifies never queue behind each other); sealAuditChain then links a tenant's unsealed events in sequence order:
+// The audit hash chain, sealed after the fact. Use cases insert events and never touch them again (no shared "last
+// hash" row, so verifies never queue behind each other); sealAuditChain then links a tenant's unsealed events in
+// sequence order, one insert-only row each in audit_seals:
 //   hash = sha256(prev_hash ‖ canonical JSON of the event), chain_index = previous index + 1.
 // An event whose transaction commits late is simply sealed in a later round, after the ones already sealed: the chain
-// order is chain_index, which is contiguous, so a deleted or altered row shows. A rewrite of the whole tail is only
-// caught against an anchor kept elsewhere: publish `head` from verifyAuditChain periodically.
+// order is chain_index, which is contiguous, so a deleted or altered event or seal shows. A rewrite of the whole tail is
+// only caught against an anchor kept elsewhere: publish `head` from verifyAuditChain periodically.
+//
+// Finding the unsealed events without a flag on the event row. Each tenant has a cursor, through_seq: every event of the
+// tenant with seq <= through_seq is sealed; a round looks only past it (events with no seal row, an index range of the
+// tenant's newest events). Events commit out of seq order, so the cursor may not simply jump to the largest seq sealed:
+// a transaction that drew a smaller seq may still be running. A round therefore notes a step for the next one: S, the
+// largest seq of the tenant's events visible now, then V, the transactions running now (their virtual transaction ids,
+// which every transaction holds from its start, whether or not it has written). Any transaction that drew a seq <= S drew
+// it before S was read (seqs are drawn in increasing order and S's own event was committed), so when V is read it has
+// either ended or is in V. Once none of V runs any more, every event with seq <= S is visible to a new statement; a
+// round that then sealed every event it saw may move the cursor to S. (With several nodes each drawing its own seq
+// range, as Citus does, S and V would have to be read per node: docs/scaling.md.)
 import { createHash } from "node:crypto";
 import type { AuditChainReport, StoredAuditEvent } from "@mfa-chain/application";
 import { sql } from "kysely";
@@ -46,6 +58,35 @@ export interface SealResult {
   readonly sealed: number;
 }
 
+/** Whether any of these transactions (virtual transaction ids) still runs. */
+async function anyRunning(trx: Db, vxids: readonly string[]): Promise<boolean> {
+  if (vxids.length === 0) return false;
+  const { rows } = await sql<{ running: boolean }>`select exists (select 1 from pg_locks where locktype = 'virtualxid'
+    and mode = 'ExclusiveLock' and granted and virtualxid = any(${vxids}::text[])) as running`.execute(trx);
+  return rows[0]?.running === true;
+}
+
+/** The transactions of this database running now, but this one (virtual transaction ids). */
+async function runningNow(trx: Db): Promise<string[]> {
+  const { rows } = await sql<{ vxids: string[] }>`select coalesce(array_agg(l.virtualxid::text), '{}') as vxids
+    from pg_locks l join pg_stat_activity a on a.pid = l.pid
+    where l.locktype = 'virtualxid' and l.mode = 'ExclusiveLock' and l.granted and l.pid <> pg_backend_pid()
+      and a.datname = current_database()`.execute(trx);
+  return rows[0]?.vxids ?? [];
+}
+
+/** The tenant's events past the cursor that have no seal, in sequence order. */
+const unsealedPast = (db: Db, tenantId: string, through: number) =>
+  db
+    .selectFrom("audit_events as e")
+    .where("e.tenant_id", "=", tenantId)
+    .where("e.seq", ">", through)
+    .where((eb) =>
+      eb.not(
+        eb.exists(eb.selectFrom("audit_seals as s").select("s.seq").where("s.tenant_id", "=", tenantId).whereRef("s.seq", "=", "e.seq")),
+      ),
+    );
+
 /**
  * Seals the tenant's unsealed events in sequence order, in batches, each batch one transaction under a per-tenant
  * advisory lock: safe to run from several processes at once.
@@ -56,38 +97,61 @@ export async function sealAuditChain(db: Db, tenantId: string, options: { batchS
   for (;;) {
     const sealed = await db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock(${sealLockKey(tenantId)}::bigint)`.execute(trx);
+      const cursor = await trx
+        .selectFrom("audit_seal_cursors")
+        .select(["through_seq", "pending_seq", "pending_vxids"])
+        .where("tenant_id", "=", tenantId)
+        .executeTakeFirst();
+      const through = cursor?.through_seq ?? 0;
+      // The step noted by an earlier round, once none of its transactions runs: every event up to it is visible now.
+      const pending = cursor?.pending_seq ?? null;
+      const reached = pending !== null && !(await anyRunning(trx, cursor?.pending_vxids ?? []));
       const head = await trx
-        .selectFrom("audit_events")
+        .selectFrom("audit_seals")
         .select(["chain_index", "hash"])
         .where("tenant_id", "=", tenantId)
-        .where("chain_index", "is not", null)
         .orderBy("chain_index", "desc")
         .limit(1)
         .executeTakeFirst();
-      const rows = await trx
-        .selectFrom("audit_events")
-        .select(AUDIT_COLUMNS)
-        .where("tenant_id", "=", tenantId)
-        .where("hash", "is", null)
-        .orderBy("seq")
+      const rows = await unsealedPast(trx, tenantId, through)
+        .select(AUDIT_COLUMNS.map((c) => `e.${c}` as const))
+        .orderBy("e.seq")
         .limit(batchSize)
         .execute();
-      if (rows.length === 0) return 0;
       let prev = head?.hash ?? GENESIS_HASH;
       let index = head?.chain_index ?? 0;
       const seals = rows.map((row) => {
         const event = toStoredAuditEvent(row);
         index += 1;
         const hash = chainHash(prev, event);
-        const seal = { seq: event.seq, chain_index: index, prev_hash: prev, hash };
+        const seal = { tenant_id: tenantId, chain_index: index, seq: event.seq, prev_hash: prev, hash };
         prev = hash;
         return seal;
       });
-      await sql`
-        update audit_events as a
-        set chain_index = v.chain_index, prev_hash = v.prev_hash, hash = v.hash
-        from jsonb_to_recordset(${JSON.stringify(seals)}::jsonb) as v(seq bigint, chain_index bigint, prev_hash text, hash text)
-        where a.tenant_id = ${tenantId} and a.seq = v.seq and a.hash is null`.execute(trx);
+      if (seals.length > 0) await trx.insertInto("audit_seals").values(seals).execute();
+      // A full batch leaves more to seal: the cursor moves once a round has sealed every event it saw.
+      if (rows.length === batchSize) return rows.length;
+      const newThrough = reached ? Math.max(through, pending) : through;
+      // The next step: S first, then the transactions running now (the order the argument above needs).
+      let next = { seq: pending, vxids: cursor?.pending_vxids ?? null };
+      if (pending === null || reached) {
+        const last = await trx
+          .selectFrom("audit_events")
+          .select("seq")
+          .where("tenant_id", "=", tenantId)
+          .orderBy("seq", "desc")
+          .limit(1)
+          .executeTakeFirst();
+        next = last === undefined || last.seq <= newThrough ? { seq: null, vxids: null } : { seq: last.seq, vxids: await runningNow(trx) };
+      }
+      if (cursor === undefined || newThrough !== through || next.seq !== pending) {
+        const values = { through_seq: newThrough, pending_seq: next.seq, pending_vxids: next.vxids };
+        await trx
+          .insertInto("audit_seal_cursors")
+          .values({ tenant_id: tenantId, ...values })
+          .onConflict((oc) => oc.column("tenant_id").doUpdateSet(values))
+          .execute();
+      }
       return rows.length;
     });
     total += sealed;
@@ -95,36 +159,55 @@ export async function sealAuditChain(db: Db, tenantId: string, options: { batchS
   }
 }
 
-/** Seals every tenant that has unsealed events (for a periodic background job). */
+/**
+ * Seals every tenant that has unsealed events, or a cursor that can move on (for a periodic background job). The
+ * tenants are found by walking audit_events' primary key one tenant at a time (a loose index scan), each checked with
+ * an index range past its cursor.
+ */
 export async function sealAllAuditChains(db: Db, options: { batchSize?: number } = {}): Promise<SealResult> {
-  const tenants = await db.selectFrom("audit_events").select("tenant_id").distinct().where("hash", "is", null).execute();
+  const { rows: tenants } = await sql<{ tenant_id: string }>`
+    with recursive t(id) as (
+      select min(tenant_id) from audit_events
+      union all
+      select (select min(e.tenant_id) from audit_events e where e.tenant_id > t.id) from t where t.id is not null
+    )
+    select t.id as tenant_id from t left join audit_seal_cursors c on c.tenant_id = t.id
+    where t.id is not null and (
+      c.pending_seq > c.through_seq
+      or exists (select 1 from audit_events e where e.tenant_id = t.id and e.seq > coalesce(c.through_seq, 0)
+        and not exists (select 1 from audit_seals s where s.tenant_id = e.tenant_id and s.seq = e.seq)))`.execute(db);
   let sealed = 0;
   for (const { tenant_id } of tenants) sealed += (await sealAuditChain(db, tenant_id, options)).sealed;
   return { sealed };
 }
 
-/** Walks the tenant's sealed chain in chain order and reports the first event that does not verify. */
+/**
+ * Walks the tenant's sealed chain in chain order and reports the first event that does not verify: a seal missing
+ * (a gap in chain_index), a sealed event missing, a broken link or an event whose content no longer matches its hash.
+ */
 export async function verifyAuditChain(db: Db, tenantId: string, options: { pageSize?: number } = {}): Promise<AuditChainReport> {
   const pageSize = options.pageSize ?? 1000;
   let prev = GENESIS_HASH;
   let expectedIndex = 1;
   for (;;) {
     const rows = await db
-      .selectFrom("audit_events")
-      .select([...AUDIT_COLUMNS, "chain_index", "prev_hash", "hash"])
-      .where("tenant_id", "=", tenantId)
-      .where("chain_index", ">=", expectedIndex)
-      .orderBy("chain_index")
+      .selectFrom("audit_seals as s")
+      .leftJoin("audit_events as e", (j) => j.on("e.tenant_id", "=", tenantId).onRef("e.seq", "=", "s.seq"))
+      .select([...AUDIT_COLUMNS.map((c) => `e.${c}` as const), "s.seq as sealed_seq", "s.chain_index", "s.prev_hash", "s.hash"])
+      .where("s.tenant_id", "=", tenantId)
+      .where("s.chain_index", ">=", expectedIndex)
+      .orderBy("s.chain_index")
       .limit(pageSize)
       .execute();
     for (const row of rows) {
       const bad = (reason: "hash_mismatch" | "broken_link" | "missing_event" | "corrupt_row", message: string): AuditChainReport => ({
         ok: false,
-        firstBadSeq: row.seq,
+        firstBadSeq: row.sealed_seq,
         reason,
-        message: `audit event ${row.seq} (chain index ${String(row.chain_index)}): ${message}`,
+        message: `audit event ${row.sealed_seq} (chain index ${row.chain_index}): ${message}`,
       });
       if (row.chain_index !== expectedIndex) return bad("missing_event", `expected chain index ${expectedIndex}: an event was removed`);
+      if (row.seq === null) return bad("missing_event", "it was sealed and is gone: an event was removed");
       if (row.prev_hash !== prev) return bad("broken_link", "its prev_hash is not the hash of the event before it");
       let event: StoredAuditEvent;
       try {
@@ -139,11 +222,9 @@ export async function verifyAuditChain(db: Db, tenantId: string, options: { page
     }
     if (rows.length < pageSize) break;
   }
-  const unsealed = await db
-    .selectFrom("audit_events")
+  const cursor = await db.selectFrom("audit_seal_cursors").select("through_seq").where("tenant_id", "=", tenantId).executeTakeFirst();
+  const unsealed = await unsealedPast(db, tenantId, cursor?.through_seq ?? 0)
     .select((eb) => eb.fn.countAll<string | number>().as("n"))
-    .where("tenant_id", "=", tenantId)
-    .where("hash", "is", null)
     .executeTakeFirstOrThrow();
   return { ok: true, checked: expectedIndex - 1, unsealed: Number(unsealed.n), head: prev };
 }

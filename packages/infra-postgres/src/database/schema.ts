@@ -214,9 +214,25 @@ export interface AuditEventsTable {
   attempt_id: string | null;
   factor_id: string | null;
   data: Json;
-  chain_index: ColumnType<number | null, never, number>;
-  prev_hash: ColumnType<string | null, never, string>;
-  hash: ColumnType<string | null, never, string>;
+  // chain_index, prev_hash and hash are still in the table, null for every new event, until a later migration drops
+  // them (0014): seals live in audit_seals.
+}
+
+/** One event's place in its tenant's hash chain (insert-only). */
+export interface AuditSealsTable {
+  tenant_id: string;
+  chain_index: number;
+  seq: number;
+  prev_hash: string;
+  hash: string;
+}
+
+/** Where a tenant's sealer goes on from (audit-chain.ts). */
+export interface AuditSealCursorsTable {
+  tenant_id: string;
+  through_seq: ColumnType<number, number | undefined, number>;
+  pending_seq: number | null;
+  pending_vxids: string[] | null;
 }
 
 export interface IdempotencyKeysTable {
@@ -388,6 +404,8 @@ export interface Database {
   push_poll_nonces: PushPollNoncesTable;
   push_deny_clears: PushDenyClearsTable;
   audit_events: AuditEventsTable;
+  audit_seals: AuditSealsTable;
+  audit_seal_cursors: AuditSealCursorsTable;
   idempotency_keys: IdempotencyKeysTable;
   vault_entries: VaultEntriesTable;
   vault_grants: VaultGrantsTable;

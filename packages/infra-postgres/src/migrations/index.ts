@@ -13,6 +13,7 @@ import { recovery } from "./0010-recovery.js";
 import { operators } from "./0011-operators.js";
 import { consoleDirectory } from "./0012-console-directory.js";
 import { auditChainIndexSealedOnly } from "./0013-audit-chain-index-sealed-only.js";
+import { auditSeals } from "./0014-audit-seals.js";
 
 export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   "0001-initial-schema": initialSchema,
@@ -28,6 +29,7 @@ export const migrations: Readonly<Record<string, Migration>> = Object.freeze({
   "0011-operators": operators,
   "0012-console-directory": consoleDirectory,
   "0013-audit-chain-index-sealed-only": auditChainIndexSealedOnly,
+  "0014-audit-seals": auditSeals,
 });
 
 export const migrationProvider: MigrationProvider = {

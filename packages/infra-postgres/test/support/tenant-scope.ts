@@ -24,13 +24,14 @@ export interface CrossTenantStatement {
 }
 
 export const CROSS_TENANT_STATEMENTS: readonly CrossTenantStatement[] = [
-  {
-    table: "audit_events",
-    sql: /^select distinct "tenant_id" from "audit_events" where "hash" is null$/,
+  ...(["audit_events", "audit_seals", "audit_seal_cursors"] as const).map((table) => ({
+    table,
+    sql: /^\s*with recursive t\(id\) as \(\s*select min\(tenant_id\) from audit_events\s/,
     reason:
-      "the background sealer (sealAllAuditChains) asks which tenants have unsealed events, then seals each tenant in " +
-      "statements scoped to it; on Citus a parallel query over every shard's partial index audit_events_unsealed_idx",
-  },
+      "the background sealer (sealAllAuditChains) asks which tenants have unsealed events or a seal cursor that can " +
+      "move on (a loose index scan of audit_events' primary key, each tenant checked past its cursor), then seals each " +
+      "tenant in statements scoped to it; on Citus a query over every shard",
+  })),
   ...(["otp_secrets", "credentials"] as const).map((table) => ({
     table,
     sql: /^select "o"\."tenant_id", "o"\."credential_id" as "id", "c"\."user_id", "o"\."secret_key_id", "o"\."secret_ciphertext" from "otp_secrets" as "o" inner join "credentials" as "c" on "c"\."tenant_id" = "o"\."tenant_id" and "c"\."id" = "o"\."credential_id" where "o"\."secret_key_id" <> \$1( and \("o"\."tenant_id", "o"\."credential_id"\) > \(\$2, \$3\))? order by "o"\."tenant_id", "o"\."credential_id" limit \$\d+$/,
@@ -220,7 +221,8 @@ export async function checkTenantScope(
     }
     planned += 1;
     for (const scan of scansOf(plan)) {
-      if (tableKind(scan.table, declarations) !== "distributed") continue;
+      // PostgreSQL's own catalogs and views (pg_locks, pg_stat_activity) are every node's own, never sharded.
+      if (scan.table.startsWith("pg_catalog.") || tableKind(scan.table, declarations) !== "distributed") continue;
       if (fixesTenant(scan.conditions)) {
         scopedScans += 1;
         continue;
