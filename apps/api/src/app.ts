@@ -181,10 +181,11 @@ export function createApp(o: AppOptions): Express {
   // Push devices (issue 13) hold no API key: their routes are authenticated by the device's signature.
   app.use("/v1/push", whenStarted, limitByIp(o.rateLimiters), requireJson, json, pushDeviceRoutes(o.services));
   v1.use(whenStarted, limitByIp(o.rateLimiters), authenticated, limitByKey(o.rateLimiters), requireJson, json);
-  v1.use(policyRoutes(o.services));
   const once = idempotent(o.idempotency.store, o.idempotency.servicesOn);
-  v1.use(factorRoutes(o.services, once));
+  // The attempts (start, verify: the hot path) first: express tries every route of the routers mounted before it.
   v1.use(attemptRoutes(o.services, o.metrics, once));
+  v1.use(policyRoutes(o.services));
+  v1.use(factorRoutes(o.services, once));
   v1.use(challengeRoutes(o.services));
   v1.use(adminRoutes(o.services));
   v1.use(vaultRoutes(o.services, { limiters: o.rateLimiters, burstReads: o.vaultBurstReads }));
