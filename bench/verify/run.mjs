@@ -928,16 +928,25 @@ async function dbActivity(pool) {
   const {
     rows: [database],
   } = await pool.query(
-    "select xact_commit + xact_rollback as xacts, blks_hit + blks_read as blocks from pg_stat_database where datname = current_database()",
+    `select xact_commit + xact_rollback as xacts, blks_hit + blks_read as blocks,
+       pg_wal_lsn_diff(pg_current_wal_insert_lsn(), '0/0') as wal from pg_stat_database where datname = current_database()`,
   );
   const { rows } = await pool.query(
     `select relname, n_tup_ins as ins, n_tup_upd as upd, n_tup_hot_upd as hot, n_tup_del as del, coalesce(idx_scan, 0) as idx, seq_scan as seq
      from pg_stat_user_tables`,
   );
-  return { xacts: Number(database.xacts), blocks: Number(database.blocks), tables: new Map(rows.map((r) => [r.relname, r])) };
+  return {
+    xacts: Number(database.xacts),
+    blocks: Number(database.blocks),
+    wal: Number(database.wal),
+    tables: new Map(rows.map((r) => [r.relname, r])),
+  };
 }
 
-/** What changed between two dbActivity snapshots, per verify: "2.0 transactions, 14 blocks; attempts upd 1.0 (hot 0.9) …". */
+/**
+ * What changed between two dbActivity snapshots, per verify: "2.0 transactions, 14 blocks, 2,100 bytes of WAL; attempts
+ * upd 1.0 (hot 0.9) …". The WAL is the whole server's (other databases' writes too, if any ran).
+ */
 function activityPerVerify(before, after, verifies) {
   const per = (a, b) => (Number(b) - Number(a)) / verifies;
   const parts = [];
@@ -949,7 +958,7 @@ function activityPerVerify(before, after, verifies) {
       .map(([k, v]) => `${k} ${fmt(v, 2)}${k === "upd" ? ` (hot ${fmt(per(was.hot, t.hot), 2)})` : ""}`);
     if (f.length > 0) parts.push(`${name} ${f.join(" ")}`);
   }
-  return `${fmt(per(before.xacts, after.xacts), 2)} transactions, ${fmt(per(before.blocks, after.blocks), 1)} blocks touched; ${parts.join("; ")}`;
+  return `${fmt(per(before.xacts, after.xacts), 2)} transactions, ${fmt(per(before.blocks, after.blocks), 1)} blocks touched, ${fmt(per(before.wal, after.wal), 0)} bytes of WAL; ${parts.join("; ")}`;
 }
 
 // -------------------------------------------------------------------------------------------------------- reporting

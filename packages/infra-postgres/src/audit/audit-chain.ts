@@ -90,10 +90,17 @@ const unsealedPast = (db: Db, tenantId: string, through: number) =>
 /**
  * Seals the tenant's unsealed events in sequence order, in batches, each batch one transaction under a per-tenant
  * advisory lock: safe to run from several processes at once.
+ *
+ * The first batch looks past the cursor; each later one past the last event this call sealed (so that a long backlog
+ * is read once, not again at every batch). The cursor may then move only on what held before the first batch looked:
+ * the step noted earlier was reached then (none of its transactions ran), so every event up to it was visible to the
+ * first batch, and the batches together sealed them all. If another sealer moved the cursor in between, it is left as is.
  */
 export async function sealAuditChain(db: Db, tenantId: string, options: { batchSize?: number } = {}): Promise<SealResult> {
   const batchSize = options.batchSize ?? 500;
   let total = 0;
+  let start: { through: number; pending: number | null; vxids: string[] | null; reached: boolean } | undefined;
+  let after = 0;
   for (;;) {
     const sealed = await db.transaction().execute(async (trx) => {
       await sql`select pg_advisory_xact_lock(${sealLockKey(tenantId)}::bigint)`.execute(trx);
@@ -102,10 +109,9 @@ export async function sealAuditChain(db: Db, tenantId: string, options: { batchS
         .select(["through_seq", "pending_seq", "pending_vxids"])
         .where("tenant_id", "=", tenantId)
         .executeTakeFirst();
-      const through = cursor?.through_seq ?? 0;
-      // The step noted by an earlier round, once none of its transactions runs: every event up to it is visible now.
-      const pending = cursor?.pending_seq ?? null;
-      const reached = pending !== null && !(await anyRunning(trx, cursor?.pending_vxids ?? []));
+      const now = { through: cursor?.through_seq ?? 0, pending: cursor?.pending_seq ?? null, vxids: cursor?.pending_vxids ?? null };
+      // The step noted by an earlier round, reached once none of its transactions runs: every event up to it is visible.
+      start ??= { ...now, reached: now.pending !== null && !(await anyRunning(trx, now.vxids ?? [])) };
       const head = await trx
         .selectFrom("audit_seals")
         .select(["chain_index", "hash"])
@@ -113,7 +119,7 @@ export async function sealAuditChain(db: Db, tenantId: string, options: { batchS
         .orderBy("chain_index", "desc")
         .limit(1)
         .executeTakeFirst();
-      const rows = await unsealedPast(trx, tenantId, through)
+      const rows = await unsealedPast(trx, tenantId, Math.max(now.through, after))
         .select(AUDIT_COLUMNS.map((c) => `e.${c}` as const))
         .orderBy("e.seq")
         .limit(batchSize)
@@ -128,13 +134,16 @@ export async function sealAuditChain(db: Db, tenantId: string, options: { batchS
         prev = hash;
         return seal;
       });
-      if (seals.length > 0) await trx.insertInto("audit_seals").values(seals).execute();
-      // A full batch leaves more to seal: the cursor moves once a round has sealed every event it saw.
-      if (rows.length === batchSize) return rows.length;
-      const newThrough = reached ? Math.max(through, pending) : through;
+      if (seals.length > 0) {
+        await trx.insertInto("audit_seals").values(seals).execute();
+        after = seals[seals.length - 1]!.seq;
+      }
+      // A full batch leaves more to seal; another sealer's cursor move is its own.
+      if (rows.length === batchSize || now.through !== start.through || now.pending !== start.pending) return rows.length;
+      const through = start.reached ? Math.max(start.through, start.pending ?? 0) : start.through;
       // The next step: S first, then the transactions running now (the order the argument above needs).
-      let next = { seq: pending, vxids: cursor?.pending_vxids ?? null };
-      if (pending === null || reached) {
+      let next = { seq: start.pending, vxids: start.vxids };
+      if (start.pending === null || start.reached) {
         const last = await trx
           .selectFrom("audit_events")
           .select("seq")
@@ -142,10 +151,10 @@ export async function sealAuditChain(db: Db, tenantId: string, options: { batchS
           .orderBy("seq", "desc")
           .limit(1)
           .executeTakeFirst();
-        next = last === undefined || last.seq <= newThrough ? { seq: null, vxids: null } : { seq: last.seq, vxids: await runningNow(trx) };
+        next = last === undefined || last.seq <= through ? { seq: null, vxids: null } : { seq: last.seq, vxids: await runningNow(trx) };
       }
-      if (cursor === undefined || newThrough !== through || next.seq !== pending) {
-        const values = { through_seq: newThrough, pending_seq: next.seq, pending_vxids: next.vxids };
+      if (cursor === undefined || through !== start.through || next.seq !== start.pending) {
+        const values = { through_seq: through, pending_seq: next.seq, pending_vxids: next.vxids };
         await trx
           .insertInto("audit_seal_cursors")
           .values({ tenant_id: tenantId, ...values })
