@@ -15,7 +15,7 @@
 // it before S was read (seqs are drawn in increasing order and S's own event was committed), so when V is read it has
 // either ended or is in V. Once none of V runs any more, every event with seq <= S is visible to a new statement; a
 // round that then sealed every event it saw may move the cursor to S. (With several nodes each drawing its own seq
-// range, as Citus does, S and V would have to be read per node: docs/scaling.md.)
+// range, as Citus does, S and V would have to be read per node: docs/deploy.md, "The path to Citus".)
 import { createHash } from "node:crypto";
 import type { AuditChainReport, StoredAuditEvent } from "@mfa-chain/application";
 import { sql } from "kysely";
