@@ -5,7 +5,7 @@ import type { SealedSecret } from "@mfa-chain/application";
 import { sampleEvent, T0 } from "@mfa-chain/testing/contracts";
 import { Migrator, sql, type Kysely } from "kysely";
 import { afterAll, describe, expect, it } from "vitest";
-import { chainHash, GENESIS_HASH, sealAuditChain, verifyAuditChain } from "../src/audit/audit-chain.js";
+import { chainHash, GENESIS_HASH, sealAllAuditChains, verifyAuditChain } from "../src/audit/audit-chain.js";
 import { createDatabase, type MfaDatabase } from "../src/database/create-database.js";
 import { migrateToLatest } from "../src/migrate.js";
 import { migrationProvider, migrations } from "../src/migrations/index.js";
@@ -260,7 +260,13 @@ describe("migration 0014 (audit seals in a table of their own)", () => {
       await append(3, 1); // not sealed before the migration
       expect(await migrateToLatest(database.db)).toEqual(["0014-audit-seals"]);
       expect(await verifyAuditChain(database.db, t)).toEqual({ ok: true, checked: 3, unsealed: 1, head: prev });
-      expect(await sealAuditChain(database.db, t)).toEqual({ sealed: 1 });
+      // The background job picks the tenant, which has no cursor yet, and moves the cursor to its newest event in two
+      // rounds; after that it finds no work.
+      expect(await sealAllAuditChains(database.db)).toEqual({ sealed: 1 });
+      expect(await sealAllAuditChains(database.db)).toEqual({ sealed: 0 });
+      const newest = (await new PostgresAuditReader(database.db).list({ tenantId: t, limit: 1 }))[0]?.seq;
+      const cursor = await database.db.selectFrom("audit_seal_cursors").selectAll().where("tenant_id", "=", t).executeTakeFirst();
+      expect(cursor).toMatchObject({ through_seq: newest, pending_seq: null });
       expect(await verifyAuditChain(database.db, t)).toMatchObject({ ok: true, checked: 4, unsealed: 0 });
       // From now on an event is never changed, sealing included.
       await expect(sql`update audit_events set hash = null where tenant_id = ${t}`.execute(database.db)).rejects.toThrow(

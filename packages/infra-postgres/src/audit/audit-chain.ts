@@ -14,8 +14,14 @@
 // which every transaction holds from its start, whether or not it has written). Any transaction that drew a seq <= S drew
 // it before S was read (seqs are drawn in increasing order and S's own event was committed), so when V is read it has
 // either ended or is in V. Once none of V runs any more, every event with seq <= S is visible to a new statement; a
-// round that then sealed every event it saw may move the cursor to S. (With several nodes each drawing its own seq
-// range, as Citus does, S and V would have to be read per node: docs/deploy.md, "The path to Citus".)
+// round that then sealed every event it saw may move the cursor to S. This needs every writer of audit_events to commit
+// in one step: a prepared transaction (PREPARE TRANSACTION, two-phase commit) holds no virtual transaction id, and
+// mfa-chain never prepares one. A long transaction of this database (a session
+// left idle in a transaction: the API's own connections time out after a while) only holds the cursor back meanwhile,
+// so rounds look at a longer stretch of the tenant's newest events; it never makes one skip. (With several nodes each
+// drawing its own seq range and committing across nodes in two phases, as Citus does, this rule does not hold as it
+// stands: docs/deploy.md, "The path to Citus".) verifyAuditChain counts unsealed events over the whole trail, not past
+// the cursor, so an event the cursor ever passed unsealed would show there.
 import { createHash } from "node:crypto";
 import type { AuditChainReport, StoredAuditEvent } from "@mfa-chain/application";
 import { sql } from "kysely";
@@ -102,74 +108,79 @@ export async function sealAuditChain(db: Db, tenantId: string, options: { batchS
   let start: { through: number; pending: number | null; vxids: string[] | null; reached: boolean } | undefined;
   let after = 0;
   for (;;) {
-    const sealed = await db.transaction().execute(async (trx) => {
-      await sql`select pg_advisory_xact_lock(${sealLockKey(tenantId)}::bigint)`.execute(trx);
-      const cursor = await trx
-        .selectFrom("audit_seal_cursors")
-        .select(["through_seq", "pending_seq", "pending_vxids"])
-        .where("tenant_id", "=", tenantId)
-        .executeTakeFirst();
-      const now = { through: cursor?.through_seq ?? 0, pending: cursor?.pending_seq ?? null, vxids: cursor?.pending_vxids ?? null };
-      // The step noted by an earlier round, reached once none of its transactions runs: every event up to it is visible.
-      start ??= { ...now, reached: now.pending !== null && !(await anyRunning(trx, now.vxids ?? [])) };
-      const head = await trx
-        .selectFrom("audit_seals")
-        .select(["chain_index", "hash"])
-        .where("tenant_id", "=", tenantId)
-        .orderBy("chain_index", "desc")
-        .limit(1)
-        .executeTakeFirst();
-      const rows = await unsealedPast(trx, tenantId, Math.max(now.through, after))
-        .select(AUDIT_COLUMNS.map((c) => `e.${c}` as const))
-        .orderBy("e.seq")
-        .limit(batchSize)
-        .execute();
-      let prev = head?.hash ?? GENESIS_HASH;
-      let index = head?.chain_index ?? 0;
-      const seals = rows.map((row) => {
-        const event = toStoredAuditEvent(row);
-        index += 1;
-        const hash = chainHash(prev, event);
-        const seal = { tenant_id: tenantId, chain_index: index, seq: event.seq, prev_hash: prev, hash };
-        prev = hash;
-        return seal;
-      });
-      if (seals.length > 0) {
-        await trx.insertInto("audit_seals").values(seals).execute();
-        after = seals[seals.length - 1]!.seq;
-      }
-      // A full batch leaves more to seal; another sealer's cursor move is its own.
-      if (rows.length === batchSize || now.through !== start.through || now.pending !== start.pending) return rows.length;
-      const through = start.reached ? Math.max(start.through, start.pending ?? 0) : start.through;
-      // The next step: S first, then the transactions running now (the order the argument above needs).
-      let next = { seq: start.pending, vxids: start.vxids };
-      if (start.pending === null || start.reached) {
-        const last = await trx
-          .selectFrom("audit_events")
-          .select("seq")
+    // Read committed whatever the server's default: each statement must see what committed before it began (above).
+    const sealed = await db
+      .transaction()
+      .setIsolationLevel("read committed")
+      .execute(async (trx) => {
+        await sql`select pg_advisory_xact_lock(${sealLockKey(tenantId)}::bigint)`.execute(trx);
+        const cursor = await trx
+          .selectFrom("audit_seal_cursors")
+          .select(["through_seq", "pending_seq", "pending_vxids"])
           .where("tenant_id", "=", tenantId)
-          .orderBy("seq", "desc")
+          .executeTakeFirst();
+        const now = { through: cursor?.through_seq ?? 0, pending: cursor?.pending_seq ?? null, vxids: cursor?.pending_vxids ?? null };
+        // The step noted by an earlier round, reached once none of its transactions runs: every event up to it is visible.
+        start ??= { ...now, reached: now.pending !== null && !(await anyRunning(trx, now.vxids ?? [])) };
+        const head = await trx
+          .selectFrom("audit_seals")
+          .select(["chain_index", "hash"])
+          .where("tenant_id", "=", tenantId)
+          .orderBy("chain_index", "desc")
           .limit(1)
           .executeTakeFirst();
-        next = last === undefined || last.seq <= through ? { seq: null, vxids: null } : { seq: last.seq, vxids: await runningNow(trx) };
-      }
-      if (cursor === undefined || through !== start.through || next.seq !== start.pending) {
-        const values = { through_seq: through, pending_seq: next.seq, pending_vxids: next.vxids };
-        await trx
-          .insertInto("audit_seal_cursors")
-          .values({ tenant_id: tenantId, ...values })
-          .onConflict((oc) => oc.column("tenant_id").doUpdateSet(values))
+        const rows = await unsealedPast(trx, tenantId, Math.max(now.through, after))
+          .select(AUDIT_COLUMNS.map((c) => `e.${c}` as const))
+          .orderBy("e.seq")
+          .limit(batchSize)
           .execute();
-      }
-      return rows.length;
-    });
+        let prev = head?.hash ?? GENESIS_HASH;
+        let index = head?.chain_index ?? 0;
+        const seals = rows.map((row) => {
+          const event = toStoredAuditEvent(row);
+          index += 1;
+          const hash = chainHash(prev, event);
+          const seal = { tenant_id: tenantId, chain_index: index, seq: event.seq, prev_hash: prev, hash };
+          prev = hash;
+          return seal;
+        });
+        if (seals.length > 0) {
+          await trx.insertInto("audit_seals").values(seals).execute();
+          after = seals[seals.length - 1]!.seq;
+        }
+        // A full batch leaves more to seal; another sealer's cursor move is its own.
+        if (rows.length === batchSize || now.through !== start.through || now.pending !== start.pending) return rows.length;
+        const through = start.reached ? Math.max(start.through, start.pending ?? 0) : start.through;
+        // The next step: S first, then the transactions running now (the order the argument above needs).
+        let next = { seq: start.pending, vxids: start.vxids };
+        if (start.pending === null || start.reached) {
+          const last = await trx
+            .selectFrom("audit_events")
+            .select("seq")
+            .where("tenant_id", "=", tenantId)
+            .orderBy("seq", "desc")
+            .limit(1)
+            .executeTakeFirst();
+          next = last === undefined || last.seq <= through ? { seq: null, vxids: null } : { seq: last.seq, vxids: await runningNow(trx) };
+        }
+        if (cursor === undefined || through !== start.through || next.seq !== start.pending) {
+          const values = { through_seq: through, pending_seq: next.seq, pending_vxids: next.vxids };
+          await trx
+            .insertInto("audit_seal_cursors")
+            .values({ tenant_id: tenantId, ...values })
+            .onConflict((oc) => oc.column("tenant_id").doUpdateSet(values))
+            .execute();
+        }
+        return rows.length;
+      });
     total += sealed;
     if (sealed < batchSize) return { sealed: total };
   }
 }
 
 /**
- * Seals every tenant that has unsealed events, or a cursor that can move on (for a periodic background job). The
+ * Seals every tenant that has unsealed events, no cursor yet, or a cursor that can move on (for a periodic background
+ * job), so that an idle tenant's cursor reaches its newest event within two rounds and the check past it is then empty. The
  * tenants are found by walking audit_events' primary key one tenant at a time (a loose index scan), each checked with
  * an index range past its cursor.
  */
@@ -182,7 +193,8 @@ export async function sealAllAuditChains(db: Db, options: { batchSize?: number }
     )
     select t.id as tenant_id from t left join audit_seal_cursors c on c.tenant_id = t.id
     where t.id is not null and (
-      c.pending_seq > c.through_seq
+      c.tenant_id is null
+      or c.pending_seq > c.through_seq
       or exists (select 1 from audit_events e where e.tenant_id = t.id and e.seq > coalesce(c.through_seq, 0)
         and not exists (select 1 from audit_seals s where s.tenant_id = e.tenant_id and s.seq = e.seq)))`.execute(db);
   let sealed = 0;
@@ -231,8 +243,8 @@ export async function verifyAuditChain(db: Db, tenantId: string, options: { page
     }
     if (rows.length < pageSize) break;
   }
-  const cursor = await db.selectFrom("audit_seal_cursors").select("through_seq").where("tenant_id", "=", tenantId).executeTakeFirst();
-  const unsealed = await unsealedPast(db, tenantId, cursor?.through_seq ?? 0)
+  // Over the whole trail, not only past the sealer's cursor: the check does not rely on the sealer's reasoning.
+  const unsealed = await unsealedPast(db, tenantId, 0)
     .select((eb) => eb.fn.countAll<string | number>().as("n"))
     .executeTakeFirstOrThrow();
   return { ok: true, checked: expectedIndex - 1, unsealed: Number(unsealed.n), head: prev };

@@ -11,6 +11,9 @@
 import { sql, type Kysely, type Migration } from "kysely";
 
 const statements = [
+  // The index drops below lock audit_events: rather than queue every verify's insert behind a long reader, fail (the
+  // migration job stops with the error and can be run again).
+  `set local lock_timeout = '10s'`,
   `create table audit_seals (
     tenant_id text not null,
     chain_index bigint not null constraint audit_seals_chain_index_check check (chain_index > 0),
