@@ -16,12 +16,12 @@
 // either ended or is in V. Once none of V runs any more, every event with seq <= S is visible to a new statement; a
 // round that then sealed every event it saw may move the cursor to S. This needs every writer of audit_events to commit
 // in one step: a prepared transaction (PREPARE TRANSACTION, two-phase commit) holds no virtual transaction id, and
-// mfa-chain never prepares one. A long transaction of this database (a session
-// left idle in a transaction: the API's own connections time out after a while) only holds the cursor back meanwhile,
-// so rounds look at a longer stretch of the tenant's newest events; it never makes one skip. (With several nodes each
-// drawing its own seq range and committing across nodes in two phases, as Citus does, this rule does not hold as it
-// stands: docs/deploy.md, "The path to Citus".) verifyAuditChain counts unsealed events over the whole trail, not past
-// the cursor, so an event the cursor ever passed unsealed would show there.
+// mfa-chain never prepares one. A long transaction of this database (a session left idle in a transaction: the API's
+// own connections time out after a while) only holds the cursor back meanwhile, so rounds look at a longer stretch of
+// the tenant's newest events; it never makes one skip. (With several nodes each drawing its own seq range and
+// committing across nodes in two phases, as Citus does, this rule does not hold as it stands: docs/deploy.md, "The path
+// to Citus".) verifyAuditChain counts unsealed events over the whole trail, not past the cursor, so an event the cursor
+// ever passed unsealed would show there.
 import { createHash } from "node:crypto";
 import type { AuditChainReport, StoredAuditEvent } from "@mfa-chain/application";
 import { sql } from "kysely";
@@ -105,7 +105,7 @@ const unsealedPast = (db: Db, tenantId: string, through: number) =>
 export async function sealAuditChain(db: Db, tenantId: string, options: { batchSize?: number } = {}): Promise<SealResult> {
   const batchSize = options.batchSize ?? 500;
   let total = 0;
-  let start: { through: number; pending: number | null; vxids: string[] | null; reached: boolean } | undefined;
+  let start: CursorStart | undefined;
   let after = 0;
   for (;;) {
     // Read committed whatever the server's default: each statement must see what committed before it began (above).
@@ -149,27 +149,8 @@ export async function sealAuditChain(db: Db, tenantId: string, options: { batchS
           after = seals[seals.length - 1]!.seq;
         }
         // A full batch leaves more to seal; another sealer's cursor move is its own.
-        if (rows.length === batchSize || now.through !== start.through || now.pending !== start.pending) return rows.length;
-        const through = start.reached ? Math.max(start.through, start.pending ?? 0) : start.through;
-        // The next step: S first, then the transactions running now (the order the argument above needs).
-        let next = { seq: start.pending, vxids: start.vxids };
-        if (start.pending === null || start.reached) {
-          const last = await trx
-            .selectFrom("audit_events")
-            .select("seq")
-            .where("tenant_id", "=", tenantId)
-            .orderBy("seq", "desc")
-            .limit(1)
-            .executeTakeFirst();
-          next = last === undefined || last.seq <= through ? { seq: null, vxids: null } : { seq: last.seq, vxids: await runningNow(trx) };
-        }
-        if (cursor === undefined || through !== start.through || next.seq !== start.pending) {
-          const values = { through_seq: through, pending_seq: next.seq, pending_vxids: next.vxids };
-          await trx
-            .insertInto("audit_seal_cursors")
-            .values({ tenant_id: tenantId, ...values })
-            .onConflict((oc) => oc.column("tenant_id").doUpdateSet(values))
-            .execute();
+        if (rows.length < batchSize && now.through === start.through && now.pending === start.pending) {
+          await moveCursor(trx, tenantId, start, cursor !== undefined);
         }
         return rows.length;
       });
@@ -178,11 +159,45 @@ export async function sealAuditChain(db: Db, tenantId: string, options: { batchS
   }
 }
 
+interface CursorStart {
+  readonly through: number;
+  readonly pending: number | null;
+  readonly vxids: string[] | null;
+  /** Whether the pending step was reached before the call's first batch looked. */
+  readonly reached: boolean;
+}
+
+/**
+ * After a call sealed every event it saw: the cursor moves to the step reached, and the next step is noted — S first,
+ * then the transactions running now (the order the argument at the top needs).
+ */
+async function moveCursor(trx: Db, tenantId: string, start: CursorStart, exists: boolean): Promise<void> {
+  const through = start.reached ? Math.max(start.through, start.pending ?? 0) : start.through;
+  let next = { seq: start.pending, vxids: start.vxids };
+  if (start.pending === null || start.reached) {
+    const last = await trx
+      .selectFrom("audit_events")
+      .select("seq")
+      .where("tenant_id", "=", tenantId)
+      .orderBy("seq", "desc")
+      .limit(1)
+      .executeTakeFirst();
+    next = last === undefined || last.seq <= through ? { seq: null, vxids: null } : { seq: last.seq, vxids: await runningNow(trx) };
+  }
+  if (exists && through === start.through && next.seq === start.pending) return;
+  const values = { through_seq: through, pending_seq: next.seq, pending_vxids: next.vxids };
+  await trx
+    .insertInto("audit_seal_cursors")
+    .values({ tenant_id: tenantId, ...values })
+    .onConflict((oc) => oc.column("tenant_id").doUpdateSet(values))
+    .execute();
+}
+
 /**
  * Seals every tenant that has unsealed events, no cursor yet, or a cursor that can move on (for a periodic background
- * job), so that an idle tenant's cursor reaches its newest event within two rounds and the check past it is then empty. The
- * tenants are found by walking audit_events' primary key one tenant at a time (a loose index scan), each checked with
- * an index range past its cursor.
+ * job), so that an idle tenant's cursor reaches its newest event within two rounds and the check past it is then
+ * empty. The tenants are found by walking audit_events' primary key one tenant at a time (a loose index scan), each
+ * checked with an index range past its cursor.
  */
 export async function sealAllAuditChains(db: Db, options: { batchSize?: number } = {}): Promise<SealResult> {
   const { rows: tenants } = await sql<{ tenant_id: string }>`
