@@ -44,19 +44,19 @@ export const DECLARATIONS: CitusDeclarations = {
       "bigint identity: Citus 11.2+ distributes it (each worker draws from its own range; Citus 13.0.2+ for GENERATED " +
       "ALWAYS inserts, #7920). seq orders a tenant's unsealed events and pages the audit list; the chain order is " +
       "audit_seals.chain_index, set when sealing, so values drawn on different nodes need not follow commit order (the " +
-      "sealer's cursor step, the largest seq and the transactions running, must then be read on the tenant's node)",
+      "sealer's cursor rule does not hold there as it stands: docs/deploy.md, The path to Citus)",
     "notification_outbox.id":
       "bigint identity: only orders the pending notifications a drainer takes next (oldest first, roughly) and names a " +
       "row within its tenant; values drawn on different nodes need not follow commit order",
   },
   triggers: {
     "audit_events.audit_events_append_only":
-      "row trigger that only raises on UPDATE and DELETE (no query): safe on every shard with " + "citus.enable_unsafe_triggers = on",
+      "row trigger that only raises on UPDATE and DELETE (no query): safe on every shard with citus.enable_unsafe_triggers = on",
     "audit_events.audit_events_no_truncate":
       "statement trigger that only raises on TRUNCATE (no query): safe on the shell table and every shard with " +
       "citus.enable_unsafe_triggers = on",
     "audit_seals.audit_seals_append_only":
-      "row trigger that only raises on UPDATE and DELETE (no query): safe on every shard with " + "citus.enable_unsafe_triggers = on",
+      "row trigger that only raises on UPDATE and DELETE (no query): safe on every shard with citus.enable_unsafe_triggers = on",
     "audit_seals.audit_seals_no_truncate":
       "statement trigger that only raises on TRUNCATE (no query): safe on the shell table and every shard with " +
       "citus.enable_unsafe_triggers = on",
