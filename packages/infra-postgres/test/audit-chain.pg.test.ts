@@ -3,7 +3,7 @@
 import { sampleEvent, T0 } from "@mfa-chain/testing/contracts";
 import { sql } from "kysely";
 import { describe, expect, it } from "vitest";
-import { chainHash, GENESIS_HASH, sealAllAuditChains, sealAuditChain, verifyAuditChain } from "../src/audit/audit-chain.js";
+import { chainHash, GENESIS_HASH, sealAllAuditChains, sealAuditChain, unsealedPast, verifyAuditChain } from "../src/audit/audit-chain.js";
 import { PostgresAuditLog, PostgresAuditReader } from "../src/repositories/audit.repository.js";
 import { PostgresUnitOfWork } from "../src/unit-of-work.js";
 import { usePGlite, useServerDatabase, type DatabaseRef } from "./support/databases.js";
@@ -239,6 +239,31 @@ describe("audit sealing on PostgreSQL under concurrency", () => {
       .where("seq", "=", seq)
       .executeTakeFirstOrThrow();
     expect(sealed.chain_index).toBe(4);
+  });
+
+  it("looks up each event's seal by its key, also when the statistics predate the tenant's events", async () => {
+    // Statistics taken before a tenant's first events say it has none; planned on them, a `not exists` anti-join
+    // scanned all of the tenant's seals for every event it checked (quadratic: 30,000 events took 51 s to seal).
+    const t = `audit-burst-${Date.now()}`;
+    const db = server.current.db;
+    await sql`analyze audit_events, audit_seals`.execute(db);
+    await sql`insert into audit_events (tenant_id, at, type, actor_kind, actor_id, data)
+      select ${t}, now(), 'attempt.step_succeeded', 'api_key', 'k', '{}' from generate_series(1, 300)`.execute(db);
+    expect(await sealAuditChain(db, t, { batchSize: 100 })).toEqual({ sealed: 300 });
+    await sql`insert into audit_events (tenant_id, at, type, actor_kind, actor_id, data)
+      select ${t}, now(), 'attempt.step_succeeded', 'api_key', 'k', '{}' from generate_series(1, 300)`.execute(db);
+    const query = unsealedPast(db, t, 0).select("e.seq").orderBy("e.seq").limit(100).compile();
+    const explained = await db.executeQuery<{ "QUERY PLAN": unknown }>({ ...query, sql: `explain (format json) ${query.sql}` });
+    const scans: Array<Record<string, unknown>> = [];
+    const walk = (node: Record<string, unknown>) => {
+      if (node["Relation Name"] === "audit_seals") scans.push(node);
+      for (const child of (node.Plans as Array<Record<string, unknown>> | undefined) ?? []) walk(child);
+    };
+    walk((explained.rows[0]!["QUERY PLAN"] as Array<{ Plan: Record<string, unknown> }>)[0]!.Plan);
+    expect(scans.length).toBe(1);
+    expect(String(scans[0]!["Index Cond"])).toMatch(/\bseq = e\.seq\b/);
+    expect(await sealAuditChain(db, t, { batchSize: 100 })).toEqual({ sealed: 300 });
+    expect(await verifyAuditChain(db, t)).toMatchObject({ ok: true, checked: 600, unsealed: 0 });
   });
 
   it("sealers running in parallel with appends produce one valid chain", async () => {

@@ -81,17 +81,29 @@ async function runningNow(trx: Db): Promise<string[]> {
   return rows[0]?.vxids ?? [];
 }
 
-/** The tenant's events past the cursor that have no seal, in sequence order. */
-const unsealedPast = (db: Db, tenantId: string, through: number) =>
+/**
+ * The tenant's events past the cursor that have no seal, in sequence order. Each event's seal is looked up by its own
+ * key (tenant, seq): a lateral subquery with a limit is not turned into a join, so the lookup stays an index probe
+ * whatever the statistics say. (As `not exists`, planned on statistics from before a tenant's burst of events, the
+ * anti-join scanned all of the tenant's seals for every event: 30,000 events took 51 s to seal instead of 3.)
+ */
+export const unsealedPast = (db: Db, tenantId: string, through: number) =>
   db
     .selectFrom("audit_events as e")
+    .leftJoinLateral(
+      (eb) =>
+        eb
+          .selectFrom("audit_seals as s")
+          .select(sql<number>`1`.as("found"))
+          .where("s.tenant_id", "=", tenantId)
+          .whereRef("s.seq", "=", "e.seq")
+          .limit(1)
+          .as("sealed"),
+      (join) => join.onTrue(),
+    )
     .where("e.tenant_id", "=", tenantId)
     .where("e.seq", ">", through)
-    .where((eb) =>
-      eb.not(
-        eb.exists(eb.selectFrom("audit_seals as s").select("s.seq").where("s.tenant_id", "=", tenantId).whereRef("s.seq", "=", "e.seq")),
-      ),
-    );
+    .where("sealed.found", "is", null);
 
 /**
  * Seals the tenant's unsealed events in sequence order, in batches, each batch one transaction under a per-tenant
