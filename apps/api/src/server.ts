@@ -50,6 +50,7 @@ import { consoleRelyingParty } from "./boot/console-relying-party.js";
 import { postgresAuditChainVerifier } from "@mfa-chain/infra-postgres";
 import { Argon2PasswordHasher } from "@mfa-chain/crypto";
 import { retryWithBackoff } from "./boot/retry.js";
+import { everyOneAtATime } from "./boot/one-at-a-time.js";
 import { loadCodeHasher } from "./boot/code-hasher.js";
 import { loadKeyring } from "./boot/keyring.js";
 import { loadLocations } from "./boot/geoip.js";
@@ -355,18 +356,19 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     server.requestTimeout = 30_000;
 
     const sealMs = o.auditSealMs ?? config.MFA_AUDIT_SEAL_SECONDS * 1000;
-    let sealing: Promise<unknown> = Promise.resolve();
+    // One round at a time: a round that works off a backlog outlasts its interval, and overlapping rounds only queue on
+    // the tenant's lock and re-read each other's work.
     const sealer =
       sealMs > 0
-        ? setInterval(() => {
+        ? everyOneAtATime(async () => {
             // Small batches: hashing a batch runs on the event loop, so a big one would stall requests for its duration.
             if (!startedWith || health.outage) return;
-            sealing = sealAllAuditChains(database.db, { batchSize: 100 }).catch((error: unknown) => {
+            await sealAllAuditChains(database.db, { batchSize: 100 }).catch((error: unknown) => {
               const unavailable = asDatabaseUnavailable(error);
               if (unavailable) health.report(unavailable);
               else logger.warn({ err: safeError(error) }, "audit sealing failed");
             });
-          }, sealMs).unref()
+          }, sealMs)
         : undefined;
 
     const drainer = setInterval(() => {
@@ -379,14 +381,14 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     });
 
     // Idempotency keys are kept 24 hours; each process deletes the expired ones now and then.
-    const purger = setInterval(() => {
+    const purger = everyOneAtATime(async () => {
       if (!startedWith || health.outage) return;
-      idempotencyStore.purgeExpired(clock.now()).catch((error: unknown) => {
+      await idempotencyStore.purgeExpired(clock.now()).catch((error: unknown) => {
         const unavailable = asDatabaseUnavailable(error);
         if (unavailable) health.report(unavailable);
         else logger.warn({ err: safeError(error) }, "purging expired idempotency keys failed");
       });
-    }, 10 * 60_000).unref();
+    }, 10 * 60_000);
 
     const port = (server.address() as AddressInfo).port;
     const url = `http://${config.HOST.includes(":") ? `[${config.HOST}]` : config.HOST}:${port}`;
@@ -428,8 +430,8 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const close = () =>
       (closing ??= (async () => {
         closed = true;
-        clearInterval(purger);
-        if (sealer) clearInterval(sealer);
+        purger.stop();
+        sealer?.stop();
         // Drain: /readyz fails so load balancers stop sending; requests already on the wire still arrive and are
         // answered (with Connection: close). Once none is in flight or arriving, stop listening and close idle
         // connections; whatever is still running after the grace period is cut.
@@ -446,7 +448,7 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
         const grace = setTimeout(() => server.closeAllConnections(), Math.max(0, deadline - Date.now())).unref();
         await stopped;
         clearTimeout(grace);
-        await sealing;
+        await Promise.all([sealer?.idle(), purger.idle()]);
         await cleanup();
         logger.info("stopped");
       })());
