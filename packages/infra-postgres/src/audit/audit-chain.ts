@@ -209,7 +209,7 @@ async function moveCursor(trx: Db, tenantId: string, start: CursorStart, exists:
  * Seals every tenant that has unsealed events, no cursor yet, or a cursor that can move on (for a periodic background
  * job), so that an idle tenant's cursor reaches its newest event within two rounds and the check past it is then
  * empty. The tenants are found by walking audit_events' primary key one tenant at a time (a loose index scan), each
- * checked with an index range past its cursor.
+ * checked with an index range past its cursor (each event's seal looked up by key, as in unsealedPast).
  */
 export async function sealAllAuditChains(db: Db, options: { batchSize?: number } = {}): Promise<SealResult> {
   const { rows: tenants } = await sql<{ tenant_id: string }>`
@@ -222,8 +222,9 @@ export async function sealAllAuditChains(db: Db, options: { batchSize?: number }
     where t.id is not null and (
       c.tenant_id is null
       or c.pending_seq > c.through_seq
-      or exists (select 1 from audit_events e where e.tenant_id = t.id and e.seq > coalesce(c.through_seq, 0)
-        and not exists (select 1 from audit_seals s where s.tenant_id = e.tenant_id and s.seq = e.seq)))`.execute(db);
+      or exists (select 1 from audit_events e
+        left join lateral (select 1 as found from audit_seals s where s.tenant_id = e.tenant_id and s.seq = e.seq limit 1) sealed on true
+        where e.tenant_id = t.id and e.seq > coalesce(c.through_seq, 0) and sealed.found is null))`.execute(db);
   let sealed = 0;
   for (const { tenant_id } of tenants) sealed += (await sealAuditChain(db, tenant_id, options)).sealed;
   return { sealed };
