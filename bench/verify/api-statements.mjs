@@ -78,8 +78,11 @@ export async function apiVerifyStatements({ tenant, factor }) {
   // repository learns the kind (the partial row is then refused: expected), and the second read is the one recorded.
   answers.push([{ c_type: "totp" }]);
   await steps.readForStep(tenant, MARK.attempt, factor).catch(() => null);
+  const everyKind = recorded.at(-1)?.sql;
   recorded.length = 0;
   await steps.readForStep(tenant, MARK.attempt, factor); // finds no row here: nothing else runs
+  if (recorded.length !== 1 || recorded[0].sql === everyKind)
+    throw new Error("api-statements: the repository did not learn the credential's kind, so the read recorded is not the one the API runs");
   const at = MARK.at.getTime();
   const event = (type, factorId, data) => ({
     tenantId: tenant,

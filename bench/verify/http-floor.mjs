@@ -8,8 +8,6 @@
 // Prints only; the figures it printed are quoted in docs/benchmarks.md.
 import { fork } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 
@@ -18,15 +16,8 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const TICK_MS = 10; // USER_HZ
 
 if (process.argv[2] === "--serve") {
-  // Resolved from apps/api, so the versions are the API's own.
-  const need = createRequire(join(dirname(fileURLToPath(import.meta.url)), "../../apps/api/package.json"));
-  const express = (await import(need.resolve("express"))).default;
-  const helmet = (await import(need.resolve("helmet"))).default;
-  const app = express();
-  app.disable("x-powered-by");
-  app.set("etag", false);
-  app.use(helmet());
-  app.use(express.json({ limit: "16kb" }));
+  const { apiFrontApp } = await import("./api-front.mjs");
+  const app = await apiFrontApp();
   app.post("/v1/attempts/:attemptId/verify", (req, res) => {
     res.json({ success: true, completed: true, attemptId: req.params.attemptId, factorId: req.body?.factorId ?? null });
   });

@@ -6,8 +6,6 @@
 //
 // Used by run.mjs (startStackFloor); `node bench/verify/stack-floor.mjs --serve` is the child it starts.
 import { fork } from "node:child_process";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const ENV = {
@@ -48,11 +46,8 @@ export async function startStackFloor({ dbUrl, poolSize, users, tenant, factor, 
 }
 
 if (process.argv[2] === "--serve") {
-  // Resolved from apps/api, so the versions are the API's own.
-  const need = createRequire(join(dirname(fileURLToPath(import.meta.url)), "../../apps/api/package.json"));
-  const express = (await import(need.resolve("express"))).default;
-  const helmet = (await import(need.resolve("helmet"))).default;
-  const pg = (await import(need.resolve("pg"))).default;
+  const { apiFrontApp, apiPackage } = await import("./api-front.mjs");
+  const pg = await apiPackage("pg");
   const { apiVerifyStatements } = await import("./api-statements.mjs");
   const { floorTransaction } = await import("./floor.mjs");
   const users = Number(process.env[ENV.users]);
@@ -62,11 +57,7 @@ if (process.argv[2] === "--serve") {
     max: Number(process.env[ENV.pool]),
     application_name: "bench-stack-floor",
   });
-  const app = express();
-  app.disable("x-powered-by");
-  app.set("etag", false);
-  app.use(helmet());
-  app.use(express.json({ limit: "16kb" }));
+  const app = await apiFrontApp();
   app.post("/v1/attempts/:attemptId/verify", async (req, res) => {
     const i = Number(req.params.attemptId.slice(1)); // a<i>: the i-th seeded attempt
     await floorTransaction(pool, sql, i, users);
